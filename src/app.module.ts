@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
+import { EnvelopeInterceptor } from './common/envelope.interceptor';
+import { EnvelopeExceptionFilter } from './common/exception.filter';
+import { createValidationPipe } from './common/validation';
+import type { RuntimeConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { dataSourceOptions } from './database/data-source-options';
+import { HealthController } from './health/health.controller';
+import { KeysModule } from './keys/keys.module';
+import { TenantsModule } from './tenants/tenants.module';
+import { UserKeysModule } from './user-keys/user-keys.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RuntimeConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 1_000 }),
+        TenantsModule,
+        AuthModule,
+        KeysModule,
+        UserKeysModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

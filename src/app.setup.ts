@@ -1,0 +1,49 @@
+import {
+  BadRequestException, type INestApplication, type LoggerService, PayloadTooLargeException, UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { AppModule } from './app.module';
+import { requestIdMiddleware } from './common/request-id';
+import type { RuntimeConfig } from './config/config';
+
+/** Bodies are JSON: anything else with a body is a 415 rather than an empty body that fails validation later. */
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0;
+  if (hasBody && !req.is(['application/json', '+json'])) {
+    next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
+    return;
+  }
+  next();
+}
+
+/** body-parser's failures, named for people: the parser's own messages say nothing about the request. */
+function bodyParserErrors(error: { type?: string }, _req: Request, _res: Response, next: NextFunction): void {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return next(new BadRequestException('Malformed JSON body'));
+    case 'entity.too.large':
+      return next(new PayloadTooLargeException('Request body too large'));
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return next(new UnsupportedMediaTypeException('Unsupported content encoding or charset'));
+    default:
+      return next(error);
+  }
+}
+
+/** Builds the app exactly as it serves: main.ts and the e2e tests both come through here. */
+export async function createApp(config: RuntimeConfig, logger?: LoggerService | false): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: logger ?? undefined,
+  });
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(requireJsonBody);
+  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.use(bodyParserErrors);
+  return app;
+}

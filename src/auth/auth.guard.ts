@@ -1,0 +1,39 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { ForbiddenError, UnauthorizedError } from '../common/domain-error';
+import { AccessTokenService } from './access-token.service';
+import { AUTH_KIND, REQUIRED_SCOPES, type AuthenticatedRequest, type AuthKind } from './decorators';
+import { HeaderAuthService } from './header-auth.service';
+
+/** The one global guard: a route with no declared way in is closed. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly headerAuth: HeaderAuthService,
+    private readonly accessTokens: AccessTokenService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const kind = this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, targets);
+    const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
+    switch (kind) {
+      case 'public':
+        return true;
+      case 'tenant-api-key':
+        req.tenant = await this.headerAuth.authenticate(req.headers);
+        return true;
+      case 'access-token': {
+        req.user = await this.accessTokens.authenticate(req.headers.authorization);
+        const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, targets) ?? [];
+        const missing = required.filter((scope) => !req.user!.scopes.has(scope));
+        if (missing.length > 0) throw new ForbiddenError(`Access token lacks the scope ${missing.join(', ')}`);
+        return true;
+      }
+      default:
+        throw new UnauthorizedError();
+    }
+  }
+}

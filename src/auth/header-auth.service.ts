@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
+import { UnauthorizedError } from '../common/domain-error';
+import { MIN_API_KEY_LENGTH } from '../config/config';
+import { TenantsService } from '../tenants/tenants.service';
+import type { TenantPrincipal } from './principals';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CREDENTIALS = /^(?:Basic|Bearer)\s+(\S+)$/i;
+const MAX_API_KEY_LENGTH = 256;
+
+/**
+ * Authenticates `/key` calls: `Authorization: Basic|Bearer <api key>` and `x-stencil-tenantid`
+ * (or the source document's spelling `x-stencil-tenanid`). Every failure is the same 401.
+ */
+@Injectable()
+export class HeaderAuthService {
+  constructor(private readonly tenants: TenantsService) {}
+
+  async authenticate(headers: IncomingHttpHeaders): Promise<TenantPrincipal> {
+    const apiKey = CREDENTIALS.exec(single(headers.authorization) ?? '')?.[1];
+    const tenantId = single(headers['x-stencil-tenantid']) ?? single(headers['x-stencil-tenanid']);
+    if (
+      !apiKey ||
+      apiKey.length < MIN_API_KEY_LENGTH ||
+      apiKey.length > MAX_API_KEY_LENGTH ||
+      !tenantId ||
+      !UUID.test(tenantId)
+    ) {
+      throw new UnauthorizedError();
+    }
+    const normalizedTenantId = tenantId.toLowerCase();
+    const found = await this.tenants.findActiveApiKey(normalizedTenantId, apiKey);
+    if (!found) throw new UnauthorizedError();
+    return { tenantId: normalizedTenantId, apiKeyId: found.id };
+  }
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return (Array.isArray(value) ? undefined : value)?.trim() || undefined;
+}

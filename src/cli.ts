@@ -1,0 +1,99 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { DataSource } from 'typeorm';
+import { isUUID } from 'class-validator';
+import { ConfigError, loadConfig, loadDotEnv } from './config/config';
+import { dataSourceOptions } from './database/data-source-options';
+import { prepareRuntime } from './runtime';
+import { TenantsService } from './tenants/tenants.service';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+  tenant:create --name <name> [--json]     create a tenant and its first API key (shown once)
+  apikey:create --tenant <id> [--json]     create another API key for a tenant (shown once)
+  apikey:revoke --id <api key id> [--json] revoke an API key at once
+  migration:run                            apply pending database migrations
+
+The CLI uses the service's configuration (.env and the environment).`;
+
+class UsageError extends Error {}
+
+function requireUuid(value: string | undefined, option: string): string {
+  if (!value || !isUUID(value, 'all')) throw new UsageError(`${option} must be a UUID`);
+  return value.toLowerCase();
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      tenant: { type: 'string' },
+      id: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const [command] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!['tenant:create', 'apikey:create', 'apikey:revoke', 'migration:run'].includes(command)) {
+    throw new UsageError(`unknown command "${command}"`);
+  }
+  const name = values.name?.trim();
+  if (command === 'tenant:create' && (!name || name.length > 255)) throw new UsageError('--name is required (1 to 255 characters)');
+  const tenantId = command === 'apikey:create' ? requireUuid(values.tenant, '--tenant') : undefined;
+  const apiKeyId = command === 'apikey:revoke' ? requireUuid(values.id, '--id') : undefined;
+
+  const runtime = await prepareRuntime(loadConfig());
+  const dataSource = new DataSource(dataSourceOptions(runtime.config.databaseUrl));
+  try {
+    await dataSource.initialize(); // runs pending migrations
+    const tenants = new TenantsService(dataSource);
+    const print = (json: object, text: string) =>
+      process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+    switch (command) {
+      case 'tenant:create': {
+        const issued = await tenants.createTenant(name!);
+        print(
+          { tenantId: issued.tenantId, apiKeyId: issued.apiKeyId, apiKey: issued.apiKey },
+          `Tenant "${name}" created.\n  tenant id:  ${issued.tenantId}\n  api key id: ${issued.apiKeyId}\n  API key:    ${issued.apiKey}\nThe API key is shown only now.`,
+        );
+        break;
+      }
+      case 'apikey:create': {
+        const issued = await tenants.createApiKey(tenantId!);
+        print(
+          { tenantId: issued.tenantId, apiKeyId: issued.apiKeyId, apiKey: issued.apiKey },
+          `API key created for tenant ${issued.tenantId}.\n  api key id: ${issued.apiKeyId}\n  API key:    ${issued.apiKey}\nThe API key is shown only now.`,
+        );
+        break;
+      }
+      case 'apikey:revoke':
+        await tenants.revokeApiKey(apiKeyId!);
+        print({ apiKeyId, revoked: true }, `API key ${apiKeyId} revoked.`);
+        break;
+      case 'migration:run':
+        print({ migrated: true }, 'Migrations are up to date.');
+        break;
+    }
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await runtime.stop();
+  }
+}
+
+loadDotEnv();
+run(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem}\n`);
+  } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`Error: ${(error as Error).message}\n\n${USAGE}\n`);
+  } else {
+    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,13 @@
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { ValidationFailedError } from './domain-error';
+
+/** A path id must be a UUID; a malformed one is a 400 naming the parameter. */
+@Injectable()
+export class UuidParamPipe implements PipeTransform<string, string> {
+  transform(value: string, metadata: ArgumentMetadata): string {
+    const field = metadata.data ?? 'id';
+    if (!isUUID(value, 'all')) throw new ValidationFailedError([{ field, message: `${field} must be a UUID` }]);
+    return value.toLowerCase();
+  }
+}

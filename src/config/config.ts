@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** The service's configuration, read once from the environment and validated at start. */
+export interface AppConfig {
+  port: number;
+  /** Set: that PostgreSQL server. Unset: the embedded PostgreSQL in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  /** 32 bytes; undefined only before the embedded default has been provisioned. */
+  keyEncryptionKey: Buffer | undefined;
+  bootstrap: { tenantId: string; apiKey: string } | undefined;
+  oauth: { jwksUrl: string; issuer: string; audience: string | undefined } | undefined;
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const MIN_API_KEY_LENGTH = 24;
+
+/** Loads `.env` from the working directory if there is one; the real environment wins. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const value = (name: string) => {
+    const raw = env[name]?.trim();
+    return raw === '' ? undefined : raw;
+  };
+  const port = (name: string, fallback: number) => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
+      problems.push(`${name} must be a port number from 1 to 65535, got "${raw}"`);
+    }
+    return parsed;
+  };
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+
+  let keyEncryptionKey: Buffer | undefined;
+  const kek = value('KEY_ENCRYPTION_KEY');
+  if (kek !== undefined) {
+    keyEncryptionKey = Buffer.from(kek, 'base64');
+    if (keyEncryptionKey.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(kek)) {
+      problems.push('KEY_ENCRYPTION_KEY must be 32 random bytes in base64 (try: openssl rand -base64 32)');
+    }
+  } else if (databaseUrl) {
+    problems.push(
+      'KEY_ENCRYPTION_KEY is required when DATABASE_URL is set (32 random bytes in base64: openssl rand -base64 32)',
+    );
+  }
+
+  const bootstrapTenantId = value('BOOTSTRAP_TENANT_ID');
+  const bootstrapApiKey = value('BOOTSTRAP_API_KEY');
+  if ((bootstrapTenantId === undefined) !== (bootstrapApiKey === undefined)) {
+    problems.push('BOOTSTRAP_TENANT_ID and BOOTSTRAP_API_KEY must be set together');
+  }
+  if (bootstrapTenantId !== undefined && !UUID.test(bootstrapTenantId)) {
+    problems.push('BOOTSTRAP_TENANT_ID must be a UUID');
+  }
+  if (bootstrapApiKey !== undefined && bootstrapApiKey.length < MIN_API_KEY_LENGTH) {
+    problems.push(`BOOTSTRAP_API_KEY must be at least ${MIN_API_KEY_LENGTH} characters of high-entropy secret`);
+  }
+
+  const jwksUrl = value('OAUTH_JWKS_URL');
+  const issuer = value('OAUTH_ISSUER');
+  if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) problems.push('OAUTH_JWKS_URL must be a URL');
+  if (jwksUrl !== undefined && issuer === undefined) problems.push('OAUTH_ISSUER is required with OAUTH_JWKS_URL');
+  if (jwksUrl === undefined && issuer !== undefined) problems.push('OAUTH_JWKS_URL is required with OAUTH_ISSUER');
+
+  const config: AppConfig = {
+    port: port('PORT', 3000),
+    databaseUrl,
+    dataDir: resolve(value('DATA_DIR') ?? './.data'),
+    embeddedPostgresPort: port('EMBEDDED_POSTGRES_PORT', 54329),
+    keyEncryptionKey,
+    bootstrap:
+      bootstrapTenantId && bootstrapApiKey
+        ? { tenantId: bootstrapTenantId.toLowerCase(), apiKey: bootstrapApiKey }
+        : undefined,
+    oauth: jwksUrl && issuer ? { jwksUrl, issuer, audience: value('OAUTH_AUDIENCE') } : undefined,
+    bodyLimitBytes: 100 * 1024,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Injection token for the validated AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** The configuration once the runtime has settled a database URL and a key-encryption key. */
+export type RuntimeConfig = AppConfig & { databaseUrl: string; keyEncryptionKey: Buffer; embeddedDatabase: boolean };

@@ -1,0 +1,30 @@
+import type { DataSourceOptions } from 'typeorm';
+import { InitialSchema1763800000000 } from '../../migrations/1763800000000-initial-schema';
+import { TenantKeyEntity } from '../keys/entities/tenant-key.entity';
+import { ApiKeyEntity } from '../tenants/api-key.entity';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { UserKeyEntity } from '../user-keys/entities/user-key.entity';
+
+export const ENTITIES = [TenantEntity, ApiKeyEntity, TenantKeyEntity, UserKeyEntity];
+export const MIGRATIONS = [InitialSchema1763800000000];
+
+/** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    // Query logging stays off: failed statements would print their parameters.
+    logging: ['migration'],
+    extra: {
+      max: 10,
+      // Fail fast when the database is away, so callers get a 503 rather than a hang.
+      connectionTimeoutMillis: 5_000,
+      statement_timeout: 15_000,
+    },
+  };
+}

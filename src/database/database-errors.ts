@@ -1,0 +1,28 @@
+/** PostgreSQL SQLSTATEs and socket errors that mean "the database is not there right now". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
+]);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not connected/i;
+
+interface ErrorWithCode {
+  code?: unknown;
+  message?: unknown;
+  driverError?: unknown;
+  cause?: unknown;
+}
+
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 3) return false;
+  const { code, message, driverError, cause } = error as ErrorWithCode;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if (error instanceof Error && error.name === 'CannotExecuteNotConnectedError') return true;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+  return isDatabaseUnavailable(driverError, depth + 1) || isDatabaseUnavailable(cause, depth + 1);
+}
+
+/** A unique-constraint violation (SQLSTATE 23505), as TypeORM surfaces it. */
+export function isUniqueViolation(error: unknown): boolean {
+  const { code, driverError } = (error ?? {}) as ErrorWithCode;
+  return code === '23505' || (driverError as ErrorWithCode | undefined)?.code === '23505';
+}

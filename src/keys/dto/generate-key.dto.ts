@@ -1,0 +1,53 @@
+import { Transform } from 'class-transformer';
+import {
+  IsIn, IsInt, IsOptional, IsString, IsUUID, Length, MaxLength, ValidatorConstraint,
+  Validate, type ValidationArguments, type ValidatorConstraintInterface,
+} from 'class-validator';
+import { Trim } from '../../common/dto-transforms';
+import { allowedLengths, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/signing-keys';
+
+/** The source document's short forms. */
+const SHORT_FORMS: Record<string, SigningAlgorithm> = { RS: 'RS256', ES: 'ES256' };
+
+function isSigningAlgorithm(value: unknown): value is SigningAlgorithm {
+  return SIGNING_ALGORITHMS.includes(value as SigningAlgorithm);
+}
+
+@ValidatorConstraint({ name: 'lengthFitsAlgorithm' })
+class LengthFitsAlgorithm implements ValidatorConstraintInterface {
+  validate(length: unknown, args: ValidationArguments): boolean {
+    const { algorithm } = args.object as GenerateKeyDto;
+    // An invalid algorithm has its own error; the length cannot be judged without one.
+    return !isSigningAlgorithm(algorithm) || allowedLengths(algorithm).includes(length as number);
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    const { algorithm } = args.object as GenerateKeyDto;
+    return `length must be ${allowedLengths(algorithm).join(', ')} for ${algorithm}`;
+  }
+}
+
+export class GenerateKeyDto {
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHORT_FORMS[value]) || value)
+  @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
+  algorithm: SigningAlgorithm;
+
+  @Trim()
+  @IsString({ message: 'name must be a string' })
+  @Length(1, 255, { message: 'name must be 1 to 255 characters' })
+  name: string;
+
+  @IsOptional()
+  @IsString({ message: 'issuer must be a string' })
+  @MaxLength(1024, { message: 'issuer must be at most 1024 characters' })
+  issuer?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'length must be an integer' })
+  @Validate(LengthFitsAlgorithm)
+  length?: number;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'uuid must be a UUID' })
+  uuid?: string;
+}

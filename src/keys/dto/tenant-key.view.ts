@@ -1,0 +1,37 @@
+import type { JWK } from 'jose';
+import type { TenantKeyEntity } from '../entities/tenant-key.entity';
+
+/** The contract's key object. Built from an entity in this one place; it never carries private material. */
+export interface TenantKeyView {
+  id: string;
+  name: string;
+  algorithm: string;
+  type: string;
+  curve: string | null;
+  length: number;
+  hasPrivateKey: boolean;
+  issuer: string | null;
+  kid: string;
+  publicKey: string;
+  jwk: JWK;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
+  return {
+    id: key.id,
+    name: key.name,
+    algorithm: key.algorithm,
+    type: key.type,
+    curve: key.curve,
+    length: key.length,
+    hasPrivateKey: key.privateKeySealed !== null,
+    issuer: key.issuer,
+    kid: key.kid,
+    publicKey: key.publicKeyPem,
+    jwk: key.publicJwk,
+    createdAt: key.createdAt.toISOString(),
+    updatedAt: key.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { TenantKeyEntity } from './entities/tenant-key.entity';
+
+/** One method per query; every one is scoped by tenant id. */
+@Injectable()
+export class TenantKeysRepository {
+  constructor(@InjectRepository(TenantKeyEntity) private readonly keys: Repository<TenantKeyEntity>) {}
+
+  listByTenant(tenantId: string): Promise<TenantKeyEntity[]> {
+    return this.keys.find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  async getById(tenantId: string, id: string): Promise<TenantKeyEntity | undefined> {
+    return (await this.keys.findOneBy({ tenantId, id })) ?? undefined;
+  }
+
+  exists(tenantId: string, id: string): Promise<boolean> {
+    return this.keys.existsBy({ tenantId, id });
+  }
+
+  async insert(key: Omit<TenantKeyEntity, 'createdAt' | 'updatedAt'>): Promise<TenantKeyEntity> {
+    const result = await this.keys.insert(key);
+    // generatedMaps holds what PostgreSQL filled in (created_at, updated_at), read back by RETURNING.
+    return this.keys.create({ ...key, ...result.generatedMaps[0] });
+  }
+
+  /** Undefined when the tenant has no such key (or it was deleted meanwhile). */
+  async rename(tenantId: string, id: string, name: string): Promise<TenantKeyEntity | undefined> {
+    const result = await this.keys.update({ tenantId, id }, { name });
+    return result.affected ? this.getById(tenantId, id) : undefined;
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.keys.delete({ tenantId, id });
+    return (result.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.setup';
+import { ConfigError, loadConfig, loadDotEnv } from './config/config';
+import { prepareRuntime } from './runtime';
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const logger = new Logger('Main');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem}\n`);
+    process.exit(1);
+  }
+
+  const runtime = await prepareRuntime(config);
+  let app;
+  try {
+    app = await createApp(runtime.config);
+    await app.listen(runtime.config.port);
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+  logger.log(`Key service listening on http://localhost:${runtime.config.port}`);
+
+  // Our own signal handling rather than enableShutdownHooks: Nest's re-raises the signal after closing,
+  // and the embedded database must stop after the app (and its connections) have closed.
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: closing`);
+    try {
+      await app.close();
+    } finally {
+      await runtime.stop();
+    }
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  new Logger('Main').error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { AppConfig, RuntimeConfig } from './config/config';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+
+export interface Runtime {
+  config: RuntimeConfig;
+  stop(): Promise<void>;
+}
+
+/**
+ * Settles what the configuration left to defaults: without DATABASE_URL, starts the embedded
+ * PostgreSQL and, without KEY_ENCRYPTION_KEY, generates one once into DATA_DIR.
+ */
+export async function prepareRuntime(config: AppConfig, logger = new Logger('Runtime')): Promise<Runtime> {
+  if (config.databaseUrl) {
+    const settled = { ...config, databaseUrl: config.databaseUrl, keyEncryptionKey: config.keyEncryptionKey!, embeddedDatabase: false };
+    return { config: settled, stop: async () => undefined };
+  }
+  const keyEncryptionKey = config.keyEncryptionKey ?? readOrCreateKeyEncryptionKey(config.dataDir, logger);
+  logger.log(`Starting embedded PostgreSQL in ${join(config.dataDir, 'pg')}`);
+  const database = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+  return { config: { ...config, databaseUrl: database.url, keyEncryptionKey, embeddedDatabase: true }, stop: () => database.stop() };
+}
+
+function readOrCreateKeyEncryptionKey(dataDir: string, logger: Logger): Buffer {
+  const path = join(dataDir, 'key-encryption-key');
+  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const key = randomBytes(32);
+  writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600 });
+  logger.warn(
+    `KEY_ENCRYPTION_KEY is not set: generated one into ${path}. Back it up: without it, stored private keys cannot be read.`,
+  );
+  return key;
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, IsNull } from 'typeorm';
+import { NotFoundError } from '../common/domain-error';
+import { ApiKeyEntity } from './api-key.entity';
+import { apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from './api-key-secret';
+import { TenantEntity } from './tenant.entity';
+
+export interface IssuedApiKey {
+  tenantId: string;
+  apiKeyId: string;
+  /** The raw secret: returned once, never stored. */
+  apiKey: string;
+}
+
+@Injectable()
+export class TenantsService {
+  private readonly logger = new Logger(TenantsService.name);
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async createTenant(name: string, id: string = randomUUID(), apiKey = generateApiKey()): Promise<IssuedApiKey> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.insert(TenantEntity, { id, name });
+      const apiKeyId = randomUUID();
+      await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
+      return { tenantId: id, apiKeyId, apiKey };
+    });
+  }
+
+  async createApiKey(tenantId: string, apiKey = generateApiKey()): Promise<IssuedApiKey> {
+    if (!(await this.dataSource.getRepository(TenantEntity).existsBy({ id: tenantId }))) {
+      throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
+    }
+    const apiKeyId = randomUUID();
+    await this.dataSource.getRepository(ApiKeyEntity).insert(this.apiKeyRow(apiKeyId, tenantId, apiKey));
+    return { tenantId, apiKeyId, apiKey };
+  }
+
+  async revokeApiKey(apiKeyId: string): Promise<void> {
+    const result = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .update({ id: apiKeyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    if (!result.affected) throw new NotFoundError('API_KEY_NOT_FOUND', `No active API key ${apiKeyId}`);
+  }
+
+  /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
+  async findActiveApiKey(tenantId: string, apiKey: string): Promise<ApiKeyEntity | undefined> {
+    const candidates = await this.dataSource.getRepository(ApiKeyEntity).findBy({
+      tenantId,
+      prefix: apiKeyPrefix(apiKey),
+      revokedAt: IsNull(),
+    });
+    return candidates.find((candidate) => apiKeyMatches(apiKey, candidate.secretHash));
+  }
+
+  /** Makes sure the configured bootstrap tenant and API key exist (idempotent, safe on every start). */
+  async ensureBootstrap(tenantId: string, apiKey: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(TenantEntity)
+        .values({ id: tenantId, name: 'bootstrap' })
+        .orIgnore()
+        .execute();
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ApiKeyEntity)
+        .values(this.apiKeyRow(randomUUID(), tenantId, apiKey))
+        .orIgnore()
+        .execute();
+      const existing = await manager.findOneBy(ApiKeyEntity, { secretHash: hashApiKey(apiKey) });
+      if (existing?.tenantId !== tenantId) {
+        throw new Error('BOOTSTRAP_API_KEY is already in use by another tenant');
+      }
+      if (existing.revokedAt) this.logger.warn('BOOTSTRAP_API_KEY was revoked and stays revoked');
+    });
+  }
+
+  /** On a database with no tenant at all, creates `default` and returns its first API key. */
+  async createDefaultTenantIfNone(): Promise<IssuedApiKey | undefined> {
+    if (await this.dataSource.getRepository(TenantEntity).exists()) return undefined;
+    return this.createTenant('default');
+  }
+
+  private apiKeyRow(id: string, tenantId: string, apiKey: string): Partial<ApiKeyEntity> {
+    return { id, tenantId, prefix: apiKeyPrefix(apiKey), secretHash: hashApiKey(apiKey) };
+  }
+}

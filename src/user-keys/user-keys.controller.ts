@@ -1,0 +1,27 @@
+import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
+import { AccessTokenAuth, CurrentUser, RequireScopes } from '../auth/decorators';
+import type { UserPrincipal } from '../auth/principals';
+import { ResponseMessage } from '../common/response-envelope';
+import { ListUserKeysQueryDto, RegisterUserKeyDto } from './dto/register-user-key.dto';
+import { UserKeysService } from './user-keys.service';
+
+@Controller('keys')
+@AccessTokenAuth()
+export class UserKeysController {
+  constructor(private readonly keys: UserKeysService) {}
+
+  @Get()
+  @ResponseMessage('Keys retrieved')
+  list(@CurrentUser() user: UserPrincipal, @Query() query: ListUserKeysQueryDto) {
+    return this.keys.listKeys(user, query.format);
+  }
+
+  @Post('register')
+  @HttpCode(200)
+  @RequireScopes('add_key')
+  @Header('Cache-Control', 'no-store')
+  @ResponseMessage('Key registered: store the private key now, it will not be shown again')
+  register(@CurrentUser() user: UserPrincipal, @Body() body: RegisterUserKeyDto) {
+    return this.keys.registerKey(user, body);
+  }
+}
