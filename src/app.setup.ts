@@ -1,5 +1,5 @@
 import {
-  BadRequestException, type INestApplication, type LoggerService, PayloadTooLargeException, UnsupportedMediaTypeException,
+  BadRequestException, type INestApplication, type LoggerService, type LogLevel, PayloadTooLargeException, UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -35,7 +35,7 @@ function bodyParserErrors(error: { type?: string }, _req: Request, _res: Respons
 }
 
 /** Builds the app exactly as it serves: main.ts and the e2e tests both come through here. */
-export async function createApp(config: RuntimeConfig, logger?: LoggerService | false): Promise<INestApplication> {
+export async function createApp(config: RuntimeConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger: logger ?? undefined,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -53,7 +53,10 @@ export async function startEmbeddedPostgres(
   port: number,
   onLog: (line: string) => void = () => undefined,
 ): Promise<EmbeddedDatabase> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  mkdirSync(dataDir, { recursive: true });
+  const runAsPostgresUser = userInfo().uid === 0;
+  // The `postgres` user must be able to reach its folder inside; the secrets beside it stay 0600.
+  if (runAsPostgresUser) chmodSync(dataDir, 0o755);
   const pgDir = join(dataDir, 'pg');
   const password = readOrCreateSecret(join(dataDir, 'postgres-password'));
   const urlFor = (serverPort: number, database: string) =>
@@ -74,7 +77,7 @@ export async function startEmbeddedPostgres(
     user: 'postgres',
     password,
     persistent: true,
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: runAsPostgresUser,
     onLog: (message) => {
       recentOutput.push(message.trim());
       if (recentOutput.length > 20) recentOutput.shift();

@@ -1,0 +1,21 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { freePort } from '../support/free-port';
+
+/**
+ * One PostgreSQL for the whole run: DATABASE_URL when set, else an embedded one in a temporary folder.
+ * Each test file then creates its own database in it (test/support/test-app.ts).
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.DATABASE_URL) {
+    process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyservice-test-'));
+  const database = await startEmbeddedPostgres(dataDir, await freePort());
+  process.env.TEST_ADMIN_DATABASE_URL = database.url;
+  process.env.TEST_EMBEDDED_DATA_DIR = dataDir;
+  (globalThis as { stopTestDatabase?: () => Promise<void> }).stopTestDatabase = database.stop;
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.setup';
+import { loadConfig, type RuntimeConfig } from '../../src/config/config';
+import { TenantsService } from '../../src/tenants/tenants.service';
+import { createTestDatabase } from './test-database';
+
+export interface TestTenant {
+  tenantId: string;
+  apiKeyId: string;
+  apiKey: string;
+  /** The headers a tenant admin tool sends. */
+  headers: Record<string, string>;
+}
+
+export interface TestApp {
+  app: INestApplication;
+  http: Server;
+  config: RuntimeConfig;
+  dataSource: DataSource;
+  createTenant(name?: string): Promise<TestTenant>;
+  close(): Promise<void>;
+}
+
+export function tenantHeaders(tenantId: string, apiKey: string): Record<string, string> {
+  return { authorization: `Basic ${apiKey}`, 'x-stencil-tenantid': tenantId };
+}
+
+/** The real app, built as main.ts builds it, on its own fresh database. */
+export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config: RuntimeConfig = {
+    ...loadConfig({ ...env, DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }),
+    databaseUrl: database.url,
+    keyEncryptionKey: randomBytes(32),
+    embeddedDatabase: false,
+  };
+  const app = await createApp(config, ['error', 'warn']);
+  await app.init();
+  const dataSource = app.get(DataSource);
+  return {
+    app,
+    http: app.getHttpServer() as Server,
+    config,
+    dataSource,
+    async createTenant(name = 'test-tenant') {
+      const issued = await app.get(TenantsService).createTenant(name);
+      return { ...issued, headers: tenantHeaders(issued.tenantId, issued.apiKey) };
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The envelope every response must carry. */
+export function expectEnvelope(res: request.Response, status: number, success = status < 400): void {
+  expect({ status: res.status, success: res.body?.success }).toEqual({ status, success });
+  expect(typeof res.body.message).toBe('string');
+  expect(res.headers['x-request-id']).toEqual(expect.any(String));
+  if (!success) {
+    expect(res.body.data).toBeNull();
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  }
+}

@@ -1,0 +1,317 @@
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, compactVerify, importJWK, importSPKI, SignJWT, jwtVerify, type JWK } from 'jose';
+import request from 'supertest';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+import { openStoredPrivateKey, readRawKeyRow } from './support/stored-keys';
+import { open, tenantKeyAssociatedData } from '../src/crypto/sealing';
+
+describe('/key (tenant admin API)', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    tenant = await testApp.createTenant('acme');
+  });
+  afterAll(() => testApp.close());
+
+  const generate = (body: object, path = '/key/generate') =>
+    request(testApp.http).post(path).set(tenant.headers).send(body);
+
+  /** Signs a JWT with the stored private key and verifies it with the returned PEM and JWK. */
+  async function expectSignsAndVerifies(key: { id: string; algorithm: string; publicKey: string; jwk: JWK }) {
+    const privateKey = await openStoredPrivateKey(testApp, tenant.tenantId, key.id);
+    const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: key.algorithm, kid: key.jwk.kid }).sign(privateKey);
+    const viaPem = await jwtVerify(token, await importSPKI(key.publicKey, key.algorithm));
+    const viaJwk = await compactVerify(token, await importJWK(key.jwk, key.algorithm));
+    expect(viaPem.payload.sub).toBe('alice');
+    expect(viaJwk.protectedHeader.kid).toBe(key.jwk.kid);
+  }
+
+  describe('POST /key/generate', () => {
+    it.each([
+      ['RS256', 2048, undefined],
+      ['RS384', 3072, 3072],
+      ['RS512', 4096, 4096],
+      ['ES256', 256, undefined],
+      ['ES384', 384, undefined],
+      ['ES512', 521, 521],
+    ])('generates %s (%i bits) whose stored private key signs what the public key verifies', async (algorithm, bits, length) => {
+      const res = await generate({ algorithm, name: `${algorithm} key`, issuer: 'https://auth.example.com', length });
+      expectEnvelope(res, 200);
+      expect(res.body.message).toBe('Key generated');
+      const key = res.body.data;
+      expect(key).toMatchObject({ algorithm, name: `${algorithm} key`, length: bits, hasPrivateKey: true, issuer: 'https://auth.example.com' });
+      expect(Object.keys(key).sort()).toEqual(
+        ['algorithm', 'createdAt', 'curve', 'hasPrivateKey', 'id', 'issuer', 'jwk', 'kid', 'length', 'name', 'publicKey', 'type', 'updatedAt'].sort(),
+      );
+      await expectSignsAndVerifies(key);
+
+      // The PEM parses back to the same key as the JWK, and the modulus or curve is what was asked for.
+      const fromPem = createPublicKey(key.publicKey);
+      const { kid, alg, use, ...bareJwk } = key.jwk;
+      expect(fromPem.export({ format: 'jwk' })).toEqual(bareJwk);
+      expect({ alg, use }).toEqual({ alg: algorithm, use: 'sig' });
+      expect(kid).toBe(key.kid);
+      expect(await calculateJwkThumbprint(bareJwk, 'sha256')).toBe(key.kid);
+      if (algorithm.startsWith('RS')) {
+        expect(key).toMatchObject({ type: 'RSA', curve: null });
+        expect(fromPem.asymmetricKeyDetails?.modulusLength).toBe(bits);
+      } else {
+        const curve = { 256: 'P-256', 384: 'P-384', 521: 'P-521' }[bits];
+        expect(key).toMatchObject({ type: 'EC', curve });
+        expect(bareJwk.crv).toBe(curve);
+      }
+    });
+
+    it.each([
+      ['RS', 'RS256'],
+      ['ES', 'ES256'],
+    ])('reads the short form %s as %s', async (short, algorithm) => {
+      const res = await generate({ algorithm: short, name: 'short form' });
+      expectEnvelope(res, 200);
+      expect(res.body.data.algorithm).toBe(algorithm);
+    });
+
+    it('uses the uuid given in the body, as the source sample sends it', async () => {
+      const uuid = randomUUID();
+      const res = await generate({ uuid, algorithm: 'ES256', name: 'with uuid' });
+      expectEnvelope(res, 200);
+      expect(res.body.data.id).toBe(uuid);
+    });
+
+    it('accepts the FusionAuth-shaped body { "key": { ... } }', async () => {
+      const res = await generate({ key: { algorithm: 'ES384', name: 'fusionauth client' } });
+      expectEnvelope(res, 200);
+      expect(res.body.data).toMatchObject({ algorithm: 'ES384', name: 'fusionauth client' });
+    });
+
+    it('trims the name', async () => {
+      const res = await generate({ algorithm: 'ES256', name: '  padded  ' });
+      expect(res.body.data.name).toBe('padded');
+    });
+
+    it('stores no plaintext private key: the raw row holds only a sealed blob', async () => {
+      const res = await generate({ algorithm: 'ES256', name: 'at rest' });
+      const row = await readRawKeyRow(testApp, tenant.tenantId, res.body.data.id);
+      const privateKey = await openStoredPrivateKey(testApp, tenant.tenantId, res.body.data.id);
+      const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
+      const d = Buffer.from((privateKey.export({ format: 'jwk' }) as JWK).d!, 'base64url');
+      const rawRow = JSON.stringify(row, (_k, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v));
+      const sealed = row.private_key_sealed as Buffer;
+      expect(sealed.includes(pkcs8)).toBe(false);
+      expect(sealed.includes(d)).toBe(false);
+      expect(rawRow).not.toContain(d.toString('hex'));
+      expect(rawRow).not.toContain('PRIVATE KEY');
+      expect(rawRow).not.toContain(pkcs8.toString('base64'));
+    });
+
+    it('binds each sealed private key to its row: moved onto another key, it no longer opens', async () => {
+      const first = (await generate({ algorithm: 'ES256', name: 'first' })).body.data;
+      const second = (await generate({ algorithm: 'ES256', name: 'second' })).body.data;
+      const firstSealed = (await readRawKeyRow(testApp, tenant.tenantId, first.id)).private_key_sealed as Buffer;
+      await testApp.dataSource.query('UPDATE tenant_keys SET private_key_sealed = $1 WHERE tenant_id = $2 AND id = $3', [
+        firstSealed,
+        tenant.tenantId,
+        second.id,
+      ]);
+      const moved = (await readRawKeyRow(testApp, tenant.tenantId, second.id)).private_key_sealed as Buffer;
+      expect(() => open(testApp.config.keyEncryptionKey, moved, tenantKeyAssociatedData(tenant.tenantId, second.id))).toThrow(
+        /could not be opened/,
+      );
+      // Where it came from, it still opens.
+      expect(open(testApp.config.keyEncryptionKey, moved, tenantKeyAssociatedData(tenant.tenantId, first.id)).length).toBeGreaterThan(0);
+    });
+
+    describe('answers 400 naming the field', () => {
+      it.each([
+        ['an unknown algorithm', { algorithm: 'HS256', name: 'n' }, 'algorithm', 'algorithm must be one of RS256, RS384, RS512, ES256, ES384, ES512'],
+        ['a missing algorithm', { name: 'n' }, 'algorithm', 'algorithm must be one of RS256, RS384, RS512, ES256, ES384, ES512'],
+        ['a lowercase algorithm', { algorithm: 'es256', name: 'n' }, 'algorithm', expect.stringContaining('algorithm must be one of')],
+        ['a missing name', { algorithm: 'ES256' }, 'name', expect.stringContaining('name must')],
+        ['a blank name', { algorithm: 'ES256', name: '   ' }, 'name', 'name must be 1 to 255 characters'],
+        ['an over-long name', { algorithm: 'ES256', name: 'n'.repeat(256) }, 'name', 'name must be 1 to 255 characters'],
+        ['a name that is not a string', { algorithm: 'ES256', name: 42 }, 'name', 'name must be a string'],
+        ['an over-long issuer', { algorithm: 'ES256', name: 'n', issuer: 'i'.repeat(1025) }, 'issuer', 'issuer must be at most 1024 characters'],
+        ['an issuer that is not a string', { algorithm: 'ES256', name: 'n', issuer: { a: 1 } }, 'issuer', 'issuer must be a string'],
+        ['an RSA length that is not allowed', { algorithm: 'RS256', name: 'n', length: 1024 }, 'length', 'length must be 2048, 3072, 4096 for RS256'],
+        ['a length that disagrees with the curve', { algorithm: 'ES384', name: 'n', length: 256 }, 'length', 'length must be 384 for ES384'],
+        ['a length given as a string', { algorithm: 'RS256', name: 'n', length: '2048' }, 'length', 'length must be an integer'],
+        ['a malformed uuid', { algorithm: 'ES256', name: 'n', uuid: 'random_key_id' }, 'uuid', 'uuid must be a UUID'],
+        ['an unknown field', { algorithm: 'ES256', name: 'n', privateKey: 'x' }, 'privateKey', 'property privateKey should not exist'],
+        ['a prototype-pollution key', JSON.parse('{"algorithm":"ES256","name":"n","__proto__":{"admin":true}}'), '__proto__', 'property __proto__ should not exist'],
+      ])('for %s', async (_case, body, field, message) => {
+        const res = await generate(body);
+        expectEnvelope(res, 400);
+        expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message }]));
+      });
+
+      it('for a body that is not an object', async () => {
+        const res = await request(testApp.http).post('/key/generate').set(tenant.headers).set('content-type', 'application/json').send('[1,2]');
+        expectEnvelope(res, 400);
+        expect(res.body.errors).toEqual([{ field: 'body', message: 'body must be a JSON object' }]);
+      });
+
+      it('for every problem at once, one entry per field', async () => {
+        const res = await generate({ algorithm: 'XX', name: '', extra: true });
+        expectEnvelope(res, 400);
+        expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['algorithm', 'extra', 'name']);
+      });
+
+      it('for malformed JSON', async () => {
+        const res = await request(testApp.http).post('/key/generate').set(tenant.headers).set('content-type', 'application/json').send('{"algorithm":');
+        expectEnvelope(res, 400);
+        expect(res.body.message).toBe('Malformed JSON body');
+      });
+    });
+
+    it('creates nothing when validation fails', async () => {
+      const before = (await request(testApp.http).get('/key').set(tenant.headers)).body.data.length;
+      await generate({ algorithm: 'ES256', name: '' });
+      const after = (await request(testApp.http).get('/key').set(tenant.headers)).body.data.length;
+      expect(after).toBe(before);
+    });
+  });
+
+  describe('POST /key/generate/:id', () => {
+    it('generates the key with that id', async () => {
+      const id = randomUUID();
+      const res = await generate({ algorithm: 'RS', name: 'chosen id' }, `/key/generate/${id}`);
+      expectEnvelope(res, 200);
+      expect(res.body.data.id).toBe(id);
+      await expectSignsAndVerifies(res.body.data);
+    });
+
+    it('answers 409 when the tenant already has the id, and keeps the first key', async () => {
+      const id = randomUUID();
+      const first = await generate({ algorithm: 'ES256', name: 'original' }, `/key/generate/${id}`);
+      const again = await generate({ algorithm: 'ES384', name: 'impostor' }, `/key/generate/${id}`);
+      expectEnvelope(again, 409);
+      const viaBody = await generate({ algorithm: 'ES256', name: 'impostor', uuid: id });
+      expectEnvelope(viaBody, 409);
+      const kept = await request(testApp.http).get(`/key/${id}`).set(tenant.headers);
+      expect(kept.body.data).toEqual(first.body.data);
+    });
+
+    it('accepts the same uuid in path and body', async () => {
+      const id = randomUUID();
+      const res = await generate({ algorithm: 'ES256', name: 'both', uuid: id }, `/key/generate/${id}`);
+      expectEnvelope(res, 200);
+      expect(res.body.data.id).toBe(id);
+    });
+
+    it('answers 400 when path and body ids differ', async () => {
+      const res = await generate({ algorithm: 'ES256', name: 'n', uuid: randomUUID() }, `/key/generate/${randomUUID()}`);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field: 'uuid', message: 'uuid must match the id in the path' }]);
+    });
+
+    it('answers 400 naming id for a malformed id', async () => {
+      const res = await generate({ algorithm: 'ES256', name: 'n' }, '/key/generate/not-a-uuid');
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+    });
+  });
+
+  describe('GET /key', () => {
+    it("lists the tenant's keys oldest first, without private material", async () => {
+      const own = await testApp.createTenant('list-tenant');
+      const names = ['one', 'two', 'three'];
+      for (const name of names) {
+        await request(testApp.http).post('/key/generate').set(own.headers).send({ algorithm: 'ES256', name });
+      }
+      const res = await request(testApp.http).get('/key').set(own.headers);
+      expectEnvelope(res, 200);
+      expect(res.body.data.map((k: { name: string }) => k.name)).toEqual(names);
+      expect(JSON.stringify(res.body)).not.toMatch(/PRIVATE KEY|[{,]"d":|"private_?key"/i);
+    });
+
+    it('answers an empty list for a tenant with no keys', async () => {
+      const empty = await testApp.createTenant('empty');
+      const res = await request(testApp.http).get('/key').set(empty.headers);
+      expectEnvelope(res, 200);
+      expect(res.body.data).toEqual([]);
+    });
+  });
+
+  describe('GET /key/:id', () => {
+    it('answers the key as generated', async () => {
+      const created = (await generate({ algorithm: 'ES512', name: 'fetch me' })).body.data;
+      const res = await request(testApp.http).get(`/key/${created.id}`).set(tenant.headers);
+      expectEnvelope(res, 200);
+      expect(res.body.data).toEqual(created);
+    });
+
+    it('answers 404 for an id that does not exist', async () => {
+      const res = await request(testApp.http).get(`/key/${randomUUID()}`).set(tenant.headers);
+      expectEnvelope(res, 404);
+      expect(res.body.message).toBe('Key not found');
+    });
+
+    it('answers 400 naming id for a malformed id', async () => {
+      const res = await request(testApp.http).get('/key/unique_key_id').set(tenant.headers);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+    });
+  });
+
+  describe('PUT /key/:id', () => {
+    it('renames the key and moves updatedAt, nothing else', async () => {
+      const created = (await generate({ algorithm: 'ES256', name: 'before' })).body.data;
+      const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send({ name: ' after ' });
+      expectEnvelope(res, 200);
+      expect(res.body.data).toEqual({ ...created, name: 'after', updatedAt: expect.any(String) });
+      expect(Date.parse(res.body.data.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
+      const fetched = await request(testApp.http).get(`/key/${created.id}`).set(tenant.headers);
+      expect(fetched.body.data.name).toBe('after');
+      await expectSignsAndVerifies(fetched.body.data);
+    });
+
+    it('accepts the FusionAuth-shaped body', async () => {
+      const created = (await generate({ algorithm: 'ES256', name: 'before' })).body.data;
+      const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send({ key: { name: 'wrapped' } });
+      expectEnvelope(res, 200);
+      expect(res.body.data.name).toBe('wrapped');
+    });
+
+    it.each([
+      [{ name: '' }, 'name', 'name must be 1 to 255 characters'],
+      [{ name: 'x'.repeat(256) }, 'name', 'name must be 1 to 255 characters'],
+      [{}, 'name', expect.stringContaining('name must')],
+      [{ name: 'ok', algorithm: 'RS256' }, 'algorithm', 'property algorithm should not exist'],
+    ])('answers 400 for %j', async (body, field, message) => {
+      const created = (await generate({ algorithm: 'ES256', name: 'keep' })).body.data;
+      const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send(body);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message }]));
+      const fetched = await request(testApp.http).get(`/key/${created.id}`).set(tenant.headers);
+      expect(fetched.body.data.name).toBe('keep');
+    });
+
+    it('answers 404 for an id that does not exist', async () => {
+      const res = await request(testApp.http).put(`/key/${randomUUID()}`).set(tenant.headers).send({ name: 'x' });
+      expectEnvelope(res, 404);
+    });
+  });
+
+  describe('DELETE /key/:id', () => {
+    it('deletes the key; a second delete and a get answer 404', async () => {
+      const created = (await generate({ algorithm: 'ES256', name: 'doomed' })).body.data;
+      const res = await request(testApp.http).delete(`/key/${created.id}`).set(tenant.headers);
+      expectEnvelope(res, 200);
+      expect(res.body.data).toEqual({ id: created.id });
+      expectEnvelope(await request(testApp.http).delete(`/key/${created.id}`).set(tenant.headers), 404);
+      expectEnvelope(await request(testApp.http).get(`/key/${created.id}`).set(tenant.headers), 404);
+      const rows = await testApp.dataSource.query('SELECT 1 FROM tenant_keys WHERE id = $1', [created.id]);
+      expect(rows).toHaveLength(0);
+    });
+
+    it('lets the id be used again after delete', async () => {
+      const id = randomUUID();
+      await generate({ algorithm: 'ES256', name: 'first life' }, `/key/generate/${id}`);
+      await request(testApp.http).delete(`/key/${id}`).set(tenant.headers);
+      const res = await generate({ algorithm: 'ES256', name: 'second life' }, `/key/generate/${id}`);
+      expectEnvelope(res, 200);
+    });
+  });
+});
