@@ -1,0 +1,43 @@
+import { NotFoundException, type ArgumentsHost } from '@nestjs/common';
+import { EnvelopeExceptionFilter } from './exception.filter';
+import { KeyIdTakenError } from '../keys/key-errors';
+
+function hostFor(requestId: string) {
+  const res = { headersSent: false, statusCode: 0, body: undefined as unknown, status(code: number) { this.statusCode = code; return this; }, json(body: unknown) { this.body = body; } };
+  const host = { switchToHttp: () => ({ getRequest: () => ({ requestId }), getResponse: () => res }) } as unknown as ArgumentsHost;
+  return { host, res };
+}
+
+describe('EnvelopeExceptionFilter', () => {
+  const filter = new EnvelopeExceptionFilter();
+  beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers an unknown error with a bare 500: no message, no stack, no SQL', () => {
+    const { host, res } = hostFor('req-1');
+    const error = new Error('relation "tenant_keys" does not exist at SELECT * FROM tenant_keys');
+    filter.catch(error, host);
+    expect(res.statusCode).toBe(500);
+    expect(res.body).toEqual({ success: false, message: 'Internal server error', data: null, requestId: 'req-1' });
+  });
+
+  it('maps a domain error to its status and message', () => {
+    const { host, res } = hostFor('req-2');
+    filter.catch(new KeyIdTakenError(), host);
+    expect(res.statusCode).toBe(409);
+    expect(res.body).toMatchObject({ success: false, message: 'A key with this id already exists', requestId: 'req-2' });
+  });
+
+  it("replaces Nest's route message with a plain one", () => {
+    const { host, res } = hostFor('req-3');
+    filter.catch(new NotFoundException('Cannot GET /secret/path'), host);
+    expect(res.body).toMatchObject({ message: 'Not found' });
+  });
+
+  it('answers 503 when the database is unreachable', () => {
+    const { host, res } = hostFor('req-4');
+    filter.catch(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), host);
+    expect(res.statusCode).toBe(503);
+    expect(JSON.stringify(res.body)).not.toContain('5432');
+  });
+});

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from './config';
+
+const KEK = randomBytes(32).toString('base64');
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('defaults to port 3000 and the embedded database in ./.data', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, databaseUrl: undefined, keyEncryptionKey: undefined, oauth: undefined, bootstrap: undefined });
+    expect(config.dataDir).toMatch(/\/\.data$/);
+  });
+
+  it('reads every variable', () => {
+    const tenantId = '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10';
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/keys',
+      KEY_ENCRYPTION_KEY: KEK,
+      BOOTSTRAP_TENANT_ID: tenantId,
+      BOOTSTRAP_API_KEY: 'k'.repeat(32),
+      OAUTH_JWKS_URL: 'https://id.example/jwks',
+      OAUTH_ISSUER: 'https://id.example',
+      OAUTH_AUDIENCE: 'keys',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/keys',
+      bootstrap: { tenantId, apiKey: 'k'.repeat(32) },
+      oauth: { jwksUrl: 'https://id.example/jwks', issuer: 'https://id.example', audience: 'keys' },
+    });
+    expect(config.keyEncryptionKey).toEqual(Buffer.from(KEK, 'base64'));
+  });
+
+  it('refuses DATABASE_URL without KEY_ENCRYPTION_KEY, saying why', () => {
+    expect(problemsOf({ DATABASE_URL: 'postgres://db/keys' })).toEqual([expect.stringContaining('KEY_ENCRYPTION_KEY is required when DATABASE_URL is set')]);
+  });
+
+  it('lists every problem, one line each', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      KEY_ENCRYPTION_KEY: 'short',
+      BOOTSTRAP_TENANT_ID: 'acme',
+      OAUTH_JWKS_URL: 'not a url',
+      DATABASE_URL: 'mysql://x',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PORT must be a port number from 1 to 65535, got "eighty"',
+        'DATABASE_URL must be a postgres:// or postgresql:// URL',
+        expect.stringMatching(/^KEY_ENCRYPTION_KEY must be 32 random bytes/),
+        'BOOTSTRAP_TENANT_ID and BOOTSTRAP_API_KEY must be set together',
+        'BOOTSTRAP_TENANT_ID must be a UUID',
+        'OAUTH_JWKS_URL must be a URL',
+        'OAUTH_ISSUER is required with OAUTH_JWKS_URL',
+      ]),
+    );
+    expect(problems).toHaveLength(7);
+    for (const problem of problems) expect(problem).not.toContain('\n');
+  });
+
+  it('wants OAUTH_ISSUER with OAUTH_JWKS_URL and a long enough bootstrap key', () => {
+    expect(problemsOf({ OAUTH_JWKS_URL: 'https://id.example/jwks' })).toEqual(['OAUTH_ISSUER is required with OAUTH_JWKS_URL']);
+    expect(problemsOf({ BOOTSTRAP_TENANT_ID: '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', BOOTSTRAP_API_KEY: 'short' })).toEqual([
+      expect.stringContaining('BOOTSTRAP_API_KEY must be at least 24 characters'),
+    ]);
+  });
+});

@@ -1,0 +1,84 @@
+import request from 'supertest';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+describe('the envelope on every answer', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    tenant = await testApp.createTenant();
+  });
+  afterAll(() => testApp.close());
+
+  it('answers 404 in the envelope for an unknown route', async () => {
+    const res = await request(testApp.http).get('/nowhere');
+    expectEnvelope(res, 404);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+  });
+
+  it('answers 413 for a body over 100 KB', async () => {
+    const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'x'.repeat(110 * 1024) });
+    expectEnvelope(res, 413);
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const res = await request(testApp.http).post('/key/generate').set(tenant.headers).set('content-type', 'text/plain').send('algorithm=ES256');
+    expectEnvelope(res, 415);
+  });
+
+  it('answers 400 for malformed JSON', async () => {
+    const res = await request(testApp.http).put(`/key/${crypto.randomUUID()}`).set(tenant.headers).set('content-type', 'application/json').send('{name:');
+    expectEnvelope(res, 400);
+    expect(res.body.message).toBe('Malformed JSON body');
+  });
+
+  it("keeps a sane caller's X-Request-Id and replaces an insane one", async () => {
+    const kept = await request(testApp.http).get('/key').set(tenant.headers).set('x-request-id', 'trace-123.abc');
+    expect(kept.headers['x-request-id']).toBe('trace-123.abc');
+    const replaced = await request(testApp.http).get('/nowhere').set('x-request-id', 'bad id\twith spaces');
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(replaced.body.requestId).toBe(replaced.headers['x-request-id']);
+  });
+
+  it('wraps successes with success, message and data', async () => {
+    const res = await request(testApp.http).get('/key').set(tenant.headers);
+    expect(Object.keys(res.body).sort()).toEqual(['data', 'message', 'success']);
+  });
+
+  describe('GET /health', () => {
+    it('answers 200 while the database answers', async () => {
+      const res = await request(testApp.http).get('/health');
+      expectEnvelope(res, 200);
+      expect(res.body.data).toEqual({ database: 'up' });
+    });
+  });
+});
+
+describe('when the database is gone', () => {
+  it('answers 503 on /health and on key routes, showing no internals', async () => {
+    const testApp = await startTestApp();
+    const tenant = await testApp.createTenant();
+    // Cut every connection of this app's pool from the server side, and keep new ones out.
+    const [{ current_database: name }] = await testApp.dataSource.query('SELECT current_database()');
+    const admin = new (await import('pg')).Client({ connectionString: process.env.TEST_ADMIN_DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      const health = await request(testApp.http).get('/health');
+      expectEnvelope(health, 503);
+      const keys = await request(testApp.http).get('/key').set(tenant.headers);
+      expectEnvelope(keys, 503);
+      expect(JSON.stringify(keys.body)).not.toMatch(/pg_|SQL|terminat|at .*\.js|ECONN/i);
+
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      expectEnvelope(await request(testApp.http).get('/health'), 200);
+      expectEnvelope(await request(testApp.http).get('/key').set(tenant.headers), 200);
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      await admin.end();
+      await testApp.close();
+    }
+  });
+});
