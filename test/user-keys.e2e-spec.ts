@@ -181,7 +181,7 @@ describe('/keys (user API)', () => {
       [
         'an HMAC token (signed with the public JWK as secret)',
         async () => {
-          const jwks = await (await fetch(idp.jwksUrl)).json();
+          const jwks = (await (await fetch(idp.jwksUrl)).json()) as { keys: { kid: string }[] };
           const secret = new TextEncoder().encode(JSON.stringify(jwks.keys[0]));
           return new SignJWT({ sub: 'alice', scope: 'add_key' })
             .setProtectedHeader({ alg: 'HS256', kid: jwks.keys[0].kid })

@@ -1,0 +1,70 @@
+import request from 'supertest';
+import { runCli } from './support/processes';
+import { expectEnvelope, startTestApp, tenantHeaders, type TestApp } from './support/test-app';
+
+describe('the CLI (npm run cli)', () => {
+  let testApp: TestApp;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    env = { DATABASE_URL: testApp.config.databaseUrl, KEY_ENCRYPTION_KEY: testApp.config.keyEncryptionKey.toString('base64') };
+  });
+  afterAll(() => testApp.close());
+
+  it('tenant:create --json prints one JSON object whose API key works at once', async () => {
+    const result = runCli(['tenant:create', '--name', 'acme', '--json'], env);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const created = JSON.parse(lines[0]);
+    expect(created).toEqual({ tenantId: expect.any(String), apiKeyId: expect.any(String), apiKey: expect.stringMatching(/^ks_/) });
+    expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(created.tenantId, created.apiKey)), 200);
+    const [tenant] = await testApp.dataSource.query('SELECT name FROM tenants WHERE id = $1', [created.tenantId]);
+    expect(tenant.name).toBe('acme');
+  });
+
+  it('apikey:create adds a key; apikey:revoke stops it at once and leaves the others', async () => {
+    const tenant = JSON.parse(runCli(['tenant:create', '--name', 'rotating', '--json'], env).stdout);
+    const second = runCli(['apikey:create', '--tenant', tenant.tenantId], env);
+    expect(second.status).toBe(0);
+    const apiKey = second.stdout.match(/API key:\s+(ks_\S+)/)![1];
+    const apiKeyId = second.stdout.match(/api key id:\s+(\S+)/)![1];
+    expect(second.stdout).toContain('shown only now');
+    expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(tenant.tenantId, apiKey)), 200);
+
+    const revoked = runCli(['apikey:revoke', '--id', apiKeyId, '--json'], env);
+    expect(revoked.status).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toEqual({ apiKeyId, revoked: true });
+    expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(tenant.tenantId, apiKey)), 401);
+    expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(tenant.tenantId, tenant.apiKey)), 200);
+    expect(runCli(['apikey:revoke', '--id', apiKeyId], env).status).toBe(1);
+  });
+
+  it.each([
+    [['tenant:create'], '--name is required'],
+    [['apikey:create', '--tenant', 'acme'], '--tenant must be a UUID'],
+    [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'], 'No tenant 5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'],
+    [['tenant:delete'], 'unknown command "tenant:delete"'],
+    [['tenant:create', '--nme', 'x'], "Unknown option '--nme'"],
+  ])('%j fails with exit code 1 and a one-line error, no stack', (args, message) => {
+    const result = runCli(args, env);
+    expect(result.status).toBe(1);
+    expect(result.stderr.split('\n')[0]).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses to run on a bad configuration, one line per problem', () => {
+    const result = runCli(['migration:run'], { DATABASE_URL: 'postgres://localhost/x' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'Configuration error: KEY_ENCRYPTION_KEY is required when DATABASE_URL is set (32 random bytes in base64: openssl rand -base64 32)',
+    );
+  });
+
+  it('migration:run applies nothing twice', () => {
+    const result = runCli(['migration:run'], env);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Migrations are up to date.');
+  });
+});
