@@ -138,6 +138,8 @@ describe('/key (tenant admin API)', () => {
         ['a length that disagrees with the curve', { algorithm: 'ES384', name: 'n', length: 256 }, 'length', 'length must be 384 for ES384'],
         ['a length given as a string', { algorithm: 'RS256', name: 'n', length: '2048' }, 'length', 'length must be an integer'],
         ['a malformed uuid', { algorithm: 'ES256', name: 'n', uuid: 'random_key_id' }, 'uuid', 'uuid must be a UUID'],
+        ['a NUL character in the name', { algorithm: 'ES256', name: 'a\u0000b' }, 'name', 'name must not contain NUL characters'],
+        ['a NUL character in the issuer', { algorithm: 'ES256', name: 'n', issuer: 'a\u0000' }, 'issuer', 'issuer must not contain NUL characters'],
         ['an unknown field', { algorithm: 'ES256', name: 'n', privateKey: 'x' }, 'privateKey', 'property privateKey should not exist'],
         ['a prototype-pollution key', JSON.parse('{"algorithm":"ES256","name":"n","__proto__":{"admin":true}}'), '__proto__', 'property __proto__ should not exist'],
       ])('for %s', async (_case, body, field, message) => {

@@ -113,6 +113,7 @@ describe('/keys (user API)', () => {
     it.each([
       [{}, 'name', expect.stringContaining('name must')],
       [{ name: '  ' }, 'name', 'name must be 1 to 255 characters'],
+      [{ name: 'a\u0000' }, 'name', 'name must not contain NUL characters'],
       [{ name: 'k', curve: 'P-521' }, 'curve', 'curve must be one of P-256, P-384, secp256k1'],
       [{ name: 'k', format: 'der' }, 'format', 'format must be one of hex, pem, jwk'],
       [{ name: 'k', keyType: 'rsa' }, 'keyType', 'property keyType should not exist'],

@@ -1,9 +1,9 @@
 import { Transform } from 'class-transformer';
 import {
-  IsIn, IsInt, IsOptional, IsString, IsUUID, Length, MaxLength, ValidatorConstraint,
+  IsIn, IsInt, IsOptional, IsString, IsUUID, MaxLength, ValidatorConstraint,
   Validate, type ValidationArguments, type ValidatorConstraintInterface,
 } from 'class-validator';
-import { Trim } from '../../common/dto-transforms';
+import { IsKeyName, NoNulCharacters } from '../../common/dto-decorators';
 import { allowedLengths, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/signing-keys';
 
 /** The source document's short forms. */
@@ -32,14 +32,13 @@ export class GenerateKeyDto {
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   algorithm: SigningAlgorithm;
 
-  @Trim()
-  @IsString({ message: 'name must be a string' })
-  @Length(1, 255, { message: 'name must be 1 to 255 characters' })
+  @IsKeyName()
   name: string;
 
   @IsOptional()
   @IsString({ message: 'issuer must be a string' })
   @MaxLength(1024, { message: 'issuer must be at most 1024 characters' })
+  @NoNulCharacters('issuer')
   issuer?: string;
 
   @IsOptional()

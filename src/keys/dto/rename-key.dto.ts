@@ -1,9 +1,6 @@
-import { IsString, Length } from 'class-validator';
-import { Trim } from '../../common/dto-transforms';
+import { IsKeyName } from '../../common/dto-decorators';
 
 export class RenameKeyDto {
-  @Trim()
-  @IsString({ message: 'name must be a string' })
-  @Length(1, 255, { message: 'name must be 1 to 255 characters' })
+  @IsKeyName()
   name: string;
 }

@@ -1,11 +1,9 @@
-import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { Trim } from '../../common/dto-transforms';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsKeyName } from '../../common/dto-decorators';
 import { USER_KEY_CURVES, USER_KEY_FORMATS, type UserKeyCurve, type UserKeyFormat } from '../../crypto/user-key-formats';
 
 export class RegisterUserKeyDto {
-  @Trim()
-  @IsString({ message: 'name must be a string' })
-  @Length(1, 255, { message: 'name must be 1 to 255 characters' })
+  @IsKeyName()
   name: string;
 
   @IsOptional()

@@ -1,0 +1,19 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsString, Length, Matches } from 'class-validator';
+
+/** Trims strings and leaves anything else for the validators to refuse. */
+export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+/** PostgreSQL text cannot hold NUL: refused at the edge as a 400 instead of failing in the database. */
+export const NoNulCharacters = (field: string) =>
+  Matches(/^[^\u0000]*$/, { message: `${field} must not contain NUL characters` });
+
+/** A key's `name`: a string of 1 to 255 characters after trimming. */
+export const IsKeyName = () =>
+  applyDecorators(
+    Trim(),
+    IsString({ message: 'name must be a string' }),
+    Length(1, 255, { message: 'name must be 1 to 255 characters' }),
+    NoNulCharacters('name'),
+  );
