@@ -43,7 +43,7 @@ export function signingKeySpec(algorithm: SigningAlgorithm, length?: number): Si
 
 /**
  * Generates a key pair off the event loop (libuv's thread pool): an RSA-4096 key takes about
- * a second of CPU, which generateKeyPairSync would spend blocking every other request.
+ * a second of CPU, which the synchronous variant would spend blocking every other request.
  */
 export async function generateSigningKey(spec: SigningKeySpec): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
   if (spec.type === 'RSA') return generateKeyPairAsync('rsa', { modulusLength: spec.length });
