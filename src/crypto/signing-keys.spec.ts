@@ -1,28 +1,40 @@
-import { createPublicKey, sign, verify } from 'node:crypto';
-import { calculateJwkThumbprint } from 'jose';
-import { allowedLengths, describePublicKey, generateSigningKey, signingKeySpec, SIGNING_ALGORITHMS } from './signing-keys';
-
-const HASH = { RS256: 'sha256', RS384: 'sha384', RS512: 'sha512', ES256: 'sha256', ES384: 'sha384', ES512: 'sha512' } as const;
+import { createPublicKey } from 'node:crypto';
+import { calculateJwkThumbprint, jwtVerify, SignJWT } from 'jose';
+import {
+  allowedLengths, describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, signingKeySpec, SIGNING_ALGORITHMS,
+} from './signing-keys';
 
 describe('signing keys', () => {
-  it.each(SIGNING_ALGORITHMS)('%s: private signs, public verifies; PEM and JWK are the same key; kid is the thumbprint', async (algorithm) => {
+  it.each(SIGNING_ALGORITHMS)('%s: signs a JWT that verifies, also after a round trip through its sealed form', async (algorithm) => {
     const spec = signingKeySpec(algorithm);
     const { publicKey, privateKey } = await generateSigningKey(spec);
-    const forms = await describePublicKey(publicKey, algorithm);
-    const message = Buffer.from('header.payload');
-    const signature = sign(HASH[algorithm], message, privateKey);
-    expect(verify(HASH[algorithm], message, createPublicKey(forms.publicKeyPem), signature)).toBe(true);
+    const restored = importPrivateMaterial(exportPrivateMaterial(privateKey), spec.type);
+    const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: algorithm }).sign(restored);
+    const verifier = publicKey ?? privateKey;
+    expect((await jwtVerify(token, verifier, { algorithms: [algorithm] })).payload.sub).toBe('alice');
+    if (spec.type === 'HMAC') {
+      expect(publicKey).toBeUndefined();
+      expect(privateKey.symmetricKeySize).toBe(spec.length / 8);
+    }
+  });
+
+  it.each(SIGNING_ALGORITHMS.filter((alg) => !alg.startsWith('HS')))('%s: PEM and JWK are the same key; kid is the thumbprint', async (algorithm) => {
+    const { publicKey } = await generateSigningKey(signingKeySpec(algorithm));
+    const forms = await describePublicKey(publicKey!, algorithm);
     const { kid, alg, use, ...bare } = forms.jwk;
-    expect(verify(HASH[algorithm], message, createPublicKey({ key: bare as never, format: 'jwk' }), signature)).toBe(true);
+    expect(createPublicKey(forms.publicKeyPem).export({ format: 'jwk' })).toEqual(bare);
     expect({ kid, alg, use }).toEqual({ kid: forms.kid, alg: algorithm, use: 'sig' });
     expect(await calculateJwkThumbprint(bare)).toBe(forms.kid);
   });
 
-  it('describes RSA lengths and EC curves', () => {
+  it('describes each type, its lengths and curves', () => {
     expect(signingKeySpec('RS384')).toEqual({ algorithm: 'RS384', type: 'RSA', curve: null, length: 2048 });
-    expect(signingKeySpec('RS256', 4096).length).toBe(4096);
+    expect(signingKeySpec('PS256', 4096)).toEqual({ algorithm: 'PS256', type: 'RSA', curve: null, length: 4096 });
     expect(signingKeySpec('ES512')).toEqual({ algorithm: 'ES512', type: 'EC', curve: 'P-521', length: 521 });
-    expect(allowedLengths('RS512')).toEqual([2048, 3072, 4096]);
+    expect(signingKeySpec('EdDSA')).toEqual({ algorithm: 'EdDSA', type: 'OKP', curve: 'Ed25519', length: 256 });
+    expect(signingKeySpec('HS384')).toEqual({ algorithm: 'HS384', type: 'HMAC', curve: null, length: 384 });
+    expect(allowedLengths('PS512')).toEqual([2048, 3072, 4096]);
     expect(allowedLengths('ES384')).toEqual([384]);
+    expect(allowedLengths('HS512')).toEqual([512]);
   });
 });

@@ -1,11 +1,14 @@
-import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createSecretKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-export const SIGNING_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const;
+export const SIGNING_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512',
+] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+export type KeyType = 'RSA' | 'EC' | 'OKP' | 'HMAC';
 
 export const RSA_LENGTHS = [2048, 3072, 4096] as const;
 export const DEFAULT_RSA_LENGTH = 2048;
@@ -17,8 +20,6 @@ export const EC_CURVES = {
   ES512: { curve: 'P-521', nodeCurve: 'secp521r1', length: 521 },
 } as const;
 
-export type KeyType = 'RSA' | 'EC';
-
 export interface SigningKeySpec {
   algorithm: SigningAlgorithm;
   type: KeyType;
@@ -26,28 +27,56 @@ export interface SigningKeySpec {
   length: number;
 }
 
-export function isRsa(algorithm: SigningAlgorithm): algorithm is 'RS256' | 'RS384' | 'RS512' {
-  return algorithm.startsWith('RS');
+export function keyTypeOf(algorithm: SigningAlgorithm): KeyType {
+  if (algorithm.startsWith('RS') || algorithm.startsWith('PS')) return 'RSA';
+  if (algorithm.startsWith('ES')) return 'EC';
+  if (algorithm === 'EdDSA') return 'OKP';
+  return 'HMAC';
 }
 
-/** The lengths a caller may ask for with an algorithm: RSA modulus sizes, or the EC curve's size. */
+/** The lengths a caller may ask for: RSA modulus sizes, the curve's size, or the HMAC secret's (the hash's) size. */
 export function allowedLengths(algorithm: SigningAlgorithm): readonly number[] {
-  return isRsa(algorithm) ? RSA_LENGTHS : [EC_CURVES[algorithm].length];
+  return keyTypeOf(algorithm) === 'RSA' ? RSA_LENGTHS : [signingKeySpec(algorithm).length];
 }
 
 export function signingKeySpec(algorithm: SigningAlgorithm, length?: number): SigningKeySpec {
-  if (isRsa(algorithm)) return { algorithm, type: 'RSA', curve: null, length: length ?? DEFAULT_RSA_LENGTH };
-  const { curve, length: curveLength } = EC_CURVES[algorithm];
-  return { algorithm, type: 'EC', curve, length: curveLength };
+  const type = keyTypeOf(algorithm);
+  switch (type) {
+    case 'RSA':
+      return { algorithm, type, curve: null, length: length ?? DEFAULT_RSA_LENGTH };
+    case 'EC': {
+      const { curve, length: curveLength } = EC_CURVES[algorithm as keyof typeof EC_CURVES];
+      return { algorithm, type, curve, length: curveLength };
+    }
+    case 'OKP':
+      return { algorithm, type, curve: 'Ed25519', length: 256 };
+    case 'HMAC':
+      return { algorithm, type, curve: null, length: Number(algorithm.slice(2)) };
+  }
+}
+
+export interface GeneratedKey {
+  /** Undefined for HMAC: a shared secret has no public part. */
+  publicKey?: KeyObject;
+  privateKey: KeyObject;
 }
 
 /**
- * Generates a key pair off the event loop (libuv's thread pool): an RSA-4096 key takes about
+ * Generates a key off the event loop (libuv's thread pool): an RSA-4096 key takes about
  * a second of CPU, which the synchronous variant would spend blocking every other request.
  */
-export async function generateSigningKey(spec: SigningKeySpec): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
-  if (spec.type === 'RSA') return generateKeyPairAsync('rsa', { modulusLength: spec.length });
-  return generateKeyPairAsync('ec', { namedCurve: EC_CURVES[spec.algorithm as keyof typeof EC_CURVES].nodeCurve });
+export async function generateSigningKey(spec: SigningKeySpec): Promise<GeneratedKey> {
+  switch (spec.type) {
+    case 'RSA':
+      return generateKeyPairAsync('rsa', { modulusLength: spec.length });
+    case 'EC':
+      return generateKeyPairAsync('ec', { namedCurve: EC_CURVES[spec.algorithm as keyof typeof EC_CURVES].nodeCurve });
+    case 'OKP':
+      return generateKeyPairAsync('ed25519');
+    case 'HMAC':
+      // A secret of the hash's size, as RFC 7518 section 3.2 asks.
+      return { privateKey: createSecretKey(randomBytes(spec.length / 8)) };
+  }
 }
 
 export interface PublicKeyForms {
@@ -67,6 +96,17 @@ export async function describePublicKey(publicKey: KeyObject, algorithm: Signing
   };
 }
 
-export function exportPrivateKeyDer(privateKey: KeyObject): Buffer {
-  return privateKey.export({ format: 'der', type: 'pkcs8' });
+/** HMAC secrets have no public key to take a thumbprint of: their kid is random. */
+export function randomKid(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** The key to sign with, back from its sealed form. */
+export function importPrivateMaterial(material: Buffer, type: KeyType): KeyObject {
+  return type === 'HMAC' ? createSecretKey(material) : createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
+}
+
+/** What gets sealed: PKCS#8 DER for a private key, the raw bytes for an HMAC secret. */
+export function exportPrivateMaterial(privateKey: KeyObject): Buffer {
+  return privateKey.type === 'secret' ? privateKey.export() : privateKey.export({ format: 'der', type: 'pkcs8' });
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
+
+export type NewTenantKey = Omit<TenantKeyEntity, 'createdAt' | 'updatedAt'>;
 
 /** One method per query; every one is scoped by tenant id. */
 @Injectable()
@@ -20,7 +22,7 @@ export class TenantKeysRepository {
     return this.keys.existsBy({ tenantId, id });
   }
 
-  async insert(key: Omit<TenantKeyEntity, 'createdAt' | 'updatedAt'>): Promise<TenantKeyEntity> {
+  async insert(key: NewTenantKey): Promise<TenantKeyEntity> {
     const result = await this.keys.insert(key);
     // generatedMaps holds what PostgreSQL filled in (created_at, updated_at), read back by RETURNING.
     return this.keys.create({ ...key, ...result.generatedMaps[0] });
@@ -30,6 +32,23 @@ export class TenantKeysRepository {
   async rename(tenantId: string, id: string, name: string): Promise<TenantKeyEntity | undefined> {
     const result = await this.keys.update({ tenantId, id }, { name });
     return result.affected ? this.getById(tenantId, id) : undefined;
+  }
+
+  /**
+   * In one transaction: the old key becomes `retiring` (only if it is still active and not rotated)
+   * and its successor is inserted. Undefined when the old key was no longer active.
+   */
+  async rotate(tenantId: string, id: string, retireAt: Date, successor: NewTenantKey): Promise<TenantKeyEntity | undefined> {
+    return this.keys.manager.transaction(async (manager) => {
+      const result = await manager.update(
+        TenantKeyEntity,
+        { tenantId, id, status: 'active', rotatedTo: IsNull() },
+        { status: 'retiring', retireAt, rotatedTo: successor.id },
+      );
+      if (!result.affected) return undefined;
+      const inserted = await manager.insert(TenantKeyEntity, successor);
+      return manager.create(TenantKeyEntity, { ...successor, ...inserted.generatedMaps[0] });
+    });
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { ValidationFailedError } from '../common/domain-error';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { isUniqueViolation } from '../database/database-errors';
-import { seal, tenantKeyAssociatedData } from '../crypto/sealing';
-import { describePublicKey, exportPrivateKeyDer, generateSigningKey, signingKeySpec } from '../crypto/signing-keys';
+import { signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/signing-keys';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
+import { effectiveStatus } from './entities/tenant-key.entity';
 import { KeyIdTakenError, KeyNotFoundError } from './key-errors';
+import { generateKeyMaterial } from './key-material';
 import { TenantKeysRepository } from './tenant-keys.repository';
+
+export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 
 @Injectable()
 export class TenantKeysService {
@@ -47,34 +50,63 @@ export class TenantKeysService {
     const id = pathId ?? bodyId ?? randomUUID();
     // Checked first so that a taken id does not cost a key generation; the primary key still decides races.
     if (await this.keys.exists(tenantId, id)) throw new KeyIdTakenError();
-
-    const spec = signingKeySpec(request.algorithm, request.length);
-    const { publicKey, privateKey } = await generateSigningKey(spec);
-    const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, spec.algorithm);
-    const privateKeySealed = seal(
-      this.config.keyEncryptionKey,
-      exportPrivateKeyDer(privateKey),
-      tenantKeyAssociatedData(tenantId, id),
-    );
+    const spec = signingKeySpec(request.algorithm as SigningAlgorithm, request.length);
     try {
-      const key = await this.keys.insert({
-        tenantId,
-        id,
-        name: request.name,
-        algorithm: spec.algorithm,
-        type: spec.type,
-        curve: spec.curve,
-        length: spec.length,
-        issuer: request.issuer ?? null,
-        kid,
-        publicKeyPem,
-        publicJwk: jwk,
-        privateKeySealed,
-      });
-      return toTenantKeyView(key);
+      return toTenantKeyView(await this.insertNewKey(tenantId, id, spec, request.name, request.issuer ?? null));
     } catch (error) {
       if (isUniqueViolation(error)) throw new KeyIdTakenError();
       throw error;
     }
+  }
+
+  /**
+   * A new key like the old one (algorithm, length, issuer, name); the old one keeps verifying,
+   * and stays in the JWKS, until `retireAt`, but no longer signs.
+   */
+  async rotateKey(tenantId: string, id: string, gracePeriodSeconds = DEFAULT_GRACE_PERIOD_SECONDS): Promise<TenantKeyView> {
+    const old = await this.keys.getById(tenantId, id);
+    if (!old) throw new KeyNotFoundError();
+    if (effectiveStatus(old) !== 'active') throw new KeyNotActiveError('Only an active key can be rotated');
+    const spec: SigningKeySpec = { algorithm: old.algorithm as SigningAlgorithm, type: old.type as SigningKeySpec['type'], curve: old.curve, length: old.length };
+    const newId = randomUUID();
+    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec);
+    const retireAt = new Date(Date.now() + gracePeriodSeconds * 1000);
+    const rotated = await this.keys.rotate(tenantId, id, retireAt, {
+      ...spec,
+      ...material,
+      tenantId,
+      id: newId,
+      name: old.name,
+      issuer: old.issuer,
+      status: 'active',
+      retireAt: null,
+      rotatedFrom: id,
+      rotatedTo: null,
+    });
+    // Someone rotated or deleted it between our read and our write.
+    if (!rotated) throw new KeyNotActiveError('Only an active key can be rotated');
+    return toTenantKeyView(rotated);
+  }
+
+  private async insertNewKey(tenantId: string, id: string, spec: SigningKeySpec, name: string, issuer: string | null) {
+    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, id, spec);
+    return this.keys.insert({
+      ...spec,
+      ...material,
+      tenantId,
+      id,
+      name,
+      issuer,
+      status: 'active',
+      retireAt: null,
+      rotatedFrom: null,
+      rotatedTo: null,
+    });
+  }
+}
+
+export class KeyNotActiveError extends DomainError {
+  constructor(message: string) {
+    super('KEY_NOT_ACTIVE', HttpStatus.CONFLICT, message);
   }
 }

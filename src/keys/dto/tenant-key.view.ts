@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { TenantKeyEntity } from '../entities/tenant-key.entity';
+import { effectiveStatus, type KeyStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
 
 /** The contract's key object. Built from an entity in this one place; it never carries private material. */
 export interface TenantKeyView {
@@ -12,8 +12,12 @@ export interface TenantKeyView {
   hasPrivateKey: boolean;
   issuer: string | null;
   kid: string;
-  publicKey: string;
-  jwk: JWK;
+  publicKey: string | null;
+  jwk: JWK | null;
+  status: KeyStatus;
+  retireAt: string | null;
+  rotatedFrom: string | null;
+  rotatedTo: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -31,6 +35,10 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     kid: key.kid,
     publicKey: key.publicKeyPem,
     jwk: key.publicJwk,
+    status: effectiveStatus(key),
+    retireAt: key.retireAt?.toISOString() ?? null,
+    rotatedFrom: key.rotatedFrom,
+    rotatedTo: key.rotatedTo,
     createdAt: key.createdAt.toISOString(),
     updatedAt: key.updatedAt.toISOString(),
   };

@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 
 /** A tenant's signing key. Ids are unique per tenant; the private key is sealed with AES-256-GCM. */
 @Entity('tenant_keys')
+@Index('tenant_keys_kid', ['kid'])
 @Index('tenant_keys_tenant_created', ['tenantId', 'createdAt'])
 export class TenantKeyEntity {
   @PrimaryColumn('uuid', { name: 'tenant_id' })
@@ -32,19 +33,41 @@ export class TenantKeyEntity {
   @Column('varchar', { length: 64 })
   kid: string;
 
-  @Column('text', { name: 'public_key_pem' })
-  publicKeyPem: string;
+  /** Null for HMAC keys, which have no public part. */
+  @Column('text', { name: 'public_key_pem', nullable: true })
+  publicKeyPem: string | null;
 
-  @Column('jsonb', { name: 'public_jwk' })
-  publicJwk: JWK;
+  @Column('jsonb', { name: 'public_jwk', nullable: true })
+  publicJwk: JWK | null;
 
-  /** Sealed PKCS#8 DER; associated data: tenant id and key id. */
+  /** Sealed PKCS#8 DER, or the raw HMAC secret; associated data: tenant id and key id. */
   @Column('bytea', { name: 'private_key_sealed', nullable: true })
   privateKeySealed: Buffer | null;
+
+  /** `active` or `retiring`; a retiring key past `retireAt` is retired (see effectiveStatus). */
+  @Column('varchar', { length: 16, default: 'active' })
+  status: 'active' | 'retiring';
+
+  @Column('timestamptz', { name: 'retire_at', nullable: true })
+  retireAt: Date | null;
+
+  @Column('uuid', { name: 'rotated_from', nullable: true })
+  rotatedFrom: string | null;
+
+  @Column('uuid', { name: 'rotated_to', nullable: true })
+  rotatedTo: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+}
+
+export type KeyStatus = 'active' | 'retiring' | 'retired';
+
+/** Retirement needs no job: a retiring key is retired from the moment its retireAt has passed. */
+export function effectiveStatus(key: Pick<TenantKeyEntity, 'status' | 'retireAt'>, now = new Date()): KeyStatus {
+  if (key.status === 'retiring' && key.retireAt && key.retireAt <= now) return 'retired';
+  return key.status;
 }

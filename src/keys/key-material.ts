@@ -1,0 +1,25 @@
+import type { KeyObject } from 'node:crypto';
+import { open, seal, tenantKeyAssociatedData } from '../crypto/sealing';
+import {
+  describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, randomKid,
+  type KeyType, type SigningKeySpec,
+} from '../crypto/signing-keys';
+import type { TenantKeyEntity } from './entities/tenant-key.entity';
+
+export type KeyMaterial = Pick<TenantKeyEntity, 'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed'>;
+
+/** A new key of this spec, its private part already sealed to its row (tenant id, key id). */
+export async function generateKeyMaterial(kek: Buffer, tenantId: string, id: string, spec: SigningKeySpec): Promise<KeyMaterial> {
+  const { publicKey, privateKey } = await generateSigningKey(spec);
+  const privateKeySealed = seal(kek, exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id));
+  if (!publicKey) return { kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed };
+  const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, spec.algorithm);
+  return { kid, publicKeyPem, publicJwk: jwk, privateKeySealed };
+}
+
+/** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */
+export function openSigningKey(kek: Buffer, key: TenantKeyEntity): KeyObject | undefined {
+  if (!key.privateKeySealed) return undefined;
+  const material = open(kek, key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
+  return importPrivateMaterial(material, key.type as KeyType);
+}
