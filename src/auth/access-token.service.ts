@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { TenantKeysRepository } from '../keys/tenant-keys.repository';
 import type { UserPrincipal } from './principals';
 
 /** Asymmetric algorithms only: `none` and HMAC tokens are refused whatever their header says. */
@@ -9,35 +11,80 @@ const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512
 const CLOCK_TOLERANCE_SECONDS = 60;
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** Verifies OAuth/QRAuth access tokens against the identity provider's JWKS (fetched once, cached by jose). */
+/**
+ * Verifies access tokens: signed by an active key of one of this service's tenants (found by kid, with
+ * `iss` equal to the key's issuer), or by the OAuth/QRAuth provider's JWKS (fetched once, cached by jose).
+ */
 @Injectable()
 export class AccessTokenService {
   private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tenantKeys: TenantKeysRepository,
+  ) {
     if (config.oauth) this.jwks = createRemoteJWKSet(new URL(config.oauth.jwksUrl));
   }
 
   async authenticate(authorization: string | string[] | undefined): Promise<UserPrincipal> {
     const token = typeof authorization === 'string' ? BEARER.exec(authorization.trim())?.[1] : undefined;
-    if (!token || !this.jwks || !this.config.oauth) throw new UnauthorizedError('Invalid or missing access token');
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, this.jwks, {
-        issuer: this.config.oauth.issuer,
-        audience: this.config.oauth.audience,
+    if (!token) throw new UnauthorizedError('Invalid or missing access token');
+    const own = await this.verifyWithTenantKey(token);
+    if (own) return own;
+    if (!this.jwks || !this.config.oauth) throw new UnauthorizedError('Invalid or missing access token');
+    const payload = await this.verify(() =>
+      jwtVerify(token, this.jwks!, {
+        issuer: this.config.oauth!.issuer,
+        audience: this.config.oauth!.audience,
         algorithms: ACCEPTED_ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sub'],
-      }));
+      }),
+    );
+    return principal(payload.iss!, payload);
+  }
+
+  /** Undefined when no tenant key claims the token; a 401 when one does and the token fails it. */
+  private async verifyWithTenantKey(token: string): Promise<UserPrincipal | undefined> {
+    let kid: string | undefined;
+    let alg: string | undefined;
+    let issuer: unknown;
+    try {
+      ({ kid, alg } = decodeProtectedHeader(token));
+      issuer = decodeJwt(token).iss;
     } catch {
       throw new UnauthorizedError('Invalid or missing access token');
     }
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+    if (!kid || !alg || !ACCEPTED_ALGORITHMS.includes(alg) || typeof issuer !== 'string') return undefined;
+    const [key] = await this.tenantKeys.findActiveByKidAndIssuer(kid, issuer);
+    if (!key) return undefined;
+    const payload = await this.verify(() =>
+      jwtVerify(token, createPublicKey(key.publicKeyPem!), {
+        issuer,
+        audience: this.config.oauth?.audience,
+        algorithms: [key.algorithm],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub'],
+      }),
+    );
+    // Users vouched for by a tenant's key belong to that tenant.
+    return principal(`tenant:${key.tenantId}`, payload);
+  }
+
+  private async verify(attempt: () => Promise<{ payload: JWTPayload }>): Promise<JWTPayload> {
+    try {
+      return (await attempt()).payload;
+    } catch {
       throw new UnauthorizedError('Invalid or missing access token');
     }
-    return { issuer: payload.iss!, userId: payload.sub, scopes: scopesOf(payload) };
   }
+}
+
+function principal(issuer: string, payload: JWTPayload): UserPrincipal {
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+    throw new UnauthorizedError('Invalid or missing access token');
+  }
+  return { issuer, userId: payload.sub, scopes: scopesOf(payload) };
 }
 
 /** Scopes from `scope` (space-separated, OAuth 2) or `scp` (array, as some providers send). */

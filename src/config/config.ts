@@ -13,6 +13,8 @@ export interface AppConfig {
   bootstrap: { tenantId: string; apiKey: string } | undefined;
   oauth: { jwksUrl: string; issuer: string; audience: string | undefined } | undefined;
   bodyLimitBytes: number;
+  /** Seconds JWKS responses may be cached by clients and proxies. */
+  jwksMaxAgeSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +44,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
       problems.push(`${name} must be a port number from 1 to 65535, got "${raw}"`);
     }
+    return parsed;
+  };
+
+  const nonNegativeInteger = (name: string, fallback: number) => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed < 0) problems.push(`${name} must be a whole number of seconds, got "${raw}"`);
     return parsed;
   };
 
@@ -93,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         : undefined,
     oauth: jwksUrl && issuer ? { jwksUrl, issuer, audience: value('OAUTH_AUDIENCE') } : undefined,
     bodyLimitBytes: 100 * 1024,
+    jwksMaxAgeSeconds: nonNegativeInteger('JWKS_MAX_AGE', 300),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

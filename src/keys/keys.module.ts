@@ -1,15 +1,19 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { TenantsModule } from '../tenants/tenants.module';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
+import { JwksController } from './jwks.controller';
+import { KeySigningService } from './key-signing.service';
 import { unwrapFusionAuthKeyBody } from './fusionauth-body.middleware';
 import { TenantKeysController } from './tenant-keys.controller';
 import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantKeysService } from './tenant-keys.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantKeyEntity])],
-  controllers: [TenantKeysController],
-  providers: [TenantKeysService, TenantKeysRepository],
+  imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
+  controllers: [TenantKeysController, JwksController],
+  providers: [TenantKeysService, TenantKeysRepository, KeySigningService],
+  exports: [TenantKeysRepository],
 })
 export class KeysModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

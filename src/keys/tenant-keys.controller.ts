@@ -4,6 +4,8 @@ import type { TenantPrincipal } from '../auth/principals';
 import { ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { GenerateKeyDto } from './dto/generate-key.dto';
+import { RotateKeyDto, SignTokenDto, VerifyTokenDto } from './dto/key-usage.dto';
+import { KeySigningService, type VerifiedToken } from './key-signing.service';
 import { RenameKeyDto } from './dto/rename-key.dto';
 import type { TenantKeyView } from './dto/tenant-key.view';
 import { TenantKeysService } from './tenant-keys.service';
@@ -11,7 +13,10 @@ import { TenantKeysService } from './tenant-keys.service';
 @Controller('key')
 @TenantApiKeyAuth()
 export class TenantKeysController {
-  constructor(private readonly keys: TenantKeysService) {}
+  constructor(
+    private readonly keys: TenantKeysService,
+    private readonly signing: KeySigningService,
+  ) {}
 
   @Get()
   @ResponseMessage('Keys retrieved')
@@ -35,6 +40,35 @@ export class TenantKeysController {
     @Body() body: GenerateKeyDto,
   ): Promise<TenantKeyView> {
     return this.keys.generateKey(tenant.tenantId, body, id);
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @ResponseMessage('Token verified')
+  verify(@CurrentTenant() tenant: TenantPrincipal, @Body() body: VerifyTokenDto): Promise<VerifiedToken> {
+    return this.signing.verifyToken(tenant.tenantId, body.token);
+  }
+
+  @Post(':id/sign')
+  @HttpCode(200)
+  @ResponseMessage('Token signed')
+  sign(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: SignTokenDto,
+  ): Promise<{ token: string }> {
+    return this.signing.signToken(tenant.tenantId, id, body);
+  }
+
+  @Post(':id/rotate')
+  @HttpCode(200)
+  @ResponseMessage('Key rotated')
+  rotate(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: RotateKeyDto,
+  ): Promise<TenantKeyView> {
+    return this.keys.rotateKey(tenant.tenantId, id, body.gracePeriodSeconds);
   }
 
   @Get(':id')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { IsNull, Not, type Repository } from 'typeorm';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
 
 export type NewTenantKey = Omit<TenantKeyEntity, 'createdAt' | 'updatedAt'>;
@@ -16,6 +16,26 @@ export class TenantKeysRepository {
 
   async getById(tenantId: string, id: string): Promise<TenantKeyEntity | undefined> {
     return (await this.keys.findOneBy({ tenantId, id })) ?? undefined;
+  }
+
+  findByKid(tenantId: string, kid: string): Promise<TenantKeyEntity[]> {
+    return this.keys.find({ where: { tenantId, kid }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Keys verifiers should trust: asymmetric, active or retiring and not yet past retireAt. */
+  listPublishable(tenantId: string): Promise<TenantKeyEntity[]> {
+    return this.keys
+      .createQueryBuilder('key')
+      .where('key.tenant_id = :tenantId AND key.public_jwk IS NOT NULL', { tenantId })
+      .andWhere("(key.status = 'active' OR (key.status = 'retiring' AND key.retire_at > now()))")
+      .orderBy('key.created_at', 'ASC')
+      .addOrderBy('key.id', 'ASC')
+      .getMany();
+  }
+
+  /** Active asymmetric keys of any tenant with this kid and issuer: the service trusts them for `/keys` tokens. */
+  findActiveByKidAndIssuer(kid: string, issuer: string): Promise<TenantKeyEntity[]> {
+    return this.keys.find({ where: { kid, issuer, status: 'active', publicJwk: Not(IsNull()) } });
   }
 
   exists(tenantId: string, id: string): Promise<boolean> {

@@ -28,8 +28,12 @@ export class TenantsService {
     });
   }
 
+  tenantExists(tenantId: string): Promise<boolean> {
+    return this.dataSource.getRepository(TenantEntity).existsBy({ id: tenantId });
+  }
+
   async createApiKey(tenantId: string, apiKey = generateApiKey()): Promise<IssuedApiKey> {
-    if (!(await this.dataSource.getRepository(TenantEntity).existsBy({ id: tenantId }))) {
+    if (!(await this.tenantExists(tenantId))) {
       throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
     }
     const apiKeyId = randomUUID();

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { JWK } from 'jose';
+import { Public } from '../auth/decorators';
+import { NotFoundError, ValidationFailedError } from '../common/domain-error';
+import { RawResponse } from '../common/response-envelope';
+import { UuidParamPipe } from '../common/uuid-param.pipe';
+import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { TenantsService } from '../tenants/tenants.service';
+import { TenantKeysRepository } from './tenant-keys.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A tenant's public keys as a plain RFC 7517 JWK set: no credentials (most JWKS clients cannot send
+ * headers), cacheable, with a strong ETag so that Express answers 304 to a matching If-None-Match.
+ */
+@Controller()
+@Public()
+export class JwksController {
+  constructor(
+    private readonly keys: TenantKeysRepository,
+    private readonly tenants: TenantsService,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
+
+  @Get('tenants/:tenantId/.well-known/jwks.json')
+  @RawResponse()
+  byPath(@Param('tenantId', UuidParamPipe) tenantId: string, @Res({ passthrough: true }) res: Response) {
+    return this.jwks(tenantId, res);
+  }
+
+  @Get('.well-known/jwks.json')
+  @RawResponse()
+  byHeader(@Headers('x-stencil-tenantid') tenantId: string | undefined, @Res({ passthrough: true }) res: Response) {
+    if (!tenantId || !UUID.test(tenantId)) {
+      throw new ValidationFailedError([{ field: 'x-stencil-tenantid', message: 'x-stencil-tenantid must be a tenant UUID' }]);
+    }
+    return this.jwks(tenantId.toLowerCase(), res);
+  }
+
+  private async jwks(tenantId: string, res: Response): Promise<{ keys: JWK[] }> {
+    if (!(await this.tenants.tenantExists(tenantId))) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
+    const body = { keys: (await this.keys.listPublishable(tenantId)).map((key) => key.publicJwk!) };
+    const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url')}"`;
+    res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
+    res.setHeader('ETag', etag);
+    return body;
+  }
+}

@@ -1,0 +1,93 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { DomainError, ValidationFailedError } from '../common/domain-error';
+import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import type { SignTokenDto } from './dto/key-usage.dto';
+import { effectiveStatus, type TenantKeyEntity } from './entities/tenant-key.entity';
+import { KeyNotFoundError } from './key-errors';
+import { openSigningKey } from './key-material';
+import { TenantKeysRepository } from './tenant-keys.repository';
+import { KeyNotActiveError } from './tenant-keys.service';
+
+/** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
+const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
+const CLOCK_TOLERANCE_SECONDS = 60;
+
+export interface VerifiedToken {
+  valid: true;
+  header: ProtectedHeaderParameters;
+  payload: JWTPayload;
+  keyId: string;
+}
+
+class TokenRejectedError extends DomainError {
+  constructor(reason: string) {
+    super('TOKEN_REJECTED', HttpStatus.BAD_REQUEST, `Token rejected: ${reason}`);
+  }
+}
+
+/** Signs and verifies JWTs with a tenant's stored keys; the private key never leaves the service. */
+@Injectable()
+export class KeySigningService {
+  constructor(
+    private readonly keys: TenantKeysRepository,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
+
+  async signToken(tenantId: string, id: string, request: SignTokenDto): Promise<{ token: string }> {
+    const key = await this.keys.getById(tenantId, id);
+    if (!key) throw new KeyNotFoundError();
+    const reserved = Object.keys(request.header ?? {}).filter((name) => RESERVED_HEADER_PARAMETERS.includes(name));
+    if (reserved.length > 0) {
+      throw new ValidationFailedError(reserved.map((name) => ({ field: `header.${name}`, message: `header.${name} is set by the service` })));
+    }
+    const status = effectiveStatus(key);
+    if (status !== 'active') throw new KeyNotActiveError(`Key is ${status} and no longer signs`);
+    const signingKey = openSigningKey(this.config.keyEncryptionKey, key);
+    if (!signingKey) throw new KeyNotActiveError('Key has no private key and cannot sign');
+
+    const payload = { ...request.payload };
+    if (payload.iss === undefined && key.issuer) payload.iss = key.issuer;
+    const jwt = new SignJWT(payload)
+      .setProtectedHeader({ typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid })
+      .setIssuedAt();
+    if (request.expiresIn) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + request.expiresIn);
+    return { token: await jwt.sign(signingKey) };
+  }
+
+  async verifyToken(tenantId: string, token: string): Promise<VerifiedToken> {
+    let kid: string | undefined;
+    try {
+      kid = decodeProtectedHeader(token).kid;
+    } catch {
+      throw new TokenRejectedError('malformed token');
+    }
+    if (!kid) throw new TokenRejectedError('no kid in the header');
+    const candidates = await this.keys.findByKid(tenantId, kid);
+    if (candidates.length === 0) throw new TokenRejectedError('unknown kid');
+    const key = candidates.find((candidate) => effectiveStatus(candidate) !== 'retired');
+    if (!key) throw new TokenRejectedError('key retired');
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, this.verificationKey(key), {
+        algorithms: [key.algorithm],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      });
+      return { valid: true, header: protectedHeader, payload, keyId: key.id };
+    } catch (error) {
+      throw new TokenRejectedError(reasonFor(error));
+    }
+  }
+
+  private verificationKey(key: TenantKeyEntity) {
+    return key.publicKeyPem ? createPublicKey(key.publicKeyPem) : openSigningKey(this.config.keyEncryptionKey, key)!;
+  }
+}
+
+function reasonFor(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} invalid (${error.reason})`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm does not match the key';
+  return 'malformed token';
+}
