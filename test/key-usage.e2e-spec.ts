@@ -1,0 +1,259 @@
+import { createPublicKey, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import request from 'supertest';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+describe('keys that do their job: JWKS, sign, verify, rotate', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    tenant = await testApp.createTenant('issuer-co');
+    await testApp.app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(testApp.http.address() as AddressInfo).port}`;
+  });
+  afterAll(() => testApp.close());
+
+  const generate = async (body: object, who = tenant) => {
+    const res = await request(testApp.http).post('/key/generate').set(who.headers).send(body);
+    expectEnvelope(res, 200);
+    return res.body.data;
+  };
+  const sign = (id: string, body: object, who = tenant) => request(testApp.http).post(`/key/${id}/sign`).set(who.headers).send(body);
+  const verify = (token: string, who = tenant) => request(testApp.http).post('/key/verify').set(who.headers).send({ token });
+  const jwks = (tenantId = tenant.tenantId) => request(testApp.http).get(`/tenants/${tenantId}/.well-known/jwks.json`);
+
+  describe('more algorithms', () => {
+    it.each(['PS256', 'PS384', 'PS512', 'EdDSA'])('%s: signs through the API; the returned JWK and PEM verify', async (algorithm) => {
+      const key = await generate({ algorithm, name: algorithm, issuer: 'https://issuer.example' });
+      expect(key.type).toBe(algorithm === 'EdDSA' ? 'OKP' : 'RSA');
+      if (algorithm === 'EdDSA') expect(key).toMatchObject({ curve: 'Ed25519', jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' } });
+      const { token } = (await sign(key.id, { payload: { sub: 'alice' } })).body.data;
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg: algorithm, kid: key.kid });
+      const viaJwk = await jwtVerify(token, await importJWK(key.jwk, algorithm));
+      const viaPem = await jwtVerify(token, createPublicKey(key.publicKey));
+      expect([viaJwk.payload.sub, viaPem.payload.iss]).toEqual(['alice', 'https://issuer.example']);
+    });
+
+    it.each(['HS256', 'HS384', 'HS512'])('%s: a secret that is never shown, usable only through sign and verify', async (algorithm) => {
+      const key = await generate({ algorithm, name: algorithm });
+      expect(key).toMatchObject({ type: 'HMAC', length: Number(algorithm.slice(2)), publicKey: null, jwk: null, hasPrivateKey: true });
+      const { token } = (await sign(key.id, { payload: { sub: 'svc' } })).body.data;
+      const verified = await verify(token);
+      expectEnvelope(verified, 200);
+      expect(verified.body.data).toMatchObject({ valid: true, keyId: key.id, header: { alg: algorithm }, payload: { sub: 'svc' } });
+      const set = await jwks();
+      expect(set.body.keys.map((k: JWK) => k.kid)).not.toContain(key.kid);
+      expect(JSON.stringify([key, set.body])).not.toMatch(/"k":/);
+    });
+  });
+
+  describe('GET /tenants/:tenantId/.well-known/jwks.json and GET /.well-known/jwks.json', () => {
+    it('answer a plain, cacheable JWK set of the public keys, with no private parts', async () => {
+      const own = await testApp.createTenant('jwks-tenant');
+      const es = await generate({ algorithm: 'ES256', name: 'es' }, own);
+      const rs = await generate({ algorithm: 'RS256', name: 'rs' }, own);
+      await generate({ algorithm: 'HS256', name: 'hs' }, own);
+      const res = await jwks(own.tenantId);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ keys: [es.jwk, rs.jwk] });
+      expect(res.headers['cache-control']).toBe('public, max-age=300');
+      expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      expect(JSON.stringify(res.body)).not.toMatch(/"(d|p|q|dp|dq|qi|k)":/);
+
+      const byHeader = await request(testApp.http).get('/.well-known/jwks.json').set('x-stencil-tenantid', own.tenantId);
+      expect(byHeader.body).toEqual(res.body);
+      expect(byHeader.headers.etag).toBe(res.headers.etag);
+    });
+
+    it('answer 304 to a matching If-None-Match, and a new ETag once the set changes', async () => {
+      const own = await testApp.createTenant('etag-tenant');
+      await generate({ algorithm: 'ES256', name: 'first' }, own);
+      const first = await jwks(own.tenantId);
+      const cached = await jwks(own.tenantId).set('if-none-match', first.headers.etag);
+      expect(cached.status).toBe(304);
+      expect(cached.text).toBe('');
+      await generate({ algorithm: 'ES256', name: 'second' }, own);
+      const changed = await jwks(own.tenantId).set('if-none-match', first.headers.etag);
+      expect(changed.status).toBe(200);
+      expect(changed.headers.etag).not.toBe(first.headers.etag);
+      expect(changed.body.keys).toHaveLength(2);
+    });
+
+    it('answer 404 in the envelope for an unknown tenant, 400 for a malformed one', async () => {
+      expectEnvelope(await jwks(randomUUID()), 404);
+      expectEnvelope(await jwks('acme'), 400);
+      expectEnvelope(await request(testApp.http).get('/.well-known/jwks.json'), 400);
+    });
+
+    it("work with jose's createRemoteJWKSet pointed at the running service", async () => {
+      const key = await generate({ algorithm: 'ES384', name: 'remote', issuer: 'https://issuer.example' });
+      const { token } = (await sign(key.id, { payload: { sub: 'bob' }, expiresIn: 60 })).body.data;
+      const remote = createRemoteJWKSet(new URL(`${baseUrl}/tenants/${tenant.tenantId}/.well-known/jwks.json`));
+      const { payload } = await jwtVerify(token, remote, { issuer: 'https://issuer.example' });
+      expect(payload.sub).toBe('bob');
+    });
+  });
+
+  describe('POST /key/:id/sign', () => {
+    it('sets kid, alg, iat and exp, and iss from the key unless the payload has one', async () => {
+      const key = await generate({ algorithm: 'ES256', name: 'signer', issuer: 'https://default.example' });
+      const before = Math.floor(Date.now() / 1000);
+      const res = await sign(key.id, { payload: { sub: 'carol', scope: 'read' }, header: { typ: 'at+jwt' }, expiresIn: 120 });
+      expectEnvelope(res, 200);
+      const { payload, protectedHeader } = await jwtVerify(res.body.data.token, await importJWK(key.jwk, 'ES256'), { typ: 'at+jwt' });
+      expect(protectedHeader).toEqual({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' });
+      expect(payload).toMatchObject({ sub: 'carol', scope: 'read', iss: 'https://default.example' });
+      expect(payload.iat).toBeGreaterThanOrEqual(before);
+      expect(payload.exp).toBe(payload.iat! + 120);
+      const own = await sign(key.id, { payload: { iss: 'https://other.example' } });
+      expect((await jwtVerify(own.body.data.token, await importJWK(key.jwk, 'ES256'))).payload.iss).toBe('https://other.example');
+    });
+
+    it.each([
+      [{}, 'payload', 'payload must be a JSON object'],
+      [{ payload: 'x' }, 'payload', 'payload must be a JSON object'],
+      [{ payload: {}, header: { alg: 'none' } }, 'header.alg', 'header.alg is set by the service'],
+      [{ payload: {}, header: { kid: 'other' } }, 'header.kid', 'header.kid is set by the service'],
+      [{ payload: {}, expiresIn: 0 }, 'expiresIn', 'expiresIn must be at least 1 second'],
+      [{ payload: {}, privateKey: true }, 'privateKey', 'property privateKey should not exist'],
+    ])('answers 400 for %j', async (body, field, message) => {
+      const key = await generate({ algorithm: 'ES256', name: 'strict' });
+      const res = await sign(key.id, body);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message }]));
+    });
+
+    it("answers 404 for another tenant's key", async () => {
+      const key = await generate({ algorithm: 'ES256', name: 'mine' });
+      const other = await testApp.createTenant('other');
+      expectEnvelope(await sign(key.id, { payload: {} }, other), 404);
+    });
+  });
+
+  describe('POST /key/verify', () => {
+    it('answers the header, payload and key id of a good token', async () => {
+      const key = await generate({ algorithm: 'RS256', name: 'verifier' });
+      const { token } = (await sign(key.id, { payload: { sub: 'dave' } })).body.data;
+      const res = await verify(token);
+      expectEnvelope(res, 200);
+      expect(res.body.data).toEqual({ valid: true, header: { alg: 'RS256', kid: key.kid, typ: 'JWT' }, payload: expect.objectContaining({ sub: 'dave' }), keyId: key.id });
+    });
+
+    it("answers 400 'bad signature' for a token whose payload was changed", async () => {
+      const key = await generate({ algorithm: 'ES256', name: 'tampered' });
+      const { token } = (await sign(key.id, { payload: { n: 1 } })).body.data;
+      const [h, , sig] = token.split('.');
+      const tampered = `${h}.${Buffer.from(JSON.stringify({ n: 2 })).toString('base64url')}.${sig}`;
+      const res = await verify(tampered);
+      expectEnvelope(res, 400);
+      expect(res.body.message).toBe('Token rejected: bad signature');
+    });
+
+    it.each([
+      ['expired', async (key: { id: string }) => {
+        const { token } = (await sign(key.id, { payload: { exp: Math.floor(Date.now() / 1000) - 3600 } })).body.data;
+        return token;
+      }, 'Token rejected: expired'],
+      ['unknown kid', async () => {
+        const { privateKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
+        return new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'nobody' }).sign(privateKey);
+      }, 'Token rejected: unknown kid'],
+      ['malformed', async () => 'not-a-token', 'Token rejected: malformed token'],
+      ["another tenant's token", async () => {
+        const other = await testApp.createTenant('foreign');
+        const foreign = await generate({ algorithm: 'ES256', name: 'foreign' }, other);
+        return (await sign(foreign.id, { payload: {} }, other)).body.data.token;
+      }, 'Token rejected: unknown kid'],
+    ])('answers 400 with the reason for %s', async (_case, makeToken, message) => {
+      const key = await generate({ algorithm: 'ES256', name: 'reasons' });
+      const res = await verify(await makeToken(key));
+      expectEnvelope(res, 400);
+      expect(res.body.message).toBe(message);
+    });
+  });
+
+  describe('POST /key/:id/rotate', () => {
+    it('makes a like-for-like successor; the old key verifies and stays in the JWKS but no longer signs', async () => {
+      const old = await generate({ algorithm: 'RS384', name: 'rotating', issuer: 'https://rot.example', length: 3072 });
+      const oldToken = (await sign(old.id, { payload: { sub: 'before' } })).body.data.token;
+      const res = await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 3600 });
+      expectEnvelope(res, 200);
+      const successor = res.body.data;
+      expect(successor).toMatchObject({ algorithm: 'RS384', length: 3072, issuer: 'https://rot.example', name: 'rotating', status: 'active', rotatedFrom: old.id });
+      expect(successor.id).not.toBe(old.id);
+      const retiring = (await request(testApp.http).get(`/key/${old.id}`).set(tenant.headers)).body.data;
+      expect(retiring).toMatchObject({ status: 'retiring', rotatedTo: successor.id });
+      expect(Date.parse(retiring.retireAt) - Date.now()).toBeGreaterThan(3500 * 1000);
+
+      expectEnvelope(await verify(oldToken), 200);
+      expect((await jwks()).body.keys.map((k: JWK) => k.kid)).toEqual(expect.arrayContaining([old.kid, successor.kid]));
+      const refused = await sign(old.id, { payload: {} });
+      expectEnvelope(refused, 409);
+      expect(refused.body.message).toBe('Key is retiring and no longer signs');
+      expectEnvelope(await sign(successor.id, { payload: {} }), 200);
+      expectEnvelope(await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({}), 409);
+    });
+
+    it('with gracePeriodSeconds 0 retires the old key at once: out of the JWKS, refused by verify', async () => {
+      const old = await generate({ algorithm: 'ES256', name: 'short-lived' });
+      const oldToken = (await sign(old.id, { payload: {} })).body.data.token;
+      const res = await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 0 });
+      expectEnvelope(res, 200);
+      expect((await request(testApp.http).get(`/key/${old.id}`).set(tenant.headers)).body.data.status).toBe('retired');
+      expect((await jwks()).body.keys.map((k: JWK) => k.kid)).not.toContain(old.kid);
+      const refused = await verify(oldToken);
+      expectEnvelope(refused, 400);
+      expect(refused.body.message).toBe('Token rejected: key retired');
+    });
+
+    it('defaults to a 24 h grace period and answers 404 for an unknown key', async () => {
+      const old = await generate({ algorithm: 'EdDSA', name: 'default-grace' });
+      await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({});
+      const retiring = (await request(testApp.http).get(`/key/${old.id}`).set(tenant.headers)).body.data;
+      const hours = (Date.parse(retiring.retireAt) - Date.now()) / 3_600_000;
+      expect(hours).toBeGreaterThan(23.9);
+      expect(hours).toBeLessThanOrEqual(24);
+      expectEnvelope(await request(testApp.http).post(`/key/${randomUUID()}/rotate`).set(tenant.headers).send({}), 404);
+      expectEnvelope(await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: -1 }), 400);
+    });
+  });
+
+  describe('/keys trusts tokens signed by an active tenant key', () => {
+    it('lets a tenant admin mint a user token and the user register and list keys, within that tenant', async () => {
+      const key = await generate({ algorithm: 'ES256', name: 'user-tokens', issuer: 'https://login.issuer-co.example' });
+      const mint = async (sub: string, scope: string, who = tenant, id = key.id) =>
+        (await sign(id, { payload: { sub, scope }, expiresIn: 300 }, who)).body.data.token as string;
+      const token = await mint('user-1', 'add_key');
+      const registered = await request(testApp.http).post('/keys/register').set('authorization', `Bearer ${token}`).send({ name: 'phone' });
+      expectEnvelope(registered, 200);
+      expect(registered.body.data.ownerId).toBe('user-1');
+      const listed = await request(testApp.http).get('/keys').set('authorization', `Bearer ${await mint('user-1', '')}`);
+      expect(listed.body.data.map((k: { id: string }) => k.id)).toEqual([registered.body.data.id]);
+      expectEnvelope(await request(testApp.http).post('/keys/register').set('authorization', `Bearer ${await mint('user-1', 'read')}`).send({ name: 'x' }), 403);
+
+      // The same sub vouched for by another tenant's key is another user.
+      const other = await testApp.createTenant('other-issuer');
+      const otherKey = await generate({ algorithm: 'ES256', name: 'other-tokens', issuer: 'https://login.other.example' }, other);
+      const foreign = await request(testApp.http).get('/keys').set('authorization', `Bearer ${await mint('user-1', '', other, otherKey.id)}`);
+      expectEnvelope(foreign, 200);
+      expect(foreign.body.data).toEqual([]);
+    });
+
+    it('refuses tokens of a key that is no longer active, of the wrong issuer, or signed with HMAC', async () => {
+      const key = await generate({ algorithm: 'ES256', name: 'retiring-tokens', issuer: 'https://retiring.example' });
+      const token = (await sign(key.id, { payload: { sub: 'u' } })).body.data.token;
+      expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${token}`), 200);
+      const wrongIssuer = (await sign(key.id, { payload: { sub: 'u', iss: 'https://evil.example' } })).body.data.token;
+      expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${wrongIssuer}`), 401);
+      const hmac = await generate({ algorithm: 'HS256', name: 'hmac', issuer: 'https://hmac.example' });
+      const hmacToken = (await sign(hmac.id, { payload: { sub: 'u' } })).body.data.token;
+      expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${hmacToken}`), 401);
+      await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 3600 });
+      expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${token}`), 401);
+    });
+  });
+});
