@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { map, type Observable } from 'rxjs';
-import { RAW_RESPONSE, RESPONSE_MESSAGE, type ResponseEnvelope } from './response-envelope';
+import { RAW_RESPONSE, RESPONSE_MESSAGE } from './response-envelope';
 
 /** Wraps what a route returns into the success envelope; routes marked @RawResponse answer their own body. */
 @Injectable()

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { open, seal, tenantKeyAssociatedData } from '../crypto/sealing';
 import {
   describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, randomKid,
-  type KeyType, type SigningKeySpec,
+  type KeyType, type SigningAlgorithm, type SigningKeySpec,
 } from '../crypto/signing-keys';
 import type { TenantKeyEntity } from './entities/tenant-key.entity';
 
@@ -10,10 +10,20 @@ export type KeyMaterial = Pick<TenantKeyEntity, 'kid' | 'publicKeyPem' | 'public
 
 /** A new key of this spec, its private part already sealed to its row (tenant id, key id). */
 export async function generateKeyMaterial(kek: Buffer, tenantId: string, id: string, spec: SigningKeySpec): Promise<KeyMaterial> {
-  const { publicKey, privateKey } = await generateSigningKey(spec);
-  const privateKeySealed = seal(kek, exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id));
+  return sealKeyMaterial(kek, tenantId, id, spec.algorithm, await generateSigningKey(spec));
+}
+
+/** The stored forms of a key: public PEM and JWK with their kid, and the private part (if any) sealed to its row. */
+export async function sealKeyMaterial(
+  kek: Buffer,
+  tenantId: string,
+  id: string,
+  algorithm: SigningAlgorithm,
+  { publicKey, privateKey }: { publicKey?: KeyObject; privateKey?: KeyObject },
+): Promise<KeyMaterial> {
+  const privateKeySealed = privateKey ? seal(kek, exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id)) : null;
   if (!publicKey) return { kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed };
-  const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, spec.algorithm);
+  const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, algorithm);
   return { kid, publicKeyPem, publicJwk: jwk, privateKeySealed };
 }
 

@@ -4,6 +4,7 @@ import type { TenantPrincipal } from '../auth/principals';
 import { ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { GenerateKeyDto } from './dto/generate-key.dto';
+import { ImportKeyDto } from './dto/import-key.dto';
 import { RotateKeyDto, SignTokenDto, VerifyTokenDto } from './dto/key-usage.dto';
 import { KeySigningService, type VerifiedToken } from './key-signing.service';
 import { RenameKeyDto } from './dto/rename-key.dto';
@@ -40,6 +41,24 @@ export class TenantKeysController {
     @Body() body: GenerateKeyDto,
   ): Promise<TenantKeyView> {
     return this.keys.generateKey(tenant.tenantId, body, id);
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @ResponseMessage('Key imported')
+  import(@CurrentTenant() tenant: TenantPrincipal, @Body() body: ImportKeyDto): Promise<TenantKeyView> {
+    return this.keys.importKey(tenant.tenantId, body);
+  }
+
+  @Post('import/:id')
+  @HttpCode(200)
+  @ResponseMessage('Key imported')
+  importWithId(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: ImportKeyDto,
+  ): Promise<TenantKeyView> {
+    return this.keys.importKey(tenant.tenantId, body, id);
   }
 
   @Post('verify')

@@ -4,11 +4,13 @@ import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { isUniqueViolation } from '../database/database-errors';
 import { signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/signing-keys';
+import { KeyImportError, parseImportedKey } from '../crypto/key-import';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
+import type { ImportKeyDto } from './dto/import-key.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import { effectiveStatus } from './entities/tenant-key.entity';
 import { KeyIdTakenError, KeyNotFoundError } from './key-errors';
-import { generateKeyMaterial } from './key-material';
+import { generateKeyMaterial, sealKeyMaterial, type KeyMaterial } from './key-material';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
@@ -43,20 +45,36 @@ export class TenantKeysService {
 
   /** `pathId` comes from `POST /key/generate/:id`; the body's `uuid` means the same and must agree with it. */
   async generateKey(tenantId: string, request: GenerateKeyDto, pathId?: string): Promise<TenantKeyView> {
-    const bodyId = request.uuid?.toLowerCase();
+    const id = await this.newKeyId(tenantId, request.uuid, pathId);
+    const spec = signingKeySpec(request.algorithm, request.length);
+    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, id, spec);
+    return this.insertNewKey(tenantId, id, spec, material, request);
+  }
+
+  /** A key made elsewhere; a public-only key verifies but cannot sign. */
+  async importKey(tenantId: string, request: ImportKeyDto, pathId?: string): Promise<TenantKeyView> {
+    let imported;
+    try {
+      imported = parseImportedKey(request);
+    } catch (error) {
+      if (error instanceof KeyImportError) throw new ValidationFailedError([{ field: error.field, message: error.message }]);
+      throw error;
+    }
+    const id = await this.newKeyId(tenantId, request.uuid, pathId);
+    const material = await sealKeyMaterial(this.config.keyEncryptionKey, tenantId, id, imported.spec.algorithm, imported);
+    return this.insertNewKey(tenantId, id, imported.spec, material, request);
+  }
+
+  /** The id for a new key: from the path, the body's `uuid` (which must agree), or a fresh one; 409 if taken. */
+  private async newKeyId(tenantId: string, bodyUuid: string | undefined, pathId: string | undefined): Promise<string> {
+    const bodyId = bodyUuid?.toLowerCase();
     if (pathId && bodyId && pathId !== bodyId) {
       throw new ValidationFailedError([{ field: 'uuid', message: 'uuid must match the id in the path' }]);
     }
     const id = pathId ?? bodyId ?? randomUUID();
     // Checked first so that a taken id does not cost a key generation; the primary key still decides races.
     if (await this.keys.exists(tenantId, id)) throw new KeyIdTakenError();
-    const spec = signingKeySpec(request.algorithm as SigningAlgorithm, request.length);
-    try {
-      return toTenantKeyView(await this.insertNewKey(tenantId, id, spec, request.name, request.issuer ?? null));
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new KeyIdTakenError();
-      throw error;
-    }
+    return id;
   }
 
   /**
@@ -88,20 +106,31 @@ export class TenantKeysService {
     return toTenantKeyView(rotated);
   }
 
-  private async insertNewKey(tenantId: string, id: string, spec: SigningKeySpec, name: string, issuer: string | null) {
-    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, id, spec);
-    return this.keys.insert({
-      ...spec,
-      ...material,
-      tenantId,
-      id,
-      name,
-      issuer,
-      status: 'active',
-      retireAt: null,
-      rotatedFrom: null,
-      rotatedTo: null,
-    });
+  private async insertNewKey(
+    tenantId: string,
+    id: string,
+    spec: SigningKeySpec,
+    material: KeyMaterial,
+    { name, issuer }: { name: string; issuer?: string },
+  ): Promise<TenantKeyView> {
+    try {
+      const key = await this.keys.insert({
+        ...spec,
+        ...material,
+        tenantId,
+        id,
+        name,
+        issuer: issuer ?? null,
+        status: 'active',
+        retireAt: null,
+        rotatedFrom: null,
+        rotatedTo: null,
+      });
+      return toTenantKeyView(key);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new KeyIdTakenError();
+      throw error;
+    }
   }
 }
 
