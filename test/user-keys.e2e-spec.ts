@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, sign, verify, createECDH } from 'node:crypto';
+import { createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { base64url, SignJWT, type JWK, UnsecuredJWT } from 'jose';
 import request from 'supertest';
 import { startIdentityProvider, type IdentityProvider } from './support/identity-provider';
@@ -116,11 +116,107 @@ describe('/keys (user API)', () => {
       [{ name: 'a\u0000' }, 'name', 'name must not contain NUL characters'],
       [{ name: 'k', curve: 'P-521' }, 'curve', 'curve must be one of P-256, P-384, secp256k1'],
       [{ name: 'k', format: 'der' }, 'format', 'format must be one of hex, pem, jwk'],
-      [{ name: 'k', keyType: 'rsa' }, 'keyType', 'property keyType should not exist'],
+      [{ name: 'k', keyType: 'dsa' }, 'keyType', 'keyType must be one of ecdsa, ed25519, rsa'],
+      [{ name: 'k', keyType: 'ed25519', curve: 'P-256' }, 'curve', 'curve applies to ecdsa keys only, not ed25519'],
+      [{ name: 'k', privateKey: 'mine' }, 'privateKey', 'property privateKey should not exist'],
     ])('answers 400 for %j', async (body, field, message) => {
       const res = await register(aliceToken, body);
       expectEnvelope(res, 400);
       expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message }]));
+    });
+  });
+
+  describe('keyType ed25519 and rsa', () => {
+    it('ed25519 in hex: a 32-byte public key and seed that sign and verify', async () => {
+      const res = await register(aliceToken, { name: 'ed', keyType: 'ed25519' });
+      expectEnvelope(res, 200);
+      const { publicKey, privateKey, keyType, curve } = res.body.data;
+      expect({ keyType, curve }).toEqual({ keyType: 'ed25519', curve: 'Ed25519' });
+      expect(publicKey).toMatch(/^[0-9a-f]{64}$/);
+      expect(privateKey).toMatch(/^[0-9a-f]{64}$/);
+      const x = Buffer.from(publicKey, 'hex').toString('base64url');
+      const d = Buffer.from(privateKey, 'hex').toString('base64url');
+      const signer = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x, d }, format: 'jwk' });
+      const verifier = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+      const signature = sign(null, Buffer.from('m'), signer);
+      expect(verify(null, Buffer.from('m'), verifier, signature)).toBe(true);
+    });
+
+    it('rsa: PEM where hex was asked, a 2048-bit pair that signs', async () => {
+      const res = await register(aliceToken, { name: 'rsa', keyType: 'rsa' });
+      expectEnvelope(res, 200);
+      expect(res.body.data).toMatchObject({ keyType: 'rsa', curve: null });
+      expect(createPublicKey(res.body.data.publicKey).asymmetricKeyDetails?.modulusLength).toBe(2048);
+      expectPairSignsAndVerifies(res.body.data.privateKey, res.body.data.publicKey);
+    });
+  });
+
+  describe('POST /keys/import', () => {
+    const importKey = (token: string, body: object) =>
+      request(testApp.http).post('/keys/import').set('authorization', `Bearer ${token}`).send(body);
+
+    it.each([
+      ['hex (ecdsa P-256)', () => {
+        const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+        const jwk = pair.publicKey.export({ format: 'jwk' });
+        return { pair, body: { publicKey: `04${Buffer.from(jwk.x!, 'base64url').toString('hex')}${Buffer.from(jwk.y!, 'base64url').toString('hex')}` }, keyType: 'ecdsa' };
+      }],
+      ['PEM (secp256k1)', () => {
+        const pair = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
+        return { pair, body: { publicKey: pair.publicKey.export({ format: 'pem', type: 'spki' }) }, keyType: 'ecdsa' };
+      }],
+      ['JWK (ed25519)', () => {
+        const pair = generateKeyPairSync('ed25519');
+        return { pair, body: { jwk: pair.publicKey.export({ format: 'jwk' }) }, keyType: 'ed25519' };
+      }],
+      ['PEM (rsa)', () => {
+        const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        return { pair, body: { publicKey: pair.publicKey.export({ format: 'pem', type: 'spki' }) }, keyType: 'rsa' };
+      }],
+    ])('registers a public key the user made, given in %s', async (_case, make) => {
+      const { pair, body, keyType } = make();
+      const res = await importKey(aliceToken, { name: 'mine', format: 'pem', ...body });
+      expectEnvelope(res, 200);
+      expect(res.body.data).toMatchObject({ keyType, ownerId: 'alice', name: 'mine' });
+      expect(res.body.data.privateKey).toBeUndefined();
+      expect(createPublicKey(res.body.data.publicKey).equals(pair.publicKey)).toBe(true);
+    });
+
+    it.each([
+      [{ name: 'n' }, 'publicKey', 'give exactly one of publicKey (hex or PEM) and jwk'],
+      [{ name: 'n', publicKey: 'zz' }, 'publicKey', 'publicKey must be hex or a PEM'],
+      [{ name: 'n', publicKey: `04${'11'.repeat(64)}` }, 'publicKey', 'publicKey is not a point on P-256'],
+      [{ name: 'n', publicKey: '0411' }, 'publicKey', 'a P-256 publicKey in hex is the uncompressed point 04||X||Y (65 bytes)'],
+      [{ name: 'n', jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AA', d: 'AA' } }, 'jwk', 'jwk must be a public key: never send a private key'],
+      [{ name: 'n', keyType: 'rsa', jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32, 1).toString('base64url') } }, 'keyType', 'keyType rsa does not fit the key, which is ed25519'],
+    ])('answers 400 for %j', async (body, field, message) => {
+      const res = await importKey(aliceToken, body);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field, message }]);
+    });
+
+    it('needs the add_key scope', async () => {
+      const token = await idp.issueToken({ sub: 'alice', scope: 'openid' });
+      expectEnvelope(await importKey(token, { name: 'n', publicKey: `04${'11'.repeat(64)}` }), 403);
+    });
+  });
+
+  describe('DELETE /keys/:id', () => {
+    it("removes one of the user's own keys; another user's key answers 404 and stays", async () => {
+      const erin = await idp.issueToken({ sub: 'erin', scope: 'add_key' });
+      const frank = await idp.issueToken({ sub: 'frank', scope: 'add_key' });
+      const erinKey = (await register(erin, { name: 'erin key' })).body.data;
+      const frankKey = (await register(frank, { name: 'frank key' })).body.data;
+      const denied = await request(testApp.http).delete(`/keys/${frankKey.id}`).set('authorization', `Bearer ${erin}`);
+      expectEnvelope(denied, 404);
+      const deleted = await request(testApp.http).delete(`/keys/${erinKey.id}`).set('authorization', `Bearer ${erin}`);
+      expectEnvelope(deleted, 200);
+      expect(deleted.body.data).toEqual({ id: erinKey.id });
+      expect((await list(erin)).body.data).toEqual([]);
+      expect((await list(frank)).body.data.map((k: { id: string }) => k.id)).toEqual([frankKey.id]);
+      expectEnvelope(await request(testApp.http).delete(`/keys/${erinKey.id}`).set('authorization', `Bearer ${erin}`), 404);
+      expectEnvelope(await request(testApp.http).delete('/keys/not-a-uuid').set('authorization', `Bearer ${erin}`), 400);
+      expectEnvelope(await request(testApp.http).delete(`/keys/${frankKey.id}`), 401);
     });
   });
 

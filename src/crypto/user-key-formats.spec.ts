@@ -1,30 +1,56 @@
 import { createECDH, createPublicKey } from 'node:crypto';
-import { formatUserPrivateKey, formatUserPublicKey, generateUserKeyPair, USER_KEY_CURVES } from './user-key-formats';
+import {
+  formatUserPrivateKey, formatUserPublicKey, generateUserKeyPair, parseUserPublicKey, USER_KEY_CURVES, UserKeyFormatError,
+} from './user-key-formats';
 
 const OPENSSL = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', secp256k1: 'secp256k1' } as const;
 
 describe('user key formats', () => {
-  it.each(USER_KEY_CURVES)('%s: hex point is 04||X||Y of the hex scalar; PEM and JWK are the same key', async (curve) => {
-    const { publicKey, privateKey } = await generateUserKeyPair(curve);
-    const scalar = formatUserPrivateKey(privateKey, curve, 'hex') as string;
-    const point = formatUserPublicKey(publicKey, curve, 'hex') as string;
+  it.each(USER_KEY_CURVES)('ecdsa %s: hex point is 04||X||Y of the hex scalar; PEM and JWK are the same key', async (curve) => {
+    const { publicKey, privateKey } = await generateUserKeyPair('ecdsa', curve);
+    const scalar = formatUserPrivateKey(privateKey, 'hex') as string;
+    const point = formatUserPublicKey(publicKey, 'hex') as string;
     const ecdh = createECDH(OPENSSL[curve]);
     ecdh.setPrivateKey(Buffer.from(scalar, 'hex'));
     expect(ecdh.getPublicKey('hex', 'uncompressed')).toBe(point);
     expect(scalar).toHaveLength(curve === 'P-384' ? 96 : 64);
 
-    const pem = formatUserPublicKey(publicKey, curve, 'pem') as string;
-    const jwk = formatUserPublicKey(publicKey, curve, 'jwk');
+    const pem = formatUserPublicKey(publicKey, 'pem') as string;
+    const jwk = formatUserPublicKey(publicKey, 'jwk');
     expect(createPublicKey(pem).export({ format: 'jwk' })).toEqual(jwk);
-    expect(formatUserPrivateKey(privateKey, curve, 'jwk')).toMatchObject({ ...(jwk as object), d: expect.any(String) });
+    expect(formatUserPrivateKey(privateKey, 'jwk')).toMatchObject({ ...(jwk as object), d: expect.any(String) });
+  });
+
+  it.each([
+    ['ecdsa', 'secp256k1'],
+    ['ecdsa', 'P-384'],
+    ['ed25519', undefined],
+  ] as const)('%s %s: hex, PEM and JWK all parse back to the same public key', async (keyType, curve) => {
+    const { publicKey } = await generateUserKeyPair(keyType, curve);
+    for (const format of ['hex', 'pem'] as const) {
+      const parsed = parseUserPublicKey({ keyType, curve, publicKey: formatUserPublicKey(publicKey, format) as string });
+      expect(parsed.equals(publicKey)).toBe(true);
+    }
+    expect(parseUserPublicKey({ jwk: formatUserPublicKey(publicKey, 'jwk') as never }).equals(publicKey)).toBe(true);
+  });
+
+  it('shows RSA keys as PEM where hex was asked', async () => {
+    const { publicKey, privateKey } = await generateUserKeyPair('rsa');
+    expect(formatUserPublicKey(publicKey, 'hex')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(formatUserPrivateKey(privateKey, 'hex')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+  });
+
+  it('refuses a point that is not on the curve', () => {
+    const offCurve = `04${'11'.repeat(32)}${'22'.repeat(32)}`;
+    expect(() => parseUserPublicKey({ publicKey: offCurve })).toThrow(UserKeyFormatError);
   });
 
   it('left-pads a short scalar to the curve size', async () => {
     // About one key in 256 has a leading zero byte; find one so the padding is really exercised.
     for (let i = 0; i < 2000; i++) {
-      const { privateKey } = await generateUserKeyPair('P-256');
+      const { privateKey } = await generateUserKeyPair('ecdsa', 'P-256');
       const d = Buffer.from((privateKey.export({ format: 'jwk' }) as { d: string }).d, 'base64url');
-      const hex = formatUserPrivateKey(privateKey, 'P-256', 'hex') as string;
+      const hex = formatUserPrivateKey(privateKey, 'hex') as string;
       expect(hex).toHaveLength(64);
       expect(BigInt(`0x${hex}`)).toBe(BigInt(`0x${d.toString('hex')}`));
       if (hex.startsWith('00')) return;

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { AccessTokenAuth, CurrentUser, RequireScopes } from '../auth/decorators';
 import type { UserPrincipal } from '../auth/principals';
 import { ResponseMessage } from '../common/response-envelope';
-import { ListUserKeysQueryDto, RegisterUserKeyDto } from './dto/register-user-key.dto';
+import { UuidParamPipe } from '../common/uuid-param.pipe';
+import { ImportUserKeyDto, ListUserKeysQueryDto, RegisterUserKeyDto } from './dto/register-user-key.dto';
 import { UserKeysService } from './user-keys.service';
 
 @Controller('keys')
@@ -23,5 +24,19 @@ export class UserKeysController {
   @ResponseMessage('Key registered: store the private key now, it will not be shown again')
   register(@CurrentUser() user: UserPrincipal, @Body() body: RegisterUserKeyDto) {
     return this.keys.registerKey(user, body);
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @RequireScopes('add_key')
+  @ResponseMessage('Key imported')
+  import(@CurrentUser() user: UserPrincipal, @Body() body: ImportUserKeyDto) {
+    return this.keys.importKey(user, body);
+  }
+
+  @Delete(':id')
+  @ResponseMessage('Key deleted')
+  delete(@CurrentUser() user: UserPrincipal, @Param('id', UuidParamPipe) id: string) {
+    return this.keys.deleteKey(user, id);
   }
 }

@@ -12,6 +12,10 @@ export class UserKeysRepository {
     return this.keys.find({ where: { issuer, ownerId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  async delete(issuer: string, ownerId: string, id: string): Promise<boolean> {
+    return ((await this.keys.delete({ issuer, ownerId, id })).affected ?? 0) > 0;
+  }
+
   async insert(key: Omit<UserKeyEntity, 'createdAt'>): Promise<UserKeyEntity> {
     const result = await this.keys.insert(key);
     return this.keys.create({ ...key, ...result.generatedMaps[0] });

@@ -20,8 +20,9 @@ export class UserKeyEntity {
   @Column('varchar', { name: 'key_type', length: 16 })
   keyType: string;
 
-  @Column('varchar', { length: 16 })
-  curve: string;
+  /** Null for rsa keys. */
+  @Column('varchar', { length: 16, nullable: true })
+  curve: string | null;
 
   @Column('text', { name: 'public_key_pem' })
   publicKeyPem: string;
