@@ -1,4 +1,4 @@
-import { createPublicKey, randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import request from 'supertest';
@@ -254,6 +254,44 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${hmacToken}`), 401);
       await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 3600 });
       expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${token}`), 401);
+    });
+  });
+
+  describe('certificates', () => {
+    it.each(['RS256', 'PS384', 'ES256', 'ES512'])('%s with certificate: true: a self-signed certificate in the key and as x5c in the JWKS', async (algorithm) => {
+      const key = await generate({ algorithm, name: 'with cert', issuer: 'https://certs.example', certificate: true, certificateValidityDays: 90 });
+      const certificate = new X509Certificate(key.certificate);
+      expect(certificate.publicKey.equals(createPublicKey(key.publicKey))).toBe(true);
+      expect(certificate.verify(createPublicKey(key.publicKey))).toBe(true);
+      expect(certificate.subject).toBe('CN=with cert');
+      expect(certificate.issuer).toBe('CN=https://certs.example');
+      expect(Math.round((Date.parse(certificate.validTo) - Date.parse(certificate.validFrom)) / 86_400_000)).toBe(90);
+      const published = (await jwks()).body.keys.find((k: JWK) => k.kid === key.kid);
+      expect(published.x5c).toEqual([certificate.raw.toString('base64')]);
+      expect(key.jwk.x5c).toBeUndefined();
+    });
+
+    it('rotation keeps a certificate for the successor', async () => {
+      const old = await generate({ algorithm: 'ES384', name: 'cert-rotating', certificate: true });
+      const res = await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({});
+      expectEnvelope(res, 200);
+      const certificate = new X509Certificate(res.body.data.certificate);
+      expect(certificate.publicKey.equals(createPublicKey(res.body.data.publicKey))).toBe(true);
+      const plain = await generate({ algorithm: 'ES256', name: 'no-cert' });
+      const rotatedWithCert = await request(testApp.http).post(`/key/${plain.id}/rotate`).set(tenant.headers).send({ certificate: true });
+      expect(rotatedWithCert.body.data.certificate).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      expect(plain.certificate).toBeNull();
+    });
+
+    it.each([
+      [{ algorithm: 'HS256', name: 'n', certificate: true }, 'certificate', 'certificate is available for RSA and EC keys only'],
+      [{ algorithm: 'EdDSA', name: 'n', certificate: true }, 'certificate', 'certificate is available for RSA and EC keys only'],
+      [{ algorithm: 'ES256', name: 'n', certificate: 'yes' }, 'certificate', 'certificate must be true or false'],
+      [{ algorithm: 'ES256', name: 'n', certificate: true, certificateValidityDays: 0 }, 'certificateValidityDays', 'certificateValidityDays must be 1 to 3650'],
+    ])('answers 400 for %j', async (body, field, message) => {
+      const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field, message }]);
     });
   });
 });

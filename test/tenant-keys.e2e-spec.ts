@@ -45,11 +45,11 @@ describe('/key (tenant admin API)', () => {
       const key = res.body.data;
       expect(key).toMatchObject({
         algorithm, name: `${algorithm} key`, length: bits, hasPrivateKey: true, issuer: 'https://auth.example.com',
-        status: 'active', retireAt: null, rotatedFrom: null, rotatedTo: null,
+        status: 'active', retireAt: null, rotatedFrom: null, rotatedTo: null, certificate: null,
       });
       expect(Object.keys(key).sort()).toEqual(
         [
-          'algorithm', 'createdAt', 'curve', 'hasPrivateKey', 'id', 'issuer', 'jwk', 'kid', 'length', 'name', 'publicKey',
+          'algorithm', 'certificate', 'createdAt', 'curve', 'hasPrivateKey', 'id', 'issuer', 'jwk', 'kid', 'length', 'name', 'publicKey',
           'retireAt', 'rotatedFrom', 'rotatedTo', 'status', 'type', 'updatedAt',
         ].sort(),
       );

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationFailedError } from '../common/domain-error';
 import { RawResponse } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { certificateToX5c } from '../crypto/certificates';
 import { TenantsService } from '../tenants/tenants.service';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
@@ -42,7 +43,10 @@ export class JwksController {
 
   private async jwks(tenantId: string, res: Response): Promise<{ keys: JWK[] }> {
     if (!(await this.tenants.tenantExists(tenantId))) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
-    const body = { keys: (await this.keys.listPublishable(tenantId)).map((key) => key.publicJwk!) };
+    const keys = await this.keys.listPublishable(tenantId);
+    const body = {
+      keys: keys.map((key) => (key.certificatePem ? { ...key.publicJwk!, x5c: [certificateToX5c(key.certificatePem)] } : key.publicJwk!)),
+    };
     const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url')}"`;
     res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
     res.setHeader('ETag', etag);

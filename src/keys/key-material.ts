@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { createSelfSignedCertificate } from '../crypto/certificates';
 import { open, seal, tenantKeyAssociatedData } from '../crypto/sealing';
 import {
   describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, randomKid,
@@ -6,11 +7,29 @@ import {
 } from '../crypto/signing-keys';
 import type { TenantKeyEntity } from './entities/tenant-key.entity';
 
-export type KeyMaterial = Pick<TenantKeyEntity, 'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed'>;
+export type KeyMaterial = Pick<TenantKeyEntity, 'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem'>;
 
-/** A new key of this spec, its private part already sealed to its row (tenant id, key id). */
-export async function generateKeyMaterial(kek: Buffer, tenantId: string, id: string, spec: SigningKeySpec): Promise<KeyMaterial> {
-  return sealKeyMaterial(kek, tenantId, id, spec.algorithm, await generateSigningKey(spec));
+/** Who a key's self-signed certificate names, and for how long it is valid. */
+export interface CertificateSubject {
+  subject: string;
+  issuer: string | null;
+  validityDays: number;
+}
+
+/** A new key of this spec, its private part already sealed to its row (tenant id, key id), with a certificate if asked. */
+export async function generateKeyMaterial(
+  kek: Buffer,
+  tenantId: string,
+  id: string,
+  spec: SigningKeySpec,
+  certificate?: CertificateSubject,
+): Promise<KeyMaterial> {
+  const pair = await generateSigningKey(spec);
+  const material = await sealKeyMaterial(kek, tenantId, id, spec.algorithm, pair);
+  if (certificate && pair.publicKey) {
+    material.certificatePem = await createSelfSignedCertificate({ algorithm: spec.algorithm, ...pair, publicKey: pair.publicKey, ...certificate });
+  }
+  return material;
 }
 
 /** The stored forms of a key: public PEM and JWK with their kid, and the private part (if any) sealed to its row. */
@@ -22,9 +41,9 @@ export async function sealKeyMaterial(
   { publicKey, privateKey }: { publicKey?: KeyObject; privateKey?: KeyObject },
 ): Promise<KeyMaterial> {
   const privateKeySealed = privateKey ? seal(kek, exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id)) : null;
-  if (!publicKey) return { kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed };
+  if (!publicKey) return { kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed, certificatePem: null };
   const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, algorithm);
-  return { kid, publicKeyPem, publicJwk: jwk, privateKeySealed };
+  return { kid, publicKeyPem, publicJwk: jwk, privateKeySealed, certificatePem: null };
 }
 
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */

@@ -87,7 +87,7 @@ export class TenantKeysController {
     @Param('id', UuidParamPipe) id: string,
     @Body() body: RotateKeyDto,
   ): Promise<TenantKeyView> {
-    return this.keys.rotateKey(tenant.tenantId, id, body.gracePeriodSeconds);
+    return this.keys.rotateKey(tenant.tenantId, id, body);
   }
 
   @Get(':id')

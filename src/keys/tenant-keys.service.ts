@@ -10,7 +10,10 @@ import type { ImportKeyDto } from './dto/import-key.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import { effectiveStatus } from './entities/tenant-key.entity';
 import { KeyIdTakenError, KeyNotFoundError } from './key-errors';
-import { generateKeyMaterial, sealKeyMaterial, type KeyMaterial } from './key-material';
+import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
+import type { CertificateOptionsDto } from './dto/certificate-options.dto';
+import type { RotateKeyDto } from './dto/key-usage.dto';
+import { CERTIFIABLE_ALGORITHMS, DEFAULT_CERTIFICATE_DAYS } from '../crypto/certificates';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
@@ -45,9 +48,10 @@ export class TenantKeysService {
 
   /** `pathId` comes from `POST /key/generate/:id`; the body's `uuid` means the same and must agree with it. */
   async generateKey(tenantId: string, request: GenerateKeyDto, pathId?: string): Promise<TenantKeyView> {
-    const id = await this.newKeyId(tenantId, request.uuid, pathId);
     const spec = signingKeySpec(request.algorithm, request.length);
-    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, id, spec);
+    const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
+    const id = await this.newKeyId(tenantId, request.uuid, pathId);
+    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, id, spec, certificate);
     return this.insertNewKey(tenantId, id, spec, material, request);
   }
 
@@ -81,14 +85,17 @@ export class TenantKeysService {
    * A new key like the old one (algorithm, length, issuer, name); the old one keeps verifying,
    * and stays in the JWKS, until `retireAt`, but no longer signs.
    */
-  async rotateKey(tenantId: string, id: string, gracePeriodSeconds = DEFAULT_GRACE_PERIOD_SECONDS): Promise<TenantKeyView> {
+  async rotateKey(tenantId: string, id: string, request: RotateKeyDto): Promise<TenantKeyView> {
     const old = await this.keys.getById(tenantId, id);
     if (!old) throw new KeyNotFoundError();
     if (effectiveStatus(old) !== 'active') throw new KeyNotActiveError('Only an active key can be rotated');
     const spec: SigningKeySpec = { algorithm: old.algorithm as SigningAlgorithm, type: old.type as SigningKeySpec['type'], curve: old.curve, length: old.length };
+    // The successor keeps a certificate if the old key had one, unless the request says otherwise.
+    const wantsCertificate = { ...request, certificate: request.certificate ?? old.certificatePem !== null };
+    const certificate = certificateSubject(spec.algorithm, wantsCertificate, old.name, old.issuer);
     const newId = randomUUID();
-    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec);
-    const retireAt = new Date(Date.now() + gracePeriodSeconds * 1000);
+    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec, certificate);
+    const retireAt = new Date(Date.now() + (request.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1000);
     const rotated = await this.keys.rotate(tenantId, id, retireAt, {
       ...spec,
       ...material,
@@ -132,6 +139,20 @@ export class TenantKeysService {
       throw error;
     }
   }
+}
+
+/** The certificate a request asks for, if any; 400 for an algorithm that cannot have one. */
+function certificateSubject(
+  algorithm: SigningAlgorithm,
+  options: CertificateOptionsDto,
+  subject: string,
+  issuer: string | null,
+): CertificateSubject | undefined {
+  if (!options.certificate) return undefined;
+  if (!CERTIFIABLE_ALGORITHMS.includes(algorithm)) {
+    throw new ValidationFailedError([{ field: 'certificate', message: 'certificate is available for RSA and EC keys only' }]);
+  }
+  return { subject, issuer, validityDays: options.certificateValidityDays ?? DEFAULT_CERTIFICATE_DAYS };
 }
 
 export class KeyNotActiveError extends DomainError {

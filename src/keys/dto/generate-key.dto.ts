@@ -5,6 +5,7 @@ import {
 } from 'class-validator';
 import { IsKeyName, NoNulCharacters } from '../../common/dto-decorators';
 import { allowedLengths, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/signing-keys';
+import { CertificateOptionsDto } from './certificate-options.dto';
 
 /** The source document's short forms. */
 const SHORT_FORMS: Record<string, SigningAlgorithm> = { RS: 'RS256', ES: 'ES256' };
@@ -27,7 +28,7 @@ class LengthFitsAlgorithm implements ValidatorConstraintInterface {
   }
 }
 
-export class GenerateKeyDto {
+export class GenerateKeyDto extends CertificateOptionsDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHORT_FORMS[value]) || value)
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   algorithm: SigningAlgorithm;

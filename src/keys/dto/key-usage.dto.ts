@@ -1,4 +1,5 @@
 import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { CertificateOptionsDto } from './certificate-options.dto';
 
 const TEN_YEARS_SECONDS = 10 * 365 * 24 * 60 * 60;
 
@@ -23,7 +24,7 @@ export class VerifyTokenDto {
   token: string;
 }
 
-export class RotateKeyDto {
+export class RotateKeyDto extends CertificateOptionsDto {
   @IsOptional()
   @IsInt({ message: 'gracePeriodSeconds must be an integer' })
   @Min(0, { message: 'gracePeriodSeconds must be 0 or more' })

@@ -14,6 +14,7 @@ export interface TenantKeyView {
   kid: string;
   publicKey: string | null;
   jwk: JWK | null;
+  certificate: string | null;
   status: KeyStatus;
   retireAt: string | null;
   rotatedFrom: string | null;
@@ -35,6 +36,7 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     kid: key.kid,
     publicKey: key.publicKeyPem,
     jwk: key.publicJwk,
+    certificate: key.certificatePem,
     status: effectiveStatus(key),
     retireAt: key.retireAt?.toISOString() ?? null,
     rotatedFrom: key.rotatedFrom,

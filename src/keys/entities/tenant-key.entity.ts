@@ -44,6 +44,10 @@ export class TenantKeyEntity {
   @Column('bytea', { name: 'private_key_sealed', nullable: true })
   privateKeySealed: Buffer | null;
 
+  /** Self-signed X.509 certificate (PEM), for RSA and EC keys generated with `certificate: true`. */
+  @Column('text', { name: 'certificate_pem', nullable: true })
+  certificatePem: string | null;
+
   /** `active` or `retiring`; a retiring key past `retireAt` is retired (see effectiveStatus). */
   @Column('varchar', { length: 16, default: 'active' })
   status: 'active' | 'retiring';
