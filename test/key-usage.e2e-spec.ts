@@ -243,7 +243,7 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       expect(foreign.body.data).toEqual([]);
     });
 
-    it('refuses tokens of a key that is no longer active, of the wrong issuer, or signed with HMAC', async () => {
+    it('keeps accepting tokens of a retiring key; refuses a retired key, the wrong issuer, and HMAC', async () => {
       const key = await generate({ algorithm: 'ES256', name: 'retiring-tokens', issuer: 'https://retiring.example' });
       const token = (await sign(key.id, { payload: { sub: 'u' } })).body.data.token;
       expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${token}`), 200);
@@ -253,7 +253,11 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       const hmacToken = (await sign(hmac.id, { payload: { sub: 'u' } })).body.data.token;
       expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${hmacToken}`), 401);
       await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 3600 });
-      expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${token}`), 401);
+      expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${token}`), 200);
+      const successor = (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data.rotatedTo;
+      const successorToken = (await sign(successor, { payload: { sub: 'u' } })).body.data.token;
+      await request(testApp.http).post(`/key/${successor}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 0 });
+      expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${successorToken}`), 401);
     });
   });
 

@@ -12,7 +12,7 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
- * Verifies access tokens: signed by an active key of one of this service's tenants (found by kid, with
+ * Verifies access tokens: signed by a key of one of this service's tenants that still verifies (found by kid, with
  * `iss` equal to the key's issuer), or by the OAuth/QRAuth provider's JWKS (fetched once, cached by jose).
  */
 @Injectable()
@@ -56,7 +56,7 @@ export class AccessTokenService {
       throw new UnauthorizedError('Invalid or missing access token');
     }
     if (!kid || !alg || !ACCEPTED_ALGORITHMS.includes(alg) || typeof issuer !== 'string') return undefined;
-    const [key] = await this.tenantKeys.findActiveByKidAndIssuer(kid, issuer);
+    const [key] = await this.tenantKeys.findTrustedByKidAndIssuer(kid, issuer);
     if (!key) return undefined;
     const payload = await this.verify(() =>
       jwtVerify(token, createPublicKey(key.publicKeyPem!), {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Not, type Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
 
 export type NewTenantKey = Omit<TenantKeyEntity, 'createdAt' | 'updatedAt'>;
@@ -24,18 +24,27 @@ export class TenantKeysRepository {
 
   /** Keys verifiers should trust: asymmetric, active or retiring and not yet past retireAt. */
   listPublishable(tenantId: string): Promise<TenantKeyEntity[]> {
-    return this.keys
-      .createQueryBuilder('key')
-      .where('key.tenant_id = :tenantId AND key.public_jwk IS NOT NULL', { tenantId })
-      .andWhere("(key.status = 'active' OR (key.status = 'retiring' AND key.retire_at > now()))")
+    return this.publishable()
+      .andWhere('key.tenant_id = :tenantId', { tenantId })
       .orderBy('key.created_at', 'ASC')
       .addOrderBy('key.id', 'ASC')
       .getMany();
   }
 
-  /** Active asymmetric keys of any tenant with this kid and issuer: the service trusts them for `/keys` tokens. */
-  findActiveByKidAndIssuer(kid: string, issuer: string): Promise<TenantKeyEntity[]> {
-    return this.keys.find({ where: { kid, issuer, status: 'active', publicJwk: Not(IsNull()) } });
+  /** Asymmetric keys that verifiers should trust: active, or retiring and not yet past retireAt. */
+  private publishable() {
+    return this.keys
+      .createQueryBuilder('key')
+      .where('key.public_jwk IS NOT NULL')
+      .andWhere("(key.status = 'active' OR (key.status = 'retiring' AND key.retire_at > now()))");
+  }
+
+  /**
+   * Asymmetric keys of any tenant with this kid and issuer that still verify (active, or retiring and
+   * not yet past retireAt): the service trusts them for `/keys` tokens.
+   */
+  findTrustedByKidAndIssuer(kid: string, issuer: string): Promise<TenantKeyEntity[]> {
+    return this.publishable().andWhere('key.kid = :kid AND key.issuer = :issuer', { kid, issuer }).getMany();
   }
 
   exists(tenantId: string, id: string): Promise<boolean> {
