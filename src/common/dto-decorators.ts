@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
 /** Trims strings and leaves anything else for the validators to refuse. */
 export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
@@ -16,4 +16,13 @@ export const IsKeyName = () =>
     IsString({ message: 'name must be a string' }),
     Length(1, 255, { message: 'name must be 1 to 255 characters' }),
     NoNulCharacters('name'),
+  );
+
+/** A key's optional `issuer`: a string of at most 1,024 characters. */
+export const IsKeyIssuer = () =>
+  applyDecorators(
+    IsOptional(),
+    IsString({ message: 'issuer must be a string' }),
+    MaxLength(1024, { message: 'issuer must be at most 1024 characters' }),
+    NoNulCharacters('issuer'),
   );

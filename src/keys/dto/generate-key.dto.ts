@@ -1,9 +1,9 @@
 import { Transform } from 'class-transformer';
 import {
-  IsIn, IsInt, IsOptional, IsString, IsUUID, MaxLength, ValidatorConstraint,
+  IsIn, IsInt, IsOptional, IsUUID, ValidatorConstraint,
   Validate, type ValidationArguments, type ValidatorConstraintInterface,
 } from 'class-validator';
-import { IsKeyName, NoNulCharacters } from '../../common/dto-decorators';
+import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
 import { allowedLengths, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/signing-keys';
 import { CertificateOptionsDto } from './certificate-options.dto';
 
@@ -36,10 +36,7 @@ export class GenerateKeyDto extends CertificateOptionsDto {
   @IsKeyName()
   name: string;
 
-  @IsOptional()
-  @IsString({ message: 'issuer must be a string' })
-  @MaxLength(1024, { message: 'issuer must be at most 1024 characters' })
-  @NoNulCharacters('issuer')
+  @IsKeyIssuer()
   issuer?: string;
 
   @IsOptional()

@@ -1,6 +1,6 @@
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
-import { IsKeyName, NoNulCharacters } from '../../common/dto-decorators';
+import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/signing-keys';
 
 const MAX_KEY_TEXT = 16 * 1024;
@@ -10,10 +10,7 @@ export class ImportKeyDto {
   @IsKeyName()
   name: string;
 
-  @IsOptional()
-  @IsString({ message: 'issuer must be a string' })
-  @MaxLength(1024, { message: 'issuer must be at most 1024 characters' })
-  @NoNulCharacters('issuer')
+  @IsKeyIssuer()
   issuer?: string;
 
   @IsOptional()
