@@ -13,3 +13,10 @@ export class KeyIdTakenError extends DomainError {
     super('KEY_ID_TAKEN', HttpStatus.CONFLICT, 'A key with this id already exists');
   }
 }
+
+/** The key exists but cannot do that in its state: a retiring key signing, a public-only key signing, rotating a non-active key. */
+export class KeyNotActiveError extends DomainError {
+  constructor(message: string) {
+    super('KEY_NOT_ACTIVE', HttpStatus.CONFLICT, message);
+  }
+}

@@ -5,10 +5,9 @@ import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import type { SignTokenDto } from './dto/key-usage.dto';
 import { effectiveStatus, type TenantKeyEntity } from './entities/tenant-key.entity';
-import { KeyNotFoundError } from './key-errors';
+import { KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { openSigningKey } from './key-material';
 import { TenantKeysRepository } from './tenant-keys.repository';
-import { KeyNotActiveError } from './tenant-keys.service';
 
 /** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
 const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];

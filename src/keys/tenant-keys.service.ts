@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { DomainError, ValidationFailedError } from '../common/domain-error';
+import { Inject, Injectable } from '@nestjs/common';
+import { ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { isUniqueViolation } from '../database/database-errors';
-import { signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/signing-keys';
+import { CERTIFIABLE_ALGORITHMS, DEFAULT_CERTIFICATE_DAYS } from '../crypto/certificates';
 import { KeyImportError, parseImportedKey } from '../crypto/key-import';
+import { signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/signing-keys';
+import { isUniqueViolation } from '../database/database-errors';
+import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
+import type { RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import { effectiveStatus } from './entities/tenant-key.entity';
-import { KeyIdTakenError, KeyNotFoundError } from './key-errors';
+import { KeyIdTakenError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
-import type { CertificateOptionsDto } from './dto/certificate-options.dto';
-import type { RotateKeyDto } from './dto/key-usage.dto';
-import { CERTIFIABLE_ALGORITHMS, DEFAULT_CERTIFICATE_DAYS } from '../crypto/certificates';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
@@ -153,10 +153,4 @@ function certificateSubject(
     throw new ValidationFailedError([{ field: 'certificate', message: 'certificate is available for RSA and EC keys only' }]);
   }
   return { subject, issuer, validityDays: options.certificateValidityDays ?? DEFAULT_CERTIFICATE_DAYS };
-}
-
-export class KeyNotActiveError extends DomainError {
-  constructor(message: string) {
-    super('KEY_NOT_ACTIVE', HttpStatus.CONFLICT, message);
-  }
 }
