@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { map, type Observable } from 'rxjs';
-import { RAW_RESPONSE, RESPONSE_MESSAGE } from './response-envelope';
+import { Page, RAW_RESPONSE, RESPONSE_MESSAGE } from './response-envelope';
 
 /** Wraps what a route returns into the success envelope; routes marked @RawResponse answer their own body. */
 @Injectable()
@@ -11,6 +11,10 @@ export class EnvelopeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (this.reflector.get<boolean>(RAW_RESPONSE, context.getHandler())) return next.handle();
     const message = this.reflector.get<string>(RESPONSE_MESSAGE, context.getHandler()) ?? 'OK';
-    return next.handle().pipe(map((data: unknown) => ({ success: true, message, data: data ?? null })));
+    return next.handle().pipe(
+      map((data: unknown) =>
+        data instanceof Page ? { success: true, message, data: data.items, meta: data.meta } : { success: true, message, data: data ?? null },
+      ),
+    );
   }
 }

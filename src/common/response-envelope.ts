@@ -8,6 +8,21 @@ export interface ResponseEnvelope<T = unknown> {
   data: T | null;
   errors?: FieldError[];
   requestId?: string;
+  meta?: PageMeta;
+}
+
+export interface PageMeta {
+  limit: number;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A page of a list: the interceptor puts the items in `data` and the paging in `meta` beside it. */
+export class Page<T> {
+  constructor(
+    readonly items: T[],
+    readonly meta: PageMeta,
+  ) {}
 }
 
 export const RESPONSE_MESSAGE = 'response-message';

@@ -1,15 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { CurrentTenant, TenantApiKeyAuth } from '../auth/decorators';
 import type { TenantPrincipal } from '../auth/principals';
-import { ResponseMessage } from '../common/response-envelope';
+import { Page, ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { GenerateKeyDto } from './dto/generate-key.dto';
 import { ImportKeyDto } from './dto/import-key.dto';
+import { ListKeysQueryDto } from './dto/list-keys.query';
 import { RotateKeyDto, SignTokenDto, VerifyTokenDto } from './dto/key-usage.dto';
 import { KeySigningService, type VerifiedToken } from './key-signing.service';
 import { RenameKeyDto } from './dto/rename-key.dto';
 import type { TenantKeyView } from './dto/tenant-key.view';
 import { TenantKeysService } from './tenant-keys.service';
+
+const DEFAULT_PAGE_SIZE = 100;
 
 @Controller('key')
 @TenantApiKeyAuth()
@@ -21,8 +24,10 @@ export class TenantKeysController {
 
   @Get()
   @ResponseMessage('Keys retrieved')
-  list(@CurrentTenant() tenant: TenantPrincipal): Promise<TenantKeyView[]> {
-    return this.keys.listKeys(tenant.tenantId);
+  list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListKeysQueryDto): Promise<TenantKeyView[] | Page<TenantKeyView>> {
+    const cursor = query.cursor ?? query.after;
+    if (query.limit === undefined && cursor === undefined) return this.keys.listKeys(tenant.tenantId);
+    return this.keys.listKeysPage(tenant.tenantId, query.limit ?? DEFAULT_PAGE_SIZE, cursor);
   }
 
   @Post('generate')

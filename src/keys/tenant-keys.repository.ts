@@ -18,6 +18,21 @@ export class TenantKeysRepository {
     return (await this.keys.findOneBy({ tenantId, id })) ?? undefined;
   }
 
+  /**
+   * Keyset pagination in creation order. The position is the last key's id; its timestamp comes from the
+   * row itself (microseconds), or from the cursor (milliseconds) if that key was deleted meanwhile.
+   */
+  listPage(tenantId: string, limit: number, after?: { id: string; createdAt: Date }): Promise<TenantKeyEntity[]> {
+    const query = this.keys.createQueryBuilder('key').where('key.tenant_id = :tenantId', { tenantId });
+    if (after) {
+      query.andWhere(
+        `(key.created_at, key.id) > (COALESCE((SELECT k.created_at FROM tenant_keys k WHERE k.tenant_id = :tenantId AND k.id = :afterId), :afterAt), :afterId)`,
+        { afterId: after.id, afterAt: after.createdAt },
+      );
+    }
+    return query.orderBy('key.created_at', 'ASC').addOrderBy('key.id', 'ASC').limit(limit).getMany();
+  }
+
   findByKid(tenantId: string, kid: string): Promise<TenantKeyEntity[]> {
     return this.keys.find({ where: { tenantId, kid }, order: { createdAt: 'DESC' } });
   }

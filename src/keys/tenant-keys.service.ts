@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { ValidationFailedError } from '../common/domain-error';
+import { Page } from '../common/response-envelope';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { CERTIFIABLE_ALGORITHMS, DEFAULT_CERTIFICATE_DAYS } from '../crypto/certificates';
 import { KeyImportError, parseImportedKey } from '../crypto/key-import';
@@ -27,6 +29,17 @@ export class TenantKeysService {
 
   async listKeys(tenantId: string): Promise<TenantKeyView[]> {
     return (await this.keys.listByTenant(tenantId)).map(toTenantKeyView);
+  }
+
+  /** One page of keys and the cursor of the next; `cursor` is opaque to callers. */
+  async listKeysPage(tenantId: string, limit: number, cursor?: string): Promise<Page<TenantKeyView>> {
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    // One more than asked tells whether there is a next page without a count query.
+    const keys = await this.keys.listPage(tenantId, limit + 1, after);
+    const items = keys.slice(0, limit);
+    const last = items.at(-1);
+    const nextCursor = keys.length > limit && last ? encodeCursor(last.id, last.createdAt) : null;
+    return new Page(items.map(toTenantKeyView), { limit, nextCursor });
   }
 
   async getKey(tenantId: string, id: string): Promise<TenantKeyView> {
@@ -139,6 +152,19 @@ export class TenantKeysService {
       throw error;
     }
   }
+}
+
+function encodeCursor(id: string, createdAt: Date): string {
+  return Buffer.from(`${id}|${createdAt.toISOString()}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { id: string; createdAt: Date } {
+  const [id, at] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(at);
+  if (!id || !isUUID(id, 'all') || Number.isNaN(createdAt.getTime())) {
+    throw new ValidationFailedError([{ field: 'cursor', message: 'cursor must be a cursor from a previous page' }]);
+  }
+  return { id, createdAt };
 }
 
 /** The certificate a request asks for, if any; 400 for an algorithm that cannot have one. */
