@@ -9,6 +9,7 @@ import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { certificateToX5c } from '../crypto/certificates';
 import { TenantsService } from '../tenants/tenants.service';
+import { KeyCacheService } from './key-cache.service';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,6 +24,7 @@ export class JwksController {
   constructor(
     private readonly keys: TenantKeysRepository,
     private readonly tenants: TenantsService,
+    private readonly cache: KeyCacheService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -42,14 +44,24 @@ export class JwksController {
   }
 
   private async jwks(tenantId: string, res: Response): Promise<{ keys: JWK[] }> {
-    if (!(await this.tenants.tenantExists(tenantId))) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
+    const jwks = await this.cache.getOrLoad(tenantId, 'jwks', () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
+    if (!jwks) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
+    res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
+    res.setHeader('ETag', jwks.etag);
+    return jwks.body;
+  }
+
+  /**
+   * The set, its ETag and when it goes stale by itself (the first retireAt in it), or undefined for an
+   * unknown tenant (not cached: the tenant may come later).
+   */
+  private async loadJwks(tenantId: string): Promise<{ body: { keys: JWK[] }; etag: string; expiresAt: number } | undefined> {
+    if (!(await this.tenants.tenantExists(tenantId))) return undefined;
     const keys = await this.keys.listPublishable(tenantId);
     const body = {
       keys: keys.map((key) => (key.certificatePem ? { ...key.publicJwk!, x5c: [certificateToX5c(key.certificatePem)] } : key.publicJwk!)),
     };
-    const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url')}"`;
-    res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
-    res.setHeader('ETag', etag);
-    return body;
+    const expiresAt = Math.min(Infinity, ...keys.map((key) => key.retireAt?.getTime() ?? Infinity));
+    return { body, etag: `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url')}"`, expiresAt };
   }
 }

@@ -5,6 +5,7 @@ import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import type { SignTokenDto } from './dto/key-usage.dto';
 import { effectiveStatus, type TenantKeyEntity } from './entities/tenant-key.entity';
+import { KeyCacheService } from './key-cache.service';
 import { KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { openSigningKey } from './key-material';
 import { TenantKeysRepository } from './tenant-keys.repository';
@@ -31,19 +32,24 @@ class TokenRejectedError extends DomainError {
 export class KeySigningService {
   constructor(
     private readonly keys: TenantKeysRepository,
+    private readonly cache: KeyCacheService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   async signToken(tenantId: string, id: string, request: SignTokenDto): Promise<{ token: string }> {
-    const key = await this.keys.getById(tenantId, id);
-    if (!key) throw new KeyNotFoundError();
+    // The row and its opened key stay in memory until the tenant's keys change (KeyCacheService).
+    const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
+      const row = await this.keys.getById(tenantId, id);
+      return row && { key: row, signingKey: openSigningKey(this.config.keyEncryptionKey, row) };
+    });
+    if (!cached) throw new KeyNotFoundError();
+    const { key, signingKey } = cached;
     const reserved = Object.keys(request.header ?? {}).filter((name) => RESERVED_HEADER_PARAMETERS.includes(name));
     if (reserved.length > 0) {
       throw new ValidationFailedError(reserved.map((name) => ({ field: `header.${name}`, message: `header.${name} is set by the service` })));
     }
     const status = effectiveStatus(key);
     if (status !== 'active') throw new KeyNotActiveError(`Key is ${status} and no longer signs`);
-    const signingKey = openSigningKey(this.config.keyEncryptionKey, key);
     if (!signingKey) throw new KeyNotActiveError('Key has no private key and cannot sign');
 
     const payload = { ...request.payload };

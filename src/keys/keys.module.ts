@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TenantsModule } from '../tenants/tenants.module';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
 import { JwksController } from './jwks.controller';
+import { KeyCacheService } from './key-cache.service';
 import { KeySigningService } from './key-signing.service';
 import { unwrapFusionAuthKeyBody } from './fusionauth-body.middleware';
 import { TenantKeysController } from './tenant-keys.controller';
@@ -12,7 +13,7 @@ import { TenantKeysService } from './tenant-keys.service';
 @Module({
   imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
   controllers: [TenantKeysController, JwksController],
-  providers: [TenantKeysService, TenantKeysRepository, KeySigningService],
+  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, KeyCacheService],
   exports: [TenantKeysRepository],
 })
 export class KeysModule implements NestModule {

@@ -15,6 +15,7 @@ import type { RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import { effectiveStatus } from './entities/tenant-key.entity';
 import { KeyIdTakenError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
+import { KeyCacheService } from './key-cache.service';
 import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
@@ -24,6 +25,7 @@ export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 export class TenantKeysService {
   constructor(
     private readonly keys: TenantKeysRepository,
+    private readonly cache: KeyCacheService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -51,11 +53,13 @@ export class TenantKeysService {
   async renameKey(tenantId: string, id: string, name: string): Promise<TenantKeyView> {
     const key = await this.keys.rename(tenantId, id, name);
     if (!key) throw new KeyNotFoundError();
+    await this.cache.tenantChanged(tenantId);
     return toTenantKeyView(key);
   }
 
   async deleteKey(tenantId: string, id: string): Promise<{ id: string }> {
     if (!(await this.keys.delete(tenantId, id))) throw new KeyNotFoundError();
+    await this.cache.tenantChanged(tenantId);
     return { id };
   }
 
@@ -123,6 +127,7 @@ export class TenantKeysService {
     });
     // Someone rotated or deleted it between our read and our write.
     if (!rotated) throw new KeyNotActiveError('Only an active key can be rotated');
+    await this.cache.tenantChanged(tenantId);
     return toTenantKeyView(rotated);
   }
 
@@ -146,6 +151,7 @@ export class TenantKeysService {
         rotatedFrom: null,
         rotatedTo: null,
       });
+      await this.cache.tenantChanged(tenantId);
       return toTenantKeyView(key);
     } catch (error) {
       if (isUniqueViolation(error)) throw new KeyIdTakenError();

@@ -29,13 +29,18 @@ export function tenantHeaders(tenantId: string, apiKey: string): Record<string, 
   return { authorization: `Basic ${apiKey}`, 'x-stencil-tenantid': tenantId };
 }
 
-/** The real app, built as main.ts builds it, on its own fresh database. */
-export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+/**
+ * The real app, built as main.ts builds it, on its own fresh database; or, given `shareWith`, a second
+ * instance on that app's database and key-encryption key (closing it leaves the database alone).
+ */
+export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: TestApp): Promise<TestApp> {
+  const database = shareWith
+    ? { url: shareWith.config.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const config: RuntimeConfig = {
     ...loadConfig({ ...env, DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }),
     databaseUrl: database.url,
-    keyEncryptionKey: randomBytes(32),
+    keyEncryptionKey: shareWith?.config.keyEncryptionKey ?? randomBytes(32),
     embeddedDatabase: false,
   };
   const app = await createApp(config, ['error', 'warn']);

@@ -1,0 +1,71 @@
+import type { JWK } from 'jose';
+import request from 'supertest';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+const kidsOf = async (app: TestApp, tenantId: string): Promise<string[]> =>
+  (await request(app.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys.map((key: JWK) => key.kid);
+
+/** Polls until `check` holds, for at most a second: the bound the issue sets for other instances. */
+async function withinOneSecond(check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < 1_000) {
+    if (await check()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('not seen within one second');
+}
+
+describe('hot reads from memory, invalidated on every change', () => {
+  let first: TestApp;
+  let second: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    first = await startTestApp();
+    second = await startTestApp({}, first);
+    tenant = await first.createTenant('cached');
+  });
+  afterAll(async () => {
+    await second.close();
+    await first.close();
+  });
+
+  const generate = async (app: TestApp, body: object) =>
+    (await request(app.http).post('/key/generate').set(tenant.headers).send(body)).body.data;
+
+  it('serves the JWKS from memory until a change is announced', async () => {
+    const key = await generate(first, { algorithm: 'ES256', name: 'cached' });
+    expect(await kidsOf(first, tenant.tenantId)).toEqual([key.kid]);
+    // A row removed behind the service's back is not announced: the cached set still has it.
+    await first.dataSource.query('DELETE FROM tenant_keys WHERE id = $1', [key.id]);
+    expect(await kidsOf(first, tenant.tenantId)).toEqual([key.kid]);
+    // Any change through the service announces the tenant, and the set is read afresh.
+    const other = await generate(first, { algorithm: 'ES256', name: 'announces' });
+    expect(await kidsOf(first, tenant.tenantId)).toEqual([other.kid]);
+  });
+
+  it("shows a key generated or deleted on one instance in the other's JWKS within a second", async () => {
+    const before = await kidsOf(second, tenant.tenantId); // warms the second instance's cache
+    const key = await generate(first, { algorithm: 'RS256', name: 'cross-instance' });
+    const added = await withinOneSecond(async () => (await kidsOf(second, tenant.tenantId)).includes(key.kid));
+    expect(await kidsOf(second, tenant.tenantId)).toEqual([...before, key.kid]);
+    expectEnvelope(await request(first.http).delete(`/key/${key.id}`).set(tenant.headers), 200);
+    const removed = await withinOneSecond(async () => !(await kidsOf(second, tenant.tenantId)).includes(key.kid));
+    expect(added + removed).toBeLessThan(2_000);
+  });
+
+  it('stops signing on the other instance once a key is rotated on one', async () => {
+    const key = await generate(first, { algorithm: 'ES256', name: 'rotate-me' });
+    expectEnvelope(await request(second.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
+    await request(first.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 60 });
+    await withinOneSecond(async () => (await request(second.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} })).status === 409);
+  });
+
+  it('drops a retiring key from the cached JWKS at its retireAt, with no change announced', async () => {
+    const key = await generate(first, { algorithm: 'ES256', name: 'short grace' });
+    await request(first.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 1 });
+    expect(await kidsOf(first, tenant.tenantId)).toContain(key.kid);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await kidsOf(first, tenant.tenantId)).not.toContain(key.kid);
+  });
+});
