@@ -74,4 +74,11 @@ describe('loadConfig', () => {
       expect.stringContaining('BOOTSTRAP_API_KEY must be at least 24 characters'),
     ]);
   });
+
+  it('reads RSA_POOL_SIZES: a default pool, "off", or lengths with counts', () => {
+    expect([...loadConfig({}).rsaPoolSizes]).toEqual([[2048, 4], [3072, 1], [4096, 1]]);
+    expect(loadConfig({ RSA_POOL_SIZES: 'off' }).rsaPoolSizes.size).toBe(0);
+    expect([...loadConfig({ RSA_POOL_SIZES: '4096:2, 2048:0' }).rsaPoolSizes]).toEqual([[4096, 2]]);
+    expect(problemsOf({ RSA_POOL_SIZES: '1024:3' })).toEqual([expect.stringContaining('RSA_POOL_SIZES must be')]);
+  });
 });

@@ -15,6 +15,8 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** Seconds JWKS responses may be cached by clients and proxies. */
   jwksMaxAgeSeconds: number;
+  /** How many pre-generated RSA key pairs to keep ready, per modulus length; empty: no pool. */
+  rsaPoolSizes: Map<number, number>;
 }
 
 export class ConfigError extends Error {
@@ -25,6 +27,7 @@ export class ConfigError extends Error {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MIN_API_KEY_LENGTH = 24;
+export const DEFAULT_RSA_POOL_SIZES = '2048:4,3072:1,4096:1';
 
 /** Loads `.env` from the working directory if there is one; the real environment wins. */
 export function loadDotEnv(path = '.env'): void {
@@ -54,6 +57,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!Number.isInteger(parsed) || parsed < 0) problems.push(`${name} must be a whole number of seconds, got "${raw}"`);
     return parsed;
   };
+
+  const rsaPoolSizes = new Map<number, number>();
+  const poolSpec = value('RSA_POOL_SIZES') ?? DEFAULT_RSA_POOL_SIZES;
+  if (poolSpec !== 'off') {
+    for (const entry of poolSpec.split(',')) {
+      const [length, count] = entry.split(':').map((part) => Number(part.trim()));
+      if (![2048, 3072, 4096].includes(length) || !Number.isInteger(count) || count < 0 || count > 64) {
+        problems.push(`RSA_POOL_SIZES must be "off" or a list like 2048:4,3072:1 (lengths 2048, 3072, 4096; 0 to 64 each), got "${poolSpec}"`);
+        break;
+      }
+      if (count > 0) rsaPoolSizes.set(length, count);
+    }
+  }
 
   const databaseUrl = value('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -104,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     oauth: jwksUrl && issuer ? { jwksUrl, issuer, audience: value('OAUTH_AUDIENCE') } : undefined,
     bodyLimitBytes: 100 * 1024,
     jwksMaxAgeSeconds: nonNegativeInteger('JWKS_MAX_AGE', 300),
+    rsaPoolSizes,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -3,7 +3,7 @@ import { createSelfSignedCertificate } from '../crypto/certificates';
 import { open, seal, tenantKeyAssociatedData } from '../crypto/sealing';
 import {
   describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, randomKid,
-  type KeyType, type SigningAlgorithm, type SigningKeySpec,
+  type GeneratedKey, type KeyType, type SigningAlgorithm, type SigningKeySpec,
 } from '../crypto/signing-keys';
 import type { TenantKeyEntity } from './entities/tenant-key.entity';
 
@@ -23,8 +23,9 @@ export async function generateKeyMaterial(
   id: string,
   spec: SigningKeySpec,
   certificate?: CertificateSubject,
+  pregenerated?: GeneratedKey,
 ): Promise<KeyMaterial> {
-  const pair = await generateSigningKey(spec);
+  const pair = pregenerated ?? (await generateSigningKey(spec));
   const material = await sealKeyMaterial(kek, tenantId, id, spec.algorithm, pair);
   if (certificate && pair.publicKey) {
     material.certificatePem = await createSelfSignedCertificate({ algorithm: spec.algorithm, ...pair, publicKey: pair.publicKey, ...certificate });

@@ -5,6 +5,7 @@ import { TenantKeyEntity } from './entities/tenant-key.entity';
 import { JwksController } from './jwks.controller';
 import { KeyCacheService } from './key-cache.service';
 import { KeySigningService } from './key-signing.service';
+import { RsaKeyPool } from './rsa-key-pool';
 import { unwrapFusionAuthKeyBody } from './fusionauth-body.middleware';
 import { TenantKeysController } from './tenant-keys.controller';
 import { TenantKeysRepository } from './tenant-keys.repository';
@@ -13,7 +14,7 @@ import { TenantKeysService } from './tenant-keys.service';
 @Module({
   imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
   controllers: [TenantKeysController, JwksController],
-  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, KeyCacheService],
+  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, KeyCacheService, RsaKeyPool],
   exports: [TenantKeysRepository],
 })
 export class KeysModule implements NestModule {

@@ -17,6 +17,7 @@ import { effectiveStatus } from './entities/tenant-key.entity';
 import { KeyIdTakenError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { KeyCacheService } from './key-cache.service';
 import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
+import { RsaKeyPool } from './rsa-key-pool';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
@@ -26,6 +27,7 @@ export class TenantKeysService {
   constructor(
     private readonly keys: TenantKeysRepository,
     private readonly cache: KeyCacheService,
+    private readonly rsaPool: RsaKeyPool,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -68,7 +70,7 @@ export class TenantKeysService {
     const spec = signingKeySpec(request.algorithm, request.length);
     const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
     const id = await this.newKeyId(tenantId, request.uuid, pathId);
-    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, id, spec, certificate);
+    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, id, spec, certificate, this.rsaPool.take(spec));
     return this.insertNewKey(tenantId, id, spec, material, request);
   }
 
@@ -111,7 +113,7 @@ export class TenantKeysService {
     const wantsCertificate = { ...request, certificate: request.certificate ?? old.certificatePem !== null };
     const certificate = certificateSubject(spec.algorithm, wantsCertificate, old.name, old.issuer);
     const newId = randomUUID();
-    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec, certificate);
+    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec, certificate, this.rsaPool.take(spec));
     const retireAt = new Date(Date.now() + (request.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1000);
     const rotated = await this.keys.rotate(tenantId, id, retireAt, {
       ...spec,

@@ -38,7 +38,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     ? { url: shareWith.config.databaseUrl, drop: async () => undefined }
     : await createTestDatabase();
   const config: RuntimeConfig = {
-    ...loadConfig({ ...env, DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }),
+    // No RSA pool unless a test asks: its background generations would only slow the other tests.
+    ...loadConfig({ RSA_POOL_SIZES: 'off', ...env, DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }),
     databaseUrl: database.url,
     keyEncryptionKey: shareWith?.config.keyEncryptionKey ?? randomBytes(32),
     embeddedDatabase: false,
