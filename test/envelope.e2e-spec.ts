@@ -50,7 +50,12 @@ describe('the envelope on every answer', () => {
     it('answers 200 while the database answers', async () => {
       const res = await request(testApp.http).get('/health');
       expectEnvelope(res, 200);
-      expect(res.body.data).toEqual({ database: 'up' });
+      expect(res.body.data).toEqual({
+        database: 'up',
+        eventLoopDelayMs: { p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) },
+        rsaPoolReady: {},
+      });
+      expect(res.body.data.eventLoopDelayMs.max).toBeGreaterThanOrEqual(res.body.data.eventLoopDelayMs.p50);
     });
   });
 });

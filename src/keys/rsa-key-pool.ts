@@ -33,6 +33,10 @@ export class RsaKeyPool implements OnApplicationBootstrap, OnApplicationShutdown
     return pair;
   }
 
+  readyCounts(): Record<string, number> {
+    return Object.fromEntries([...this.config.rsaPoolSizes.keys()].map((length) => [String(length), this.size(length)]));
+  }
+
   size(length: number): number {
     return this.ready.get(length)?.length ?? 0;
   }

@@ -1,0 +1,333 @@
+/**
+ * npm run bench [-- --quick]
+ *
+ * Starts the built service on an embedded PostgreSQL, seeds a tenant with 100 keys (and another with
+ * 10,000), and measures each scenario with autocannon beside its limit measured in the same run: a
+ * node:http + pg server answering the same query with the same JSON, a static-JSON server, or the raw
+ * crypto operation. Prints requests/s, p50/p99 latency, the service's peak RSS and ours / limit.
+ * --quick runs every scenario briefly: it fails on a broken scenario (errors, non-2xx), never on a timing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPair, randomBytes, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { freePort } from '../test/support/free-port';
+
+const QUICK = process.argv.includes('--quick');
+const DURATION_S = QUICK ? 1 : 6;
+const CONNECTIONS = 10;
+const ROOT = join(__dirname, '..');
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+interface Measured {
+  scenario: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  peakRssMb?: number;
+  limitName?: string;
+  limitPerSecond?: number;
+  failed?: string;
+}
+const results: Measured[] = [];
+
+interface Service {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+async function startService(env: Record<string, string>): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+    env: { PATH: process.env.PATH, PORT: String(port), NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, child);
+  return {
+    url,
+    process: child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function startBaseline(args: string[]): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(__dirname, 'baseline-server.js'), args[0], String(port), ...args.slice(1)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, child);
+  return { url, process: child, stop: async () => void child.kill('SIGTERM') };
+}
+
+/** Peak resident memory of a process while `work` runs, sampled from /proc every 50 ms. */
+async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<[T, number]> {
+  let peakKb = 0;
+  const sample = () => {
+    try {
+      const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+    } catch {
+      // process gone
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 50);
+  try {
+    return [await work(), Math.round(peakKb / 1024)];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+type LoadOptions = { path: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: object; amount?: number };
+
+async function load(url: string, options: LoadOptions) {
+  const result = await autocannon({
+    url: `${url}${options.path}`,
+    method: options.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: options.body ? JSON.stringify(options.body) : undefined,
+    connections: Math.min(CONNECTIONS, options.amount ?? CONNECTIONS),
+    ...(options.amount ? { amount: options.amount } : { duration: DURATION_S }),
+  });
+  const failures = result.errors + result.timeouts + result.non2xx;
+  return {
+    requestsPerSecond: options.amount
+      ? (result.requests.total / (new Date(result.finish).getTime() - new Date(result.start).getTime())) * 1000
+      : result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: failures > 0 ? `${failures} failed requests (${result.non2xx} non-2xx, ${result.errors} errors)` : undefined,
+  };
+}
+
+async function scenario(name: string, service: Service, options: LoadOptions, limit?: { name: string; perSecond: number }) {
+  const [measured, peakRssMb] = await withPeakRss(service.process.pid!, () => load(service.url, options));
+  results.push({ scenario: name, ...measured, peakRssMb, limitName: limit?.name, limitPerSecond: limit?.perSecond });
+  process.stderr.write(`  ${name}: ${measured.requestsPerSecond.toFixed(0)} req/s${measured.failed ? ` FAILED: ${measured.failed}` : ''}\n`);
+}
+
+/** Throughput of an async operation at the same concurrency as the HTTP load. */
+async function opsPerSecond(operation: () => Promise<unknown>, count: number): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next++ < count) await operation();
+    }),
+  );
+  return (count / (performance.now() - started)) * 1000;
+}
+
+function syncOpsPerSecond(operation: () => unknown): number {
+  const until = performance.now() + DURATION_S * 500;
+  let count = 0;
+  const started = performance.now();
+  while (performance.now() < until) {
+    operation();
+    count++;
+  }
+  return (count / (performance.now() - started)) * 1000;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyservice-bench-'));
+  process.stderr.write(`bench${QUICK ? ' (quick)' : ''}: embedded PostgreSQL in ${dataDir}\n`);
+  const database = await startEmbeddedPostgres(dataDir, await freePort());
+  const tenantId = randomUUID();
+  const bigTenantId = randomUUID();
+  const apiKey = `ks_${randomBytes(32).toString('base64url')}`;
+  const env = {
+    DATABASE_URL: database.url,
+    KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    BOOTSTRAP_TENANT_ID: tenantId,
+    BOOTSTRAP_API_KEY: apiKey,
+    RSA_POOL_SIZES: 'off',
+  };
+  const headers = { authorization: `Basic ${apiKey}`, 'x-stencil-tenantid': tenantId };
+  const services: Service[] = [];
+  try {
+    const service = await startService(env);
+    services.push(service);
+
+    // Seed: 100 keys through the API, one of them the issuer of user tokens.
+    const post = async (path: string, body: object, extraHeaders: Record<string, string> = headers) => {
+      const res = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...extraHeaders }, body: JSON.stringify(body) });
+      const json = (await res.json()) as { success: boolean; data: Record<string, string> };
+      if (!json.success) throw new Error(`${path}: ${JSON.stringify(json)}`);
+      return json.data;
+    };
+    let signingKey: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) {
+      const key = await post('/key/generate', { algorithm: 'ES256', name: `seed-${i}`, issuer: 'https://bench.example' });
+      if (i === 0) signingKey = key;
+    }
+    const { token } = await post(`/key/${signingKey.id}/sign`, { payload: { sub: 'bench-user', scope: 'add_key' }, expiresIn: 3600 });
+    for (let i = 0; i < 10; i++) await post('/keys/register', { name: `user-key-${i}` }, { authorization: `Bearer ${token}` });
+
+    // Seed: 10,000 keys in a second tenant, copied in SQL from one generated key (ids and kids differ).
+    const admin = new Client({ connectionString: database.url });
+    await admin.connect();
+    await admin.query(`INSERT INTO tenants (id, name) VALUES ($1, 'big')`, [bigTenantId]);
+    await admin.query(
+      `INSERT INTO tenant_keys (tenant_id, id, name, algorithm, type, curve, length, issuer, kid, public_key_pem, public_jwk, private_key_sealed, created_at, updated_at)
+       SELECT $1, gen_random_uuid(), 'big-' || n, algorithm, type, curve, length, issuer, kid || '-' || n, public_key_pem, public_jwk, private_key_sealed,
+              now() + n * interval '1 microsecond', now()
+       FROM tenant_keys, generate_series(1, $2) AS n WHERE tenant_keys.id = $3`,
+      [bigTenantId, QUICK ? 2_000 : 10_000, signingKey.id],
+    );
+    await admin.end();
+    const bigApiKey = `ks_${randomBytes(32).toString('base64url')}`;
+    const bigService = { ...service };
+    await fetch(`${service.url}/health`);
+
+    process.stderr.write('measuring limits and scenarios\n');
+    const jwksBody = await (await fetch(`${service.url}/tenants/${tenantId}/.well-known/jwks.json`)).text();
+    const jwksFile = join(dataDir, 'jwks.json');
+    writeFileSync(jwksFile, jwksBody);
+    const started = async (args: string[]) => {
+      const baseline = await startBaseline(args);
+      services.push(baseline);
+      return baseline;
+    };
+    const baselines = {
+      list: await started(['pg-list', database.url, tenantId]),
+      get: await started(['pg-get', database.url, tenantId]),
+      jwks: await started(['static', '', '', jwksFile]),
+    };
+    const limitOf = async (name: string, baseline: Service, options: LoadOptions) => ({ name, perSecond: (await load(baseline.url, options)).requestsPerSecond });
+
+    await scenario('GET /key (100 keys)', service, { path: '/key', headers }, await limitOf('node:http + pg, same JSON', baselines.list, { path: '/' }));
+    await scenario('GET /key/:id', service, { path: `/key/${signingKey.id}`, headers }, await limitOf('node:http + pg, same JSON', baselines.get, { path: `/${signingKey.id}` }));
+    await scenario('JWKS (100 keys)', service, { path: `/tenants/${tenantId}/.well-known/jwks.json` }, await limitOf('static JSON server', baselines.jwks, { path: '/' }));
+
+    const ecKey = await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
+    const signInput = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');
+    await scenario('POST /key/:id/sign ES256', service, { path: `/key/${signingKey.id}/sign`, method: 'POST', headers, body: { payload: { sub: 'bench' } } }, {
+      name: 'crypto.sign ES256, one core',
+      perSecond: syncOpsPerSecond(() => sign('sha256', signInput, { key: ecKey.privateKey, dsaEncoding: 'ieee-p1363' })),
+    });
+    await scenario('GET /keys (10 user keys)', service, { path: '/keys', headers: { authorization: `Bearer ${token}` } });
+
+    const generations = QUICK ? 20 : 200;
+    await scenario('POST /key/generate ES256', service, { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'ES256', name: 'gen' }, amount: generations }, {
+      name: 'crypto.generateKeyPair P-256',
+      perSecond: await opsPerSecond(() => generateKeyPairAsync('ec', { namedCurve: 'prime256v1' }), generations),
+    });
+    const rsaGenerations = QUICK ? 6 : 40;
+    const rawRsa = await opsPerSecond(() => generateKeyPairAsync('rsa', { modulusLength: 2048 }), rsaGenerations);
+    await scenario('POST /key/generate RS256 (no pool)', service, { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'RS256', name: 'gen' }, amount: rsaGenerations }, {
+      name: 'crypto.generateKeyPair RSA-2048',
+      perSecond: rawRsa,
+    });
+
+    // Pages: a tenant of 100 keys against one of 10,000.
+    await scenario('GET /key?limit=100 (100 keys)', service, { path: '/key?limit=100', headers });
+    const bigHeaders = { authorization: `Basic ${bigApiKey}`, 'x-stencil-tenantid': bigTenantId };
+    const adminAgain = new Client({ connectionString: database.url });
+    await adminAgain.connect();
+    const { createHash } = await import('node:crypto');
+    await adminAgain.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash) VALUES (gen_random_uuid(), $1, $2, $3)`, [
+      bigTenantId, bigApiKey.slice(0, 12), createHash('sha256').update(bigApiKey).digest(),
+    ]);
+    await adminAgain.end();
+    const firstPage = await (await fetch(`${service.url}/key?limit=100`, { headers: bigHeaders })).json() as { meta: { nextCursor: string } };
+    await scenario(`GET /key?limit=100 (${QUICK ? '2,000' : '10,000'} keys, first page)`, bigService, { path: '/key?limit=100', headers: bigHeaders });
+    await scenario(`GET /key?limit=100 (${QUICK ? '2,000' : '10,000'} keys, second page)`, bigService, { path: `/key?limit=100&cursor=${firstPage.meta.nextCursor}`, headers: bigHeaders });
+    for (const running of services) await running.stop();
+    services.length = 0;
+
+    // A warm RSA pool: as many pairs ready as the scenario asks for.
+    const pooled = await startService({ ...env, RSA_POOL_SIZES: `2048:${rsaGenerations}` });
+    services.push(pooled);
+    for (let i = 0; i < 1200; i++) {
+      const health = (await (await fetch(`${pooled.url}/health`)).json()) as { data: { rsaPoolReady: Record<string, number> } };
+      if (health.data.rsaPoolReady['2048'] >= rsaGenerations) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await scenario('POST /key/generate RS256 (warm pool)', pooled, { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'RS256', name: 'gen' }, amount: rsaGenerations }, {
+      name: 'crypto.generateKeyPair RSA-2048',
+      perSecond: rawRsa,
+    });
+    await pooled.stop();
+    services.length = 0;
+
+    // Reads while RSA-4096 keys are generated back to back, on a fresh process so its event-loop figures are its own.
+    const busy = await startService(env);
+    services.push(busy);
+    let generating = true;
+    let made = 0;
+    const generator = Promise.all(
+      [0, 1].map(async () => {
+        while (generating) {
+          await fetch(`${busy.url}/key/generate`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ algorithm: 'RS512', name: 'big', length: 4096 }) });
+          made++;
+        }
+      }),
+    );
+    await scenario('GET /key/:id during RSA-4096 generation', busy, { path: `/key/${signingKey.id}`, headers });
+    generating = false;
+    await generator;
+    const health = (await (await fetch(`${busy.url}/health`)).json()) as { data: { eventLoopDelayMs: { p50: number; p99: number; max: number } } };
+    results.at(-1)!.limitName = `${made} RSA-4096 keys made meanwhile; event-loop delay p99 ${health.data.eventLoopDelayMs.p99} ms, max ${health.data.eventLoopDelayMs.max} ms`;
+  } finally {
+    for (const service of services) await service.stop().catch(() => undefined);
+    await database.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  report();
+}
+
+function report(): void {
+  const rows = results.map((r) => [
+    r.scenario,
+    r.requestsPerSecond.toFixed(0),
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+    r.peakRssMb === undefined ? '' : String(r.peakRssMb),
+    r.limitPerSecond === undefined ? (r.limitName ?? '') : `${r.limitName}: ${r.limitPerSecond.toFixed(0)}/s`,
+    r.limitPerSecond === undefined ? '' : `${((r.requestsPerSecond / r.limitPerSecond) * 100).toFixed(0)}%`,
+    r.failed ? `FAILED: ${r.failed}` : 'ok',
+  ]);
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'limit (same run)', 'ours / limit', 'status'];
+  console.log(`\nKey service benchmark${QUICK ? ' (quick)' : ''}: ${cpus().length} cores, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s per timed scenario\n`);
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`| ${header.map(() => '---').join(' | ')} |`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  const failed = results.filter((r) => r.failed);
+  if (failed.length > 0) console.error(`\n${failed.length} scenario(s) broken`);
+}
+
+// Explicit exits: embedded-postgres installs an exit hook that would otherwise end the process with 0.
+main().then(
+  () => process.exit(results.some((r) => r.failed) ? 1 : 0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
