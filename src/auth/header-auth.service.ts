@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { UnauthorizedError } from '../common/domain-error';
 import { MIN_API_KEY_LENGTH } from '../config/config';
+import { KeyCacheService } from '../keys/key-cache.service';
+import { hashApiKey } from '../tenants/api-key-secret';
 import { TenantsService } from '../tenants/tenants.service';
 import type { TenantPrincipal } from './principals';
 
@@ -15,7 +17,10 @@ const MAX_API_KEY_LENGTH = 256;
  */
 @Injectable()
 export class HeaderAuthService {
-  constructor(private readonly tenants: TenantsService) {}
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly cache: KeyCacheService,
+  ) {}
 
   async authenticate(headers: IncomingHttpHeaders): Promise<TenantPrincipal> {
     const apiKey = CREDENTIALS.exec(single(headers.authorization) ?? '')?.[1];
@@ -30,9 +35,13 @@ export class HeaderAuthService {
       throw new UnauthorizedError();
     }
     const normalizedTenantId = tenantId.toLowerCase();
-    const found = await this.tenants.findActiveApiKey(normalizedTenantId, apiKey);
-    if (!found) throw new UnauthorizedError();
-    return { tenantId: normalizedTenantId, apiKeyId: found.id };
+    // A verified key is remembered by its hash until the tenant's credentials change (revocation
+    // announces itself); failures are never remembered. The first check compares in constant time.
+    const apiKeyId = await this.cache.getOrLoad(normalizedTenantId, `api-key:${hashApiKey(apiKey).toString('base64')}`, async () =>
+      (await this.tenants.findActiveApiKey(normalizedTenantId, apiKey))?.id,
+    );
+    if (!apiKeyId) throw new UnauthorizedError();
+    return { tenantId: normalizedTenantId, apiKeyId };
   }
 }
 

@@ -29,8 +29,3 @@ export const RESPONSE_MESSAGE = 'response-message';
 
 /** The `message` of a route's successful envelope. */
 export const ResponseMessage = (message: string) => SetMetadata(RESPONSE_MESSAGE, message);
-
-export const RAW_RESPONSE = 'raw-response';
-
-/** The route answers a standard body of its own (a JWK set), not the envelope. */
-export const RawResponse = () => SetMetadata(RAW_RESPONSE, true);

@@ -4,7 +4,6 @@ import type { Response } from 'express';
 import type { JWK } from 'jose';
 import { Public } from '../auth/decorators';
 import { NotFoundError, ValidationFailedError } from '../common/domain-error';
-import { RawResponse } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { certificateToX5c } from '../crypto/certificates';
@@ -29,39 +28,39 @@ export class JwksController {
   ) {}
 
   @Get('tenants/:tenantId/.well-known/jwks.json')
-  @RawResponse()
-  byPath(@Param('tenantId', UuidParamPipe) tenantId: string, @Res({ passthrough: true }) res: Response) {
+  byPath(@Param('tenantId', UuidParamPipe) tenantId: string, @Res() res: Response): Promise<void> {
     return this.jwks(tenantId, res);
   }
 
   @Get('.well-known/jwks.json')
-  @RawResponse()
-  byHeader(@Headers('x-stencil-tenantid') tenantId: string | undefined, @Res({ passthrough: true }) res: Response) {
+  byHeader(@Headers('x-stencil-tenantid') tenantId: string | undefined, @Res() res: Response): Promise<void> {
     if (!tenantId || !UUID.test(tenantId)) {
       throw new ValidationFailedError([{ field: 'x-stencil-tenantid', message: 'x-stencil-tenantid must be a tenant UUID' }]);
     }
     return this.jwks(tenantId.toLowerCase(), res);
   }
 
-  private async jwks(tenantId: string, res: Response): Promise<{ keys: JWK[] }> {
+  /** Answered straight from the cached serialized set: the hottest read of the service. */
+  private async jwks(tenantId: string, res: Response): Promise<void> {
     const jwks = await this.cache.getOrLoad(tenantId, 'jwks', () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
     if (!jwks) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
     res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
     res.setHeader('ETag', jwks.etag);
-    return jwks.body;
+    // With the ETag set, Express answers 304 itself when If-None-Match matches.
+    res.type('application/json').send(jwks.json);
   }
 
   /**
    * The set, its ETag and when it goes stale by itself (the first retireAt in it), or undefined for an
    * unknown tenant (not cached: the tenant may come later).
    */
-  private async loadJwks(tenantId: string): Promise<{ body: { keys: JWK[] }; etag: string; expiresAt: number } | undefined> {
+  private async loadJwks(tenantId: string): Promise<{ json: string; etag: string; expiresAt: number } | undefined> {
     if (!(await this.tenants.tenantExists(tenantId))) return undefined;
     const keys = await this.keys.listPublishable(tenantId);
-    const body = {
-      keys: keys.map((key) => (key.certificatePem ? { ...key.publicJwk!, x5c: [certificateToX5c(key.certificatePem)] } : key.publicJwk!)),
-    };
+    const json = JSON.stringify({
+      keys: keys.map((key): JWK => (key.certificatePem ? { ...key.publicJwk!, x5c: [certificateToX5c(key.certificatePem)] } : key.publicJwk!)),
+    });
     const expiresAt = Math.min(Infinity, ...keys.map((key) => key.retireAt?.getTime() ?? Infinity));
-    return { body, etag: `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url')}"`, expiresAt };
+    return { json, etag: `"${createHash('sha256').update(json).digest('base64url')}"`, expiresAt };
   }
 }

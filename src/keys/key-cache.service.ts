@@ -2,13 +2,14 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
 
-const CHANNEL = 'tenant_key_changes';
 const RECONNECT_DELAY_MS = 1_000;
 
 /**
- * Per-tenant memory for hot reads (the JWKS body, keys opened for signing). Every change to a tenant's
- * keys is announced with PostgreSQL NOTIFY, so that every instance on the database forgets that tenant.
+ * Per-tenant memory for hot reads (the JWKS body, keys opened for signing, verified API keys). Every
+ * change to a tenant's keys or API keys is announced with PostgreSQL NOTIFY, so that every instance on
+ * the database forgets that tenant.
  * While the LISTEN connection is down, nothing is cached: a stale answer is worse than a slow one.
  */
 @Injectable()
@@ -20,6 +21,7 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
   private listener?: Client;
   private listening = false;
   private stopped = false;
+  private reconnectTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -33,6 +35,7 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.listening = false;
+    clearTimeout(this.reconnectTimer);
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -57,7 +60,7 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
   async tenantChanged(tenantId: string): Promise<void> {
     this.forget(tenantId);
     try {
-      await this.dataSource.query('SELECT pg_notify($1, $2)', [CHANNEL, tenantId]);
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, tenantId]);
     } catch (error) {
       // The change itself is committed; other instances drop their caches when their channel breaks too.
       this.logger.warn(`Could not announce a key change of tenant ${tenantId}: ${(error as Error).message}`);
@@ -74,6 +77,7 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async listen(): Promise<void> {
+    if (this.stopped) return;
     const client = new Client({ connectionString: this.config.databaseUrl });
     client.on('notification', (message) => message.payload && this.forget(message.payload));
     client.on('error', (error) => {
@@ -84,7 +88,7 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
     this.listener = client;
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${TENANT_CHANGES_CHANNEL}`);
       // Whatever changed while we were not listening is unknown: start from nothing.
       this.forgetAll();
       this.listening = true;
@@ -100,6 +104,7 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
     this.listener = undefined;
     this.forgetAll();
     client.end().catch(() => undefined);
-    setTimeout(() => void this.listen(), RECONNECT_DELAY_MS).unref();
+    this.reconnectTimer = setTimeout(() => void this.listen(), RECONNECT_DELAY_MS);
+    this.reconnectTimer.unref();
   }
 }

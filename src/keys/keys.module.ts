@@ -15,7 +15,7 @@ import { TenantKeysService } from './tenant-keys.service';
   imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
   controllers: [TenantKeysController, JwksController],
   providers: [TenantKeysService, TenantKeysRepository, KeySigningService, KeyCacheService, RsaKeyPool],
-  exports: [TenantKeysRepository, RsaKeyPool],
+  exports: [TenantKeysRepository, RsaKeyPool, KeyCacheService],
 })
 export class KeysModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
+import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
 import { ApiKeyEntity } from './api-key.entity';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from './api-key-secret';
 import { TenantEntity } from './tenant.entity';
@@ -41,11 +42,17 @@ export class TenantsService {
     return { tenantId, apiKeyId, apiKey };
   }
 
+  /** Revokes at once, on every instance: the NOTIFY makes each one drop the tenant's cached credentials. */
   async revokeApiKey(apiKeyId: string): Promise<void> {
-    const result = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .update({ id: apiKeyId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!result.affected) throw new NotFoundError('API_KEY_NOT_FOUND', `No active API key ${apiKeyId}`);
+    await this.dataSource.transaction(async (manager) => {
+      const [rows] = (await manager.query(
+        'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING tenant_id',
+        [apiKeyId],
+      )) as [{ tenant_id: string }[], number];
+      if (rows.length === 0) throw new NotFoundError('API_KEY_NOT_FOUND', `No active API key ${apiKeyId}`);
+      // Delivered on commit, so no instance can reload the key before the revocation is visible.
+      await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, rows[0].tenant_id]);
+    });
   }
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
