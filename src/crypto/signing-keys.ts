@@ -1,4 +1,5 @@
 import { createPrivateKey, createSecretKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
@@ -62,13 +63,33 @@ export interface GeneratedKey {
 }
 
 /**
+ * RSA generations running at once. Each keeps a core busy for up to a second (4096 bits); on a small
+ * machine, letting them take every core starves the event loop's thread even though nothing blocks it.
+ */
+const MAX_CONCURRENT_RSA = Math.max(1, availableParallelism() - 1);
+let runningRsa = 0;
+const waitingRsa: (() => void)[] = [];
+
+async function generateRsaKeyPair(modulusLength: number): Promise<GeneratedKey> {
+  if (runningRsa < MAX_CONCURRENT_RSA) runningRsa++;
+  else await new Promise<void>((resolve) => waitingRsa.push(resolve)); // a finishing generation hands over its slot
+  try {
+    return await generateKeyPairAsync('rsa', { modulusLength });
+  } finally {
+    const next = waitingRsa.shift();
+    if (next) next();
+    else runningRsa--;
+  }
+}
+
+/**
  * Generates a key off the event loop (libuv's thread pool): an RSA-4096 key takes about
  * a second of CPU, which the synchronous variant would spend blocking every other request.
  */
 export async function generateSigningKey(spec: SigningKeySpec): Promise<GeneratedKey> {
   switch (spec.type) {
     case 'RSA':
-      return generateKeyPairAsync('rsa', { modulusLength: spec.length });
+      return generateRsaKeyPair(spec.length);
     case 'EC':
       return generateKeyPairAsync('ec', { namedCurve: EC_CURVES[spec.algorithm as keyof typeof EC_CURVES].nodeCurve });
     case 'OKP':

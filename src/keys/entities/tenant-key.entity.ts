@@ -4,7 +4,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 /** A tenant's signing key. Ids are unique per tenant; the private key is sealed with AES-256-GCM. */
 @Entity('tenant_keys')
 @Index('tenant_keys_kid', ['kid'])
-@Index('tenant_keys_tenant_created', ['tenantId', 'createdAt'])
+@Index('tenant_keys_tenant_created_id', ['tenantId', 'createdAt', 'id'])
 export class TenantKeyEntity {
   @PrimaryColumn('uuid', { name: 'tenant_id' })
   tenantId: string;
