@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { UnauthorizedError } from '../common/domain-error';
 import { MIN_API_KEY_LENGTH } from '../config/config';
-import { KeyCacheService } from '../keys/key-cache.service';
+import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { hashApiKey } from '../tenants/api-key-secret';
 import { TenantsService } from '../tenants/tenants.service';
 import type { TenantPrincipal } from './principals';
@@ -19,7 +19,7 @@ const MAX_API_KEY_LENGTH = 256;
 export class HeaderAuthService {
   constructor(
     private readonly tenants: TenantsService,
-    private readonly cache: KeyCacheService,
+    private readonly cache: TenantCacheService,
   ) {}
 
   async authenticate(headers: IncomingHttpHeaders): Promise<TenantPrincipal> {

@@ -8,7 +8,7 @@ import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { certificateToX5c } from '../crypto/certificates';
 import { TenantsService } from '../tenants/tenants.service';
-import { KeyCacheService } from './key-cache.service';
+import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,7 +23,7 @@ export class JwksController {
   constructor(
     private readonly keys: TenantKeysRepository,
     private readonly tenants: TenantsService,
-    private readonly cache: KeyCacheService,
+    private readonly cache: TenantCacheService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 

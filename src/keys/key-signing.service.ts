@@ -5,7 +5,7 @@ import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import type { SignTokenDto } from './dto/key-usage.dto';
 import { effectiveStatus, type TenantKeyEntity } from './entities/tenant-key.entity';
-import { KeyCacheService } from './key-cache.service';
+import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { openSigningKey } from './key-material';
 import { TenantKeysRepository } from './tenant-keys.repository';
@@ -32,12 +32,12 @@ class TokenRejectedError extends DomainError {
 export class KeySigningService {
   constructor(
     private readonly keys: TenantKeysRepository,
-    private readonly cache: KeyCacheService,
+    private readonly cache: TenantCacheService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   async signToken(tenantId: string, id: string, request: SignTokenDto): Promise<{ token: string }> {
-    // The row and its opened key stay in memory until the tenant's keys change (KeyCacheService).
+    // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
       return row && { key: row, signingKey: openSigningKey(this.config.keyEncryptionKey, row) };

@@ -3,7 +3,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TenantsModule } from '../tenants/tenants.module';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
 import { JwksController } from './jwks.controller';
-import { KeyCacheService } from './key-cache.service';
 import { KeySigningService } from './key-signing.service';
 import { RsaKeyPool } from './rsa-key-pool';
 import { unwrapFusionAuthKeyBody } from './fusionauth-body.middleware';
@@ -14,8 +13,8 @@ import { TenantKeysService } from './tenant-keys.service';
 @Module({
   imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
   controllers: [TenantKeysController, JwksController],
-  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, KeyCacheService, RsaKeyPool],
-  exports: [TenantKeysRepository, RsaKeyPool, KeyCacheService],
+  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, RsaKeyPool],
+  exports: [TenantKeysRepository, RsaKeyPool],
 })
 export class KeysModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

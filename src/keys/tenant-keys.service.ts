@@ -15,7 +15,7 @@ import type { RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import { effectiveStatus } from './entities/tenant-key.entity';
 import { KeyIdTakenError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
-import { KeyCacheService } from './key-cache.service';
+import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
 import { RsaKeyPool } from './rsa-key-pool';
 import { TenantKeysRepository } from './tenant-keys.repository';
@@ -26,7 +26,7 @@ export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 export class TenantKeysService {
   constructor(
     private readonly keys: TenantKeysRepository,
-    private readonly cache: KeyCacheService,
+    private readonly cache: TenantCacheService,
     private readonly rsaPool: RsaKeyPool,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}

@@ -13,8 +13,8 @@ const RECONNECT_DELAY_MS = 1_000;
  * While the LISTEN connection is down, nothing is cached: a stale answer is worse than a slow one.
  */
 @Injectable()
-export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(KeyCacheService.name);
+export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(TenantCacheService.name);
   private readonly entries = new Map<string, Map<string, { value: unknown; expiresAt: number }>>();
   /** Bumped on every invalidation: a value read before a change is not stored after it. */
   private readonly generations = new Map<string, number>();
