@@ -7,6 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { requestIdMiddleware } from './common/request-id';
 import type { RuntimeConfig } from './config/config';
+import { installJwksFastPath } from './keys/jwks-fast-path';
 
 /** Bodies are JSON: anything else with a body is a 415 rather than an empty body that fails validation later. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -45,5 +46,6 @@ export async function createApp(config: RuntimeConfig, logger?: LoggerService | 
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.use(bodyParserErrors);
+  installJwksFastPath(app);
   return app;
 }

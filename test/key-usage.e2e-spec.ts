@@ -83,6 +83,21 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       expect(changed.body.keys).toHaveLength(2);
     });
 
+    it('answer a cached set exactly as the first, uncached answer was given (headers, body, 304 on a list of tags)', async () => {
+      const own = await testApp.createTenant('fast-path');
+      await generate({ algorithm: 'ES256', name: 'k' }, own);
+      const first = await jwks(own.tenantId).set('x-request-id', 'first-call');
+      const cached = await jwks(own.tenantId).set('x-request-id', 'second-call');
+      const pick = (res: request.Response) => ({
+        type: res.headers['content-type'], cache: res.headers['cache-control'], etag: res.headers.etag, length: res.headers['content-length'],
+      });
+      expect(pick(cached)).toEqual(pick(first));
+      expect(cached.text).toBe(first.text);
+      expect([first.headers['x-request-id'], cached.headers['x-request-id']]).toEqual(['first-call', 'second-call']);
+      const listed = await jwks(own.tenantId).set('if-none-match', `"other", W/${first.headers.etag}`);
+      expect(listed.status).toBe(304);
+    });
+
     it('answer 404 in the envelope for an unknown tenant, 400 for a malformed one', async () => {
       expectEnvelope(await jwks(randomUUID()), 404);
       expectEnvelope(await jwks('acme'), 400);

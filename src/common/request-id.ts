@@ -7,10 +7,14 @@ export function requestIdOf(req: Request): string {
   return (req as Request & { requestId?: string }).requestId ?? 'unknown';
 }
 
+/** The caller's X-Request-Id when it is sane, else a new one. */
+export function requestIdFor(offered: string | string[] | undefined): string {
+  return typeof offered === 'string' && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
+}
+
 /** Keeps the caller's X-Request-Id when it is sane, else makes one; echoes it on every response. */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {
-  const offered = req.header('x-request-id');
-  const requestId = offered && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
+  const requestId = requestIdFor(req.headers['x-request-id']);
   (req as Request & { requestId?: string }).requestId = requestId;
   res.setHeader('X-Request-Id', requestId);
   next();

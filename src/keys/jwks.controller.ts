@@ -13,6 +13,14 @@ import { TenantKeysRepository } from './tenant-keys.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A tenant's JWKS as cached: serialized once, with its ETag, until the first retireAt in it. */
+export interface CachedJwks {
+  json: string;
+  etag: string;
+  expiresAt: number;
+}
+export const JWKS_CACHE_KEY = 'jwks';
+
 /**
  * A tenant's public keys as a plain RFC 7517 JWK set: no credentials (most JWKS clients cannot send
  * headers), cacheable, with a strong ETag so that Express answers 304 to a matching If-None-Match.
@@ -42,7 +50,7 @@ export class JwksController {
 
   /** Answered straight from the cached serialized set: the hottest read of the service. */
   private async jwks(tenantId: string, res: Response): Promise<void> {
-    const jwks = await this.cache.getOrLoad(tenantId, 'jwks', () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
+    const jwks = await this.cache.getOrLoad(tenantId, JWKS_CACHE_KEY, () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
     if (!jwks) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
     res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
     res.setHeader('ETag', jwks.etag);
@@ -54,7 +62,7 @@ export class JwksController {
    * The set, its ETag and when it goes stale by itself (the first retireAt in it), or undefined for an
    * unknown tenant (not cached: the tenant may come later).
    */
-  private async loadJwks(tenantId: string): Promise<{ json: string; etag: string; expiresAt: number } | undefined> {
+  private async loadJwks(tenantId: string): Promise<CachedJwks | undefined> {
     if (!(await this.tenants.tenantExists(tenantId))) return undefined;
     const keys = await this.keys.listPublishable(tenantId);
     const json = JSON.stringify({

@@ -39,13 +39,19 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
     await this.listener?.end().catch(() => undefined);
   }
 
+  /** The cached value if there is a fresh one; never loads. */
+  peek<T>(tenantId: string, key: string): T | undefined {
+    const cached = this.entries.get(tenantId)?.get(key);
+    return cached && cached.expiresAt > Date.now() ? (cached.value as T) : undefined;
+  }
+
   /**
    * The cached value, or `load()`'s, remembered unless the tenant's keys changed while it loaded.
    * `expiresAt` bounds values that time changes by itself (a retiring key turns retired at its retireAt).
    */
   async getOrLoad<T>(tenantId: string, key: string, load: () => Promise<T>, expiresAt: (value: T) => number = () => Infinity): Promise<T> {
-    const cached = this.entries.get(tenantId)?.get(key);
-    if (cached && cached.expiresAt > Date.now()) return cached.value as T;
+    const cached = this.peek<T>(tenantId, key);
+    if (cached !== undefined) return cached;
     const generation = this.generations.get(tenantId) ?? 0;
     const value = await load();
     if (this.listening && (this.generations.get(tenantId) ?? 0) === generation && value !== undefined) {

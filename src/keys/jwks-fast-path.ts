@@ -1,0 +1,41 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { INestApplication } from '@nestjs/common';
+import { requestIdFor } from '../common/request-id';
+import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { TenantCacheService } from '../tenants/tenant-cache.service';
+import { JWKS_CACHE_KEY, type CachedJwks } from './jwks.controller';
+
+const JWKS_PATH = /^\/tenants\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/\.well-known\/jwks\.json(?:\?.*)?$/;
+
+/**
+ * The JWKS is the hottest read and, once cached, needs nothing of the framework: a GET of a cached
+ * set is answered here, ahead of Express (same headers, 304 on a matching If-None-Match). Anything
+ * else, a cache miss included, goes on to the app, which loads and caches the set (JwksController).
+ */
+export function installJwksFastPath(app: INestApplication): void {
+  const cache = app.get(TenantCacheService);
+  const { jwksMaxAgeSeconds } = app.get<RuntimeConfig>(APP_CONFIG);
+  const server = app.getHttpServer() as Server;
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const tenantId = req.method === 'GET' ? JWKS_PATH.exec(req.url ?? '')?.[1] : undefined;
+    const jwks = tenantId ? cache.peek<CachedJwks>(tenantId, JWKS_CACHE_KEY) : undefined;
+    if (!jwks) {
+      for (const handler of handlers) handler(req, res);
+      return;
+    }
+    res.setHeader('X-Request-Id', requestIdFor(req.headers['x-request-id']));
+    res.setHeader('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`);
+    res.setHeader('ETag', jwks.etag);
+    const offered = req.headers['if-none-match']?.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
+    if (offered?.includes(jwks.etag) || offered?.includes('*')) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(jwks.json));
+    res.end(jwks.json);
+  });
+}
