@@ -39,6 +39,8 @@ describe('RSA keys from a pool of pre-generated pairs (RSA_POOL_SIZES)', () => {
     }
     expect(kids.size).toBe(4);
     await poolFilled(2048, 2);
+    const health = await request(testApp.http).get('/health');
+    expect(health.body.data.rsaPoolReady).toEqual({ '2048': 2, '3072': pool.size(3072) });
   });
 
   it('keeps lengths apart and leaves EC keys alone', async () => {

@@ -2,6 +2,7 @@ import { createPrivateKey, createSecretKey, generateKeyPair, randomBytes, type K
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { concurrencyLimit } from './concurrency-limit';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -66,21 +67,7 @@ export interface GeneratedKey {
  * RSA generations running at once. Each keeps a core busy for up to a second (4096 bits); on a small
  * machine, letting them take every core starves the event loop's thread even though nothing blocks it.
  */
-const MAX_CONCURRENT_RSA = Math.max(1, availableParallelism() - 1);
-let runningRsa = 0;
-const waitingRsa: (() => void)[] = [];
-
-async function generateRsaKeyPair(modulusLength: number): Promise<GeneratedKey> {
-  if (runningRsa < MAX_CONCURRENT_RSA) runningRsa++;
-  else await new Promise<void>((resolve) => waitingRsa.push(resolve)); // a finishing generation hands over its slot
-  try {
-    return await generateKeyPairAsync('rsa', { modulusLength });
-  } finally {
-    const next = waitingRsa.shift();
-    if (next) next();
-    else runningRsa--;
-  }
-}
+const limitRsaGeneration = concurrencyLimit(Math.max(1, availableParallelism() - 1));
 
 /**
  * Generates a key off the event loop (libuv's thread pool): an RSA-4096 key takes about
@@ -89,7 +76,7 @@ async function generateRsaKeyPair(modulusLength: number): Promise<GeneratedKey> 
 export async function generateSigningKey(spec: SigningKeySpec): Promise<GeneratedKey> {
   switch (spec.type) {
     case 'RSA':
-      return generateRsaKeyPair(spec.length);
+      return limitRsaGeneration(() => generateKeyPairAsync('rsa', { modulusLength: spec.length }));
     case 'EC':
       return generateKeyPairAsync('ec', { namedCurve: EC_CURVES[spec.algorithm as keyof typeof EC_CURVES].nodeCurve });
     case 'OKP':

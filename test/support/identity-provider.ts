@@ -20,7 +20,7 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
     keys[alg] = { privateKey: pair.privateKey, kid };
     jwks.push({ ...(await exportJWK(pair.publicKey)), kid, alg, use: 'sig' });
   }
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((_req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ keys: jwks }));
   });
