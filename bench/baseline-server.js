@@ -1,6 +1,7 @@
 // The limits our service is measured against, run as their own process like the service:
 //   pg-list / pg-get: node:http + pg answering the same query with the same JSON (the envelope included);
-//   static: a fixed JSON body (the JWKS), nothing else.
+//   static: a fixed JSON body (the JWKS), nothing else;
+//   sign: reads the JSON body and answers a compact ES256 JWS of its payload made with crypto.sign (no auth, no DB).
 'use strict';
 const http = require('node:http');
 const { Pool } = require('pg');
@@ -8,6 +9,15 @@ const { Pool } = require('pg');
 const [mode, port, databaseUrl, tenantId, staticFile] = process.argv.slice(2);
 const pool = databaseUrl ? new Pool({ connectionString: databaseUrl, max: 10 }) : undefined;
 const staticBody = staticFile ? require('node:fs').readFileSync(staticFile) : undefined;
+const signingKey = mode === 'sign' ? require('node:crypto').generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey : undefined;
+const base64url = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const readJson = (req) =>
+  new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+  });
 
 const view = (row) => ({
   id: row.id, name: row.name, algorithm: row.algorithm, type: row.type, curve: row.curve, length: row.length,
@@ -26,6 +36,12 @@ http
     try {
       if (req.url === '/health') return send(res, '{}');
       if (mode === 'static') return send(res, staticBody);
+      if (mode === 'sign') {
+        const { payload } = await readJson(req);
+        const input = `${base64url({ typ: 'JWT', alg: 'ES256', kid: 'bench' })}.${base64url({ ...payload, iat: Math.floor(Date.now() / 1000) })}`;
+        const signature = require('node:crypto').sign('sha256', Buffer.from(input), { key: signingKey, dsaEncoding: 'ieee-p1363' });
+        return send(res, { success: true, message: 'Token signed', data: { token: `${input}.${signature.toString('base64url')}` } });
+      }
       if (mode === 'pg-list') {
         const { rows } = await pool.query('SELECT * FROM tenant_keys WHERE tenant_id = $1 ORDER BY created_at, id', [tenantId]);
         return send(res, { success: true, message: 'Keys retrieved', data: rows.map(view) });

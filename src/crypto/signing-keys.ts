@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { concurrencyLimit } from './concurrency-limit';
+import { generateRsaKeyPair } from './rsa-generator';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -64,19 +65,20 @@ export interface GeneratedKey {
 }
 
 /**
- * RSA generations running at once. Each keeps a core busy for up to a second (4096 bits); on a small
- * machine, letting them take every core starves the event loop's thread even though nothing blocks it.
+ * RSA generations running at once. Each keeps a core busy for up to a second (4096 bits); even at the
+ * lowest priority (generateRsaKeyPair), letting them take every core of a small machine leaves the
+ * database and the event loop's thread waiting for a time slice.
  */
 const limitRsaGeneration = concurrencyLimit(Math.max(1, availableParallelism() - 1));
 
 /**
- * Generates a key off the event loop (libuv's thread pool): an RSA-4096 key takes about
- * a second of CPU, which the synchronous variant would spend blocking every other request.
+ * Generates a key off the event loop: EC and Ed25519 keys on libuv's thread pool, RSA keys (up to a
+ * second of CPU for 4096 bits) in a low-priority child process (generateRsaKeyPair).
  */
 export async function generateSigningKey(spec: SigningKeySpec): Promise<GeneratedKey> {
   switch (spec.type) {
     case 'RSA':
-      return limitRsaGeneration(() => generateKeyPairAsync('rsa', { modulusLength: spec.length }));
+      return limitRsaGeneration(() => generateRsaKeyPair(spec.length));
     case 'EC':
       return generateKeyPairAsync('ec', { namedCurve: EC_CURVES[spec.algorithm as keyof typeof EC_CURVES].nodeCurve });
     case 'OKP':

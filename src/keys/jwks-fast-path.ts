@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { requestIdFor } from '../common/request-id';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
@@ -14,7 +14,7 @@ const JWKS_PATH = /^\/tenants\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
  */
 export function installJwksFastPath(app: INestApplication): void {
   const cache = app.get(TenantCacheService);
-  const { jwksMaxAgeSeconds } = app.get<RuntimeConfig>(APP_CONFIG);
+  const cacheControl = `public, max-age=${app.get<RuntimeConfig>(APP_CONFIG).jwksMaxAgeSeconds}`;
   const server = app.getHttpServer() as Server;
   const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
@@ -25,17 +25,16 @@ export function installJwksFastPath(app: INestApplication): void {
       for (const handler of handlers) handler(req, res);
       return;
     }
-    res.setHeader('X-Request-Id', requestIdFor(req.headers['x-request-id']));
-    res.setHeader('Cache-Control', `public, max-age=${jwksMaxAgeSeconds}`);
-    res.setHeader('ETag', jwks.etag);
+    const headers: OutgoingHttpHeaders = {
+      'X-Request-Id': requestIdFor(req.headers['x-request-id']),
+      'Cache-Control': cacheControl,
+      ETag: jwks.etag,
+    };
     const offered = req.headers['if-none-match']?.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
     if (offered?.includes(jwks.etag) || offered?.includes('*')) {
-      res.statusCode = 304;
-      res.end();
+      res.writeHead(304, headers).end();
       return;
     }
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(jwks.json));
-    res.end(jwks.json);
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': jwks.body.length }).end(jwks.body);
   });
 }

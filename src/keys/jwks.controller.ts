@@ -13,9 +13,9 @@ import { TenantKeysRepository } from './tenant-keys.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A tenant's JWKS as cached: serialized once, with its ETag, until the first retireAt in it. */
+/** A tenant's JWKS as cached: serialized and UTF-8 encoded once, with its ETag, until the first retireAt in it. */
 export interface CachedJwks {
-  json: string;
+  body: Buffer;
   etag: string;
   expiresAt: number;
 }
@@ -55,7 +55,7 @@ export class JwksController {
     res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
     res.setHeader('ETag', jwks.etag);
     // With the ETag set, Express answers 304 itself when If-None-Match matches.
-    res.type('application/json').send(jwks.json);
+    res.type('application/json').send(jwks.body);
   }
 
   /**
@@ -65,10 +65,12 @@ export class JwksController {
   private async loadJwks(tenantId: string): Promise<CachedJwks | undefined> {
     if (!(await this.tenants.tenantExists(tenantId))) return undefined;
     const keys = await this.keys.listPublishable(tenantId);
-    const json = JSON.stringify({
-      keys: keys.map((key): JWK => (key.certificatePem ? { ...key.publicJwk!, x5c: [certificateToX5c(key.certificatePem)] } : key.publicJwk!)),
-    });
+    const body = Buffer.from(
+      JSON.stringify({
+        keys: keys.map((key): JWK => (key.certificatePem ? { ...key.publicJwk!, x5c: [certificateToX5c(key.certificatePem)] } : key.publicJwk!)),
+      }),
+    );
     const expiresAt = Math.min(Infinity, ...keys.map((key) => key.retireAt?.getTime() ?? Infinity));
-    return { json, etag: `"${createHash('sha256').update(json).digest('base64url')}"`, expiresAt };
+    return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"`, expiresAt };
   }
 }
