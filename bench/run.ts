@@ -194,6 +194,7 @@ async function main(): Promise<void> {
     BOOTSTRAP_TENANT_ID: tenantId,
     BOOTSTRAP_API_KEY: apiKey,
     RSA_POOL_SIZES: 'off',
+    RATE_LIMIT: 'off',
   };
   const headers = { authorization: `Basic ${apiKey}`, 'x-stencil-tenantid': tenantId };
   const services: Service[] = [];

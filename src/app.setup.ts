@@ -4,6 +4,8 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { requestIdMiddleware } from './common/request-id';
 import type { RuntimeConfig } from './config/config';
@@ -35,6 +37,14 @@ function bodyParserErrors(error: { type?: string }, _req: Request, _res: Respons
   }
 }
 
+/** The headers a header-only middleware (helmet) sets, captured once for answers that skip Express. */
+function headersSetBy(middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  const recorder = { setHeader: (name: string, value: string) => void (headers[name] = value), removeHeader: () => undefined };
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return headers;
+}
+
 /** Builds the app exactly as it serves: main.ts and the e2e tests both come through here. */
 export async function createApp(config: RuntimeConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
@@ -42,10 +52,12 @@ export async function createApp(config: RuntimeConfig, logger?: LoggerService | 
     logger: logger ?? undefined,
   });
   app.disable('x-powered-by');
+  const securityHeaders = helmet();
+  app.use(securityHeaders);
   app.use(requestIdMiddleware);
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.use(bodyParserErrors);
-  installJwksFastPath(app);
+  installJwksFastPath(app, headersSetBy(securityHeaders));
   return app;
 }

@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { KeysModule } from '../keys/keys.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { AccessTokenService } from './access-token.service';
 import { AuthGuard } from './auth.guard';
 import { HeaderAuthService } from './header-auth.service';
+import { RateLimitModule } from './rate-limit';
 
 @Module({
-  imports: [TenantsModule, KeysModule],
-  providers: [HeaderAuthService, AccessTokenService, { provide: APP_GUARD, useClass: AuthGuard }],
+  imports: [TenantsModule, KeysModule, RateLimitModule],
+  // In this order: the rate limit counts per credential, which the AuthGuard finds.
+  providers: [HeaderAuthService, AccessTokenService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: ThrottlerGuard }],
 })
 export class AuthModule {}

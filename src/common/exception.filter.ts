@@ -14,6 +14,7 @@ interface Mapped {
 const PLAIN_MESSAGES: Partial<Record<number, string>> = {
   [HttpStatus.NOT_FOUND]: 'Not found',
   [HttpStatus.METHOD_NOT_ALLOWED]: 'Method not allowed',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'Too many requests',
 };
 
 /** The one place where every error becomes the contract's envelope; unknown errors show nothing inside. */

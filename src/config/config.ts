@@ -17,6 +17,8 @@ export interface AppConfig {
   jwksMaxAgeSeconds: number;
   /** How many pre-generated RSA key pairs to keep ready, per modulus length; empty: no pool. */
   rsaPoolSizes: Map<number, number>;
+  /** Requests per credential (API key or user) and window; undefined: no limit. */
+  rateLimit: { limit: number; windowSeconds: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -28,6 +30,7 @@ export class ConfigError extends Error {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MIN_API_KEY_LENGTH = 24;
 export const DEFAULT_RSA_POOL_SIZES = '2048:4,3072:1,4096:1';
+export const DEFAULT_RATE_LIMIT = '600/60';
 
 /** Loads `.env` from the working directory if there is one; the real environment wins. */
 export function loadDotEnv(path = '.env'): void {
@@ -69,6 +72,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       }
       if (count > 0) rsaPoolSizes.set(length, count);
     }
+  }
+
+  let rateLimit: AppConfig['rateLimit'];
+  const rateSpec = value('RATE_LIMIT') ?? DEFAULT_RATE_LIMIT;
+  if (rateSpec !== 'off') {
+    const [limit, windowSeconds] = rateSpec.split('/').map(Number);
+    if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(windowSeconds) || windowSeconds < 1) {
+      problems.push(`RATE_LIMIT must be "off" or requests/seconds per credential, like 600/60, got "${rateSpec}"`);
+    }
+    rateLimit = { limit, windowSeconds };
   }
 
   const databaseUrl = value('DATABASE_URL');
@@ -121,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes: 100 * 1024,
     jwksMaxAgeSeconds: nonNegativeInteger('JWKS_MAX_AGE', 300),
     rsaPoolSizes,
+    rateLimit,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

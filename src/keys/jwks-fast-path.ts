@@ -9,10 +9,10 @@ const JWKS_PATH = /^\/tenants\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 
 /**
  * The JWKS is the hottest read and, once cached, needs nothing of the framework: a GET of a cached
- * set is answered here, ahead of Express (same headers, 304 on a matching If-None-Match). Anything
+ * set is answered here, ahead of Express (same headers, helmet's included, 304 on a matching If-None-Match). Anything
  * else, a cache miss included, goes on to the app, which loads and caches the set (JwksController).
  */
-export function installJwksFastPath(app: INestApplication): void {
+export function installJwksFastPath(app: INestApplication, securityHeaders: OutgoingHttpHeaders): void {
   const cache = app.get(TenantCacheService);
   const cacheControl = `public, max-age=${app.get<RuntimeConfig>(APP_CONFIG).jwksMaxAgeSeconds}`;
   const server = app.getHttpServer() as Server;
@@ -26,6 +26,7 @@ export function installJwksFastPath(app: INestApplication): void {
       return;
     }
     const headers: OutgoingHttpHeaders = {
+      ...securityHeaders,
       'X-Request-Id': requestIdFor(req.headers['x-request-id']),
       'Cache-Control': cacheControl,
       ETag: jwks.etag,

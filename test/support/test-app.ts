@@ -38,8 +38,9 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     ? { url: shareWith.config.databaseUrl, drop: async () => undefined }
     : await createTestDatabase();
   const config: RuntimeConfig = {
-    // No RSA pool unless a test asks: its background generations would only slow the other tests.
-    ...loadConfig({ RSA_POOL_SIZES: 'off', ...env, DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }),
+    // No RSA pool and no rate limit unless a test asks: the pool's background generations would only
+    // slow the other tests, and tests send bursts that a limit is there to stop.
+    ...loadConfig({ RSA_POOL_SIZES: 'off', RATE_LIMIT: 'off', ...env, DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }),
     databaseUrl: database.url,
     keyEncryptionKey: shareWith?.config.keyEncryptionKey ?? randomBytes(32),
     embeddedDatabase: false,
