@@ -7,6 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
+import { answerClientErrorsInEnvelope } from './common/client-errors';
 import { requestIdMiddleware } from './common/request-id';
 import type { RuntimeConfig } from './config/config';
 import { installJwksFastPath } from './keys/jwks-fast-path';
@@ -59,5 +60,6 @@ export async function createApp(config: RuntimeConfig, logger?: LoggerService | 
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.use(bodyParserErrors);
   installJwksFastPath(app, headersSetBy(securityHeaders));
+  answerClientErrorsInEnvelope(app.getHttpServer());
   return app;
 }
