@@ -31,12 +31,16 @@ export function tenantHeaders(tenantId: string, apiKey: string): Record<string, 
 
 /**
  * The real app, built as main.ts builds it, on its own fresh database; or, given `shareWith`, a second
- * instance on that app's database and key-encryption key (closing it leaves the database alone).
+ * instance on that app's database and key-encryption key; or on `env.DATABASE_URL` (closing either of
+ * the last two leaves the database alone).
  */
 export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: TestApp): Promise<TestApp> {
-  const database = shareWith
-    ? { url: shareWith.config.databaseUrl, drop: async () => undefined }
-    : await createTestDatabase();
+  // A database of the test's own (env.DATABASE_URL), another instance's, or a fresh one dropped at close.
+  const database = env.DATABASE_URL
+    ? { url: env.DATABASE_URL, drop: async () => undefined }
+    : shareWith
+      ? { url: shareWith.config.databaseUrl, drop: async () => undefined }
+      : await createTestDatabase();
   const config: RuntimeConfig = {
     // No RSA pool and no rate limit unless a test asks: the pool's background generations would only
     // slow the other tests, and tests send bursts that a limit is there to stop.
