@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
+import { takeBackShutdownSignals } from './database/embedded-postgres';
 import { prepareRuntime } from './runtime';
 
 async function main(): Promise<void> {
@@ -28,13 +30,20 @@ async function main(): Promise<void> {
   logger.log(`Key service listening on http://localhost:${runtime.config.port}`);
 
   // Our own signal handling rather than enableShutdownHooks: Nest's re-raises the signal after closing,
-  // and the embedded database must stop after the app (and its connections) have closed.
+  // and the embedded database must stop after the app (and its connections) have closed: in-flight
+  // requests finish, new connections are refused, then the database stops.
+  takeBackShutdownSignals();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal} received: closing`);
     try {
+      // Requests already on an open connection are still answered, each with Connection: close, so that
+      // no client keeps a connection (and the close) going; app.close() stops listening and waits for them.
+      const server = app.getHttpServer() as Server;
+      server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => void (res.shouldKeepAlive = false));
+      server.closeIdleConnections();
       await app.close();
     } finally {
       await runtime.stop();

