@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { isUUID } from 'class-validator';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
+import { rotateKeyEncryption } from './keys/kek-rotation';
 import { prepareRuntime } from './runtime';
 import { TenantsService } from './tenants/tenants.service';
 
@@ -13,6 +14,9 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   apikey:create --tenant <id> [--json]     create another API key for a tenant (shown once)
   apikey:revoke --id <api key id> [--json] revoke an API key at once
   migration:run                            apply pending database migrations
+  kek:rotate [--batch <n>] [--json]        re-seal every stored private key under the newest
+                                           key-encryption key (KEY_ENCRYPTION_KEYS, newest first);
+                                           resumable, safe while the service runs
 
 The CLI uses the service's configuration (.env and the environment).`;
 
@@ -31,6 +35,7 @@ async function run(argv: string[]): Promise<void> {
       name: { type: 'string' },
       tenant: { type: 'string' },
       id: { type: 'string' },
+      batch: { type: 'string', default: '200' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -40,13 +45,15 @@ async function run(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (!['tenant:create', 'apikey:create', 'apikey:revoke', 'migration:run'].includes(command)) {
+  if (!['tenant:create', 'apikey:create', 'apikey:revoke', 'migration:run', 'kek:rotate'].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
   const name = values.name?.trim();
   if (command === 'tenant:create' && (!name || name.length > 255)) throw new UsageError('--name is required (1 to 255 characters)');
   const tenantId = command === 'apikey:create' ? requireUuid(values.tenant, '--tenant') : undefined;
   const apiKeyId = command === 'apikey:revoke' ? requireUuid(values.id, '--id') : undefined;
+  const batchSize = Number(values.batch);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch must be a whole number from 1 to 10000');
 
   const runtime = await prepareRuntime(loadConfig());
   const dataSource = new DataSource(dataSourceOptions(runtime.config.databaseUrl));
@@ -79,6 +86,19 @@ async function run(argv: string[]): Promise<void> {
       case 'migration:run':
         print({ migrated: true }, 'Migrations are up to date.');
         break;
+      case 'kek:rotate': {
+        const result = await rotateKeyEncryption(dataSource, runtime.config.keyEncryptionKeys, batchSize, ({ resealed, remaining }) => {
+          if (!values.json) process.stderr.write(`  re-sealed ${resealed}, ${remaining} to go\n`);
+        });
+        print(
+          result,
+          result.remaining === 0
+            ? `${result.resealed} private keys re-sealed; all are under the newest key-encryption key. Older keys may now be removed from KEY_ENCRYPTION_KEYS.`
+            : `${result.resealed} private keys re-sealed; ${result.remaining} were busy and remain: run kek:rotate again.`,
+        );
+        if (result.remaining > 0) process.exitCode = 1;
+        break;
+      }
     }
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();

@@ -16,13 +16,16 @@ export interface Runtime {
  */
 export async function prepareRuntime(config: AppConfig, logger = new Logger('Runtime')): Promise<Runtime> {
   if (config.databaseUrl) {
-    const settled = { ...config, databaseUrl: config.databaseUrl, keyEncryptionKey: config.keyEncryptionKey!, embeddedDatabase: false };
+    const settled = { ...config, databaseUrl: config.databaseUrl, keyEncryptionKey: config.keyEncryptionKeys[0], embeddedDatabase: false };
     return { config: settled, stop: async () => undefined };
   }
-  const keyEncryptionKey = config.keyEncryptionKey ?? readOrCreateKeyEncryptionKey(config.dataDir, logger);
+  const keyEncryptionKeys = config.keyEncryptionKeys.length > 0 ? config.keyEncryptionKeys : [readOrCreateKeyEncryptionKey(config.dataDir, logger)];
   logger.log(`Starting embedded PostgreSQL in ${join(config.dataDir, 'pg')}`);
   const database = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
-  return { config: { ...config, databaseUrl: database.url, keyEncryptionKey, embeddedDatabase: true }, stop: () => database.stop() };
+  return {
+    config: { ...config, databaseUrl: database.url, keyEncryptionKeys, keyEncryptionKey: keyEncryptionKeys[0], embeddedDatabase: true },
+    stop: () => database.stop(),
+  };
 }
 
 function readOrCreateKeyEncryptionKey(dataDir: string, logger: Logger): Buffer {

@@ -8,8 +8,8 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPostgresPort: number;
-  /** 32 bytes; undefined only before the embedded default has been provisioned. */
-  keyEncryptionKey: Buffer | undefined;
+  /** 32 bytes each, newest first: the first seals, all open. Empty only before the embedded default has been provisioned. */
+  keyEncryptionKeys: Buffer[];
   bootstrap: { tenantId: string; apiKey: string } | undefined;
   oauth: { jwksUrl: string; issuer: string; audience: string | undefined } | undefined;
   bodyLimitBytes: number;
@@ -89,14 +89,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
 
-  let keyEncryptionKey: Buffer | undefined;
-  const kek = value('KEY_ENCRYPTION_KEY');
-  if (kek !== undefined) {
-    keyEncryptionKey = Buffer.from(kek, 'base64');
-    if (keyEncryptionKey.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(kek)) {
-      problems.push('KEY_ENCRYPTION_KEY must be 32 random bytes in base64 (try: openssl rand -base64 32)');
+  // KEY_ENCRYPTION_KEYS (newest first, comma-separated) for rotation; KEY_ENCRYPTION_KEY for one key.
+  const keyEncryptionKeys: Buffer[] = [];
+  const single = value('KEY_ENCRYPTION_KEY');
+  const several = value('KEY_ENCRYPTION_KEYS');
+  if (single !== undefined && several !== undefined) problems.push('Set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEYS, not both');
+  const kekName = several !== undefined ? 'KEY_ENCRYPTION_KEYS' : 'KEY_ENCRYPTION_KEY';
+  for (const kek of (several ?? single)?.split(',').map((part) => part.trim()) ?? []) {
+    const bytes = Buffer.from(kek, 'base64');
+    if (bytes.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(kek)) {
+      problems.push(`${kekName} must be 32 random bytes in base64${several !== undefined ? ' each, newest first, comma-separated' : ''} (try: openssl rand -base64 32)`);
+      break;
     }
-  } else if (databaseUrl) {
+    keyEncryptionKeys.push(bytes);
+  }
+  if (keyEncryptionKeys.length === 0 && databaseUrl && !problems.some((problem) => problem.startsWith(kekName))) {
     problems.push(
       'KEY_ENCRYPTION_KEY is required when DATABASE_URL is set (32 random bytes in base64: openssl rand -base64 32)',
     );
@@ -125,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl,
     dataDir: resolve(value('DATA_DIR') ?? './.data'),
     embeddedPostgresPort: port('EMBEDDED_POSTGRES_PORT', 54329),
-    keyEncryptionKey,
+    keyEncryptionKeys,
     bootstrap:
       bootstrapTenantId && bootstrapApiKey
         ? { tenantId: bootstrapTenantId.toLowerCase(), apiKey: bootstrapApiKey }
@@ -143,5 +150,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 /** Injection token for the validated AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
-/** The configuration once the runtime has settled a database URL and a key-encryption key. */
-export type RuntimeConfig = AppConfig & { databaseUrl: string; keyEncryptionKey: Buffer; embeddedDatabase: boolean };
+/** The configuration once the runtime has settled a database URL and the key-encryption keys. */
+export type RuntimeConfig = AppConfig & {
+  databaseUrl: string;
+  /** The newest key-encryption key: what seals. */
+  keyEncryptionKey: Buffer;
+  embeddedDatabase: boolean;
+};

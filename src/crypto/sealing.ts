@@ -1,6 +1,9 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
-const FORMAT_VERSION = 1;
+/** Version 1: no key id (one key-encryption key). Version 2: the id of the key that sealed it. */
+const FORMAT_V1 = 1;
+const FORMAT_V2 = 2;
+const KEK_ID_BYTES = 4;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -11,31 +14,49 @@ export class SealOpenError extends Error {
   }
 }
 
+/** A key-encryption key's id: the first 4 bytes of its SHA-256, recorded in what it seals. Not a secret. */
+export function keyEncryptionKeyId(kek: Buffer): Buffer {
+  return createHash('sha256').update(kek).digest().subarray(0, KEK_ID_BYTES);
+}
+
+/** The id of the key that sealed this blob; undefined for a version 1 blob. */
+export function sealedWith(sealed: Buffer): Buffer | undefined {
+  return sealed[0] === FORMAT_V2 ? sealed.subarray(1, 1 + KEK_ID_BYTES) : undefined;
+}
+
 /**
  * Encrypts with AES-256-GCM under the key-encryption key, a fresh IV each time.
  * The associated data binds the ciphertext to its record: copied onto another row, it fails to open.
- * Layout: version (1 byte) | IV (12) | tag (16) | ciphertext.
+ * Layout: version 2 (1 byte) | key id (4) | IV (12) | tag (16) | ciphertext.
  */
 export function seal(kek: Buffer, plaintext: Buffer, associatedData: string): Buffer {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', kek, iv);
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([Buffer.of(FORMAT_VERSION), iv, cipher.getAuthTag(), ciphertext]);
+  return Buffer.concat([Buffer.of(FORMAT_V2), keyEncryptionKeyId(kek), iv, cipher.getAuthTag(), ciphertext]);
 }
 
-export function open(kek: Buffer, sealed: Buffer, associatedData: string): Buffer {
-  if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== FORMAT_VERSION) throw new SealOpenError();
-  const iv = sealed.subarray(1, 1 + IV_BYTES);
-  const tag = sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', kek, iv);
-    decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
-  } catch {
-    throw new SealOpenError();
+/**
+ * Opens with whichever of the keys sealed it (the one its id names; for a version 1 blob, the first that
+ * opens it). Throws SealOpenError when none does: a removed key, another row, or tampering.
+ */
+export function open(keys: readonly Buffer[], sealed: Buffer, associatedData: string): Buffer {
+  const id = sealedWith(sealed);
+  const body = id ? sealed.subarray(1 + KEK_ID_BYTES) : sealed.subarray(1);
+  if ((sealed[0] !== FORMAT_V1 && !id) || body.length < IV_BYTES + TAG_BYTES) throw new SealOpenError();
+  const candidates = id ? keys.filter((kek) => keyEncryptionKeyId(kek).equals(id)) : keys;
+  for (const kek of candidates) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', kek, body.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(associatedData, 'utf8'));
+      decipher.setAuthTag(body.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      return Buffer.concat([decipher.update(body.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    } catch {
+      // not this key
+    }
   }
+  throw new SealOpenError();
 }
 
 /** The associated data of a tenant key's sealed private key. */

@@ -48,8 +48,8 @@ export async function sealKeyMaterial(
 }
 
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */
-export function openSigningKey(kek: Buffer, key: TenantKeyEntity): KeyObject | undefined {
+export function openSigningKey(keyEncryptionKeys: readonly Buffer[], key: TenantKeyEntity): KeyObject | undefined {
   if (!key.privateKeySealed) return undefined;
-  const material = open(kek, key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
+  const material = open(keyEncryptionKeys, key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
   return importPrivateMaterial(material, key.type as KeyType);
 }

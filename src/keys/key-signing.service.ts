@@ -40,7 +40,7 @@ export class KeySigningService {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
-      return row && { key: row, signingKey: openSigningKey(this.config.keyEncryptionKey, row) };
+      return row && { key: row, signingKey: openSigningKey(this.config.keyEncryptionKeys, row) };
     });
     if (!cached) throw new KeyNotFoundError();
     const { key, signingKey } = cached;
@@ -85,7 +85,7 @@ export class KeySigningService {
   }
 
   private verificationKey(key: TenantKeyEntity) {
-    return key.publicKeyPem ? createPublicKey(key.publicKeyPem) : openSigningKey(this.config.keyEncryptionKey, key)!;
+    return key.publicKeyPem ? createPublicKey(key.publicKeyPem) : openSigningKey(this.config.keyEncryptionKeys, key)!;
   }
 }
 

@@ -41,14 +41,17 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     : shareWith
       ? { url: shareWith.config.databaseUrl, drop: async () => undefined }
       : await createTestDatabase();
-  const config: RuntimeConfig = {
-    // No RSA pool and no rate limit unless a test asks: the pool's background generations would only
-    // slow the other tests, and tests send bursts that a limit is there to stop.
-    ...loadConfig({ RSA_POOL_SIZES: 'off', RATE_LIMIT: 'off', ...env, DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') }),
-    databaseUrl: database.url,
-    keyEncryptionKey: shareWith?.config.keyEncryptionKey ?? randomBytes(32),
-    embeddedDatabase: false,
-  };
+  // No RSA pool and no rate limit unless a test asks: the pool's background generations would only
+  // slow the other tests, and tests send bursts that a limit is there to stop.
+  const loaded = loadConfig({
+    RSA_POOL_SIZES: 'off',
+    RATE_LIMIT: 'off',
+    // The other instance's key-encryption keys, the test's own (KEY_ENCRYPTION_KEYS), or a fresh one.
+    ...(env.KEY_ENCRYPTION_KEYS ? {} : { KEY_ENCRYPTION_KEY: (shareWith?.config.keyEncryptionKey ?? randomBytes(32)).toString('base64') }),
+    ...env,
+    DATABASE_URL: database.url,
+  });
+  const config: RuntimeConfig = { ...loaded, databaseUrl: database.url, keyEncryptionKey: loaded.keyEncryptionKeys[0], embeddedDatabase: false };
   const app = await createApp(config, ['error', 'warn']);
   await app.init();
   const dataSource = app.get(DataSource);

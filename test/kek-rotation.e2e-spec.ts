@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import request from 'supertest';
+import { keyEncryptionKeyId } from '../src/crypto/sealing';
+import { runCli } from './support/processes';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+const base64 = (key: Buffer) => key.toString('base64');
+
+/**
+ * KEY_ENCRYPTION_KEYS, newest first: records sealed under an older key keep opening while the newest
+ * seals; `kek:rotate` re-seals them all under the newest, after which the older key can go.
+ */
+describe('key-encryption key rotation', () => {
+  const oldKek = randomBytes(32);
+  const newKek = randomBytes(32);
+  let before: TestApp;
+  let tenant: TestTenant;
+  const apps: TestApp[] = [];
+
+  beforeAll(async () => {
+    before = await startTestApp({ KEY_ENCRYPTION_KEYS: base64(oldKek) });
+    apps.push(before);
+    tenant = await before.createTenant('rotating-kek');
+  });
+  afterAll(async () => {
+    for (const app of apps.slice(1).reverse()) await app.app.close();
+    await before.close();
+  });
+
+  const onSameDatabase = async (keys: Buffer[]) => {
+    const app = await startTestApp({ KEY_ENCRYPTION_KEYS: keys.map(base64).join(','), DATABASE_URL: before.config.databaseUrl });
+    apps.push(app);
+    return app;
+  };
+  /** Signs with every key through `app` and verifies each token against the tenant's JWKS (HMAC: the status only). */
+  const signsWithAll = async (app: TestApp, ids: { id: string; algorithm: string }[]) => {
+    const jwks = createLocalJWKSet((await request(app.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body);
+    for (const { id, algorithm } of ids) {
+      const res = await request(app.http).post(`/key/${id}/sign`).set(tenant.headers).send({ payload: { sub: 'kek' } });
+      expectEnvelope(res, 200);
+      if (!algorithm.startsWith('HS')) expect((await jwtVerify(res.body.data.token, jwks)).payload.sub).toBe('kek');
+    }
+  };
+  const sealedUnder = async (app: TestApp) =>
+    (await app.dataSource.query(`SELECT substring(private_key_sealed FROM 2 FOR 4) AS kek FROM tenant_keys WHERE private_key_sealed IS NOT NULL`)).map(
+      (row: { kek: Buffer }) => row.kek.toString('hex'),
+    );
+
+  it('opens old records beside new ones, re-seals them all with kek:rotate, and then works without the old key', async () => {
+    const keys: { id: string; algorithm: string }[] = [];
+    for (const algorithm of ['ES256', 'EdDSA', 'HS256', 'RS256']) {
+      const res = await request(before.http).post('/key/generate').set(tenant.headers).send({ algorithm, name: `old-${algorithm}` });
+      keys.push({ id: res.body.data.id, algorithm });
+    }
+
+    // The new key first, the old one still there: old records open, new ones are sealed under the new key.
+    const both = await onSameDatabase([newKek, oldKek]);
+    await signsWithAll(both, keys);
+    const added = await request(both.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES384', name: 'new' });
+    keys.push({ id: added.body.data.id, algorithm: 'ES384' });
+    expect((await sealedUnder(both)).sort()).toEqual(
+      [...Array(4).fill(keyEncryptionKeyId(oldKek).toString('hex')), keyEncryptionKeyId(newKek).toString('hex')].sort(),
+    );
+
+    // Without the old key before the rotation, the old records do not open.
+    const tooEarly = await onSameDatabase([newKek]);
+    expect((await request(tooEarly.http).post(`/key/${keys[0].id}/sign`).set(tenant.headers).send({ payload: {} })).status).toBe(500);
+
+    // The rotation, in batches of 2, through the CLI as an operator runs it (the service keeps running).
+    const env = { DATABASE_URL: before.config.databaseUrl, KEY_ENCRYPTION_KEYS: [newKek, oldKek].map(base64).join(',') };
+    const rotated = runCli(['kek:rotate', '--batch', '2', '--json'], env);
+    expect({ status: rotated.status, stderr: rotated.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(rotated.stdout)).toEqual({ resealed: 4, remaining: 0 });
+    expect(await sealedUnder(both)).toEqual(Array(5).fill(keyEncryptionKeyId(newKek).toString('hex')));
+    // Again: nothing left to do (resumable, idempotent).
+    expect(JSON.parse(runCli(['kek:rotate', '--json'], env).stdout)).toEqual({ resealed: 0, remaining: 0 });
+
+    // Every key still signs: with both keys configured, and with the new key alone.
+    await signsWithAll(both, keys);
+    const after = await onSameDatabase([newKek]);
+    await signsWithAll(after, keys);
+  });
+
+  it('stops, naming the record, when a record opens with none of the configured keys', async () => {
+    const stranger = await onSameDatabase([randomBytes(32)]);
+    const orphan = await request(stranger.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'orphan' });
+    const result = runCli(['kek:rotate', '--json'], { DATABASE_URL: before.config.databaseUrl, KEY_ENCRYPTION_KEYS: base64(newKek) });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Key ${orphan.body.data.id} of tenant ${tenant.tenantId} opens with none of the configured key-encryption keys`);
+    expect(result.stderr + result.stdout).not.toContain(base64(newKek));
+  });
+});
