@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup';
 import { loadConfig, type RuntimeConfig } from '../../src/config/config';
 import { TenantsService } from '../../src/tenants/tenants.service';
+import { captureResponses, CapturingLogger, expectNoSecretsLeaked, newCapture } from './secret-scan';
 import { createTestDatabase } from './test-database';
 
 export interface TestTenant {
@@ -52,7 +53,10 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     DATABASE_URL: database.url,
   });
   const config: RuntimeConfig = { ...loaded, databaseUrl: database.url, keyEncryptionKey: loaded.keyEncryptionKeys[0], embeddedDatabase: false };
-  const app = await createApp(config, ['error', 'warn']);
+  // Every log line and response of the app is kept, and searched for secrets when it closes.
+  const captured = newCapture();
+  const app = await createApp(config, new CapturingLogger(captured.logs));
+  captureResponses(app.getHttpServer() as Server, captured.responses);
   await app.init();
   const dataSource = app.get(DataSource);
   return {
@@ -62,11 +66,16 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     dataSource,
     async createTenant(name = 'test-tenant') {
       const issued = await app.get(TenantsService).createTenant(name);
+      captured.issuedSecrets.push(issued.apiKey);
       return { ...issued, headers: tenantHeaders(issued.tenantId, issued.apiKey) };
     },
     async close() {
-      await app.close();
-      await database.drop();
+      try {
+        await expectNoSecretsLeaked(captured, dataSource, config.keyEncryptionKeys);
+      } finally {
+        await app.close();
+        await database.drop();
+      }
     },
   };
 }

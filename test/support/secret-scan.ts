@@ -1,0 +1,90 @@
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { DataSource } from 'typeorm';
+import { open, tenantKeyAssociatedData } from '../../src/crypto/sealing';
+import { importPrivateMaterial, type KeyType } from '../../src/crypto/signing-keys';
+
+/** What an app said while a test file ran: every log line (all levels) and every response. */
+export interface Captured {
+  logs: string[];
+  responses: { method: string; url: string; status: number; body: string }[];
+  /** Secrets handed out by the tests themselves (API keys). */
+  issuedSecrets: string[];
+}
+
+export const newCapture = (): Captured => ({ logs: [], responses: [], issuedSecrets: [] });
+
+/** Nest's console logger that records every message, and prints only warnings and errors as the tests did. */
+export class CapturingLogger extends ConsoleLogger {
+  constructor(private readonly lines: string[]) {
+    super();
+    this.setLogLevels(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']);
+  }
+
+  protected printMessages(messages: unknown[], context?: string, logLevel?: LogLevel, writeStreamType?: 'stdout' | 'stderr', errorStack?: unknown): void {
+    this.lines.push(...messages.map((message) => (typeof message === 'string' ? message : JSON.stringify(message))), ...(errorStack ? [String(errorStack)] : []));
+    if (logLevel === 'error' || logLevel === 'warn' || logLevel === 'fatal') super.printMessages(messages, context, logLevel, writeStreamType, errorStack);
+  }
+
+  protected printStackTrace(stack: string): void {
+    if (stack) this.lines.push(stack);
+    super.printStackTrace(stack);
+  }
+}
+
+/** Records every response body the server sends, ahead of every other handler. */
+export function captureResponses(server: Server, into: Captured['responses']): void {
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    const keep = (chunk: unknown) => {
+      if (chunk && typeof chunk !== 'function') chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    };
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.write = ((chunk: unknown, ...rest: unknown[]) => (keep(chunk), write(chunk, ...rest))) as ServerResponse['write'];
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => (keep(chunk), end(chunk, ...rest))) as ServerResponse['end'];
+    res.once('finish', () => into.push({ method: req.method ?? '', url: req.url ?? '', status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+const PRIVATE_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const API_KEY = /ks_[A-Za-z0-9_-]{16,}/;
+const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{4,}\.[\w-]{16,}/;
+const isRegister = (response: Captured['responses'][number]) => response.method === 'POST' && response.url.startsWith('/keys/register');
+
+/**
+ * No private material in any log line or in any response but the one-time register answer: no PEM private
+ * key, no stored tenant private key or HMAC secret in any encoding, no user private key outside its
+ * register answer; and no API key or access token in the logs.
+ */
+export async function expectNoSecretsLeaked(captured: Captured, dataSource: DataSource, keyEncryptionKeys: readonly Buffer[]): Promise<void> {
+  const secrets = new Set(captured.issuedSecrets);
+  const rows: { tenant_id: string; id: string; type: KeyType; private_key_sealed: Buffer }[] = await dataSource.query(
+    'SELECT tenant_id, id, type, private_key_sealed FROM tenant_keys WHERE private_key_sealed IS NOT NULL',
+  );
+  for (const row of rows) {
+    let material: Buffer;
+    try {
+      material = open(keyEncryptionKeys, row.private_key_sealed, tenantKeyAssociatedData(row.tenant_id, row.id));
+    } catch {
+      continue; // sealed under a key this instance does not hold (key-encryption key rotation tests)
+    }
+    // The DER's first 64 base64 characters are a PEM's first line; the JWK's d; an HMAC secret in each encoding.
+    secrets.add(material.toString('base64').slice(0, 64)).add(material.toString('base64url').slice(0, 64)).add(material.toString('hex').slice(0, 64));
+    if (row.type !== 'HMAC') secrets.add(String(importPrivateMaterial(material, row.type).export({ format: 'jwk' }).d));
+  }
+  for (const response of captured.responses.filter(isRegister)) {
+    // A private key as hex or PEM (a string), or as a JWK (whose secret member is d).
+    const privateKey = (JSON.parse(response.body || '{}') as { data?: { privateKey?: string | { d?: string } } }).data?.privateKey;
+    const secret = typeof privateKey === 'string' ? privateKey.replace(/-----[A-Z ]+-----|\s/g, '') : privateKey?.d;
+    if (secret) secrets.add(secret.slice(0, 64));
+  }
+  const leaks: string[] = [];
+  const check = (where: string, text: string, patterns: RegExp[]) => {
+    for (const pattern of patterns) if (pattern.test(text)) leaks.push(`${where}: matches ${pattern}`);
+    for (const secret of secrets) if (secret.length >= 16 && text.includes(secret)) leaks.push(`${where}: contains a secret (${secret.slice(0, 6)}…)`);
+  };
+  captured.logs.forEach((line, i) => check(`log line ${i}`, line, [PRIVATE_PEM, API_KEY, JWT]));
+  for (const response of captured.responses.filter((r) => !isRegister(r))) check(`${response.method} ${response.url} (${response.status})`, response.body, [PRIVATE_PEM, API_KEY]);
+  expect(leaks).toEqual([]);
+}
