@@ -51,6 +51,15 @@ describe('loadConfig', () => {
     expect(problemsOf({ KEY_ENCRYPTION_KEYS: `${KEK},short` })).toEqual([expect.stringContaining('KEY_ENCRYPTION_KEYS must be 32 random bytes in base64 each')]);
   });
 
+  it('reads RATE_LIMIT as requests/seconds, 600/60 by default, off for none, and refuses anything else', () => {
+    expect(loadConfig({}).rateLimit).toEqual({ limit: 600, windowSeconds: 60 });
+    expect(loadConfig({ RATE_LIMIT: '5/1' }).rateLimit).toEqual({ limit: 5, windowSeconds: 1 });
+    expect(loadConfig({ RATE_LIMIT: 'off' }).rateLimit).toBeUndefined();
+    for (const bad of ['600', '0/60', '10/0', 'x/y', '1.5/60']) {
+      expect(problemsOf({ RATE_LIMIT: bad })).toEqual([`RATE_LIMIT must be "off" or requests/seconds per credential, like 600/60, got "${bad}"`]);
+    }
+  });
+
   it('refuses DATABASE_URL without KEY_ENCRYPTION_KEY, saying why', () => {
     expect(problemsOf({ DATABASE_URL: 'postgres://db/keys' })).toEqual([expect.stringContaining('KEY_ENCRYPTION_KEY is required when DATABASE_URL is set')]);
   });

@@ -14,7 +14,11 @@ const JWKS_PATH = /^\/tenants\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
  */
 export function installJwksFastPath(app: INestApplication, securityHeaders: OutgoingHttpHeaders): void {
   const cache = app.get(TenantCacheService);
-  const cacheControl = `public, max-age=${app.get<RuntimeConfig>(APP_CONFIG).jwksMaxAgeSeconds}`;
+  // What every cached answer carries, built once: helmet's headers and the cache lifetime.
+  const fixedHeaders: OutgoingHttpHeaders = {
+    ...securityHeaders,
+    'Cache-Control': `public, max-age=${app.get<RuntimeConfig>(APP_CONFIG).jwksMaxAgeSeconds}`,
+  };
   const server = app.getHttpServer() as Server;
   const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
@@ -25,12 +29,7 @@ export function installJwksFastPath(app: INestApplication, securityHeaders: Outg
       for (const handler of handlers) handler(req, res);
       return;
     }
-    const headers: OutgoingHttpHeaders = {
-      ...securityHeaders,
-      'X-Request-Id': requestIdFor(req.headers['x-request-id']),
-      'Cache-Control': cacheControl,
-      ETag: jwks.etag,
-    };
+    const headers: OutgoingHttpHeaders = { ...fixedHeaders, 'X-Request-Id': requestIdFor(req.headers['x-request-id']), ETag: jwks.etag };
     const offered = req.headers['if-none-match']?.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
     if (offered?.includes(jwks.etag) || offered?.includes('*')) {
       res.writeHead(304, headers).end();

@@ -5,7 +5,7 @@ import { generateSigningKey, type GeneratedKey, type SigningKeySpec } from '../c
 /**
  * RSA key pairs made ahead of time, so that generating an RSA key costs what an EC key does. Bounded
  * per modulus length (RSA_POOL_SIZES), refilled one pair at a time per length in the background on
- * libuv's thread pool, held only in memory: a pair is sealed like any other key once it is taken.
+ * the low-priority generator process (generateRsaKeyPair), held only in memory: a pair is sealed like any other key once it is taken.
  */
 @Injectable()
 export class RsaKeyPool implements OnApplicationBootstrap, OnApplicationShutdown {
