@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { isUUID } from 'class-validator';
+import { AuditTrail, cliActor } from './audit/audit-trail';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
 import { rotateKeyEncryption } from './keys/kek-rotation';
@@ -59,12 +60,12 @@ async function run(argv: string[]): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(runtime.config.databaseUrl));
   try {
     await dataSource.initialize(); // runs pending migrations
-    const tenants = new TenantsService(dataSource);
+    const tenants = new TenantsService(dataSource, new AuditTrail(dataSource));
     const print = (json: object, text: string) =>
       process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
     switch (command) {
       case 'tenant:create': {
-        const issued = await tenants.createTenant(name!);
+        const issued = await tenants.createTenant(cliActor(), name!);
         print(
           { tenantId: issued.tenantId, apiKeyId: issued.apiKeyId, apiKey: issued.apiKey },
           `Tenant "${name}" created.\n  tenant id:  ${issued.tenantId}\n  api key id: ${issued.apiKeyId}\n  API key:    ${issued.apiKey}\nThe API key is shown only now.`,
@@ -72,7 +73,7 @@ async function run(argv: string[]): Promise<void> {
         break;
       }
       case 'apikey:create': {
-        const issued = await tenants.createApiKey(tenantId!);
+        const issued = await tenants.createApiKey(cliActor(), tenantId!);
         print(
           { tenantId: issued.tenantId, apiKeyId: issued.apiKeyId, apiKey: issued.apiKey },
           `API key created for tenant ${issued.tenantId}.\n  api key id: ${issued.apiKeyId}\n  API key:    ${issued.apiKey}\nThe API key is shown only now.`,
@@ -80,7 +81,7 @@ async function run(argv: string[]): Promise<void> {
         break;
       }
       case 'apikey:revoke':
-        await tenants.revokeApiKey(apiKeyId!);
+        await tenants.revokeApiKey(cliActor(), apiKeyId!);
         print({ apiKeyId, revoked: true }, `API key ${apiKeyId} revoked.`);
         break;
       case 'migration:run':

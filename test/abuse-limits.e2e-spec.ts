@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { TenantsService } from '../src/tenants/tenants.service';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
+import { cliActor } from '../src/audit/audit-trail';
 
 describe('rate limits per credential (RATE_LIMIT)', () => {
   let testApp: TestApp;
@@ -13,7 +14,7 @@ describe('rate limits per credential (RATE_LIMIT)', () => {
   afterAll(() => testApp.close());
 
   it('answers 429 in the envelope with Retry-After once a credential spends its budget; other credentials keep theirs', async () => {
-    const other = await testApp.app.get(TenantsService).createApiKey(tenant.tenantId);
+    const other = await testApp.app.get(TenantsService).createApiKey(cliActor(), tenant.tenantId);
     for (let i = 0; i < 5; i++) {
       const res = await request(testApp.http).get('/key').set(tenant.headers);
       expectEnvelope(res, 200);

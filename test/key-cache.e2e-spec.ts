@@ -2,6 +2,7 @@ import type { JWK } from 'jose';
 import request from 'supertest';
 import { TenantsService } from '../src/tenants/tenants.service';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
+import { cliActor } from '../src/audit/audit-trail';
 
 const kidsOf = async (app: TestApp, tenantId: string): Promise<string[]> =>
   (await request(app.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys.map((key: JWK) => key.kid);
@@ -72,10 +73,10 @@ describe('hot reads from memory, invalidated on every change', () => {
 
   it('stops accepting a revoked API key on every instance at once, though verified keys are remembered', async () => {
     const tenants = first.app.get(TenantsService);
-    const extra = await tenants.createApiKey(tenant.tenantId);
+    const extra = await tenants.createApiKey(cliActor(), tenant.tenantId);
     const headers = tenantHeaders(tenant.tenantId, extra.apiKey);
     expectEnvelope(await request(second.http).get('/key').set(headers), 200); // remembered on the second instance
-    await tenants.revokeApiKey(extra.apiKeyId);
+    await tenants.revokeApiKey(cliActor(), extra.apiKeyId);
     expectEnvelope(await request(first.http).get('/key').set(headers), 401);
     await withinOneSecond(async () => (await request(second.http).get('/key').set(headers)).status === 401);
     expectEnvelope(await request(second.http).get('/key').set(tenant.headers), 200);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
+import { cliActor } from '../src/audit/audit-trail';
 
 describe('/key authentication and tenant isolation', () => {
   let testApp: TestApp;
@@ -69,9 +70,9 @@ describe('/key authentication and tenant isolation', () => {
 
     it('a second API key of the tenant, and stops accepting a revoked one', async () => {
       const tenants = testApp.app.get((await import('../src/tenants/tenants.service')).TenantsService);
-      const second = await tenants.createApiKey(tenantA.tenantId);
+      const second = await tenants.createApiKey(cliActor(), tenantA.tenantId);
       expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(tenantA.tenantId, second.apiKey)), 200);
-      await tenants.revokeApiKey(second.apiKeyId);
+      await tenants.revokeApiKey(cliActor(), second.apiKeyId);
       expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(tenantA.tenantId, second.apiKey)), 401);
       expectEnvelope(await request(testApp.http).get('/key').set(tenantA.headers), 200);
     });

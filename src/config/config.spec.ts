@@ -60,6 +60,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads AUDIT_SIGN as true or false, false by default', () => {
+    expect(loadConfig({}).auditSign).toBe(false);
+    expect(loadConfig({ AUDIT_SIGN: 'true' }).auditSign).toBe(true);
+    expect(problemsOf({ AUDIT_SIGN: 'yes' })).toEqual(['AUDIT_SIGN must be true or false, got "yes"']);
+  });
+
   it('refuses DATABASE_URL without KEY_ENCRYPTION_KEY, saying why', () => {
     expect(problemsOf({ DATABASE_URL: 'postgres://db/keys' })).toEqual([expect.stringContaining('KEY_ENCRYPTION_KEY is required when DATABASE_URL is set')]);
   });

@@ -19,6 +19,8 @@ export interface AppConfig {
   rsaPoolSizes: Map<number, number>;
   /** Requests per credential (API key or user) and window; undefined: no limit. */
   rateLimit: { limit: number; windowSeconds: number } | undefined;
+  /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
+  auditSign: boolean;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit = { limit, windowSeconds };
   }
 
+  const auditSignSpec = value('AUDIT_SIGN') ?? 'false';
+  if (!['true', 'false'].includes(auditSignSpec)) problems.push(`AUDIT_SIGN must be true or false, got "${auditSignSpec}"`);
+
   const databaseUrl = value('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
@@ -142,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwksMaxAgeSeconds: nonNegativeInteger('JWKS_MAX_AGE', 300),
     rsaPoolSizes,
     rateLimit,
+    auditSign: auditSignSpec === 'true',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

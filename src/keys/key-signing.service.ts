@@ -9,6 +9,7 @@ import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { openSigningKey } from './key-material';
 import { TenantKeysRepository } from './tenant-keys.repository';
+import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
 
 /** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
 const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
@@ -33,10 +34,22 @@ export class KeySigningService {
   constructor(
     private readonly keys: TenantKeysRepository,
     private readonly cache: TenantCacheService,
+    private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
-  async signToken(tenantId: string, id: string, request: SignTokenDto): Promise<{ token: string }> {
+  /** With `AUDIT_SIGN=true`, every signature (and every refusal) is in the audit trail. */
+  async signToken(actor: TenantActor, id: string, request: SignTokenDto): Promise<{ token: string }> {
+    if (!this.config.auditSign) return this.sign(actor.tenantId, id, request);
+    const event: AuditEvent = { actor, action: 'key.sign', keyId: id };
+    return this.audit.attempt(event, async () => {
+      const signed = await this.sign(actor.tenantId, id, request);
+      await this.audit.succeeded(event);
+      return signed;
+    });
+  }
+
+  private async sign(tenantId: string, id: string, request: SignTokenDto): Promise<{ token: string }> {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);

@@ -1,4 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Actor } from '../audit/actor.decorator';
+import { AuditTrail, type AuditEventView, type TenantActor } from '../audit/audit-trail';
+import { ListAuditEventsQueryDto } from '../audit/list-audit-events.query';
 import { CurrentTenant, TenantApiKeyAuth } from '../auth/decorators';
 import type { TenantPrincipal } from '../auth/principals';
 import { Page, ResponseMessage } from '../common/response-envelope';
@@ -20,6 +23,7 @@ export class TenantKeysController {
   constructor(
     private readonly keys: TenantKeysService,
     private readonly signing: KeySigningService,
+    private readonly audit: AuditTrail,
   ) {}
 
   @Get()
@@ -33,37 +37,37 @@ export class TenantKeysController {
   @Post('generate')
   @HttpCode(200)
   @ResponseMessage('Key generated')
-  generate(@CurrentTenant() tenant: TenantPrincipal, @Body() body: GenerateKeyDto): Promise<TenantKeyView> {
-    return this.keys.generateKey(tenant.tenantId, body);
+  generate(@Actor() actor: TenantActor, @Body() body: GenerateKeyDto): Promise<TenantKeyView> {
+    return this.keys.generateKey(actor, body);
   }
 
   @Post('generate/:id')
   @HttpCode(200)
   @ResponseMessage('Key generated')
   generateWithId(
-    @CurrentTenant() tenant: TenantPrincipal,
+    @Actor() actor: TenantActor,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: GenerateKeyDto,
   ): Promise<TenantKeyView> {
-    return this.keys.generateKey(tenant.tenantId, body, id);
+    return this.keys.generateKey(actor, body, id);
   }
 
   @Post('import')
   @HttpCode(200)
   @ResponseMessage('Key imported')
-  import(@CurrentTenant() tenant: TenantPrincipal, @Body() body: ImportKeyDto): Promise<TenantKeyView> {
-    return this.keys.importKey(tenant.tenantId, body);
+  import(@Actor() actor: TenantActor, @Body() body: ImportKeyDto): Promise<TenantKeyView> {
+    return this.keys.importKey(actor, body);
   }
 
   @Post('import/:id')
   @HttpCode(200)
   @ResponseMessage('Key imported')
   importWithId(
-    @CurrentTenant() tenant: TenantPrincipal,
+    @Actor() actor: TenantActor,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: ImportKeyDto,
   ): Promise<TenantKeyView> {
-    return this.keys.importKey(tenant.tenantId, body, id);
+    return this.keys.importKey(actor, body, id);
   }
 
   @Post('verify')
@@ -77,22 +81,29 @@ export class TenantKeysController {
   @HttpCode(200)
   @ResponseMessage('Token signed')
   sign(
-    @CurrentTenant() tenant: TenantPrincipal,
+    @Actor() actor: TenantActor,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: SignTokenDto,
   ): Promise<{ token: string }> {
-    return this.signing.signToken(tenant.tenantId, id, body);
+    return this.signing.signToken(actor, id, body);
   }
 
   @Post(':id/rotate')
   @HttpCode(200)
   @ResponseMessage('Key rotated')
   rotate(
-    @CurrentTenant() tenant: TenantPrincipal,
+    @Actor() actor: TenantActor,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: RotateKeyDto,
   ): Promise<TenantKeyView> {
-    return this.keys.rotateKey(tenant.tenantId, id, body);
+    return this.keys.rotateKey(actor, id, body);
+  }
+
+  /** Declared before `:id`, which would take "audit" for an id. */
+  @Get('audit')
+  @ResponseMessage('Audit events retrieved')
+  auditEvents(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListAuditEventsQueryDto): Promise<Page<AuditEventView>> {
+    return this.audit.listPage(tenant.tenantId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor, query.keyId);
   }
 
   @Get(':id')
@@ -104,16 +115,16 @@ export class TenantKeysController {
   @Put(':id')
   @ResponseMessage('Key renamed')
   rename(
-    @CurrentTenant() tenant: TenantPrincipal,
+    @Actor() actor: TenantActor,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: RenameKeyDto,
   ): Promise<TenantKeyView> {
-    return this.keys.renameKey(tenant.tenantId, id, body.name);
+    return this.keys.renameKey(actor, id, body.name);
   }
 
   @Delete(':id')
   @ResponseMessage('Key deleted')
-  delete(@CurrentTenant() tenant: TenantPrincipal, @Param('id', UuidParamPipe) id: string): Promise<{ id: string }> {
-    return this.keys.deleteKey(tenant.tenantId, id);
+  delete(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string): Promise<{ id: string }> {
+    return this.keys.deleteKey(actor, id);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { type EntityManager, IsNull, type Repository } from 'typeorm';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
 
 export type NewTenantKey = Omit<TenantKeyEntity, 'createdAt' | 'updatedAt'>;
@@ -66,37 +66,35 @@ export class TenantKeysRepository {
     return this.keys.existsBy({ tenantId, id });
   }
 
-  async insert(key: NewTenantKey): Promise<TenantKeyEntity> {
-    const result = await this.keys.insert(key);
+  /** The writes below run in the caller's transaction, so that the audit row commits with them. */
+  async insert(manager: EntityManager, key: NewTenantKey): Promise<TenantKeyEntity> {
+    const result = await manager.insert(TenantKeyEntity, key);
     // generatedMaps holds what PostgreSQL filled in (created_at, updated_at), read back by RETURNING.
-    return this.keys.create({ ...key, ...result.generatedMaps[0] });
+    return manager.create(TenantKeyEntity, { ...key, ...result.generatedMaps[0] });
   }
 
   /** Undefined when the tenant has no such key (or it was deleted meanwhile). */
-  async rename(tenantId: string, id: string, name: string): Promise<TenantKeyEntity | undefined> {
-    const result = await this.keys.update({ tenantId, id }, { name });
-    return result.affected ? this.getById(tenantId, id) : undefined;
+  async rename(manager: EntityManager, tenantId: string, id: string, name: string): Promise<TenantKeyEntity | undefined> {
+    const result = await manager.update(TenantKeyEntity, { tenantId, id }, { name });
+    return result.affected ? ((await manager.findOneBy(TenantKeyEntity, { tenantId, id })) ?? undefined) : undefined;
   }
 
   /**
-   * In one transaction: the old key becomes `retiring` (only if it is still active and not rotated)
-   * and its successor is inserted. Undefined when the old key was no longer active.
+   * The old key becomes `retiring` (only if it is still active and not rotated) and its successor is
+   * inserted. Undefined when the old key was no longer active.
    */
-  async rotate(tenantId: string, id: string, retireAt: Date, successor: NewTenantKey): Promise<TenantKeyEntity | undefined> {
-    return this.keys.manager.transaction(async (manager) => {
-      const result = await manager.update(
-        TenantKeyEntity,
-        { tenantId, id, status: 'active', rotatedTo: IsNull() },
-        { status: 'retiring', retireAt, rotatedTo: successor.id },
-      );
-      if (!result.affected) return undefined;
-      const inserted = await manager.insert(TenantKeyEntity, successor);
-      return manager.create(TenantKeyEntity, { ...successor, ...inserted.generatedMaps[0] });
-    });
+  async rotate(manager: EntityManager, tenantId: string, id: string, retireAt: Date, successor: NewTenantKey): Promise<TenantKeyEntity | undefined> {
+    const result = await manager.update(
+      TenantKeyEntity,
+      { tenantId, id, status: 'active', rotatedTo: IsNull() },
+      { status: 'retiring', retireAt, rotatedTo: successor.id },
+    );
+    if (!result.affected) return undefined;
+    return this.insert(manager, successor);
   }
 
-  async delete(tenantId: string, id: string): Promise<boolean> {
-    const result = await this.keys.delete({ tenantId, id });
+  async delete(manager: EntityManager, tenantId: string, id: string): Promise<boolean> {
+    const result = await manager.delete(TenantKeyEntity, { tenantId, id });
     return (result.affected ?? 0) > 0;
   }
 }

@@ -19,6 +19,7 @@ import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
 import { RsaKeyPool } from './rsa-key-pool';
 import { TenantKeysRepository } from './tenant-keys.repository';
+import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 
@@ -28,6 +29,7 @@ export class TenantKeysService {
     private readonly keys: TenantKeysRepository,
     private readonly cache: TenantCacheService,
     private readonly rsaPool: RsaKeyPool,
+    private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -52,40 +54,58 @@ export class TenantKeysService {
     return toTenantKeyView(key);
   }
 
-  async renameKey(tenantId: string, id: string, name: string): Promise<TenantKeyView> {
-    const key = await this.keys.rename(tenantId, id, name);
-    if (!key) throw new KeyNotFoundError();
-    await this.cache.tenantChanged(tenantId);
-    return toTenantKeyView(key);
+  async renameKey(actor: TenantActor, id: string, name: string): Promise<TenantKeyView> {
+    const event: AuditEvent = { actor, action: 'key.rename', keyId: id, detail: { name } };
+    return this.audit.attempt(event, async () => {
+      const key = await this.audit.commit(event, async (manager) => {
+        const renamed = await this.keys.rename(manager, actor.tenantId, id, name);
+        if (!renamed) throw new KeyNotFoundError();
+        return renamed;
+      });
+      await this.cache.tenantChanged(actor.tenantId);
+      return toTenantKeyView(key);
+    });
   }
 
-  async deleteKey(tenantId: string, id: string): Promise<{ id: string }> {
-    if (!(await this.keys.delete(tenantId, id))) throw new KeyNotFoundError();
-    await this.cache.tenantChanged(tenantId);
-    return { id };
+  async deleteKey(actor: TenantActor, id: string): Promise<{ id: string }> {
+    const event: AuditEvent = { actor, action: 'key.delete', keyId: id };
+    return this.audit.attempt(event, async () => {
+      await this.audit.commit(event, async (manager) => {
+        if (!(await this.keys.delete(manager, actor.tenantId, id))) throw new KeyNotFoundError();
+      });
+      await this.cache.tenantChanged(actor.tenantId);
+      return { id };
+    });
   }
 
   /** `pathId` comes from `POST /key/generate/:id`; the body's `uuid` means the same and must agree with it. */
-  async generateKey(tenantId: string, request: GenerateKeyDto, pathId?: string): Promise<TenantKeyView> {
-    const spec = signingKeySpec(request.algorithm, request.length);
-    const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
-    const id = await this.newKeyId(tenantId, request.uuid, pathId);
-    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, id, spec, certificate, this.rsaPool.take(spec));
-    return this.insertNewKey(tenantId, id, spec, material, request);
+  async generateKey(actor: TenantActor, request: GenerateKeyDto, pathId?: string): Promise<TenantKeyView> {
+    const event: AuditEvent = { actor, action: 'key.generate', keyId: requestedKeyId(request.uuid, pathId), detail: { algorithm: request.algorithm } };
+    return this.audit.attempt(event, async () => {
+      const spec = signingKeySpec(request.algorithm, request.length);
+      const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
+      const id = (event.keyId = await this.newKeyId(actor.tenantId, request.uuid, pathId));
+      const material = await generateKeyMaterial(this.config.keyEncryptionKey, actor.tenantId, id, spec, certificate, this.rsaPool.take(spec));
+      return this.insertNewKey(event, actor.tenantId, id, spec, material, request);
+    });
   }
 
   /** A key made elsewhere; a public-only key verifies but cannot sign. */
-  async importKey(tenantId: string, request: ImportKeyDto, pathId?: string): Promise<TenantKeyView> {
-    let imported;
-    try {
-      imported = parseImportedKey(request);
-    } catch (error) {
-      if (error instanceof KeyImportError) throw new ValidationFailedError([{ field: error.field, message: error.message }]);
-      throw error;
-    }
-    const id = await this.newKeyId(tenantId, request.uuid, pathId);
-    const material = await sealKeyMaterial(this.config.keyEncryptionKey, tenantId, id, imported.spec.algorithm, imported);
-    return this.insertNewKey(tenantId, id, imported.spec, material, request);
+  async importKey(actor: TenantActor, request: ImportKeyDto, pathId?: string): Promise<TenantKeyView> {
+    const event: AuditEvent = { actor, action: 'key.import', keyId: requestedKeyId(request.uuid, pathId) };
+    return this.audit.attempt(event, async () => {
+      let imported;
+      try {
+        imported = parseImportedKey(request);
+      } catch (error) {
+        if (error instanceof KeyImportError) throw new ValidationFailedError([{ field: error.field, message: error.message }]);
+        throw error;
+      }
+      event.detail = { algorithm: imported.spec.algorithm, hasPrivateKey: imported.privateKey !== undefined };
+      const id = (event.keyId = await this.newKeyId(actor.tenantId, request.uuid, pathId));
+      const material = await sealKeyMaterial(this.config.keyEncryptionKey, actor.tenantId, id, imported.spec.algorithm, imported);
+      return this.insertNewKey(event, actor.tenantId, id, imported.spec, material, request);
+    });
   }
 
   /** The id for a new key: from the path, the body's `uuid` (which must agree), or a fresh one; 409 if taken. */
@@ -104,7 +124,12 @@ export class TenantKeysService {
    * A new key like the old one (algorithm, length, issuer, name); the old one keeps verifying,
    * and stays in the JWKS, until `retireAt`, but no longer signs.
    */
-  async rotateKey(tenantId: string, id: string, request: RotateKeyDto): Promise<TenantKeyView> {
+  async rotateKey(actor: TenantActor, id: string, request: RotateKeyDto): Promise<TenantKeyView> {
+    const event: AuditEvent = { actor, action: 'key.rotate', keyId: id };
+    return this.audit.attempt(event, () => this.rotate(actor.tenantId, id, request, event));
+  }
+
+  private async rotate(tenantId: string, id: string, request: RotateKeyDto, event: AuditEvent): Promise<TenantKeyView> {
     const old = await this.keys.getById(tenantId, id);
     if (!old) throw new KeyNotFoundError();
     if (effectiveStatus(old) !== 'active') throw new KeyNotActiveError('Only an active key can be rotated');
@@ -113,9 +138,11 @@ export class TenantKeysService {
     const wantsCertificate = { ...request, certificate: request.certificate ?? old.certificatePem !== null };
     const certificate = certificateSubject(spec.algorithm, wantsCertificate, old.name, old.issuer);
     const newId = randomUUID();
+    event.detail = { successorId: newId };
     const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec, certificate, this.rsaPool.take(spec));
     const retireAt = new Date(Date.now() + (request.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1000);
-    const rotated = await this.keys.rotate(tenantId, id, retireAt, {
+    const rotated = await this.audit.commit(event, async (manager) => {
+      const successor = await this.keys.rotate(manager, tenantId, id, retireAt, {
       ...spec,
       ...material,
       tenantId,
@@ -126,14 +153,17 @@ export class TenantKeysService {
       retireAt: null,
       rotatedFrom: id,
       rotatedTo: null,
+      });
+      // Someone rotated or deleted it between our read and our write.
+      if (!successor) throw new KeyNotActiveError('Only an active key can be rotated');
+      return successor;
     });
-    // Someone rotated or deleted it between our read and our write.
-    if (!rotated) throw new KeyNotActiveError('Only an active key can be rotated');
     await this.cache.tenantChanged(tenantId);
     return toTenantKeyView(rotated);
   }
 
   private async insertNewKey(
+    event: AuditEvent,
     tenantId: string,
     id: string,
     spec: SigningKeySpec,
@@ -141,7 +171,7 @@ export class TenantKeysService {
     { name, issuer }: { name: string; issuer?: string },
   ): Promise<TenantKeyView> {
     try {
-      const key = await this.keys.insert({
+      const key = await this.audit.commit(event, (manager) => this.keys.insert(manager, {
         ...spec,
         ...material,
         tenantId,
@@ -152,7 +182,7 @@ export class TenantKeysService {
         retireAt: null,
         rotatedFrom: null,
         rotatedTo: null,
-      });
+      }));
       await this.cache.tenantChanged(tenantId);
       return toTenantKeyView(key);
     } catch (error) {
@@ -160,6 +190,11 @@ export class TenantKeysService {
       throw error;
     }
   }
+}
+
+/** The id a generate or import asks for, if any, for the audit row of an attempt that fails before it has one. */
+function requestedKeyId(bodyUuid: string | undefined, pathId: string | undefined): string | null {
+  return pathId ?? bodyUuid?.toLowerCase() ?? null;
 }
 
 function encodeCursor(id: string, createdAt: Date): string {

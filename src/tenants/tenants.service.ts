@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
+import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
 import { ApiKeyEntity } from './api-key.entity';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from './api-key-secret';
 import { TenantEntity } from './tenant.entity';
@@ -18,41 +19,61 @@ export interface IssuedApiKey {
 export class TenantsService {
   private readonly logger = new Logger(TenantsService.name);
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditTrail,
+  ) {}
 
-  async createTenant(name: string, id: string = randomUUID(), apiKey = generateApiKey()): Promise<IssuedApiKey> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.insert(TenantEntity, { id, name });
-      const apiKeyId = randomUUID();
-      await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
-      return { tenantId: id, apiKeyId, apiKey };
-    });
+  /** The tenant and its first API key, in one transaction with the key's audit row. */
+  async createTenant(actor: AuditActor, name: string, id: string = randomUUID(), apiKey = generateApiKey()): Promise<IssuedApiKey> {
+    const apiKeyId = randomUUID();
+    const event: AuditEvent = { actor, action: 'api_key.create', tenantId: id, keyId: apiKeyId, detail: { tenantCreated: true } };
+    return this.audit.attempt(event, () =>
+      this.audit.commit(event, async (manager) => {
+        await manager.insert(TenantEntity, { id, name });
+        await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
+        return { tenantId: id, apiKeyId, apiKey };
+      }),
+    );
   }
 
   tenantExists(tenantId: string): Promise<boolean> {
     return this.dataSource.getRepository(TenantEntity).existsBy({ id: tenantId });
   }
 
-  async createApiKey(tenantId: string, apiKey = generateApiKey()): Promise<IssuedApiKey> {
-    if (!(await this.tenantExists(tenantId))) {
-      throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
-    }
+  async createApiKey(actor: AuditActor, tenantId: string, apiKey = generateApiKey()): Promise<IssuedApiKey> {
     const apiKeyId = randomUUID();
-    await this.dataSource.getRepository(ApiKeyEntity).insert(this.apiKeyRow(apiKeyId, tenantId, apiKey));
-    return { tenantId, apiKeyId, apiKey };
+    const event: AuditEvent = { actor, action: 'api_key.create', tenantId, keyId: apiKeyId };
+    return this.audit.attempt(event, () =>
+      this.audit.commit(event, async (manager) => {
+        if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) {
+          throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
+        }
+        await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, tenantId, apiKey));
+        return { tenantId, apiKeyId, apiKey };
+      }),
+    );
   }
 
   /** Revokes at once, on every instance: the NOTIFY makes each one drop the tenant's cached credentials. */
-  async revokeApiKey(apiKeyId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const [rows] = (await manager.query(
-        'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING tenant_id',
-        [apiKeyId],
-      )) as [{ tenant_id: string }[], number];
-      if (rows.length === 0) throw new NotFoundError('API_KEY_NOT_FOUND', `No active API key ${apiKeyId}`);
-      // Delivered on commit, so no instance can reload the key before the revocation is visible.
-      await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, rows[0].tenant_id]);
-    });
+  async revokeApiKey(actor: AuditActor, apiKeyId: string): Promise<void> {
+    const event: AuditEvent = { actor, action: 'api_key.revoke', keyId: apiKeyId };
+    await this.audit.attempt(event, () =>
+      this.audit.commit(event, async (manager) => {
+        const [rows] = (await manager.query(
+          'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING tenant_id',
+          [apiKeyId],
+        )) as [{ tenant_id: string }[], number];
+        if (rows.length === 0) {
+          // Already revoked: the refusal still belongs in its tenant's trail.
+          event.tenantId = (await manager.findOneBy(ApiKeyEntity, { id: apiKeyId }))?.tenantId ?? null;
+          throw new NotFoundError('API_KEY_NOT_FOUND', `No active API key ${apiKeyId}`);
+        }
+        event.tenantId = rows[0].tenant_id;
+        // Delivered on commit, so no instance can reload the key before the revocation is visible.
+        await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, rows[0].tenant_id]);
+      }),
+    );
   }
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
@@ -75,13 +96,18 @@ export class TenantsService {
         .values({ id: tenantId, name: 'bootstrap' })
         .orIgnore()
         .execute();
-      await manager
+      const apiKeyId = randomUUID();
+      const inserted = await manager
         .createQueryBuilder()
         .insert()
         .into(ApiKeyEntity)
-        .values(this.apiKeyRow(randomUUID(), tenantId, apiKey))
+        .values(this.apiKeyRow(apiKeyId, tenantId, apiKey))
         .orIgnore()
+        .returning('id')
         .execute();
+      if (inserted.raw.length > 0) {
+        await this.audit.recordIn(manager, { actor: SYSTEM_ACTOR, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { bootstrap: true } });
+      }
       const existing = await manager.findOneBy(ApiKeyEntity, { secretHash: hashApiKey(apiKey) });
       if (existing?.tenantId !== tenantId) {
         throw new Error('BOOTSTRAP_API_KEY is already in use by another tenant');
@@ -93,7 +119,7 @@ export class TenantsService {
   /** On a database with no tenant at all, creates `default` and returns its first API key. */
   async createDefaultTenantIfNone(): Promise<IssuedApiKey | undefined> {
     if (await this.dataSource.getRepository(TenantEntity).exists()) return undefined;
-    return this.createTenant('default');
+    return this.createTenant(SYSTEM_ACTOR, 'default');
   }
 
   private apiKeyRow(id: string, tenantId: string, apiKey: string): Partial<ApiKeyEntity> {

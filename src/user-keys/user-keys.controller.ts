@@ -1,4 +1,6 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Actor } from '../audit/actor.decorator';
+import type { AuditActor } from '../audit/audit-trail';
 import { AccessTokenAuth, CurrentUser, RequireScopes } from '../auth/decorators';
 import type { UserPrincipal } from '../auth/principals';
 import { ResponseMessage } from '../common/response-envelope';
@@ -22,21 +24,21 @@ export class UserKeysController {
   @RequireScopes('add_key')
   @Header('Cache-Control', 'no-store')
   @ResponseMessage('Key registered: store the private key now, it will not be shown again')
-  register(@CurrentUser() user: UserPrincipal, @Body() body: RegisterUserKeyDto) {
-    return this.keys.registerKey(user, body);
+  register(@CurrentUser() user: UserPrincipal, @Actor() actor: AuditActor, @Body() body: RegisterUserKeyDto) {
+    return this.keys.registerKey(user, actor, body);
   }
 
   @Post('import')
   @HttpCode(200)
   @RequireScopes('add_key')
   @ResponseMessage('Key imported')
-  import(@CurrentUser() user: UserPrincipal, @Body() body: ImportUserKeyDto) {
-    return this.keys.importKey(user, body);
+  import(@CurrentUser() user: UserPrincipal, @Actor() actor: AuditActor, @Body() body: ImportUserKeyDto) {
+    return this.keys.importKey(user, actor, body);
   }
 
   @Delete(':id')
   @ResponseMessage('Key deleted')
-  delete(@CurrentUser() user: UserPrincipal, @Param('id', UuidParamPipe) id: string) {
-    return this.keys.deleteKey(user, id);
+  delete(@CurrentUser() user: UserPrincipal, @Actor() actor: AuditActor, @Param('id', UuidParamPipe) id: string) {
+    return this.keys.deleteKey(user, actor, id);
   }
 }

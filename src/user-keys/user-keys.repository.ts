@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { UserKeyEntity } from './entities/user-key.entity';
 
 /** Every query is scoped by the owner: the issuer that vouched for the user, and the user's id there. */
@@ -12,12 +12,13 @@ export class UserKeysRepository {
     return this.keys.find({ where: { issuer, ownerId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
-  async delete(issuer: string, ownerId: string, id: string): Promise<boolean> {
-    return ((await this.keys.delete({ issuer, ownerId, id })).affected ?? 0) > 0;
+  /** The writes run in the caller's transaction, so that the audit row commits with them. */
+  async delete(manager: EntityManager, issuer: string, ownerId: string, id: string): Promise<boolean> {
+    return ((await manager.delete(UserKeyEntity, { issuer, ownerId, id })).affected ?? 0) > 0;
   }
 
-  async insert(key: Omit<UserKeyEntity, 'createdAt'>): Promise<UserKeyEntity> {
-    const result = await this.keys.insert(key);
-    return this.keys.create({ ...key, ...result.generatedMaps[0] });
+  async insert(manager: EntityManager, key: Omit<UserKeyEntity, 'createdAt'>): Promise<UserKeyEntity> {
+    const result = await manager.insert(UserKeyEntity, key);
+    return manager.create(UserKeyEntity, { ...key, ...result.generatedMaps[0] });
   }
 }

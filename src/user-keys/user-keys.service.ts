@@ -9,52 +9,67 @@ import {
 import type { ImportUserKeyDto, RegisterUserKeyDto } from './dto/register-user-key.dto';
 import { toUserKeyView, type UserKeyView } from './dto/user-key.view';
 import { UserKeysRepository } from './user-keys.repository';
+import { AuditTrail, type AuditActor, type AuditEvent } from '../audit/audit-trail';
 
 @Injectable()
 export class UserKeysService {
-  constructor(private readonly keys: UserKeysRepository) {}
+  constructor(
+    private readonly keys: UserKeysRepository,
+    private readonly audit: AuditTrail,
+  ) {}
 
   async listKeys(user: UserPrincipal, format: UserKeyFormat): Promise<UserKeyView[]> {
     return (await this.keys.listByOwner(user.issuer, user.userId)).map((key) => toUserKeyView(key, format));
   }
 
   /** Only the public key is stored: the private key lives in this response and nowhere else. */
-  async registerKey(user: UserPrincipal, request: RegisterUserKeyDto): Promise<UserKeyView & { privateKey: string | JWK }> {
-    if (request.curve && request.keyType !== 'ecdsa') {
-      throw new ValidationFailedError([{ field: 'curve', message: `curve applies to ecdsa keys only, not ${request.keyType}` }]);
-    }
-    const { publicKey, privateKey } = await generateUserKeyPair(request.keyType, request.curve);
-    const view = await this.store(user, request.name, publicKey, request.format);
-    return { ...view, privateKey: formatUserPrivateKey(privateKey, request.format) };
+  async registerKey(user: UserPrincipal, actor: AuditActor, request: RegisterUserKeyDto): Promise<UserKeyView & { privateKey: string | JWK }> {
+    const event = { actor, action: 'user_key.register' as const, keyId: randomUUID(), detail: { keyType: request.keyType } };
+    return this.audit.attempt(event, async () => {
+      if (request.curve && request.keyType !== 'ecdsa') {
+        throw new ValidationFailedError([{ field: 'curve', message: `curve applies to ecdsa keys only, not ${request.keyType}` }]);
+      }
+      const { publicKey, privateKey } = await generateUserKeyPair(request.keyType, request.curve);
+      const view = await this.store(user, event, request.name, publicKey, request.format);
+      return { ...view, privateKey: formatUserPrivateKey(privateKey, request.format) };
+    });
   }
 
-  async importKey(user: UserPrincipal, request: ImportUserKeyDto): Promise<UserKeyView> {
-    let publicKey: KeyObject;
-    try {
-      publicKey = parseUserPublicKey(request);
-    } catch (error) {
-      if (error instanceof UserKeyFormatError) throw new ValidationFailedError([{ field: error.field, message: error.message }]);
-      throw error;
-    }
-    return this.store(user, request.name, publicKey, request.format);
+  async importKey(user: UserPrincipal, actor: AuditActor, request: ImportUserKeyDto): Promise<UserKeyView> {
+    const event = { actor, action: 'user_key.import' as const, keyId: randomUUID() };
+    return this.audit.attempt(event, async () => {
+      let publicKey: KeyObject;
+      try {
+        publicKey = parseUserPublicKey(request);
+      } catch (error) {
+        if (error instanceof UserKeyFormatError) throw new ValidationFailedError([{ field: error.field, message: error.message }]);
+        throw error;
+      }
+      return this.store(user, event, request.name, publicKey, request.format);
+    });
   }
 
-  async deleteKey(user: UserPrincipal, id: string): Promise<{ id: string }> {
-    if (!(await this.keys.delete(user.issuer, user.userId, id))) throw new NotFoundError('USER_KEY_NOT_FOUND', 'Key not found');
-    return { id };
+  async deleteKey(user: UserPrincipal, actor: AuditActor, id: string): Promise<{ id: string }> {
+    const event: AuditEvent = { actor, action: 'user_key.delete', keyId: id };
+    return this.audit.attempt(event, () =>
+      this.audit.commit(event, async (manager) => {
+        if (!(await this.keys.delete(manager, user.issuer, user.userId, id))) throw new NotFoundError('USER_KEY_NOT_FOUND', 'Key not found');
+        return { id };
+      }),
+    );
   }
 
-  private async store(user: UserPrincipal, name: string, publicKey: KeyObject, format: UserKeyFormat): Promise<UserKeyView> {
+  private async store(user: UserPrincipal, event: AuditEvent & { keyId: string }, name: string, publicKey: KeyObject, format: UserKeyFormat): Promise<UserKeyView> {
     const { keyType, curve } = userKeyKind(publicKey);
-    const key = await this.keys.insert({
-      id: randomUUID(),
+    const key = await this.audit.commit(event, (manager) => this.keys.insert(manager, {
+      id: event.keyId,
       issuer: user.issuer,
       ownerId: user.userId,
       name,
       keyType,
       curve,
       publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }) as string,
-    });
+    }));
     return toUserKeyView(key, format);
   }
 }

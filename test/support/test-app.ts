@@ -8,6 +8,7 @@ import { loadConfig, type RuntimeConfig } from '../../src/config/config';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { captureResponses, CapturingLogger, expectNoSecretsLeaked, newCapture } from './secret-scan';
 import { createTestDatabase } from './test-database';
+import { cliActor } from '../../src/audit/audit-trail';
 
 export interface TestTenant {
   tenantId: string;
@@ -65,7 +66,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     config,
     dataSource,
     async createTenant(name = 'test-tenant') {
-      const issued = await app.get(TenantsService).createTenant(name);
+      const issued = await app.get(TenantsService).createTenant(cliActor(), name);
       captured.issuedSecrets.push(issued.apiKey);
       return { ...issued, headers: tenantHeaders(issued.tenantId, issued.apiKey) };
     },

@@ -1,23 +1,8 @@
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-
-const toNumber = ({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value);
-const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { CURSOR, PageQueryDto } from '../../common/page-query.dto';
 
 /** `GET /key?limit=&cursor=`: without them every key, as the source says; with them, pages in creation order. */
-export class ListKeysQueryDto {
-  @IsOptional()
-  @Transform(toNumber)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be 1 to 1000' })
-  @Max(1000, { message: 'limit must be 1 to 1000' })
-  limit?: number;
-
-  @IsOptional()
-  @IsString({ message: 'cursor must be a string' })
-  @Matches(CURSOR, { message: 'cursor must be a cursor from a previous page' })
-  cursor?: string;
-
+export class ListKeysQueryDto extends PageQueryDto {
   /** The same as `cursor`, for clients that name it so. */
   @IsOptional()
   @IsString({ message: 'after must be a string' })

@@ -1,0 +1,149 @@
+import { userInfo } from 'node:os';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError, ValidationFailedError } from '../common/domain-error';
+import { Page } from '../common/response-envelope';
+import { isDatabaseUnavailable } from '../database/database-errors';
+import { AuditEventEntity, type ActorType, type AuditAction, type AuditDetail, type AuditOutcome } from './audit-event.entity';
+
+/** Who asks for a change, and in which request: taken from the request (see `@Actor()`) or made for the CLI. */
+export interface AuditActor {
+  tenantId: string | null;
+  type: ActorType;
+  id: string | null;
+  requestId: string | null;
+}
+
+/** An API key of a tenant. */
+export type TenantActor = AuditActor & { tenantId: string };
+
+/** A change about to be attempted. `keyId` and `detail` may be filled in as the work learns them. */
+export interface AuditEvent {
+  actor: AuditActor;
+  action: AuditAction;
+  keyId: string | null;
+  /** Overrides the actor's tenant, e.g. for an API key the CLI revokes. */
+  tenantId?: string | null;
+  detail?: AuditDetail;
+}
+
+/** The operator who runs the CLI, as the operating system knows them. */
+export function cliActor(): AuditActor {
+  return { tenantId: null, type: 'cli', id: userInfo().username, requestId: null };
+}
+
+export const SYSTEM_ACTOR: AuditActor = { tenantId: null, type: 'system', id: null, requestId: null };
+
+/**
+ * Writes the audit trail. A change and its success row commit in one transaction (`commit`); when the
+ * attempt fails, the change has rolled back and a failure row is written on its own (`attempt`).
+ */
+@Injectable()
+export class AuditTrail {
+  private readonly logger = new Logger(AuditTrail.name);
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Runs `work`; if it throws, records the failure (with the error's code) and throws on. */
+  async attempt<T>(event: AuditEvent, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.recordFailure(event, error);
+      throw error;
+    }
+  }
+
+  /** The change's writes and the event's success row, in one transaction: both land or neither does. */
+  commit<T>(event: AuditEvent, change: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await change(manager);
+      await this.recordIn(manager, event);
+      return result;
+    });
+  }
+
+  /** A success row in the caller's transaction, for a change that commits with it. */
+  async recordIn(manager: EntityManager, event: AuditEvent): Promise<void> {
+    await manager.insert(AuditEventEntity, row(event, 'success'));
+  }
+
+  /** A success row for something that changes nothing stored (a signature). */
+  async succeeded(event: AuditEvent): Promise<void> {
+    await this.dataSource.getRepository(AuditEventEntity).insert(row(event, 'success'));
+  }
+
+  /** One page of a tenant's events, newest first, and the cursor of the next. */
+  async listPage(tenantId: string, limit: number, cursor?: string, keyId?: string): Promise<Page<AuditEventView>> {
+    const query = this.dataSource
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('event')
+      .where('event.tenant_id = :tenantId', { tenantId });
+    if (keyId) query.andWhere('event.key_id = :keyId', { keyId: keyId.toLowerCase() });
+    if (cursor) query.andWhere('event.id < :before', { before: decodeCursor(cursor) });
+    // One more than asked tells whether there is a next page without a count query.
+    const events = await query.orderBy('event.id', 'DESC').limit(limit + 1).getMany();
+    const items = events.slice(0, limit);
+    const nextCursor = events.length > limit ? Buffer.from(items[items.length - 1].id).toString('base64url') : null;
+    return new Page(items.map(toView), { limit, nextCursor });
+  }
+
+  private async recordFailure(event: AuditEvent, error: unknown): Promise<void> {
+    const code = error instanceof DomainError ? error.code : isDatabaseUnavailable(error) ? 'DATABASE_UNAVAILABLE' : 'INTERNAL_ERROR';
+    if (code === 'DATABASE_UNAVAILABLE') {
+      // Nothing can be written now; the 503 and this line are the record.
+      this.logger.warn(`Not recorded: failed ${event.action} [requestId=${event.actor.requestId ?? 'none'}], database unavailable`);
+      return;
+    }
+    try {
+      await this.dataSource.getRepository(AuditEventEntity).insert(row({ ...event, detail: { ...event.detail, code } }, 'failure'));
+    } catch (recordError) {
+      this.logger.warn(`Not recorded: failed ${event.action} [requestId=${event.actor.requestId ?? 'none'}]: ${(recordError as Error).message}`);
+    }
+  }
+}
+
+export interface AuditEventView {
+  id: string;
+  at: string;
+  action: AuditAction;
+  keyId: string | null;
+  actor: { type: ActorType; id: string | null };
+  requestId: string | null;
+  outcome: AuditOutcome;
+  detail: AuditDetail | null;
+}
+
+function toView(event: AuditEventEntity): AuditEventView {
+  return {
+    id: event.id,
+    at: event.at.toISOString(),
+    action: event.action,
+    keyId: event.keyId,
+    actor: { type: event.actorType, id: event.actorId },
+    requestId: event.requestId,
+    outcome: event.outcome,
+    detail: event.detail,
+  };
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[1-9][0-9]{0,17}$/.test(id)) {
+    throw new ValidationFailedError([{ field: 'cursor', message: 'cursor must be a cursor from a previous page' }]);
+  }
+  return id;
+}
+
+function row(event: AuditEvent, outcome: AuditOutcome): Partial<AuditEventEntity> {
+  return {
+    tenantId: event.tenantId !== undefined ? event.tenantId : event.actor.tenantId,
+    actorType: event.actor.type,
+    actorId: event.actor.id,
+    action: event.action,
+    keyId: event.keyId,
+    requestId: event.actor.requestId,
+    outcome,
+    detail: event.detail ?? null,
+  };
+}
