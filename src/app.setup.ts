@@ -11,6 +11,7 @@ import { answerClientErrorsInEnvelope } from './common/client-errors';
 import { requestIdMiddleware } from './common/request-id';
 import type { RuntimeConfig } from './config/config';
 import { installJwksFastPath } from './keys/jwks-fast-path';
+import { setupOpenApi } from './openapi/openapi';
 
 /** Bodies are JSON: anything else with a body is a 415 rather than an empty body that fails validation later. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
@@ -59,6 +60,7 @@ export async function createApp(config: RuntimeConfig, logger?: LoggerService | 
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.use(bodyParserErrors);
+  setupOpenApi(app);
   installJwksFastPath(app, headersSetBy(securityHeaders));
   answerClientErrorsInEnvelope(app.getHttpServer());
   return app;

@@ -58,6 +58,31 @@ describe('the envelope on every answer', () => {
       expect(res.body.data.eventLoopDelayMs.max).toBeGreaterThanOrEqual(res.body.data.eventLoopDelayMs.p50);
     });
   });
+
+  describe('GET /health/live and /health/ready (terminus)', () => {
+    it('are 200 with what was checked', async () => {
+      const live = await request(testApp.http).get('/health/live');
+      expectEnvelope(live, 200);
+      expect(live.body.data).toEqual({ status: 'ok', details: {} });
+      const ready = await request(testApp.http).get('/health/ready');
+      expectEnvelope(ready, 200);
+      expect(ready.body.data).toEqual({ status: 'ok', details: { database: { status: 'up', responseTime: expect.any(Number) }, migrations: { status: 'up' } } });
+    });
+
+    it('ready is 503 while a migration is pending, live stays 200', async () => {
+      const [last] = await testApp.dataSource.query('SELECT id, timestamp, name FROM migrations ORDER BY timestamp DESC LIMIT 1');
+      await testApp.dataSource.query('DELETE FROM migrations WHERE id = $1', [last.id]);
+      try {
+        const ready = await request(testApp.http).get('/health/ready');
+        expectEnvelope(ready, 503);
+        expect(ready.body.message).toBe('Not ready: migrations');
+        expectEnvelope(await request(testApp.http).get('/health/live'), 200);
+      } finally {
+        await testApp.dataSource.query('INSERT INTO migrations (id, timestamp, name) VALUES ($1, $2, $3)', [last.id, last.timestamp, last.name]);
+      }
+      expectEnvelope(await request(testApp.http).get('/health/ready'), 200);
+    });
+  });
 });
 
 describe('when the database is gone', () => {
@@ -73,12 +98,17 @@ describe('when the database is gone', () => {
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
       const health = await request(testApp.http).get('/health');
       expectEnvelope(health, 503);
+      const ready = await request(testApp.http).get('/health/ready');
+      expectEnvelope(ready, 503);
+      expect(ready.body.message).toMatch(/^Not ready: database/);
+      expectEnvelope(await request(testApp.http).get('/health/live'), 200);
       const keys = await request(testApp.http).get('/key').set(tenant.headers);
       expectEnvelope(keys, 503);
       expect(JSON.stringify(keys.body)).not.toMatch(/pg_|SQL|terminat|at .*\.js|ECONN/i);
 
       await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       expectEnvelope(await request(testApp.http).get('/health'), 200);
+      expectEnvelope(await request(testApp.http).get('/health/ready'), 200);
       expectEnvelope(await request(testApp.http).get('/key').set(tenant.headers), 200);
     } finally {
       await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);

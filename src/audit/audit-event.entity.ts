@@ -1,18 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type ActorType = 'api_key' | 'user' | 'cli' | 'system';
-export type AuditAction =
-  | 'key.generate'
-  | 'key.import'
-  | 'key.rename'
-  | 'key.rotate'
-  | 'key.delete'
-  | 'key.sign'
-  | 'user_key.register'
-  | 'user_key.import'
-  | 'user_key.delete'
-  | 'api_key.create'
-  | 'api_key.revoke';
+export const AUDIT_ACTIONS = [
+  'key.generate', 'key.import', 'key.rename', 'key.rotate', 'key.delete', 'key.sign',
+  'user_key.register', 'user_key.import', 'user_key.delete', 'api_key.create', 'api_key.revoke',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'failure';
 export type AuditDetail = Record<string, string | number | boolean>;
 

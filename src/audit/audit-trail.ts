@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { Page } from '../common/response-envelope';
 import { isDatabaseUnavailable } from '../database/database-errors';
+import { AuditEventView, toAuditEventView } from './audit-event.view';
 import { AuditEventEntity, type ActorType, type AuditAction, type AuditDetail, type AuditOutcome } from './audit-event.entity';
 
 /** Who asks for a change, and in which request: taken from the request (see `@Actor()`) or made for the CLI. */
@@ -85,7 +86,7 @@ export class AuditTrail {
     const events = await query.orderBy('event.id', 'DESC').limit(limit + 1).getMany();
     const items = events.slice(0, limit);
     const nextCursor = events.length > limit ? Buffer.from(items[items.length - 1].id).toString('base64url') : null;
-    return new Page(items.map(toView), { limit, nextCursor });
+    return new Page(items.map(toAuditEventView), { limit, nextCursor });
   }
 
   private async recordFailure(event: AuditEvent, error: unknown): Promise<void> {
@@ -101,30 +102,6 @@ export class AuditTrail {
       this.logger.warn(`Not recorded: failed ${event.action} [requestId=${event.actor.requestId ?? 'none'}]: ${(recordError as Error).message}`);
     }
   }
-}
-
-export interface AuditEventView {
-  id: string;
-  at: string;
-  action: AuditAction;
-  keyId: string | null;
-  actor: { type: ActorType; id: string | null };
-  requestId: string | null;
-  outcome: AuditOutcome;
-  detail: AuditDetail | null;
-}
-
-function toView(event: AuditEventEntity): AuditEventView {
-  return {
-    id: event.id,
-    at: event.at.toISOString(),
-    action: event.action,
-    keyId: event.keyId,
-    actor: { type: event.actorType, id: event.actorId },
-    requestId: event.requestId,
-    outcome: event.outcome,
-    detail: event.detail,
-  };
 }
 
 function decodeCursor(cursor: string): string {

@@ -1,8 +1,10 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '../common/page-query.dto';
 
 /** `GET /key/audit?limit=&cursor=&keyId=`: the tenant's events, newest first; `keyId` narrows to one key. */
 export class ListAuditEventsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the events of this key' })
   @IsOptional()
   @IsUUID('all', { message: 'keyId must be a UUID' })
   keyId?: string;

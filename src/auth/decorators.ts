@@ -1,15 +1,30 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs';
 import type { TenantPrincipal, UserPrincipal } from './principals';
 
 export const AUTH_KIND = 'auth-kind';
 export const REQUIRED_SCOPES = 'required-scopes';
 export type AuthKind = 'public' | 'tenant-api-key' | 'access-token';
 
+/** The OpenAPI security schemes' names. */
+export const API_KEY_SCHEME = 'apiKey';
+export const TENANT_ID_SCHEME = 'tenantId';
+export const BEARER_SCHEME = 'accessToken';
+
 /** Routes are closed by default: each controller or route says how it is reached. */
-export const Public = () => SetMetadata(AUTH_KIND, 'public' satisfies AuthKind);
-export const TenantApiKeyAuth = () => SetMetadata(AUTH_KIND, 'tenant-api-key' satisfies AuthKind);
-export const AccessTokenAuth = () => SetMetadata(AUTH_KIND, 'access-token' satisfies AuthKind);
-export const RequireScopes = (...scopes: string[]) => SetMetadata(REQUIRED_SCOPES, scopes);
+export const Public = () => applyDecorators(SetMetadata(AUTH_KIND, 'public' satisfies AuthKind), ApiErrors(500, 503));
+export const TenantApiKeyAuth = () =>
+  applyDecorators(
+    SetMetadata(AUTH_KIND, 'tenant-api-key' satisfies AuthKind),
+    // Both headers together: one security requirement with two schemes (see openapi.ts).
+    ApiSecurity({ [API_KEY_SCHEME]: [], [TENANT_ID_SCHEME]: [] }),
+    ApiErrors(401, 429, 500, 503),
+  );
+export const AccessTokenAuth = () =>
+  applyDecorators(SetMetadata(AUTH_KIND, 'access-token' satisfies AuthKind), ApiBearerAuth(BEARER_SCHEME), ApiErrors(401, 429, 500, 503));
+export const RequireScopes = (...scopes: string[]) => applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiErrors(403));
+
 
 export interface AuthenticatedRequest {
   tenant?: TenantPrincipal;

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
@@ -12,6 +13,7 @@ export const NoNulCharacters = (field: string) =>
 /** A key's `name`: a string of 1 to 255 characters after trimming. */
 export const IsKeyName = () =>
   applyDecorators(
+    ApiProperty({ minLength: 1, maxLength: 255, example: 'tokens' }),
     Trim(),
     IsString({ message: 'name must be a string' }),
     Length(1, 255, { message: 'name must be 1 to 255 characters' }),
@@ -21,6 +23,7 @@ export const IsKeyName = () =>
 /** A key's optional `issuer`: a string of at most 1,024 characters. */
 export const IsKeyIssuer = () =>
   applyDecorators(
+    ApiPropertyOptional({ maxLength: 1024, example: 'https://auth.example.com', description: 'The `iss` of tokens it signs, unless the payload has one' }),
     IsOptional(),
     IsString({ message: 'issuer must be a string' }),
     MaxLength(1024, { message: 'issuer must be at most 1024 characters' }),

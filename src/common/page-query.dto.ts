@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -6,6 +7,7 @@ export const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** `?limit=&cursor=` of a paged list; the cursor is `meta.nextCursor` of the page before. */
 export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @Transform(toNumber)
   @IsInt({ message: 'limit must be an integer' })
@@ -13,6 +15,7 @@ export class PageQueryDto {
   @Max(1000, { message: 'limit must be 1 to 1000' })
   limit?: number;
 
+  @ApiPropertyOptional({ description: '`meta.nextCursor` of the page before' })
   @IsOptional()
   @IsString({ message: 'cursor must be a string' })
   @Matches(CURSOR, { message: 'cursor must be a cursor from a previous page' })

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrors } from '../common/api-docs';
 import type { JWK } from 'jose';
 import { Public } from '../auth/decorators';
 import { NotFoundError, ValidationFailedError } from '../common/domain-error';
@@ -25,6 +27,12 @@ export const JWKS_CACHE_KEY = 'jwks';
  * A tenant's public keys as a plain RFC 7517 JWK set: no credentials (most JWKS clients cannot send
  * headers), cacheable, with a strong ETag so that Express answers 304 to a matching If-None-Match.
  */
+const JWKS_RESPONSE = ApiOkResponse({
+  description: 'An RFC 7517 JWK set (not in the envelope), with Cache-Control and a strong ETag; 304 on a matching If-None-Match',
+  schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } }, required: ['keys'] },
+});
+
+@ApiTags('JWKS')
 @Controller()
 @Public()
 export class JwksController {
@@ -36,11 +44,19 @@ export class JwksController {
   ) {}
 
   @Get('tenants/:tenantId/.well-known/jwks.json')
+  @ApiOperation({ summary: 'A tenant\'s public keys, for verifiers', description: 'Active keys, and retiring ones until their retireAt. No credentials.' })
+  @ApiParam({ name: 'tenantId', format: 'uuid' })
+  @JWKS_RESPONSE
+  @ApiErrors(400, 404)
   byPath(@Param('tenantId', UuidParamPipe) tenantId: string, @Res() res: Response): Promise<void> {
     return this.jwks(tenantId, res);
   }
 
   @Get('.well-known/jwks.json')
+  @ApiOperation({ summary: 'A tenant\'s public keys, the tenant named by header' })
+  @ApiHeader({ name: 'x-stencil-tenantid', required: true, description: 'The tenant id' })
+  @JWKS_RESPONSE
+  @ApiErrors(400, 404)
   byHeader(@Headers('x-stencil-tenantid') tenantId: string | undefined, @Res() res: Response): Promise<void> {
     if (!tenantId || !UUID.test(tenantId)) {
       throw new ValidationFailedError([{ field: 'x-stencil-tenantid', message: 'x-stencil-tenantid must be a tenant UUID' }]);

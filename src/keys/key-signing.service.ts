@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { createPublicKey } from 'node:crypto';
@@ -15,11 +16,23 @@ import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-tr
 const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
 const CLOCK_TOLERANCE_SECONDS = 60;
 
-export interface VerifiedToken {
+export class VerifiedToken {
+  @ApiProperty({ enum: [true] })
   valid: true;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { alg: 'ES256', kid: '…', typ: 'JWT' } })
   header: ProtectedHeaderParameters;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { sub: 'user-42', iat: 1763900000 } })
   payload: JWTPayload;
+
+  @ApiProperty({ format: 'uuid', description: 'The key that verified it' })
   keyId: string;
+}
+
+export class SignedToken {
+  @ApiProperty({ description: 'Compact JWS' })
+  token: string;
 }
 
 class TokenRejectedError extends DomainError {
@@ -39,7 +52,7 @@ export class KeySigningService {
   ) {}
 
   /** With `AUDIT_SIGN=true`, every signature (and every refusal) is in the audit trail. */
-  async signToken(actor: TenantActor, id: string, request: SignTokenDto): Promise<{ token: string }> {
+  async signToken(actor: TenantActor, id: string, request: SignTokenDto): Promise<SignedToken> {
     if (!this.config.auditSign) return this.sign(actor.tenantId, id, request);
     const event: AuditEvent = { actor, action: 'key.sign', keyId: id };
     return this.audit.attempt(event, async () => {
@@ -49,7 +62,7 @@ export class KeySigningService {
     });
   }
 
-  private async sign(tenantId: string, id: string, request: SignTokenDto): Promise<{ token: string }> {
+  private async sign(tenantId: string, id: string, request: SignTokenDto): Promise<SignedToken> {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);

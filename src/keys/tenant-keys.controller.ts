@@ -1,6 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelope, ApiErrors, DeletedView } from '../common/api-docs';
 import { Actor } from '../audit/actor.decorator';
-import { AuditTrail, type AuditEventView, type TenantActor } from '../audit/audit-trail';
+import { AuditEventView } from '../audit/audit-event.view';
+import { AuditTrail, type TenantActor } from '../audit/audit-trail';
 import { ListAuditEventsQueryDto } from '../audit/list-audit-events.query';
 import { CurrentTenant, TenantApiKeyAuth } from '../auth/decorators';
 import type { TenantPrincipal } from '../auth/principals';
@@ -10,13 +13,16 @@ import { GenerateKeyDto } from './dto/generate-key.dto';
 import { ImportKeyDto } from './dto/import-key.dto';
 import { ListKeysQueryDto } from './dto/list-keys.query';
 import { RotateKeyDto, SignTokenDto, VerifyTokenDto } from './dto/key-usage.dto';
-import { KeySigningService, type VerifiedToken } from './key-signing.service';
+import { KeySigningService, SignedToken, VerifiedToken } from './key-signing.service';
 import { RenameKeyDto } from './dto/rename-key.dto';
-import type { TenantKeyView } from './dto/tenant-key.view';
+import { TenantKeyView } from './dto/tenant-key.view';
 import { TenantKeysService } from './tenant-keys.service';
 
 const DEFAULT_PAGE_SIZE = 100;
 
+const KEY_ID = ApiParam({ name: 'id', format: 'uuid', description: 'The key id (any case; answered in lowercase)' });
+
+@ApiTags('Tenant keys')
 @Controller('key')
 @TenantApiKeyAuth()
 export class TenantKeysController {
@@ -27,6 +33,9 @@ export class TenantKeysController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List the tenant\'s keys', description: 'Without `limit` or `cursor`: every key, oldest first. With them: a page, and `meta.nextCursor`.' })
+  @ApiEnvelope(TenantKeyView, { paged: true })
+  @ApiErrors(400)
   @ResponseMessage('Keys retrieved')
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListKeysQueryDto): Promise<TenantKeyView[] | Page<TenantKeyView>> {
     const cursor = query.cursor ?? query.after;
@@ -36,6 +45,9 @@ export class TenantKeysController {
 
   @Post('generate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Generate a signing key', description: 'RSA, RSA-PSS, EC, EdDSA or HMAC; the private key is sealed at rest and never returned.' })
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key generated')
   generate(@Actor() actor: TenantActor, @Body() body: GenerateKeyDto): Promise<TenantKeyView> {
     return this.keys.generateKey(actor, body);
@@ -43,6 +55,10 @@ export class TenantKeysController {
 
   @Post('generate/:id')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Generate a signing key with the id of your choice', description: '409 if the tenant already has a key with this id.' })
+  @KEY_ID
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key generated')
   generateWithId(
     @Actor() actor: TenantActor,
@@ -54,6 +70,9 @@ export class TenantKeysController {
 
   @Post('import')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Import a key made elsewhere', description: 'PEM (public, private or both), a JWK, or an HMAC secret. A public-only key verifies but cannot sign.' })
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key imported')
   import(@Actor() actor: TenantActor, @Body() body: ImportKeyDto): Promise<TenantKeyView> {
     return this.keys.importKey(actor, body);
@@ -61,6 +80,10 @@ export class TenantKeysController {
 
   @Post('import/:id')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Import a key with the id of your choice' })
+  @KEY_ID
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key imported')
   importWithId(
     @Actor() actor: TenantActor,
@@ -72,6 +95,9 @@ export class TenantKeysController {
 
   @Post('verify')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Verify a JWT with the tenant\'s key named by its `kid`', description: '400 with the reason in `message` when it does not verify.' })
+  @ApiEnvelope(VerifiedToken)
+  @ApiErrors(400, 413, 415)
   @ResponseMessage('Token verified')
   verify(@CurrentTenant() tenant: TenantPrincipal, @Body() body: VerifyTokenDto): Promise<VerifiedToken> {
     return this.signing.verifyToken(tenant.tenantId, body.token);
@@ -79,17 +105,25 @@ export class TenantKeysController {
 
   @Post(':id/sign')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Sign a JWT with a key', description: '`alg` and `kid` come from the key, `iat` is set. 409 for a key that is not active or has no private key.' })
+  @KEY_ID
+  @ApiEnvelope(SignedToken)
+  @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Token signed')
   sign(
     @Actor() actor: TenantActor,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: SignTokenDto,
-  ): Promise<{ token: string }> {
+  ): Promise<SignedToken> {
     return this.signing.signToken(actor, id, body);
   }
 
   @Post(':id/rotate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate a key', description: 'A successor like it signs from now on; the old key keeps verifying, and stays in the JWKS, for the grace period.' })
+  @KEY_ID
+  @ApiEnvelope(TenantKeyView, { description: 'The successor' })
+  @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Key rotated')
   rotate(
     @Actor() actor: TenantActor,
@@ -101,18 +135,29 @@ export class TenantKeysController {
 
   /** Declared before `:id`, which would take "audit" for an id. */
   @Get('audit')
+  @ApiOperation({ summary: 'The tenant\'s audit trail', description: 'Every change to its keys and API keys, newest first, in pages.' })
+  @ApiEnvelope(AuditEventView, { paged: true })
+  @ApiErrors(400)
   @ResponseMessage('Audit events retrieved')
   auditEvents(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListAuditEventsQueryDto): Promise<Page<AuditEventView>> {
     return this.audit.listPage(tenant.tenantId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor, query.keyId);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get a key' })
+  @KEY_ID
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 404)
   @ResponseMessage('Key retrieved')
   get(@CurrentTenant() tenant: TenantPrincipal, @Param('id', UuidParamPipe) id: string): Promise<TenantKeyView> {
     return this.keys.getKey(tenant.tenantId, id);
   }
 
   @Put(':id')
+  @ApiOperation({ summary: 'Rename a key', description: 'The FusionAuth wrapper `{ "key": { "name": … } }` is accepted too.' })
+  @KEY_ID
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 404, 413, 415)
   @ResponseMessage('Key renamed')
   rename(
     @Actor() actor: TenantActor,
@@ -123,8 +168,12 @@ export class TenantKeysController {
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete a key at once', description: 'Tokens it signed stop verifying now; rotation is the gentle way.' })
+  @KEY_ID
+  @ApiEnvelope(DeletedView)
+  @ApiErrors(400, 404)
   @ResponseMessage('Key deleted')
-  delete(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string): Promise<{ id: string }> {
+  delete(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string): Promise<DeletedView> {
     return this.keys.deleteKey(actor, id);
   }
 }

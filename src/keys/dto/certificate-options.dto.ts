@@ -1,11 +1,14 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** On generate and rotate: a self-signed X.509 certificate for RSA and EC keys, as FusionAuth and Keycloak give. */
 export class CertificateOptionsDto {
+  @ApiPropertyOptional({ description: 'Also make a self-signed X.509 certificate (RSA and EC); published as `x5c`' })
   @IsOptional()
   @IsBoolean({ message: 'certificate must be true or false' })
   certificate?: boolean;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 3650, default: 365 })
   @IsOptional()
   @IsInt({ message: 'certificateValidityDays must be an integer' })
   @Min(1, { message: 'certificateValidityDays must be 1 to 3650' })

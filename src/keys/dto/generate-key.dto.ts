@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsIn, IsInt, IsOptional, IsUUID, ValidatorConstraint,
@@ -29,6 +30,7 @@ class LengthFitsAlgorithm implements ValidatorConstraintInterface {
 }
 
 export class GenerateKeyDto extends CertificateOptionsDto {
+  @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256', description: 'Also `RS` (RS256) and `ES` (ES256), as the source document writes them' })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHORT_FORMS[value]) || value)
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   algorithm: SigningAlgorithm;
@@ -39,11 +41,13 @@ export class GenerateKeyDto extends CertificateOptionsDto {
   @IsKeyIssuer()
   issuer?: string;
 
+  @ApiPropertyOptional({ description: 'RSA modulus bits (2048, 3072, 4096; default 2048) or HMAC key bits; fixed by the curve for EC', example: 2048 })
   @IsOptional()
   @IsInt({ message: 'length must be an integer' })
   @Validate(LengthFitsAlgorithm)
   length?: number;
 
+  @ApiPropertyOptional({ format: 'uuid', description: 'The id to give the key (the same as the path id of `/key/generate/{id}`)' })
   @IsOptional()
   @IsUUID('all', { message: 'uuid must be a UUID' })
   uuid?: string;

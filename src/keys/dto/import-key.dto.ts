@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
 import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
@@ -13,29 +14,35 @@ export class ImportKeyDto {
   @IsKeyIssuer()
   issuer?: string;
 
+  @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: 'Inferred when absent: RS256, ES by curve, EdDSA, HS256' })
   @IsOptional()
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   algorithm?: SigningAlgorithm;
 
+  @ApiPropertyOptional({ description: 'SPKI or PKCS#1 PEM' })
   @IsOptional()
   @IsString({ message: 'publicKey must be a PEM string' })
   @MaxLength(MAX_KEY_TEXT, { message: `publicKey must be at most ${MAX_KEY_TEXT} characters` })
   publicKey?: string;
 
+  @ApiPropertyOptional({ description: 'PKCS#8, PKCS#1 or SEC1 PEM, unencrypted; sealed at rest and never shown again' })
   @IsOptional()
   @IsString({ message: 'privateKey must be a PEM string' })
   @MaxLength(MAX_KEY_TEXT, { message: `privateKey must be at most ${MAX_KEY_TEXT} characters` })
   privateKey?: string;
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A public or private JWK' })
   @IsOptional()
   @IsObject({ message: 'jwk must be a JSON object' })
   jwk?: JWK;
 
+  @ApiPropertyOptional({ description: 'An HMAC secret, base64url' })
   @IsOptional()
   @IsString({ message: 'secret must be a base64url string' })
   @MaxLength(1024, { message: 'secret must be at most 1024 characters' })
   secret?: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: 'The id to give the key (the same as the path id of `/key/import/{id}`)' })
   @IsOptional()
   @IsUUID('all', { message: 'uuid must be a UUID' })
   uuid?: string;

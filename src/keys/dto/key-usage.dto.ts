@@ -1,16 +1,20 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { CertificateOptionsDto } from './certificate-options.dto';
 
 const TEN_YEARS_SECONDS = 10 * 365 * 24 * 60 * 60;
 
 export class SignTokenDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { sub: 'user-42' }, description: 'The claims; `iat` is set, `iss` from the key unless given' })
   @IsObject({ message: 'payload must be a JSON object' })
   payload: Record<string, unknown>;
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Extra header parameters; `alg`, `kid`, `crit`, `b64`, `jku`, `jwk` and `x5*` are the service\'s' })
   @IsOptional()
   @IsObject({ message: 'header must be a JSON object' })
   header?: Record<string, unknown>;
 
+  @ApiPropertyOptional({ minimum: 1, example: 3600, description: 'Seconds until `exp`' })
   @IsOptional()
   @IsInt({ message: 'expiresIn must be an integer number of seconds' })
   @Min(1, { message: 'expiresIn must be at least 1 second' })
@@ -19,12 +23,14 @@ export class SignTokenDto {
 }
 
 export class VerifyTokenDto {
+  @ApiProperty({ description: 'A compact JWS signed by one of the tenant\'s keys (found by `kid`)' })
   @IsString({ message: 'token must be a string' })
   @MaxLength(64 * 1024, { message: 'token must be at most 65536 characters' })
   token: string;
 }
 
 export class RotateKeyDto extends CertificateOptionsDto {
+  @ApiPropertyOptional({ minimum: 0, default: 86400, description: 'How long the old key keeps verifying; 0 retires it at once' })
   @IsOptional()
   @IsInt({ message: 'gracePeriodSeconds must be an integer' })
   @Min(0, { message: 'gracePeriodSeconds must be 0 or more' })

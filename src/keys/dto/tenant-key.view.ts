@@ -1,25 +1,62 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { JWK } from 'jose';
+import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys';
 import { effectiveStatus, type KeyStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
 
 /** The contract's key object. Built from an entity in this one place; it never carries private material. */
-export interface TenantKeyView {
+export class TenantKeyView {
+  @ApiProperty({ format: 'uuid' })
   id: string;
+
+  @ApiProperty({ example: 'tokens' })
   name: string;
+
+  @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256' })
   algorithm: string;
+
+  @ApiProperty({ enum: ['RSA', 'EC', 'OKP', 'oct'], example: 'EC' })
   type: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'P-256' })
   curve: string | null;
+
+  @ApiProperty({ example: 256, description: 'Bits: RSA modulus, EC field, HMAC key' })
   length: number;
+
+  @ApiProperty({ description: 'Whether the service holds the private key (or HMAC secret) and can sign; it is never returned' })
   hasPrivateKey: boolean;
+
+  @ApiProperty({ type: String, nullable: true, example: 'https://auth.example.com' })
   issuer: string | null;
+
+  @ApiProperty({ description: 'The JWK `kid`: its RFC 7638 SHA-256 thumbprint' })
   kid: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'SPKI PEM; null for HMAC keys' })
   publicKey: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Public JWK with kid, alg, use; null for HMAC keys' })
   jwk: JWK | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Self-signed X.509 certificate, PEM, if asked for' })
   certificate: string | null;
+
+  @ApiProperty({ enum: ['active', 'retiring', 'retired'] })
   status: KeyStatus;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
   retireAt: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
   rotatedFrom: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
   rotatedTo: string | null;
+
+  @ApiProperty({ format: 'date-time' })
   createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
   updatedAt: string;
 }
 

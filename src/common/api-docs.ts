@@ -1,0 +1,85 @@
+import { applyDecorators, type Type } from '@nestjs/common';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+
+/** The OpenAPI side of the envelope: these classes only describe what the interceptor and filter write. */
+export class FieldErrorDoc {
+  @ApiProperty({ example: 'name' })
+  field: string;
+
+  @ApiProperty({ example: 'name must be 1 to 255 characters' })
+  message: string;
+}
+
+export class PageMetaDoc {
+  @ApiProperty({ example: 100 })
+  limit: number;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' })
+  nextCursor: string | null;
+}
+
+export class EnvelopeDoc {
+  @ApiProperty({ example: true })
+  success: boolean;
+
+  @ApiProperty({ example: 'Key generated' })
+  message: string;
+
+  @ApiProperty({ description: 'The answer; null on errors.', nullable: true, type: 'object', additionalProperties: true })
+  data: unknown;
+}
+
+export class ErrorEnvelopeDoc {
+  @ApiProperty({ example: false })
+  success: boolean;
+
+  @ApiProperty({ example: 'Validation failed' })
+  message: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: false, nullable: true, description: 'Always null.' })
+  data: null;
+
+  @ApiProperty({ example: '9b2f6a51-0f57-4e0a-a4ad-6ad3b1d3c0a2', description: 'The X-Request-Id of the request, to quote in a report.' })
+  requestId: string;
+
+  @ApiPropertyOptional({ type: [FieldErrorDoc], description: 'One entry per field, on 400 validation errors.' })
+  errors?: FieldErrorDoc[];
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Validation failed, malformed JSON or a bad id (`errors` names the fields)',
+  401: 'Missing or invalid credentials (always the same answer)',
+  403: 'The access token lacks the scope',
+  404: 'No such key (or tenant) for this caller',
+  409: 'The id is taken, or the key is not in a state to do this',
+  413: 'Body over 100 KB',
+  415: 'Body is not application/json',
+  429: 'Rate limit reached; see Retry-After',
+  500: 'Internal error (nothing of it is shown)',
+  503: 'Database unavailable, try again shortly',
+};
+
+/** Error answers of a route, each in the envelope. */
+export function ApiErrors(...statuses: number[]) {
+  return applyDecorators(
+    ApiExtraModels(ErrorEnvelopeDoc),
+    ...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } })),
+  );
+}
+
+/** A success answer in the envelope: `data` is `model` (or a list of it), with `meta` when paged. */
+export function ApiEnvelope(model: Type, { status = 200, description = 'Success', isArray = false, paged = false } = {}) {
+  const item = { $ref: getSchemaPath(model) };
+  const properties: Record<string, object> = { data: isArray || paged ? { type: 'array', items: item } : item };
+  if (paged) properties.meta = { $ref: getSchemaPath(PageMetaDoc) };
+  return applyDecorators(
+    ApiExtraModels(EnvelopeDoc, PageMetaDoc, model),
+    ApiResponse({ status, description, schema: { allOf: [{ $ref: getSchemaPath(EnvelopeDoc) }, { type: 'object', properties, required: ['data'] }] } }),
+  );
+}
+
+/** The answer of a delete. */
+export class DeletedView {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+}

@@ -1,0 +1,31 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { API_KEY_SCHEME, BEARER_SCHEME, TENANT_ID_SCHEME } from '../auth/decorators';
+
+export const DOCS_PATH = 'docs';
+
+/** The OpenAPI 3 document, read off the controllers' and DTOs' decorators. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Key service')
+    .setDescription(
+      'Creates, stores and serves the keys that JWTs are signed and verified with. Every answer but the JWKS is a ' +
+        '`{ success, message, data }` envelope. `/key` is for tenant admin tools (API key and tenant id headers); ' +
+        '`/keys` is for end-user apps (an access token).',
+    )
+    .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`Basic <api key>` (or `Bearer <api key>`)' }, API_KEY_SCHEME)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-stencil-tenantid', description: 'The tenant id the API key belongs to' }, TENANT_ID_SCHEME)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An OAuth or QRAuth access token' }, BEARER_SCHEME)
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** `/docs` (Swagger UI) and `/docs-json` (the document). */
+export function setupOpenApi(app: INestApplication): void {
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: `${DOCS_PATH}-json`,
+    yamlDocumentUrl: `${DOCS_PATH}-yaml`,
+    swaggerOptions: { persistAuthorization: false, tryItOutEnabled: false },
+  });
+}

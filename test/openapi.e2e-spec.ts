@@ -1,0 +1,112 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { Express } from 'express';
+import request from 'supertest';
+import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+type Operation = { security?: Record<string, string[]>[]; responses: Record<string, { content?: { 'application/json'?: { schema?: unknown } } }> };
+type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> } };
+
+const NIL_UUID = '00000000-0000-4000-8000-000000000000';
+
+describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+  let document: OpenApi;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    tenant = await testApp.createTenant('documented');
+    const res = await request(testApp.http).get('/docs-json');
+    expect(res.status).toBe(200);
+    document = res.body;
+  });
+  afterAll(() => testApp.close());
+
+  /** Every route Express serves, as OpenAPI writes it: method and path with {params}. Route middleware adds `/key/` beside `/key`. */
+  function servedRoutes(): string[] {
+    const express = testApp.app.getHttpAdapter().getInstance() as Express & { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
+    return express.router.stack
+      .filter((layer) => layer.route && !layer.route.path.startsWith('/docs'))
+      .flatMap((layer) => Object.keys(layer.route!.methods).map((method) => `${method} ${layer.route!.path.replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}')}`));
+  }
+
+  const operations = () =>
+    Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ method, path, operation })));
+
+  it('is a valid OpenAPI 3 document', async () => {
+    expect(document.openapi).toMatch(/^3\./);
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+  });
+
+  it('has every route the app serves, and nothing it does not', () => {
+    const served = servedRoutes();
+    expect(served.length).toBeGreaterThanOrEqual(19);
+    const documented = operations().map(({ method, path }) => `${method} ${path}`);
+    expect(documented.sort()).toEqual([...new Set(served)].sort());
+  });
+
+  it('declares both security schemes and puts each route under the right one', () => {
+    expect(document.components.securitySchemes).toEqual({
+      apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'Authorization' }),
+      tenantId: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-stencil-tenantid' }),
+      accessToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    });
+    for (const { path, operation } of operations()) {
+      if (path.startsWith('/key/') || path === '/key') expect(operation.security).toEqual([{ apiKey: [], tenantId: [] }]);
+      else if (path.startsWith('/keys')) expect(operation.security).toEqual([{ accessToken: [] }]);
+      else expect(operation.security).toBeUndefined();
+    }
+  });
+
+  it('describes every success in the envelope (but the JWKS) and every error in the error envelope', () => {
+    expect(document.components.schemas).toHaveProperty('EnvelopeDoc');
+    expect(document.components.schemas).toHaveProperty('ErrorEnvelopeDoc');
+    for (const { path, operation } of operations()) {
+      const statuses = Object.keys(operation.responses);
+      const success = statuses.filter((status) => status.startsWith('2'));
+      expect({ path, success: success.length }).toEqual({ path, success: 1 });
+      const successSchema = JSON.stringify(operation.responses[success[0]].content?.['application/json']?.schema);
+      if (!path.endsWith('jwks.json')) expect(successSchema).toContain('#/components/schemas/EnvelopeDoc');
+      for (const status of statuses.filter((s) => Number(s) >= 400)) {
+        expect(operation.responses[status].content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/ErrorEnvelopeDoc' });
+      }
+      expect(statuses).toEqual(expect.arrayContaining(['500', '503']));
+    }
+  });
+
+  it('documents every status the routes answer to bad credentials, bad ids, wrong bodies and missing keys', async () => {
+    const undocumented: string[] = [];
+    let probes = 0;
+    for (const { method, path, operation } of operations()) {
+      const documented = Object.keys(operation.responses);
+      const secured = operation.security !== undefined;
+      const attempts: { url: string; authed: boolean; body?: string; type?: string }[] = [
+        { url: path.replace(/\{\w+\}/g, NIL_UUID), authed: false },
+        { url: path.replace(/\{\w+\}/g, 'not-a-uuid'), authed: true },
+        { url: path.replace(/\{\w+\}/g, NIL_UUID), authed: true },
+      ];
+      if (method === 'post' || method === 'put') {
+        attempts.push({ url: path.replace(/\{\w+\}/g, NIL_UUID), authed: true, body: 'plain text', type: 'text/plain' });
+        attempts.push({ url: path.replace(/\{\w+\}/g, NIL_UUID), authed: true, body: JSON.stringify({ name: 'x'.repeat(200 * 1024) }), type: 'application/json' });
+        attempts.push({ url: path.replace(/\{\w+\}/g, NIL_UUID), authed: true, body: '{}', type: 'application/json' });
+      }
+      for (const attempt of attempts) {
+        let req = request(testApp.http)[method as 'get'](attempt.url);
+        if (attempt.authed && secured && path.startsWith('/key')) req = req.set(tenant.headers);
+        if (path.endsWith('/.well-known/jwks.json') && path.startsWith('/.well')) req = req.set('x-stencil-tenantid', tenant.tenantId);
+        if (attempt.body !== undefined) req = req.set('content-type', attempt.type!).send(attempt.body);
+        const res = await req;
+        probes += 1;
+        if (!documented.includes(String(res.status))) undocumented.push(`${method.toUpperCase()} ${attempt.url} answered ${res.status}`);
+      }
+    }
+    expect(probes).toBeGreaterThan(60);
+    expect(undocumented).toEqual([]);
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const res = await request(testApp.http).get('/docs/').redirects(1);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('swagger-ui');
+  });
+});
