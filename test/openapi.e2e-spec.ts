@@ -1,5 +1,4 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import type { Express } from 'express';
 import request from 'supertest';
 import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
@@ -24,7 +23,7 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
 
   /** Every route Express serves, as OpenAPI writes it: method and path with {params}. Route middleware adds `/key/` beside `/key`. */
   function servedRoutes(): string[] {
-    const express = testApp.app.getHttpAdapter().getInstance() as Express & { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
+    const express = testApp.app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
     return express.router.stack
       .filter((layer) => layer.route && !layer.route.path.startsWith('/docs'))
       .flatMap((layer) => Object.keys(layer.route!.methods).map((method) => `${method} ${layer.route!.path.replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}')}`));
