@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { KeysModule } from './keys/keys.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UserKeysModule } from './user-keys/user-keys.module';
 
@@ -28,6 +29,7 @@ export class AppModule {
         AuthModule,
         KeysModule,
         UserKeysModule,
+        MetricsModule,
         // Terminus logs nothing itself: a failed probe is its 503, and the database error is logged where it happens.
         TerminusModule.forRoot({ logger: false }),
       ],

@@ -11,6 +11,7 @@ import { answerClientErrorsInEnvelope } from './common/client-errors';
 import { requestIdMiddleware } from './common/request-id';
 import type { RuntimeConfig } from './config/config';
 import { installJwksFastPath } from './keys/jwks-fast-path';
+import { installHttpMetrics } from './metrics/http-metrics';
 import { setupOpenApi } from './openapi/openapi';
 
 /** Bodies are JSON: anything else with a body is a 415 rather than an empty body that fails validation later. */
@@ -62,6 +63,7 @@ export async function createApp(config: RuntimeConfig, logger?: LoggerService | 
   app.use(bodyParserErrors);
   setupOpenApi(app);
   installJwksFastPath(app, headersSetBy(securityHeaders));
+  installHttpMetrics(app);
   answerClientErrorsInEnvelope(app.getHttpServer());
   return app;
 }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { requestIdFor } from '../common/request-id';
+import type { RoutedRequest } from '../metrics/http-metrics';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { JWKS_CACHE_KEY, type CachedJwks } from './jwks.controller';
 
+const JWKS_ROUTE = '/tenants/:tenantId/.well-known/jwks.json';
 const JWKS_PATH = /^\/tenants\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/\.well-known\/jwks\.json(?:\?.*)?$/;
 
 /**
@@ -22,13 +24,14 @@ export function installJwksFastPath(app: INestApplication, securityHeaders: Outg
   const server = app.getHttpServer() as Server;
   const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  server.on('request', (req: RoutedRequest, res: ServerResponse) => {
     const tenantId = req.method === 'GET' ? JWKS_PATH.exec(req.url ?? '')?.[1] : undefined;
     const jwks = tenantId ? cache.peek<CachedJwks>(tenantId, JWKS_CACHE_KEY) : undefined;
     if (!jwks) {
       for (const handler of handlers) handler(req, res);
       return;
     }
+    req.routeLabel = JWKS_ROUTE;
     const headers: OutgoingHttpHeaders = { ...fixedHeaders, 'X-Request-Id': requestIdFor(req.headers['x-request-id']), ETag: jwks.etag };
     const offered = req.headers['if-none-match']?.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
     if (offered?.includes(jwks.etag) || offered?.includes('*')) {

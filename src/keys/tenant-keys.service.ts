@@ -19,6 +19,7 @@ import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
 import { RsaKeyPool } from './rsa-key-pool';
 import { TenantKeysRepository } from './tenant-keys.repository';
+import { MetricsService } from '../metrics/metrics.service';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
@@ -30,6 +31,7 @@ export class TenantKeysService {
     private readonly cache: TenantCacheService,
     private readonly rsaPool: RsaKeyPool,
     private readonly audit: AuditTrail,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -85,7 +87,9 @@ export class TenantKeysService {
       const spec = signingKeySpec(request.algorithm, request.length);
       const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
       const id = (event.keyId = await this.newKeyId(actor.tenantId, request.uuid, pathId));
-      const material = await generateKeyMaterial(this.config.keyEncryptionKey, actor.tenantId, id, spec, certificate, this.rsaPool.take(spec));
+      const material = await this.metrics.timeKeyGeneration(spec.algorithm, () =>
+        generateKeyMaterial(this.config.keyEncryptionKey, actor.tenantId, id, spec, certificate, this.rsaPool.take(spec)),
+      );
       return this.insertNewKey(event, actor.tenantId, id, spec, material, request);
     });
   }
@@ -139,7 +143,9 @@ export class TenantKeysService {
     const certificate = certificateSubject(spec.algorithm, wantsCertificate, old.name, old.issuer);
     const newId = randomUUID();
     event.detail = { successorId: newId };
-    const material = await generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec, certificate, this.rsaPool.take(spec));
+    const material = await this.metrics.timeKeyGeneration(spec.algorithm, () =>
+      generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec, certificate, this.rsaPool.take(spec)),
+    );
     const retireAt = new Date(Date.now() + (request.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1000);
     const rotated = await this.audit.commit(event, async (manager) => {
       const successor = await this.keys.rotate(manager, tenantId, id, retireAt, {

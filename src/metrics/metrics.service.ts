@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { RsaKeyPool } from '../keys/rsa-key-pool';
+
+/** pg's Pool, as TypeORM's postgres driver holds it. */
+interface PgPool {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/**
+ * The service's Prometheus metrics, in a registry of its own (so that several apps in one process, as in
+ * the tests, do not clash): Node's defaults (event-loop delay, heap, GC), HTTP requests by route and
+ * status, key generation by algorithm, the RSA pool and the database pool.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly keyGeneration = new Histogram({
+    name: 'key_generation_duration_seconds',
+    help: 'Time to make a signing key (generate, or take from the RSA pool, and seal), by algorithm',
+    labelNames: ['algorithm'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  constructor(dataSource: DataSource, rsaPool: RsaKeyPool, @Inject(APP_CONFIG) config: RuntimeConfig) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'Database pool connections: total open, idle, and callers waiting for one',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+        if (!pool) return;
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+    if (config.rsaPoolSizes.size > 0) {
+      new Gauge({
+        name: 'rsa_pool_ready',
+        help: 'Pre-generated RSA key pairs ready, by modulus length',
+        labelNames: ['length'] as const,
+        registers: [this.registry],
+        collect() {
+          for (const [length, ready] of Object.entries(rsaPool.readyCounts())) this.set({ length }, ready);
+        },
+      });
+    }
+  }
+
+  /** Times `work` into key_generation_duration_seconds. */
+  async timeKeyGeneration<T>(algorithm: string, work: () => Promise<T>): Promise<T> {
+    const end = this.keyGeneration.startTimer({ algorithm });
+    try {
+      return await work();
+    } finally {
+      end();
+    }
+  }
+}
