@@ -1,10 +1,13 @@
 import {
-  BadRequestException, type INestApplication, type LoggerService, type LogLevel, PayloadTooLargeException, UnsupportedMediaTypeException,
+  BadRequestException, type INestApplication, PayloadTooLargeException, UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream, Logger as PinoRootLogger } from 'pino';
+import { createRootLogger, httpLogger, ROOT_LOGGER } from './common/logging';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { answerClientErrorsInEnvelope } from './common/client-errors';
@@ -49,15 +52,18 @@ function headersSetBy(middleware: (req: IncomingMessage, res: ServerResponse, ne
 }
 
 /** Builds the app exactly as it serves: main.ts and the e2e tests both come through here. */
-export async function createApp(config: RuntimeConfig, logger?: LoggerService | LogLevel[] | false): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+export async function createApp(config: RuntimeConfig, { logStream }: { logStream?: DestinationStream } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, createRootLogger(config, logStream)), {
     bodyParser: false,
-    logger: logger ?? undefined,
+    bufferLogs: true,
   });
+  app.useLogger(app.get(Logger));
+  const rootLogger = app.get<PinoRootLogger>(ROOT_LOGGER);
   app.disable('x-powered-by');
   const securityHeaders = helmet();
   app.use(securityHeaders);
   app.use(requestIdMiddleware);
+  app.use(httpLogger(rootLogger));
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.use(bodyParserErrors);

@@ -82,6 +82,19 @@ describe('the envelope on every answer', () => {
       }
       expectEnvelope(await request(testApp.http).get('/health/ready'), 200);
     });
+
+    it('with RUN_MIGRATIONS=false, ready waits for the one-shot migration step', async () => {
+      const waiting = await startTestApp({ RUN_MIGRATIONS: 'false' });
+      try {
+        const before = await request(waiting.http).get('/health/ready');
+        expectEnvelope(before, 503);
+        expect(before.body.message).toBe('Not ready: migrations');
+        await waiting.dataSource.runMigrations({ transaction: 'all' });
+        expectEnvelope(await request(waiting.http).get('/health/ready'), 200);
+      } finally {
+        await waiting.close();
+      }
+    });
   });
 });
 

@@ -66,6 +66,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ AUDIT_SIGN: 'yes' })).toEqual(['AUDIT_SIGN must be true or false, got "yes"']);
   });
 
+  it('reads RUN_MIGRATIONS, true by default', () => {
+    expect(loadConfig({}).runMigrations).toBe(true);
+    expect(loadConfig({ RUN_MIGRATIONS: 'false' }).runMigrations).toBe(false);
+    expect(problemsOf({ RUN_MIGRATIONS: '0' })).toEqual(['RUN_MIGRATIONS must be true or false, got "0"']);
+  });
+
+  it('reads LOG_LEVEL, info by default', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
+    expect(problemsOf({ LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"']);
+  });
+
   it('refuses DATABASE_URL without KEY_ENCRYPTION_KEY, saying why', () => {
     expect(problemsOf({ DATABASE_URL: 'postgres://db/keys' })).toEqual([expect.stringContaining('KEY_ENCRYPTION_KEY is required when DATABASE_URL is set')]);
   });

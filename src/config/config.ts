@@ -21,7 +21,13 @@ export interface AppConfig {
   rateLimit: { limit: number; windowSeconds: number } | undefined;
   /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
   auditSign: boolean;
+  logLevel: LogLevel;
+  /** Whether the service applies pending migrations at start (off when a one-shot migration step does it). */
+  runMigrations: boolean;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -86,8 +92,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit = { limit, windowSeconds };
   }
 
-  const auditSignSpec = value('AUDIT_SIGN') ?? 'false';
-  if (!['true', 'false'].includes(auditSignSpec)) problems.push(`AUDIT_SIGN must be true or false, got "${auditSignSpec}"`);
+  const boolean = (name: string, fallback: boolean) => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false, got "${raw}"`);
+    return raw === 'true';
+  };
+
+  const logLevel = (value('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value('LOG_LEVEL')}"`);
 
   const databaseUrl = value('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -147,7 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwksMaxAgeSeconds: nonNegativeInteger('JWKS_MAX_AGE', 300),
     rsaPoolSizes,
     rateLimit,
-    auditSign: auditSignSpec === 'true',
+    auditSign: boolean('AUDIT_SIGN', false),
+    runMigrations: boolean('RUN_MIGRATIONS', true),
+    logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -15,13 +15,13 @@ export const ENTITIES = [TenantEntity, ApiKeyEntity, TenantKeyEntity, UserKeyEnt
 export const MIGRATIONS = [InitialSchema1763800000000, KeyLifecycle1763900000000, UserKeyTypes1764000000000, KeyCertificates1764100000000, KeyPageIndex1764200000000, AuditEvents1764300000000];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(url: string, runMigrations = true): DataSourceOptions {
   return {
     type: 'postgres',
     url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
-    migrationsRun: true,
+    migrationsRun: runMigrations,
     migrationsTransactionMode: 'all',
     synchronize: false,
     // Query logging stays off: failed statements would print their parameters.

@@ -1,5 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { logAnswer, ROOT_LOGGER } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
 import type { RoutedRequest } from '../metrics/http-metrics';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
@@ -16,6 +18,7 @@ const JWKS_PATH = /^\/tenants\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
  */
 export function installJwksFastPath(app: INestApplication, securityHeaders: OutgoingHttpHeaders): void {
   const cache = app.get(TenantCacheService);
+  const logger = app.get<Logger>(ROOT_LOGGER);
   // What every cached answer carries, built once: helmet's headers and the cache lifetime.
   const fixedHeaders: OutgoingHttpHeaders = {
     ...securityHeaders,
@@ -25,6 +28,7 @@ export function installJwksFastPath(app: INestApplication, securityHeaders: Outg
   const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: RoutedRequest, res: ServerResponse) => {
+    const startedAt = process.hrtime.bigint();
     const tenantId = req.method === 'GET' ? JWKS_PATH.exec(req.url ?? '')?.[1] : undefined;
     const jwks = tenantId ? cache.peek<CachedJwks>(tenantId, JWKS_CACHE_KEY) : undefined;
     if (!jwks) {
@@ -32,12 +36,14 @@ export function installJwksFastPath(app: INestApplication, securityHeaders: Outg
       return;
     }
     req.routeLabel = JWKS_ROUTE;
-    const headers: OutgoingHttpHeaders = { ...fixedHeaders, 'X-Request-Id': requestIdFor(req.headers['x-request-id']), ETag: jwks.etag };
+    const requestId = requestIdFor(req.headers['x-request-id']);
+    const headers: OutgoingHttpHeaders = { ...fixedHeaders, 'X-Request-Id': requestId, ETag: jwks.etag };
     const offered = req.headers['if-none-match']?.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
     if (offered?.includes(jwks.etag) || offered?.includes('*')) {
       res.writeHead(304, headers).end();
-      return;
+    } else {
+      res.writeHead(200, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': jwks.body.length }).end(jwks.body);
     }
-    res.writeHead(200, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': jwks.body.length }).end(jwks.body);
+    logAnswer(logger, req, res, requestId, JWKS_ROUTE, startedAt, tenantId);
   });
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
+import { routeOf } from '../common/logging';
 import { MetricsService } from './metrics.service';
 
 /** A request as Express leaves it (`route` once matched), or as a handler ahead of Express labels it. */
@@ -18,7 +19,7 @@ export function installHttpMetrics(app: INestApplication): void {
   server.on('request', (req: RoutedRequest, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      const labels = { method: req.method ?? 'UNKNOWN', route: req.routeLabel ?? req.route?.path ?? 'unmatched', status: String(res.statusCode) };
+      const labels = { method: req.method ?? 'UNKNOWN', route: routeOf(req), status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
     });

@@ -1,5 +1,5 @@
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { open, tenantKeyAssociatedData } from '../../src/crypto/sealing';
 import { importPrivateMaterial, type KeyType } from '../../src/crypto/signing-keys';
@@ -14,22 +14,14 @@ export interface Captured {
 
 export const newCapture = (): Captured => ({ logs: [], responses: [], issuedSecrets: [] });
 
-/** Nest's console logger that records every message, and prints only warnings and errors as the tests did. */
-export class CapturingLogger extends ConsoleLogger {
-  constructor(private readonly lines: string[]) {
-    super();
-    this.setLogLevels(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']);
-  }
-
-  protected printMessages(messages: unknown[], context?: string, logLevel?: LogLevel, writeStreamType?: 'stdout' | 'stderr', errorStack?: unknown): void {
-    this.lines.push(...messages.map((message) => (typeof message === 'string' ? message : JSON.stringify(message))), ...(errorStack ? [String(errorStack)] : []));
-    if (logLevel === 'error' || logLevel === 'warn' || logLevel === 'fatal') super.printMessages(messages, context, logLevel, writeStreamType, errorStack);
-  }
-
-  protected printStackTrace(stack: string): void {
-    if (stack) this.lines.push(stack);
-    super.printStackTrace(stack);
-  }
+/** A pino destination that keeps every JSON log line, and prints errors as the tests always did. */
+export function capturingStream(lines: string[]): DestinationStream {
+  return {
+    write(line: string) {
+      lines.push(line);
+      if ((JSON.parse(line) as { level: number }).level >= 50) process.stderr.write(line);
+    },
+  };
 }
 
 /** Records every response body the server sends, ahead of every other handler. */

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup';
 import { loadConfig, type RuntimeConfig } from '../../src/config/config';
 import { TenantsService } from '../../src/tenants/tenants.service';
-import { captureResponses, CapturingLogger, expectNoSecretsLeaked, newCapture } from './secret-scan';
+import { captureResponses, capturingStream, expectNoSecretsLeaked, newCapture } from './secret-scan';
 import { createTestDatabase } from './test-database';
 import { cliActor } from '../../src/audit/audit-trail';
 
@@ -23,6 +23,8 @@ export interface TestApp {
   http: Server;
   config: RuntimeConfig;
   dataSource: DataSource;
+  /** Every JSON log line the app wrote so far. */
+  logs: readonly string[];
   createTenant(name?: string): Promise<TestTenant>;
   close(): Promise<void>;
 }
@@ -48,6 +50,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
   const loaded = loadConfig({
     RSA_POOL_SIZES: 'off',
     RATE_LIMIT: 'off',
+    // Every line is kept for the secret scan; none is printed but errors.
+    LOG_LEVEL: 'trace',
     // The other instance's key-encryption keys, the test's own (KEY_ENCRYPTION_KEYS), or a fresh one.
     ...(env.KEY_ENCRYPTION_KEYS ? {} : { KEY_ENCRYPTION_KEY: (shareWith?.config.keyEncryptionKey ?? randomBytes(32)).toString('base64') }),
     ...env,
@@ -56,7 +60,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
   const config: RuntimeConfig = { ...loaded, databaseUrl: database.url, keyEncryptionKey: loaded.keyEncryptionKeys[0], embeddedDatabase: false };
   // Every log line and response of the app is kept, and searched for secrets when it closes.
   const captured = newCapture();
-  const app = await createApp(config, new CapturingLogger(captured.logs));
+  const app = await createApp(config, { logStream: capturingStream(captured.logs) });
   captureResponses(app.getHttpServer() as Server, captured.responses);
   await app.init();
   const dataSource = app.get(DataSource);
@@ -65,6 +69,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     http: app.getHttpServer() as Server,
     config,
     dataSource,
+    logs: captured.logs,
     async createTenant(name = 'test-tenant') {
       const issued = await app.get(TenantsService).createTenant(cliActor(), name);
       captured.issuedSecrets.push(issued.apiKey);
