@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
 import { DataSource } from 'typeorm';
 import { isUUID } from 'class-validator';
 import { AuditTrail, cliActor } from './audit/audit-trail';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
-import { rotateKeyEncryption } from './keys/kek-rotation';
+import { rotateKeyEncryption, type RotationProgress } from './keys/kek-rotation';
+import { isDatabaseUnavailable } from './database/database-errors';
 import { prepareRuntime } from './runtime';
 import { TenantsService } from './tenants/tenants.service';
 
@@ -22,6 +24,30 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 The CLI uses the service's configuration (.env and the environment).`;
 
 class UsageError extends Error {}
+
+/**
+ * Progress of a long operation on stderr: a bar on a terminal, a line per step otherwise (CI logs, pipes),
+ * so that stdout keeps only the result.
+ */
+function progressReporter(verb: string) {
+  if (!process.stderr.isTTY) {
+    return {
+      update: ({ resealed, remaining }: RotationProgress) => void process.stderr.write(`  ${verb} ${resealed}, ${remaining} to go\n`),
+      stop: () => undefined,
+    };
+  }
+  const bar = new SingleBar({ stream: process.stderr, format: `  ${verb} {bar} {value}/{total} ({percentage}%) eta {eta}s`, hideCursor: true }, Presets.shades_classic);
+  let started = false;
+  return {
+    update: ({ resealed, remaining }: RotationProgress) => {
+      if (!started) bar.start(resealed + remaining, resealed);
+      started = true;
+      bar.setTotal(resealed + remaining);
+      bar.update(resealed);
+    },
+    stop: () => bar.stop(),
+  };
+}
 
 function requireUuid(value: string | undefined, option: string): string {
   if (!value || !isUUID(value, 'all')) throw new UsageError(`${option} must be a UUID`);
@@ -88,9 +114,9 @@ async function run(argv: string[]): Promise<void> {
         print({ migrated: true }, 'Migrations are up to date.');
         break;
       case 'kek:rotate': {
-        const result = await rotateKeyEncryption(dataSource, runtime.config.keyEncryptionKeys, batchSize, ({ resealed, remaining }) => {
-          if (!values.json) process.stderr.write(`  re-sealed ${resealed}, ${remaining} to go\n`);
-        });
+        const progress = values.json ? undefined : progressReporter('re-sealed');
+        const result = await rotateKeyEncryption(dataSource, runtime.config.keyEncryptionKeys, batchSize, progress?.update);
+        progress?.stop();
         print(
           result,
           result.remaining === 0
@@ -112,7 +138,10 @@ run(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem}\n`);
   } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`Error: ${(error as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(`Error: ${(error as Error).message} (npm run cli -- --help for usage)\n`);
+  } else if (isDatabaseUnavailable(error)) {
+    // Never the URL itself: it may hold a password.
+    process.stderr.write(`Error: cannot reach the database (${(error as Error).message}); check DATABASE_URL and that PostgreSQL is running\n`);
   } else {
     process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { runCli } from './support/processes';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp } from './support/test-app';
@@ -52,6 +53,13 @@ describe('the CLI (npm run cli)', () => {
     expect(result.status).toBe(1);
     expect(result.stderr.split('\n')[0]).toContain(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says in one line, without the URL or a stack, that the database cannot be reached', () => {
+    const result = runCli(['tenant:create', '--name', 'x'], { DATABASE_URL: 'postgres://user:hunter2@127.0.0.1:1/x', KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: cannot reach the database \(.*ECONNREFUSED.*\); check DATABASE_URL/)]);
+    expect(result.stderr).not.toContain('hunter2');
   });
 
   it('refuses to run on a bad configuration, one line per problem', () => {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { keyEncryptionKeyId } from '../src/crypto/sealing';
-import { runCli } from './support/processes';
+import { spawnSync } from 'node:child_process';
+import { cleanEnv, CLI, runCli } from './support/processes';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 const base64 = (key: Buffer) => key.toString('base64');
@@ -80,6 +81,19 @@ describe('key-encryption key rotation', () => {
     await signsWithAll(both, keys);
     const after = await onSameDatabase([newKek]);
     await signsWithAll(after, keys);
+  });
+
+  it('shows a progress bar on a terminal', async () => {
+    for (let i = 0; i < 3; i += 1) await request(before.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: `bar-${i}` });
+    // `script` gives the CLI a pseudo-terminal, as an operator's shell would.
+    const result = spawnSync('script', ['-qec', `${process.execPath} ${CLI} kek:rotate --batch 1`, '/dev/null'], {
+      env: cleanEnv({ DATABASE_URL: before.config.databaseUrl, KEY_ENCRYPTION_KEYS: [newKek, oldKek].map(base64).join(','), TERM: 'xterm' }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/re-sealed [░█]+ 3\/3 \(100%\)/);
+    expect(result.stdout).toContain('3 private keys re-sealed; all are under the newest key-encryption key.');
   });
 
   it('stops, naming the record, when a record opens with none of the configured keys', async () => {
