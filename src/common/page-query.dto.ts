@@ -7,7 +7,7 @@ export const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** `?limit=&cursor=` of a paged list; the cursor is `meta.nextCursor` of the page before. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @Transform(toNumber)
   @IsInt({ message: 'limit must be an integer' })

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import { freePort } from '../support/free-port';
  * Each test file then creates its own database in it (test/support/test-app.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  // The browser test drives Debian's Chromium: installed here when missing (and possible).
+  execFileSync(join(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh'), { stdio: 'inherit' });
   if (process.env.DATABASE_URL) {
     process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
     return;
