@@ -13,7 +13,7 @@ const ROUTES: [Method, string][] = [
   ['get', '/key'], ['post', '/key/generate'], ['post', '/key/generate/:id'], ['post', '/key/import'], ['post', '/key/import/:id'],
   ['post', '/key/verify'], ['post', '/key/:id/sign'], ['post', '/key/:id/rotate'], ['get', '/key/:id'], ['put', '/key/:id'],
   ['delete', '/key/:id'], ['get', '/key/audit'], ['get', '/keys'], ['post', '/keys/register'], ['post', '/keys/import'], ['delete', '/keys/:id'],
-  ['get', '/tenants/:id/.well-known/jwks.json'], ['get', '/.well-known/jwks.json'], ['get', '/health'],
+  ['get', '/tenants/:id/.well-known/jwks.json'], ['get', '/.well-known/jwks.json'], ['get', '/health'], ['get', '/health/live'], ['get', '/health/ready'],
 ];
 
 const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'algorithm', 'name', 'payload', 'header'];

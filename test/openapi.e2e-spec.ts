@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import request from 'supertest';
+import { cleanEnv } from './support/processes';
 import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 type Operation = { security?: Record<string, string[]>[]; responses: Record<string, { content?: { 'application/json'?: { schema?: unknown } } }> };
@@ -101,6 +106,13 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
     }
     expect(probes).toBeGreaterThan(60);
     expect(undocumented).toEqual([]);
+  });
+
+  it('npm run openapi writes the same document, with no database', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'openapi-')), 'openapi.json');
+    const result = spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'openapi', 'write-openapi.js'), file], { env: cleanEnv({}), encoding: 'utf8' });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(document);
   });
 
   it('serves Swagger UI at /docs', async () => {

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { API_KEY_SCHEME, BEARER_SCHEME, TENANT_ID_SCHEME } from '../auth/decorators';
@@ -13,12 +15,21 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '`{ success, message, data }` envelope. `/key` is for tenant admin tools (API key and tenant id headers); ' +
         '`/keys` is for end-user apps (an access token).',
     )
-    .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .setVersion(packageVersion())
     .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`Basic <api key>` (or `Bearer <api key>`)' }, API_KEY_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-stencil-tenantid', description: 'The tenant id the API key belongs to' }, TENANT_ID_SCHEME)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An OAuth or QRAuth access token' }, BEARER_SCHEME)
     .build();
   return SwaggerModule.createDocument(app, config);
+}
+
+/** The service's version, from the package.json above this file (in src/ or in dist/src/). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return '0.0.0';
 }
 
 /** `/docs` (Swagger UI) and `/docs-json` (the document). */
