@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import pretty from 'pino-pretty';
 import type { AuthenticatedRequest } from '../auth/decorators';
 import type { RuntimeConfig } from '../config/config';
-import type { RoutedRequest } from '../metrics/http-metrics';
+import type { RoutedRequest } from './request-listener';
 
 /** Injection token of the root pino logger, for answers that skip Express (the cached JWKS). */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');

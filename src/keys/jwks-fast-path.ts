@@ -1,9 +1,9 @@
-import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { logAnswer, ROOT_LOGGER } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
-import type { RoutedRequest } from '../metrics/http-metrics';
+import { handleRequestsFirst } from '../common/request-listener';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { JWKS_CACHE_KEY, type CachedJwks } from './jwks.controller';
@@ -24,15 +24,12 @@ export function installJwksFastPath(app: INestApplication, securityHeaders: Outg
     ...securityHeaders,
     'Cache-Control': `public, max-age=${app.get<RuntimeConfig>(APP_CONFIG).jwksMaxAgeSeconds}`,
   };
-  const server = app.getHttpServer() as Server;
-  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req: RoutedRequest, res: ServerResponse) => {
+  handleRequestsFirst(app.getHttpServer() as Server, (req, res, passOn) => {
     const startedAt = process.hrtime.bigint();
     const tenantId = req.method === 'GET' ? JWKS_PATH.exec(req.url ?? '')?.[1] : undefined;
     const jwks = tenantId ? cache.peek<CachedJwks>(tenantId, JWKS_CACHE_KEY) : undefined;
     if (!jwks) {
-      for (const handler of handlers) handler(req, res);
+      passOn(req, res);
       return;
     }
     req.routeLabel = JWKS_ROUTE;
