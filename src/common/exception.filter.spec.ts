@@ -40,4 +40,10 @@ describe('EnvelopeExceptionFilter', () => {
     expect(res.statusCode).toBe(503);
     expect(JSON.stringify(res.body)).not.toContain('5432');
   });
+
+  it('answers 503 when the connection was lost inside a transaction (the query runner is gone before COMMIT)', () => {
+    const { host, res } = hostFor('req-5');
+    filter.catch(Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), { name: 'QueryRunnerAlreadyReleasedError' }), host);
+    expect(res.statusCode).toBe(503);
+  });
 });

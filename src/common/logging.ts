@@ -41,7 +41,8 @@ export function createRootLogger(config: RuntimeConfig, stream?: DestinationStre
   const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[Redacted]' } };
   if (stream) return pino(options, stream);
   if (process.stdout.isTTY) return pino(options, pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l', destination: process.stdout }));
-  return pino(options);
+  // Buffered writes (flushed at exit by pino): a synchronous write per request line costs a third of the JWKS throughput.
+  return pino(options, pino.destination({ sync: false }));
 }
 
 /**

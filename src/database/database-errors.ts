@@ -16,7 +16,8 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 3) return false;
   const { code, message, driverError, cause } = error as ErrorWithCode;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  if (error instanceof Error && error.name === 'CannotExecuteNotConnectedError') return true;
+  // A connection lost inside a transaction: TypeORM released its query runner, and the COMMIT never went out.
+  if (error instanceof Error && ['CannotExecuteNotConnectedError', 'QueryRunnerAlreadyReleasedError'].includes(error.name)) return true;
   if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
   return isDatabaseUnavailable(driverError, depth + 1) || isDatabaseUnavailable(cause, depth + 1);
 }
