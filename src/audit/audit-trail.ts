@@ -69,6 +69,11 @@ export class AuditTrail {
     await manager.insert(AuditEventEntity, row(event, 'success'));
   }
 
+  /** A change that is nothing but its writes: `commit`, with the failure recorded if it fails. */
+  change<T>(event: AuditEvent, change: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.attempt(event, () => this.commit(event, change));
+  }
+
   /** A success row for something that changes nothing stored (a signature). */
   async succeeded(event: AuditEvent): Promise<void> {
     await this.dataSource.getRepository(AuditEventEntity).insert(row(event, 'success'));

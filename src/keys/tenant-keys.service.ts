@@ -149,16 +149,16 @@ export class TenantKeysService {
     const retireAt = new Date(Date.now() + (request.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1000);
     const rotated = await this.audit.commit(event, async (manager) => {
       const successor = await this.keys.rotate(manager, tenantId, id, retireAt, {
-      ...spec,
-      ...material,
-      tenantId,
-      id: newId,
-      name: old.name,
-      issuer: old.issuer,
-      status: 'active',
-      retireAt: null,
-      rotatedFrom: id,
-      rotatedTo: null,
+        ...spec,
+        ...material,
+        tenantId,
+        id: newId,
+        name: old.name,
+        issuer: old.issuer,
+        status: 'active',
+        retireAt: null,
+        rotatedFrom: id,
+        rotatedTo: null,
       });
       // Someone rotated or deleted it between our read and our write.
       if (!successor) throw new KeyNotActiveError('Only an active key can be rotated');

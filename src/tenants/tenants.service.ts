@@ -28,13 +28,11 @@ export class TenantsService {
   async createTenant(actor: AuditActor, name: string, id: string = randomUUID(), apiKey = generateApiKey()): Promise<IssuedApiKey> {
     const apiKeyId = randomUUID();
     const event: AuditEvent = { actor, action: 'api_key.create', tenantId: id, keyId: apiKeyId, detail: { tenantCreated: true } };
-    return this.audit.attempt(event, () =>
-      this.audit.commit(event, async (manager) => {
-        await manager.insert(TenantEntity, { id, name });
-        await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
-        return { tenantId: id, apiKeyId, apiKey };
-      }),
-    );
+    return this.audit.change(event, async (manager) => {
+      await manager.insert(TenantEntity, { id, name });
+      await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
+      return { tenantId: id, apiKeyId, apiKey };
+    });
   }
 
   tenantExists(tenantId: string): Promise<boolean> {
@@ -44,36 +42,32 @@ export class TenantsService {
   async createApiKey(actor: AuditActor, tenantId: string, apiKey = generateApiKey()): Promise<IssuedApiKey> {
     const apiKeyId = randomUUID();
     const event: AuditEvent = { actor, action: 'api_key.create', tenantId, keyId: apiKeyId };
-    return this.audit.attempt(event, () =>
-      this.audit.commit(event, async (manager) => {
-        if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) {
-          throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
-        }
-        await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, tenantId, apiKey));
-        return { tenantId, apiKeyId, apiKey };
-      }),
-    );
+    return this.audit.change(event, async (manager) => {
+      if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) {
+        throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
+      }
+      await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, tenantId, apiKey));
+      return { tenantId, apiKeyId, apiKey };
+    });
   }
 
   /** Revokes at once, on every instance: the NOTIFY makes each one drop the tenant's cached credentials. */
   async revokeApiKey(actor: AuditActor, apiKeyId: string): Promise<void> {
     const event: AuditEvent = { actor, action: 'api_key.revoke', keyId: apiKeyId };
-    await this.audit.attempt(event, () =>
-      this.audit.commit(event, async (manager) => {
-        const [rows] = (await manager.query(
-          'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING tenant_id',
-          [apiKeyId],
-        )) as [{ tenant_id: string }[], number];
-        if (rows.length === 0) {
-          // Already revoked: the refusal still belongs in its tenant's trail.
-          event.tenantId = (await manager.findOneBy(ApiKeyEntity, { id: apiKeyId }))?.tenantId ?? null;
-          throw new NotFoundError('API_KEY_NOT_FOUND', `No active API key ${apiKeyId}`);
-        }
-        event.tenantId = rows[0].tenant_id;
-        // Delivered on commit, so no instance can reload the key before the revocation is visible.
-        await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, rows[0].tenant_id]);
-      }),
-    );
+    await this.audit.change(event, async (manager) => {
+      const [rows] = (await manager.query(
+        'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING tenant_id',
+        [apiKeyId],
+      )) as [{ tenant_id: string }[], number];
+      if (rows.length === 0) {
+        // Already revoked: the refusal still belongs in its tenant's trail.
+        event.tenantId = (await manager.findOneBy(ApiKeyEntity, { id: apiKeyId }))?.tenantId ?? null;
+        throw new NotFoundError('API_KEY_NOT_FOUND', `No active API key ${apiKeyId}`);
+      }
+      event.tenantId = rows[0].tenant_id;
+      // Delivered on commit, so no instance can reload the key before the revocation is visible.
+      await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, rows[0].tenant_id]);
+    });
   }
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */

@@ -51,12 +51,10 @@ export class UserKeysService {
 
   async deleteKey(user: UserPrincipal, actor: AuditActor, id: string): Promise<{ id: string }> {
     const event: AuditEvent = { actor, action: 'user_key.delete', keyId: id };
-    return this.audit.attempt(event, () =>
-      this.audit.commit(event, async (manager) => {
-        if (!(await this.keys.delete(manager, user.issuer, user.userId, id))) throw new NotFoundError('USER_KEY_NOT_FOUND', 'Key not found');
-        return { id };
-      }),
-    );
+    return this.audit.change(event, async (manager) => {
+      if (!(await this.keys.delete(manager, user.issuer, user.userId, id))) throw new NotFoundError('USER_KEY_NOT_FOUND', 'Key not found');
+      return { id };
+    });
   }
 
   private async store(user: UserPrincipal, event: AuditEvent & { keyId: string }, name: string, publicKey: KeyObject, format: UserKeyFormat): Promise<UserKeyView> {
