@@ -37,7 +37,10 @@ describe('hot reads from memory, invalidated on every change', () => {
 
   it('serves the JWKS from memory until a change is announced', async () => {
     const key = await generate(first, { algorithm: 'ES256', name: 'cached' });
-    expect(await kidsOf(first, tenant.tenantId)).toEqual([key.kid]);
+    // What is served, then what is stored: a mismatch tells a stale answer from a lost write.
+    const served = await kidsOf(first, tenant.tenantId);
+    const stored = await first.dataSource.query('SELECT kid, status FROM tenant_keys WHERE tenant_id = $1', [tenant.tenantId]);
+    expect({ served, stored }).toEqual({ served: [key.kid], stored: [{ kid: key.kid, status: 'active' }] });
     // A row removed behind the service's back is not announced: the cached set still has it.
     await first.dataSource.query('DELETE FROM tenant_keys WHERE id = $1', [key.id]);
     expect(await kidsOf(first, tenant.tenantId)).toEqual([key.kid]);

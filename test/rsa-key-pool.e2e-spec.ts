@@ -5,12 +5,14 @@ import { openStoredPrivateKey } from './support/stored-keys';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 describe('RSA keys from a pool of pre-generated pairs (RSA_POOL_SIZES)', () => {
+  jest.setTimeout(180_000);
   let testApp: TestApp;
   let tenant: TestTenant;
   let pool: RsaKeyPool;
 
+  /** Waits for the background refill; RSA generation takes long on a busy machine (a bound on patience, not on speed). */
   const poolFilled = async (length: number, size: number) => {
-    for (let i = 0; i < 300 && pool.size(length) < size; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 1_200 && pool.size(length) < size; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(pool.size(length)).toBe(size);
   };
 

@@ -73,7 +73,8 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private forget(tenantId: string): void {
+  /** Drops what this instance cached for the tenant, and any value being loaded for it. */
+  forget(tenantId: string): void {
     this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
     this.entries.delete(tenantId);
   }

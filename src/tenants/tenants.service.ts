@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
+import { TenantCacheService } from './tenant-cache.service';
 import { ApiKeyEntity } from './api-key.entity';
 import { apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from './api-key-secret';
 import { TenantEntity } from './tenant.entity';
@@ -22,6 +23,8 @@ export class TenantsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditTrail,
+    /** Absent in the CLI, which caches nothing. */
+    @Optional() private readonly cache?: TenantCacheService,
   ) {}
 
   /** The tenant and its first API key, in one transaction with the key's audit row. */
@@ -68,6 +71,8 @@ export class TenantsService {
       // Delivered on commit, so no instance can reload the key before the revocation is visible.
       await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, rows[0].tenant_id]);
     });
+    // The NOTIFY reaches this instance's own listener too, but only a moment later: forget here now.
+    this.cache?.forget(event.tenantId!);
   }
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
