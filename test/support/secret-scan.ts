@@ -14,12 +14,16 @@ export interface Captured {
 
 export const newCapture = (): Captured => ({ logs: [], responses: [], issuedSecrets: [] });
 
-/** A pino destination that keeps every JSON log line, and prints errors as the tests always did. */
+/**
+ * A pino destination that keeps every JSON log line, and prints errors as the tests always did; not the
+ * request lines of 5xx answers, which tests of outages expect by the hundred (the error itself is logged apart).
+ */
 export function capturingStream(lines: string[]): DestinationStream {
   return {
     write(line: string) {
       lines.push(line);
-      if ((JSON.parse(line) as { level: number }).level >= 50) process.stderr.write(line);
+      const entry = JSON.parse(line) as { level: number; res?: unknown };
+      if (entry.level >= 50 && !entry.res) process.stderr.write(line);
     },
   };
 }
