@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
-import { apiKeyPrefix, hashApiKey } from '../src/tenants/api-key-secret';
+import { apiKeyPrefix, hashSecret } from '../src/tenants/api-key-secret';
 import { freePort } from '../test/support/free-port';
 
 const QUICK = process.argv.includes('--quick');
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     await admin.query('ANALYZE tenant_keys');
     const bigApiKey = `ks_${randomBytes(32).toString('base64url')}`;
     await admin.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash) VALUES (gen_random_uuid(), $1, $2, $3)`, [
-      bigTenantId, apiKeyPrefix(bigApiKey), hashApiKey(bigApiKey),
+      bigTenantId, apiKeyPrefix(bigApiKey), hashSecret(bigApiKey),
     ]);
     await admin.end();
 

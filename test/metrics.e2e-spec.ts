@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
@@ -55,5 +56,33 @@ describe('GET /metrics (Prometheus)', () => {
     expect(valueOf(text, 'db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
     expect(valueOf(text, 'db_pool_connections{state="waiting"}')).toBe(0);
     expect(valueOf(text, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0);
+  });
+});
+
+describe('GET /metrics with METRICS_TOKEN', () => {
+  const token = randomBytes(32).toString('base64url');
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    testApp = await startTestApp({ METRICS_TOKEN: token });
+  });
+  afterAll(() => testApp.close());
+
+  it('answers the token as a bearer token, and the same 401 in the envelope for anything else', async () => {
+    const scrape = await request(testApp.http).get('/metrics').set('authorization', `Bearer ${token}`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.text).toContain('http_requests_total');
+    const refusals = await Promise.all(
+      [undefined, `Bearer ${token.slice(0, -1)}`, `Bearer ${token}x`, `Basic ${token}`, token, 'Bearer '].map((authorization) => {
+        const call = request(testApp.http).get('/metrics');
+        return authorization === undefined ? call : call.set('authorization', authorization);
+      }),
+    );
+    for (const res of refusals) {
+      expectEnvelope(res, 401);
+      expect(res.body.message).toBe(refusals[0].body.message);
+    }
+    // The other public routes stay public.
+    expect((await request(testApp.http).get('/health/live')).status).toBe(200);
   });
 });

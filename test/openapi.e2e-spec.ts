@@ -49,15 +49,17 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
     expect(documented.sort()).toEqual([...new Set(served)].sort());
   });
 
-  it('declares both security schemes and puts each route under the right one', () => {
+  it('declares the security schemes and puts each route under the right one', () => {
     expect(document.components.securitySchemes).toEqual({
       apiKey: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'Authorization' }),
       tenantId: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-stencil-tenantid' }),
       accessToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      metricsToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
     });
     for (const { path, operation } of operations()) {
       if (path.startsWith('/key/') || path === '/key') expect(operation.security).toEqual([{ apiKey: [], tenantId: [] }]);
       else if (path.startsWith('/keys')) expect(operation.security).toEqual([{ accessToken: [] }]);
+      else if (path === '/metrics') expect(operation.security).toEqual([{ metricsToken: [] }]);
       else expect(operation.security).toBeUndefined();
     }
   });

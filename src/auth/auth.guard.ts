@@ -1,7 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../common/domain-error';
+import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { secretMatches, hashSecret } from '../tenants/api-key-secret';
 import { AccessTokenService } from './access-token.service';
 import { AUTH_KIND, REQUIRED_SCOPES, type AuthenticatedRequest, type AuthKind } from './decorators';
 import { HeaderAuthService } from './header-auth.service';
@@ -9,11 +11,17 @@ import { HeaderAuthService } from './header-auth.service';
 /** The one global guard: a route with no declared way in is closed. */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** The hash of METRICS_TOKEN, compared in constant time like API keys. */
+  private readonly metricsTokenHash?: Buffer;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly headerAuth: HeaderAuthService,
     private readonly accessTokens: AccessTokenService,
-  ) {}
+    @Inject(APP_CONFIG) config: RuntimeConfig,
+  ) {
+    this.metricsTokenHash = config.metricsToken === undefined ? undefined : hashSecret(config.metricsToken);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -30,6 +38,12 @@ export class AuthGuard implements CanActivate {
         const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, targets) ?? [];
         const missing = required.filter((scope) => !req.user!.scopes.has(scope));
         if (missing.length > 0) throw new ForbiddenError(`Access token lacks the scope ${missing.join(', ')}`);
+        return true;
+      }
+      case 'metrics-token': {
+        if (!this.metricsTokenHash) return true;
+        const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        if (!token || !secretMatches(token, this.metricsTokenHash)) throw new UnauthorizedError();
         return true;
       }
       default:

@@ -5,12 +5,13 @@ import type { TenantPrincipal, UserPrincipal } from './principals';
 
 export const AUTH_KIND = 'auth-kind';
 export const REQUIRED_SCOPES = 'required-scopes';
-export type AuthKind = 'public' | 'tenant-api-key' | 'access-token';
+export type AuthKind = 'public' | 'tenant-api-key' | 'access-token' | 'metrics-token';
 
 /** The OpenAPI security schemes' names. */
 export const API_KEY_SCHEME = 'apiKey';
 export const TENANT_ID_SCHEME = 'tenantId';
 export const BEARER_SCHEME = 'accessToken';
+export const METRICS_SCHEME = 'metricsToken';
 
 /** Routes are closed by default: each controller or route says how it is reached. */
 export const Public = () => applyDecorators(SetMetadata(AUTH_KIND, 'public' satisfies AuthKind), ApiErrors(500, 503));
@@ -23,6 +24,9 @@ export const TenantApiKeyAuth = () =>
   );
 export const AccessTokenAuth = () =>
   applyDecorators(SetMetadata(AUTH_KIND, 'access-token' satisfies AuthKind), ApiBearerAuth(BEARER_SCHEME), ApiErrors(401, 429, 500, 503));
+/** Public unless `METRICS_TOKEN` is set; then that token as a bearer token. */
+export const MetricsTokenAuth = () =>
+  applyDecorators(SetMetadata(AUTH_KIND, 'metrics-token' satisfies AuthKind), ApiBearerAuth(METRICS_SCHEME), ApiErrors(401, 500, 503));
 export const RequireScopes = (...scopes: string[]) => applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiErrors(403));
 
 

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { UnauthorizedError } from '../common/domain-error';
 import { MIN_API_KEY_LENGTH } from '../config/config';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
-import { hashApiKey } from '../tenants/api-key-secret';
+import { hashSecret } from '../tenants/api-key-secret';
 import { TenantsService } from '../tenants/tenants.service';
 import type { TenantPrincipal } from './principals';
 
@@ -37,7 +37,7 @@ export class HeaderAuthService {
     const normalizedTenantId = tenantId.toLowerCase();
     // A verified key is remembered by its hash until the tenant's credentials change (revocation
     // announces itself); failures are never remembered. The first check compares in constant time.
-    const apiKeyId = await this.cache.getOrLoad(normalizedTenantId, `api-key:${hashApiKey(apiKey).toString('base64')}`, async () =>
+    const apiKeyId = await this.cache.getOrLoad(normalizedTenantId, `api-key:${hashSecret(apiKey).toString('base64')}`, async () =>
       (await this.tenants.findActiveApiKey(normalizedTenantId, apiKey))?.id,
     );
     if (!apiKeyId) throw new UnauthorizedError();

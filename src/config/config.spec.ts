@@ -72,6 +72,14 @@ describe('loadConfig', () => {
     expect(problemsOf({ RUN_MIGRATIONS: '0' })).toEqual(['RUN_MIGRATIONS must be true or false, got "0"']);
   });
 
+  it('reads METRICS_TOKEN, unset by default, and refuses a short one without echoing it', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(32) }).metricsToken).toBe('m'.repeat(32));
+    const problems = problemsOf({ METRICS_TOKEN: 'short-secret' });
+    expect(problems).toEqual(['METRICS_TOKEN must be at least 24 characters of high-entropy secret, without spaces']);
+    expect(problems.join()).not.toContain('short-secret');
+  });
+
   it('reads LOG_LEVEL, info by default', () => {
     expect(loadConfig({}).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');

@@ -24,6 +24,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Whether the service applies pending migrations at start (off when a one-shot migration step does it). */
   runMigrations: boolean;
+  /** Set: `/metrics` answers only `Authorization: Bearer <token>`. Unset: `/metrics` is public like `/health`. */
+  metricsToken: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -139,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`BOOTSTRAP_API_KEY must be at least ${MIN_API_KEY_LENGTH} characters of high-entropy secret`);
   }
 
+  const metricsToken = value('METRICS_TOKEN');
+  if (metricsToken !== undefined && (metricsToken.length < MIN_API_KEY_LENGTH || /\s/.test(metricsToken))) {
+    problems.push(`METRICS_TOKEN must be at least ${MIN_API_KEY_LENGTH} characters of high-entropy secret, without spaces`);
+  }
+
   const jwksUrl = value('OAUTH_JWKS_URL');
   const issuer = value('OAUTH_ISSUER');
   if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) problems.push('OAUTH_JWKS_URL must be a URL');
@@ -162,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit,
     auditSign: boolean('AUDIT_SIGN', false),
     runMigrations: boolean('RUN_MIGRATIONS', true),
+    metricsToken,
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);

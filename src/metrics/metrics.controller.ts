@@ -1,18 +1,18 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/decorators';
+import { MetricsTokenAuth } from '../auth/decorators';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('Health')
 @Controller('metrics')
-@Public()
+@MetricsTokenAuth()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   /** Prometheus text format, not the envelope: what scrapers read. */
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics', description: 'Requests and latency by route and status, key generation by algorithm, RSA pool, event-loop delay, database pool. Expose it to your scraper only.' })
+  @ApiOperation({ summary: 'Prometheus metrics', description: 'Requests and latency by route and status, key generation by algorithm, RSA pool, event-loop delay, database pool. Public unless METRICS_TOKEN is set; expose it to your scraper only.' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
   async scrape(@Res() res: Response): Promise<void> {

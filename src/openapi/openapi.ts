@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { API_KEY_SCHEME, BEARER_SCHEME, TENANT_ID_SCHEME } from '../auth/decorators';
+import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../auth/decorators';
 
 export const DOCS_PATH = 'docs';
 
@@ -19,6 +19,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`Basic <api key>` (or `Bearer <api key>`)' }, API_KEY_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-stencil-tenantid', description: 'The tenant id the API key belongs to' }, TENANT_ID_SCHEME)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An OAuth or QRAuth access token' }, BEARER_SCHEME)
+    .addSecurity(METRICS_SCHEME, { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the service has one (otherwise /metrics is public)' })
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -7,9 +7,9 @@ export function generateApiKey(): string {
   return `ks_${randomBytes(32).toString('base64url')}`;
 }
 
-/** SHA-256 is enough for a high-entropy random secret: there is nothing to guess with a dictionary. */
-export function hashApiKey(apiKey: string): Buffer {
-  return createHash('sha256').update(apiKey, 'utf8').digest();
+/** For API keys and METRICS_TOKEN: SHA-256 is enough for a high-entropy random secret, there is nothing to guess with a dictionary. */
+export function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
 }
 
 /** The first characters of the key: shown to people to tell keys apart, and used to find the row. */
@@ -17,7 +17,8 @@ export function apiKeyPrefix(apiKey: string): string {
   return apiKey.slice(0, API_KEY_PREFIX_LENGTH);
 }
 
-export function apiKeyMatches(apiKey: string, storedHash: Buffer): boolean {
-  const offered = hashApiKey(apiKey);
+/** Compared in constant time; hashing first makes the lengths equal. */
+export function secretMatches(secret: string, storedHash: Buffer): boolean {
+  const offered = hashSecret(secret);
   return offered.length === storedHash.length && timingSafeEqual(offered, storedHash);
 }

@@ -6,7 +6,7 @@ import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
 import { TenantCacheService } from './tenant-cache.service';
 import { ApiKeyEntity } from './api-key.entity';
-import { apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from './api-key-secret';
+import { secretMatches, apiKeyPrefix, generateApiKey, hashSecret } from './api-key-secret';
 import { TenantEntity } from './tenant.entity';
 
 export interface IssuedApiKey {
@@ -82,7 +82,7 @@ export class TenantsService {
       prefix: apiKeyPrefix(apiKey),
       revokedAt: IsNull(),
     });
-    return candidates.find((candidate) => apiKeyMatches(apiKey, candidate.secretHash));
+    return candidates.find((candidate) => secretMatches(apiKey, candidate.secretHash));
   }
 
   /** Makes sure the configured bootstrap tenant and API key exist (idempotent, safe on every start). */
@@ -107,7 +107,7 @@ export class TenantsService {
       if (inserted.raw.length > 0) {
         await this.audit.recordIn(manager, { actor: SYSTEM_ACTOR, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { bootstrap: true } });
       }
-      const existing = await manager.findOneBy(ApiKeyEntity, { secretHash: hashApiKey(apiKey) });
+      const existing = await manager.findOneBy(ApiKeyEntity, { secretHash: hashSecret(apiKey) });
       if (existing?.tenantId !== tenantId) {
         throw new Error('BOOTSTRAP_API_KEY is already in use by another tenant');
       }
@@ -122,6 +122,6 @@ export class TenantsService {
   }
 
   private apiKeyRow(id: string, tenantId: string, apiKey: string): Partial<ApiKeyEntity> {
-    return { id, tenantId, prefix: apiKeyPrefix(apiKey), secretHash: hashApiKey(apiKey) };
+    return { id, tenantId, prefix: apiKeyPrefix(apiKey), secretHash: hashSecret(apiKey) };
   }
 }

@@ -60,6 +60,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
   const config: RuntimeConfig = { ...loaded, databaseUrl: database.url, keyEncryptionKey: loaded.keyEncryptionKeys[0], embeddedDatabase: false };
   // Every log line and response of the app is kept, and searched for secrets when it closes.
   const captured = newCapture();
+  if (config.metricsToken) captured.issuedSecrets.push(config.metricsToken);
   const app = await createApp(config, { logStream: capturingStream(captured.logs) });
   captureResponses(app.getHttpServer() as Server, captured.responses);
   await app.init();
