@@ -20,6 +20,9 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   kek:rotate [--batch <n>] [--json]        re-seal every stored private key under the newest
                                            key-encryption key (KEY_ENCRYPTION_KEYS, newest first);
                                            resumable, safe while the service runs
+  audit:prune --days <n> [--batch <n>] [--json]
+                                           delete audit events older than n days, in batches
+                                           (the pruning is itself recorded); for a daily cron job
 
 The CLI uses the service's configuration (.env and the environment).`;
 
@@ -63,6 +66,7 @@ async function run(argv: string[]): Promise<void> {
       tenant: { type: 'string' },
       id: { type: 'string' },
       batch: { type: 'string', default: '200' },
+      days: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -72,13 +76,15 @@ async function run(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (!['tenant:create', 'apikey:create', 'apikey:revoke', 'migration:run', 'kek:rotate'].includes(command)) {
+  if (!['tenant:create', 'apikey:create', 'apikey:revoke', 'migration:run', 'kek:rotate', 'audit:prune'].includes(command)) {
     throw new UsageError(`unknown command "${command}"`);
   }
   const name = values.name?.trim();
   if (command === 'tenant:create' && (!name || name.length > 255)) throw new UsageError('--name is required (1 to 255 characters)');
   const tenantId = command === 'apikey:create' ? requireUuid(values.tenant, '--tenant') : undefined;
   const apiKeyId = command === 'apikey:revoke' ? requireUuid(values.id, '--id') : undefined;
+  const days = command === 'audit:prune' ? Number(values.days) : undefined;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 36_500)) throw new UsageError('--days must be a whole number from 1 to 36500');
   const batchSize = Number(values.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch must be a whole number from 1 to 10000');
 
@@ -86,7 +92,8 @@ async function run(argv: string[]): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(runtime.config.databaseUrl));
   try {
     await dataSource.initialize(); // runs pending migrations
-    const tenants = new TenantsService(dataSource, new AuditTrail(dataSource));
+    const audit = new AuditTrail(dataSource);
+    const tenants = new TenantsService(dataSource, audit);
     const print = (json: object, text: string) =>
       process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
     switch (command) {
@@ -124,6 +131,11 @@ async function run(argv: string[]): Promise<void> {
             : `${result.resealed} private keys re-sealed; ${result.remaining} were busy and remain: run kek:rotate again.`,
         );
         if (result.remaining > 0) process.exitCode = 1;
+        break;
+      }
+      case 'audit:prune': {
+        const deleted = await audit.prune(cliActor(), days!, batchSize);
+        print({ days, deleted }, `${deleted} audit events older than ${days} days deleted.`);
         break;
       }
     }

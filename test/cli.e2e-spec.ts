@@ -70,6 +70,37 @@ describe('the CLI (npm run cli)', () => {
     );
   });
 
+  it('audit:prune deletes the events older than --days in batches, keeps the rest, and records itself', async () => {
+    const tenant = JSON.parse(runCli(['tenant:create', '--name', 'pruned', '--json'], env).stdout);
+    for (let i = 0; i < 5; i += 1) {
+      expectEnvelope(await request(testApp.http).post('/key/generate').set(tenantHeaders(tenant.tenantId, tenant.apiKey)).send({ algorithm: 'ES256', name: `k${i}` }), 200);
+    }
+    const events = async () =>
+      (await testApp.dataSource.query('SELECT id, action FROM audit_events WHERE tenant_id = $1 ORDER BY id', [tenant.tenantId])) as { id: string; action: string }[];
+    const all = await events();
+    expect(all).toHaveLength(6); // the tenant's first API key, then five keys
+    // The four oldest are 400 days old; the newest two stay as they are.
+    const old = all.slice(0, 4).map((event) => event.id);
+    await testApp.dataSource.query(`UPDATE audit_events SET at = now() - interval '400 days' WHERE id = ANY($1::bigint[])`, [old]);
+
+    const result = runCli(['audit:prune', '--days', '365', '--batch', '3', '--json'], env);
+    expect(result.status).toBe(0);
+    const { deleted } = JSON.parse(result.stdout);
+    expect(deleted).toBe(4); // every other event in this database is recent
+    expect((await events()).map((event) => event.id)).toEqual(all.slice(4).map((event) => event.id));
+    const [recorded] = await testApp.dataSource.query(
+      "SELECT actor_type, tenant_id, detail FROM audit_events WHERE action = 'audit.prune' ORDER BY id DESC LIMIT 1",
+    );
+    expect(recorded).toEqual({ actor_type: 'cli', tenant_id: null, detail: { days: 365, deleted } });
+    expect(runCli(['audit:prune', '--days', '365'], env).stdout.trim()).toBe('0 audit events older than 365 days deleted.');
+  });
+
+  it.each([[[]], [['--days', '0']], [['--days', '1.5']], [['--days', 'forever']]])('audit:prune %j asks for --days in one line', (args) => {
+    const result = runCli(['audit:prune', ...args], env);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('Error: --days must be a whole number from 1 to 36500 (npm run cli -- --help for usage)');
+  });
+
   it('migration:run applies nothing twice', () => {
     const result = runCli(['migration:run'], env);
     expect(result.status).toBe(0);

@@ -3,13 +3,13 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 export type ActorType = 'api_key' | 'user' | 'cli' | 'system';
 export const AUDIT_ACTIONS = [
   'key.generate', 'key.import', 'key.rename', 'key.rotate', 'key.delete', 'key.sign',
-  'user_key.register', 'user_key.import', 'user_key.delete', 'api_key.create', 'api_key.revoke',
+  'user_key.register', 'user_key.import', 'user_key.delete', 'api_key.create', 'api_key.revoke', 'audit.prune',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'failure';
 export type AuditDetail = Record<string, string | number | boolean>;
 
-/** One attempted change. Append-only: nothing in the service updates or deletes these rows. */
+/** One attempted change. Append-only: nothing in the service updates these rows; only `audit:prune` deletes old ones. */
 @Entity('audit_events')
 export class AuditEventEntity {
   /** Ordered by insertion; bigint arrives as a string. */

@@ -79,6 +79,25 @@ export class AuditTrail {
     await this.dataSource.getRepository(AuditEventEntity).insert(row(event, 'success'));
   }
 
+  /**
+   * Deletes the events older than `days`, a batch per statement (no long transaction, no long lock), and
+   * records the pruning itself. Returns how many were deleted.
+   */
+  async prune(actor: AuditActor, days: number, batchSize: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const [, count] = (await this.dataSource.query(
+        `DELETE FROM audit_events WHERE id IN (
+           SELECT id FROM audit_events WHERE at < now() - make_interval(days => $1) ORDER BY id LIMIT $2)`,
+        [days, batchSize],
+      )) as [unknown, number];
+      deleted += count;
+      if (count < batchSize) break;
+    }
+    await this.succeeded({ actor, action: 'audit.prune', keyId: null, detail: { days, deleted } });
+    return deleted;
+  }
+
   /** One page of a tenant's events, newest first, and the cursor of the next. */
   async listPage(tenantId: string, limit: number, cursor?: string, keyId?: string): Promise<Page<AuditEventView>> {
     const query = this.dataSource
