@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { storedPublicKey } from '../crypto/stored-public-keys';
 import { TenantKeysRepository } from '../keys/tenant-keys.repository';
 import type { UserPrincipal } from './principals';
 
@@ -59,7 +59,7 @@ export class AccessTokenService {
     const [key] = await this.tenantKeys.findTrustedByKidAndIssuer(kid, issuer);
     if (!key) return undefined;
     const payload = await this.verify(() =>
-      jwtVerify(token, createPublicKey(key.publicKeyPem!), {
+      jwtVerify(token, storedPublicKey(key.publicKeyPem!), {
         issuer,
         audience: this.config.oauth?.audience,
         algorithms: [key.algorithm],

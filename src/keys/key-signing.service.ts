@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { createPublicKey } from 'node:crypto';
+import { storedPublicKey } from '../crypto/stored-public-keys';
 import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import type { SignTokenDto } from './dto/key-usage.dto';
@@ -111,7 +111,7 @@ export class KeySigningService {
   }
 
   private verificationKey(key: TenantKeyEntity) {
-    return key.publicKeyPem ? createPublicKey(key.publicKeyPem) : openSigningKey(this.config.keyEncryptionKeys, key)!;
+    return key.publicKeyPem ? storedPublicKey(key.publicKeyPem) : openSigningKey(this.config.keyEncryptionKeys, key)!;
   }
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
+import { storedPublicKey } from '../../crypto/stored-public-keys';
 import { formatUserPublicKey, USER_KEY_TYPES, type UserKeyFormat } from '../../crypto/user-key-formats';
 import type { UserKeyEntity } from '../entities/user-key.entity';
 
@@ -37,7 +37,7 @@ export function toUserKeyView(key: UserKeyEntity, format: UserKeyFormat): UserKe
   return {
     id: key.id,
     name: key.name,
-    publicKey: formatUserPublicKey(createPublicKey(key.publicKeyPem), format),
+    publicKey: formatUserPublicKey(storedPublicKey(key.publicKeyPem), format),
     keyType: key.keyType,
     curve: key.curve,
     ownerId: key.ownerId,
