@@ -9,7 +9,7 @@ import type { UserPrincipal } from './principals';
 /** Asymmetric algorithms only: `none` and HMAC tokens are refused whatever their header says. */
 const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 const CLOCK_TOLERANCE_SECONDS = 60;
-const BEARER = /^Bearer\s+(\S+)$/i;
+export const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
  * Verifies access tokens: signed by a key of one of this service's tenants that still verifies (found by kid, with

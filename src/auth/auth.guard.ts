@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { secretMatches, hashSecret } from '../tenants/api-key-secret';
-import { AccessTokenService } from './access-token.service';
+import { AccessTokenService, BEARER } from './access-token.service';
 import { AUTH_KIND, REQUIRED_SCOPES, type AuthenticatedRequest, type AuthKind } from './decorators';
 import { HeaderAuthService } from './header-auth.service';
 
@@ -42,7 +42,7 @@ export class AuthGuard implements CanActivate {
       }
       case 'metrics-token': {
         if (!this.metricsTokenHash) return true;
-        const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
         if (!token || !secretMatches(token, this.metricsTokenHash)) throw new UnauthorizedError();
         return true;
       }
