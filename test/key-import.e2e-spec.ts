@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { OneKeyOneKid1764400000000 } from '../migrations/1764400000000-one-key-one-kid';
 import request from 'supertest';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
@@ -113,5 +114,105 @@ describe('POST /key/import and POST /key/import/:id', () => {
     const res = await request(testApp.http).post('/key/verify').set(other.headers).send({ token: outside });
     expect(res.body.message).toBe('Token rejected: unknown kid');
     expect(await importJWK(key.jwk, 'EdDSA')).toBeTruthy();
+  });
+
+  describe('one key, one kid', () => {
+    const jwksOf = async (tenantId = tenant.tenantId) => (await request(testApp.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys as JWK[];
+    const expectHeldBy = (res: request.Response, holderId: string) => {
+      expectEnvelope(res, 409);
+      expect(res.body.message).toBe(`The tenant already holds this key as key ${holderId}`);
+    };
+
+    it.each<[string, () => [object, object]]>([
+      ['the same RSA key as RS256 and again as PS256', () => {
+        const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        return [{ privateKey: pems(pair).privateKey, algorithm: 'RS256' }, { publicKey: pems(pair).publicKey, algorithm: 'PS256' }];
+      }],
+      ['a P-256 key as PKCS#8 and again as SEC1', () => {
+        const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+        return [{ privateKey: pems(pair).privateKey }, { privateKey: pair.privateKey.export({ format: 'pem', type: 'sec1' }) }];
+      }],
+      ['an Ed25519 key as PEM and again as a JWK', () => {
+        const pair = generateKeyPairSync('ed25519');
+        return [{ publicKey: pems(pair).publicKey }, { jwk: pair.privateKey.export({ format: 'jwk' }) }];
+      }],
+    ])('%s: 409 naming the key that has it, and the JWKS keeps one entry that jose resolves', async (_case, forms) => {
+      const [first, second] = forms();
+      const held = await importKey({ name: 'first', ...first });
+      expectEnvelope(held, 200);
+      expectHeldBy(await importKey({ name: 'second', ...second }), held.body.data.id);
+      const kid = held.body.data.kid;
+      expect((await jwksOf()).filter((jwk) => jwk.kid === kid)).toHaveLength(1);
+      const resolve = createLocalJWKSet({ keys: await jwksOf() });
+      await expect(resolve({ alg: held.body.data.algorithm, kid }, undefined as never)).resolves.toBeDefined();
+    });
+
+    it('a certificate sent as publicKey is the key it certifies', async () => {
+      const generated = await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES384', name: 'certified', certificate: true });
+      expectEnvelope(generated, 200);
+      expectHeldBy(await importKey({ name: 'as certificate', publicKey: generated.body.data.certificate }), generated.body.data.id);
+    });
+
+    it('racing imports of one key: exactly one wins, the others are told which', async () => {
+      const { publicKey } = pems(generateKeyPairSync('ec', { namedCurve: 'secp384r1' }));
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, n) => importKey({ name: `racer ${n}`, publicKey })));
+      const winners = answers.filter((res) => res.status === 200);
+      expect(winners).toHaveLength(1);
+      for (const loser of answers.filter((res) => res.status !== 200)) expectHeldBy(loser, winners[0].body.data.id);
+      const [{ count }] = await testApp.dataSource.query('SELECT count(*)::int AS count FROM tenant_keys WHERE tenant_id = $1 AND kid = $2', [tenant.tenantId, winners[0].body.data.kid]);
+      expect(count).toBe(1);
+    });
+
+    it('a retiring key still holds its material; once retired, or deleted, the material may come back', async () => {
+      const { privateKey } = pems(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
+      const rotate = (id: string, gracePeriodSeconds: number) => request(testApp.http).post(`/key/${id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds });
+      const retiring = (await importKey({ name: 'retiring', privateKey })).body.data;
+      expectEnvelope(await rotate(retiring.id, 3600), 200);
+      expectHeldBy(await importKey({ name: 'too soon', privateKey }), retiring.id);
+
+      const { privateKey: other } = pems(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
+      const retired = (await importKey({ name: 'retired', privateKey: other })).body.data;
+      expectEnvelope(await rotate(retired.id, 0), 200);
+      const again = await importKey({ name: 'back again', privateKey: other });
+      expectEnvelope(again, 200);
+      expect(again.body.data.kid).toBe(retired.kid);
+      expect((await request(testApp.http).get(`/key/${retired.id}`).set(tenant.headers)).body.data.status).toBe('retired');
+
+      expectEnvelope(await request(testApp.http).delete(`/key/${again.body.data.id}`).set(tenant.headers), 200);
+      expectEnvelope(await importKey({ name: 'after delete', privateKey: other }), 200);
+    });
+
+    it('another tenant may hold the same key', async () => {
+      const { publicKey } = pems(generateKeyPairSync('ed25519'));
+      const other = await testApp.createTenant('same-material');
+      expectEnvelope(await importKey({ name: 'mine', publicKey }), 200);
+      expectEnvelope(await request(testApp.http).post('/key/import').set(other.headers).send({ name: 'theirs', publicKey }), 200);
+    });
+
+    it('the migration settles duplicates stored before it: the signing holder stays, the others are retired and audited', async () => {
+      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const publicOnly = (await importKey({ name: 'public first', publicKey: pems(pair).publicKey })).body.data;
+      await testApp.dataSource.query('DROP INDEX tenant_keys_tenant_kid_unretired');
+      const signer = randomUUID();
+      // As an older release stored it: the same key again, with its private part, as PS256.
+      await testApp.dataSource.query(
+        `INSERT INTO tenant_keys (tenant_id, id, name, algorithm, type, curve, length, issuer, kid, public_key_pem, public_jwk, private_key_sealed, status)
+         SELECT tenant_id, $2, 'signer', 'PS256', type, curve, length, issuer, kid, public_key_pem, public_jwk, '\\x00'::bytea, 'active'
+         FROM tenant_keys WHERE tenant_id = $1 AND id = $3`,
+        [tenant.tenantId, signer, publicOnly.id],
+      );
+      const runner = testApp.dataSource.createQueryRunner();
+      try {
+        await new OneKeyOneKid1764400000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const statuses = await testApp.dataSource.query('SELECT id, status FROM tenant_keys WHERE tenant_id = $1 AND kid = $2 ORDER BY status', [tenant.tenantId, publicOnly.kid]);
+      expect(statuses).toEqual([{ id: signer, status: 'active' }, { id: publicOnly.id, status: 'retired' }]);
+      const [audit] = await testApp.dataSource.query("SELECT actor_type, action, detail FROM audit_events WHERE key_id = $1 AND action = 'key.retire'", [publicOnly.id]);
+      expect(audit).toEqual({ actor_type: 'system', action: 'key.retire', detail: expect.objectContaining({ keptKeyId: signer, kid: publicOnly.kid }) });
+      const [index] = await testApp.dataSource.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'tenant_keys_tenant_kid_unretired'");
+      expect(index.indexdef).toContain('UNIQUE');
+    });
   });
 });

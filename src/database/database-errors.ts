@@ -27,3 +27,10 @@ export function isUniqueViolation(error: unknown): boolean {
   const { code, driverError } = (error ?? {}) as ErrorWithCode;
   return code === '23505' || (driverError as ErrorWithCode | undefined)?.code === '23505';
 }
+
+/** The name of the unique index or constraint that a 23505 violated, if the error is one. */
+export function violatedUniqueIndex(error: unknown): string | undefined {
+  if (!isUniqueViolation(error)) return undefined;
+  const { constraint, driverError } = error as { constraint?: string; driverError?: { constraint?: string } };
+  return driverError?.constraint ?? constraint;
+}

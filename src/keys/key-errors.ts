@@ -20,3 +20,10 @@ export class KeyNotActiveError extends DomainError {
     super('KEY_NOT_ACTIVE', HttpStatus.CONFLICT, message);
   }
 }
+
+/** Import of key material the tenant already holds: one kid must name one key, or verifiers cannot tell them apart. */
+export class KeyMaterialExistsError extends DomainError {
+  constructor(readonly holderId: string) {
+    super('KEY_MATERIAL_EXISTS', HttpStatus.CONFLICT, `The tenant already holds this key as key ${holderId}`);
+  }
+}

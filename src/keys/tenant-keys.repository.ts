@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, IsNull, type Repository } from 'typeorm';
-import { TenantKeyEntity } from './entities/tenant-key.entity';
+import { effectiveStatus, TenantKeyEntity } from './entities/tenant-key.entity';
+
+/** The partial unique index that gives each unretired key material one kid per tenant. */
+export const UNIQUE_KID_INDEX = 'tenant_keys_tenant_kid_unretired';
 
 export type NewTenantKey = Omit<TenantKeyEntity, 'createdAt' | 'updatedAt'>;
 
@@ -35,6 +38,11 @@ export class TenantKeysRepository {
 
   findByKid(tenantId: string, kid: string): Promise<TenantKeyEntity[]> {
     return this.keys.find({ where: { tenantId, kid }, order: { createdAt: 'DESC' } });
+  }
+
+  /** The tenant's key with this kid that is not retired: the one key that may hold this key material. */
+  async findUnretiredByKid(tenantId: string, kid: string): Promise<TenantKeyEntity | undefined> {
+    return (await this.findByKid(tenantId, kid)).find((key) => effectiveStatus(key) !== 'retired');
   }
 
   /** Keys verifiers should trust: asymmetric, active or retiring and not yet past retireAt. */
@@ -71,6 +79,19 @@ export class TenantKeysRepository {
     const result = await manager.insert(TenantKeyEntity, key);
     // generatedMaps holds what PostgreSQL filled in (created_at, updated_at), read back by RETURNING.
     return manager.create(TenantKeyEntity, { ...key, ...result.generatedMaps[0] });
+  }
+
+  /**
+   * Stores `retired` on the tenant's keys with this kid whose retirement time has passed, so that the unique
+   * index on (tenant, kid), which leaves retired keys out, admits the same key material again.
+   */
+  async settleRetirements(manager: EntityManager, tenantId: string, kid: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(TenantKeyEntity)
+      .set({ status: 'retired' })
+      .where("tenant_id = :tenantId AND kid = :kid AND status = 'retiring' AND retire_at <= now()", { tenantId, kid })
+      .execute();
   }
 
   /** Undefined when the tenant has no such key (or it was deleted meanwhile). */

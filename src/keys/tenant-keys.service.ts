@@ -7,18 +7,18 @@ import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { CERTIFIABLE_ALGORITHMS, DEFAULT_CERTIFICATE_DAYS } from '../crypto/certificates';
 import { KeyImportError, parseImportedKey } from '../crypto/key-import';
 import { signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/signing-keys';
-import { isUniqueViolation } from '../database/database-errors';
+import { violatedUniqueIndex } from '../database/database-errors';
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
 import type { RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import { effectiveStatus } from './entities/tenant-key.entity';
-import { KeyIdTakenError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
+import { KeyIdTakenError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
 import { RsaKeyPool } from './rsa-key-pool';
-import { TenantKeysRepository } from './tenant-keys.repository';
+import { TenantKeysRepository, UNIQUE_KID_INDEX } from './tenant-keys.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
 
@@ -108,6 +108,9 @@ export class TenantKeysService {
       event.detail = { algorithm: imported.spec.algorithm, hasPrivateKey: imported.privateKey !== undefined };
       const id = (event.keyId = await this.newKeyId(actor.tenantId, request.uuid, pathId));
       const material = await sealKeyMaterial(this.config.keyEncryptionKey, actor.tenantId, id, imported.spec.algorithm, imported);
+      // Checked first for a clear answer; the unique index on (tenant, kid) still decides races.
+      const holder = material.publicJwk && (await this.keys.findUnretiredByKid(actor.tenantId, material.kid));
+      if (holder) throw new KeyMaterialExistsError(holder.id);
       return this.insertNewKey(event, actor.tenantId, id, imported.spec, material, request);
     });
   }
@@ -177,22 +180,30 @@ export class TenantKeysService {
     { name, issuer }: { name: string; issuer?: string },
   ): Promise<TenantKeyView> {
     try {
-      const key = await this.audit.commit(event, (manager) => this.keys.insert(manager, {
-        ...spec,
-        ...material,
-        tenantId,
-        id,
-        name,
-        issuer: issuer ?? null,
-        status: 'active',
-        retireAt: null,
-        rotatedFrom: null,
-        rotatedTo: null,
-      }));
+      const key = await this.audit.commit(event, async (manager) => {
+        if (material.publicJwk) await this.keys.settleRetirements(manager, tenantId, material.kid);
+        return this.keys.insert(manager, {
+          ...spec,
+          ...material,
+          tenantId,
+          id,
+          name,
+          issuer: issuer ?? null,
+          status: 'active',
+          retireAt: null,
+          rotatedFrom: null,
+          rotatedTo: null,
+        });
+      });
       await this.cache.tenantChanged(tenantId);
       return toTenantKeyView(key);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new KeyIdTakenError();
+      const index = violatedUniqueIndex(error);
+      if (index === UNIQUE_KID_INDEX) {
+        const holder = await this.keys.findUnretiredByKid(tenantId, material.kid);
+        if (holder) throw new KeyMaterialExistsError(holder.id);
+      }
+      if (index !== undefined) throw new KeyIdTakenError();
       throw error;
     }
   }
@@ -225,7 +236,7 @@ function certificateSubject(
 ): CertificateSubject | undefined {
   if (!options.certificate) return undefined;
   if (!CERTIFIABLE_ALGORITHMS.includes(algorithm)) {
-    throw new ValidationFailedError([{ field: 'certificate', message: 'certificate is available for RSA and EC keys only' }]);
+    throw new ValidationFailedError([{ field: 'certificate', message: 'certificate is available for RSA, EC and EdDSA keys only' }]);
   }
   return { subject, issuer, validityDays: options.certificateValidityDays ?? DEFAULT_CERTIFICATE_DAYS };
 }

@@ -48,9 +48,12 @@ export class TenantKeyEntity {
   @Column('text', { name: 'certificate_pem', nullable: true })
   certificatePem: string | null;
 
-  /** `active` or `retiring`; a retiring key past `retireAt` is retired (see effectiveStatus). */
+  /**
+   * A retiring key past `retireAt` is retired whether or not the row says so yet (see effectiveStatus); the row
+   * says `retired` once something needs it to, such as the tenant's unique index on kid (retired keys are left out).
+   */
   @Column('varchar', { length: 16, default: 'active' })
-  status: 'active' | 'retiring';
+  status: KeyStatus;
 
   @Column('timestamptz', { name: 'retire_at', nullable: true })
   retireAt: Date | null;
