@@ -1,8 +1,26 @@
-import { createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, createPublicKey, randomUUID, X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeProtectedHeader, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import request from 'supertest';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+/** `openssl verify -CAfile c.pem c.pem`: OpenSSL takes the certificate as its own trust anchor and issuer. */
+function opensslVerifiesSelfSigned(pem: string): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'cert-'));
+  try {
+    const file = join(dir, 'c.pem');
+    writeFileSync(file, pem);
+    return execFileSync('openssl', ['verify', '-CAfile', file, file], { encoding: 'utf8' }).trim() === `${file}: OK`;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('keys that do their job: JWKS, sign, verify, rotate', () => {
   let testApp: TestApp;
@@ -126,6 +144,33 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       expect(payload.exp).toBe(payload.iat! + 120);
       const own = await sign(key.id, { payload: { iss: 'https://other.example' } });
       expect((await jwtVerify(own.body.data.token, await importJWK(key.jwk, 'ES256'))).payload.iss).toBe('https://other.example');
+    });
+
+    it('without expiresIn the token expires after DEFAULT_TOKEN_LIFETIME_SECONDS; a payload exp stands; expiresIn: null means no exp', async () => {
+      const key = await generate({ algorithm: 'EdDSA', name: 'lifetimes' });
+      const claims = async (body: object) => {
+        const res = await sign(key.id, body);
+        expectEnvelope(res, 200);
+        return (await jwtVerify(res.body.data.token, await importJWK(key.jwk, 'EdDSA'))).payload;
+      };
+      const defaulted = await claims({ payload: { sub: 'd' } });
+      expect(defaulted.exp).toBe(defaulted.iat! + 3600);
+      const ownExp = Math.floor(Date.now() / 1000) + 77;
+      expect((await claims({ payload: { exp: ownExp } })).exp).toBe(ownExp);
+      expect(await claims({ payload: { sub: 'forever' }, expiresIn: null })).not.toHaveProperty('exp');
+    });
+
+    it('DEFAULT_TOKEN_LIFETIME_SECONDS sets the default lifetime', async () => {
+      const shortLived = await startTestApp({ DEFAULT_TOKEN_LIFETIME_SECONDS: '90' }, testApp);
+      try {
+        const key = await generate({ algorithm: 'ES256', name: 'configured-lifetime' });
+        const res = await request(shortLived.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} });
+        expectEnvelope(res, 200);
+        const { payload } = await jwtVerify(res.body.data.token, await importJWK(key.jwk, 'ES256'));
+        expect(payload.exp).toBe(payload.iat! + 90);
+      } finally {
+        await shortLived.close();
+      }
     });
 
     it.each([
@@ -277,17 +322,21 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
   });
 
   describe('certificates', () => {
-    it.each(['RS256', 'PS384', 'ES256', 'ES512'])('%s with certificate: true: a self-signed certificate in the key and as x5c in the JWKS', async (algorithm) => {
+    it.each(['RS256', 'PS384', 'ES256', 'ES512', 'EdDSA'])('%s with certificate: true: a self-signed certificate that openssl verifies, x5c and x5t#S256 in the view and the JWKS', async (algorithm) => {
       const key = await generate({ algorithm, name: 'with cert', issuer: 'https://certs.example', certificate: true, certificateValidityDays: 90 });
       const certificate = new X509Certificate(key.certificate);
       expect(certificate.publicKey.equals(createPublicKey(key.publicKey))).toBe(true);
       expect(certificate.verify(createPublicKey(key.publicKey))).toBe(true);
-      expect(certificate.subject).toBe('CN=with cert');
-      expect(certificate.issuer).toBe('CN=https://certs.example');
+      expect(certificate.subject).toBe('CN=with cert\nO=https://certs.example');
+      expect(certificate.issuer).toBe(certificate.subject);
+      expect(certificate.checkIssued(certificate)).toBe(true);
+      expect(opensslVerifiesSelfSigned(key.certificate)).toBe(true);
       expect(Math.round((Date.parse(certificate.validTo) - Date.parse(certificate.validFrom)) / 86_400_000)).toBe(90);
+      const members = { x5c: [certificate.raw.toString('base64')], 'x5t#S256': createHash('sha256').update(certificate.raw).digest('base64url') };
+      expect(key.jwk).toMatchObject(members);
       const published = (await jwks()).body.keys.find((k: JWK) => k.kid === key.kid);
-      expect(published.x5c).toEqual([certificate.raw.toString('base64')]);
-      expect(key.jwk.x5c).toBeUndefined();
+      expect(published).toEqual(key.jwk);
+      expect((await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data.jwk).toEqual(key.jwk);
     });
 
     it('rotation keeps a certificate for the successor', async () => {
@@ -303,8 +352,7 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
     });
 
     it.each([
-      [{ algorithm: 'HS256', name: 'n', certificate: true }, 'certificate', 'certificate is available for RSA and EC keys only'],
-      [{ algorithm: 'EdDSA', name: 'n', certificate: true }, 'certificate', 'certificate is available for RSA and EC keys only'],
+      [{ algorithm: 'HS256', name: 'n', certificate: true }, 'certificate', 'certificate is available for RSA, EC and EdDSA keys only'],
       [{ algorithm: 'ES256', name: 'n', certificate: 'yes' }, 'certificate', 'certificate must be true or false'],
       [{ algorithm: 'ES256', name: 'n', certificate: true, certificateValidityDays: 0 }, 'certificateValidityDays', 'certificateValidityDays must be 1 to 3650'],
     ])('answers 400 for %j', async (body, field, message) => {

@@ -80,6 +80,20 @@ describe('loadConfig', () => {
     expect(problems.join()).not.toContain('short-secret');
   });
 
+  it('reads CORS_ORIGINS as a list of origins, none by default', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://admin.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://admin.example.com', 'http://localhost:5173']);
+    expect(problemsOf({ CORS_ORIGINS: 'https://admin.example.com/path' })).toEqual([
+      'CORS_ORIGINS must be a comma-separated list of origins like https://admin.example.com (scheme, host, port; no path), got "https://admin.example.com/path"',
+    ]);
+  });
+
+  it('reads DEFAULT_TOKEN_LIFETIME_SECONDS, 3600 by default, at most ten years', () => {
+    expect(loadConfig({}).defaultTokenLifetimeSeconds).toBe(3600);
+    expect(loadConfig({ DEFAULT_TOKEN_LIFETIME_SECONDS: '300' }).defaultTokenLifetimeSeconds).toBe(300);
+    expect(problemsOf({ DEFAULT_TOKEN_LIFETIME_SECONDS: '0' })).toEqual(['DEFAULT_TOKEN_LIFETIME_SECONDS must be a whole number of seconds from 1 to 315360000, got "0"']);
+  });
+
   it('reads LOG_LEVEL, info by default', () => {
     expect(loadConfig({}).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');

@@ -15,6 +15,10 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** Seconds JWKS responses may be cached by clients and proxies. */
   jwksMaxAgeSeconds: number;
+  /** Seconds until `exp` for a token signed without `expiresIn` (`expiresIn: null` signs one without `exp`). */
+  defaultTokenLifetimeSeconds: number;
+  /** Origins whose browsers may call the admin and user APIs; the JWKS is open to every origin regardless. */
+  corsOrigins: string[];
   /** How many pre-generated RSA key pairs to keep ready, per modulus length; empty: no pool. */
   rsaPoolSizes: Map<number, number>;
   /** Requests per credential (API key or user) and window; undefined: no limit. */
@@ -41,6 +45,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MIN_API_KEY_LENGTH = 24;
 export const DEFAULT_RSA_POOL_SIZES = '2048:4,3072:1,4096:1';
 export const DEFAULT_RATE_LIMIT = '600/60';
+/** The longest `exp` a signed token may get: ten years. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 
 /** Loads `.env` from the working directory if there is one; the real environment wins. */
 export function loadDotEnv(path = '.env'): void {
@@ -70,6 +76,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!Number.isInteger(parsed) || parsed < 0) problems.push(`${name} must be a whole number of seconds, got "${raw}"`);
     return parsed;
   };
+
+  const positiveInteger = (name: string, fallback: number, max: number) => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) problems.push(`${name} must be a whole number of seconds from 1 to ${max}, got "${raw}"`);
+    return parsed;
+  };
+
+  const corsOrigins = (value('CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      problems.push(`CORS_ORIGINS must be a comma-separated list of origins like https://admin.example.com (scheme, host, port; no path), got "${origin}"`);
+      break;
+    }
+  }
 
   const rsaPoolSizes = new Map<number, number>();
   const poolSpec = value('RSA_POOL_SIZES') ?? DEFAULT_RSA_POOL_SIZES;
@@ -165,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     oauth: jwksUrl && issuer ? { jwksUrl, issuer, audience: value('OAUTH_AUDIENCE') } : undefined,
     bodyLimitBytes: 100 * 1024,
     jwksMaxAgeSeconds: nonNegativeInteger('JWKS_MAX_AGE', 300),
+    defaultTokenLifetimeSeconds: positiveInteger('DEFAULT_TOKEN_LIFETIME_SECONDS', 3600, MAX_TOKEN_LIFETIME_SECONDS),
+    corsOrigins,
     rsaPoolSizes,
     rateLimit,
     auditSign: boolean('AUDIT_SIGN', false),

@@ -1,13 +1,14 @@
 // @peculiar/x509 resolves its parts with tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
-import { webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { SigningAlgorithm } from './signing-keys';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
+/** Every algorithm with a public key; HMAC secrets have none to certify. */
 export const CERTIFIABLE_ALGORITHMS: readonly SigningAlgorithm[] = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
 ];
 export const DEFAULT_CERTIFICATE_DAYS = 365;
 
@@ -15,6 +16,7 @@ const CURVE_OF: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512
 
 /** The WebCrypto import parameters and signature algorithm for a JOSE algorithm. */
 function webCryptoAlgorithms(algorithm: SigningAlgorithm) {
+  if (algorithm === 'EdDSA') return { importParams: { name: 'Ed25519' }, signingAlgorithm: { name: 'Ed25519' } };
   const hash = `SHA-${algorithm.slice(2)}`;
   if (algorithm.startsWith('RS')) {
     const params = { name: 'RSASSA-PKCS1-v1_5', hash };
@@ -30,45 +32,64 @@ export interface CertificateRequest {
   algorithm: SigningAlgorithm;
   publicKey: KeyObject;
   privateKey: KeyObject;
-  /** The certificate's subject common name: the key's name. */
+  /** The certificate's common name: the key's name. */
   subject: string;
-  /** The certificate's issuer common name: the key's issuer, else the subject (a plain self-signed certificate). */
+  /** The key's issuer, if any: the name's organization (O), beside the common name. */
   issuer: string | null;
   validityDays: number;
 }
 
-/** A certificate for the key, signed by the key itself, as FusionAuth and Keycloak attach to theirs. PEM. */
+/**
+ * A certificate for the key, signed by the key itself, as FusionAuth and Keycloak attach to theirs. PEM.
+ * Issuer and subject are one name, so every tool takes it as self-signed. It is marked as a CA that may
+ * certify no other CA (basicConstraints cA, pathLen 0; keyUsage digitalSignature and keyCertSign): Go's
+ * CheckSignatureFrom and OpenSSL's X509_check_issued (node's checkIssued) accept a certificate as its own
+ * issuer only then. The key itself signs only JWTs here, never certificates.
+ */
 export async function createSelfSignedCertificate(request: CertificateRequest): Promise<string> {
   const { importParams, signingAlgorithm } = webCryptoAlgorithms(request.algorithm);
   const subtle = webcrypto.subtle;
   const publicKey = await subtle.importKey('spki', request.publicKey.export({ format: 'der', type: 'spki' }), importParams, true, ['verify']);
-  const signingKey = await subtle.importKey('pkcs8', request.privateKey.export({ format: 'der', type: 'pkcs8' }), importParams, false, ['sign']);
+  const privateKey = await subtle.importKey('pkcs8', request.privateKey.export({ format: 'der', type: 'pkcs8' }), importParams, false, ['sign']);
   const notBefore = new Date();
-  const certificate = await x509.X509CertificateGenerator.create({
-    subject: commonName(request.subject),
-    issuer: commonName(request.issuer ?? request.subject),
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    name: distinguishedName(request.subject, request.issuer),
     notBefore,
     notAfter: new Date(notBefore.getTime() + request.validityDays * 24 * 60 * 60 * 1000),
-    publicKey: publicKey as never,
-    signingKey: signingKey as never,
+    keys: { publicKey: publicKey as never, privateKey: privateKey as never },
     signingAlgorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(publicKey as never),
+      await x509.AuthorityKeyIdentifierExtension.create(publicKey as never),
+    ],
   });
   return certificate.toString('pem');
 }
 
 /**
- * `CN=<value>` with RFC 4514 escaping. The library's JSON name form would be simpler, but it splits
- * values at commas, so a key named "login, signing" came out as CN=signing.
+ * `CN=<name>` and, with an issuer, `O=<issuer>`, with RFC 4514 escaping. The library's JSON name form would
+ * be simpler, but it splits values at commas, so a key named "login, signing" came out as CN=signing.
  */
-function commonName(value: string): string {
-  const escaped = value
+function distinguishedName(commonName: string, organization: string | null): string {
+  const escape = (value: string) => value
     .replace(/[\\,+"<>;=]/g, (char) => `\\${char}`)
     .replace(/^[ #]/, (char) => `\\${char}`)
     .replace(/ $/, '\\ ');
-  return `CN=${escaped}`;
+  return organization === null ? `CN=${escape(commonName)}` : `CN=${escape(commonName)}, O=${escape(organization)}`;
 }
 
-/** The `x5c` entry of a JWK: the certificate's DER in plain base64 (RFC 7517 section 4.7). */
-export function certificateToX5c(pem: string): string {
-  return new x509.X509Certificate(pem).toString('base64');
+/** The certificate's DER: the base64 between a PEM's armour lines. */
+function certificateDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+}
+
+/**
+ * The JWK members that carry a certificate: `x5c`, the DER in plain base64 (RFC 7517 section 4.7), and
+ * `x5t#S256`, the base64url SHA-256 of that DER (section 4.9).
+ */
+export function certificateJwkMembers(pem: string): { x5c: string[]; 'x5t#S256': string } {
+  const der = certificateDer(pem);
+  return { x5c: [der.toString('base64')], 'x5t#S256': createHash('sha256').update(der).digest('base64url') };
 }

@@ -83,7 +83,9 @@ export class KeySigningService {
     const jwt = new SignJWT(payload)
       .setProtectedHeader({ typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid })
       .setIssuedAt();
-    if (request.expiresIn) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + request.expiresIn);
+    // No token lives forever by accident: a default lifetime unless the payload has its own exp or null asks for none.
+    const lifetime = request.expiresIn === undefined && payload.exp === undefined ? this.config.defaultTokenLifetimeSeconds : request.expiresIn;
+    if (lifetime) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + lifetime);
     return { token: await jwt.sign(signingKey) };
   }
 

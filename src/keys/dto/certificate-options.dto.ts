@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
-/** On generate and rotate: a self-signed X.509 certificate for RSA and EC keys, as FusionAuth and Keycloak give. */
+/** On generate and rotate: a self-signed X.509 certificate for RSA, EC and EdDSA keys, as FusionAuth and Keycloak give. */
 export class CertificateOptionsDto {
-  @ApiPropertyOptional({ description: 'Also make a self-signed X.509 certificate (RSA and EC); published as `x5c`' })
+  @ApiPropertyOptional({ description: 'Also make a self-signed X.509 certificate (RSA, EC, EdDSA); published as `x5c` and `x5t#S256`' })
   @IsOptional()
   @IsBoolean({ message: 'certificate must be true or false' })
   certificate?: boolean;

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 import { CertificateOptionsDto } from './certificate-options.dto';
 
-const TEN_YEARS_SECONDS = 10 * 365 * 24 * 60 * 60;
 
 export class SignTokenDto {
   @ApiProperty({ type: 'object', additionalProperties: true, example: { sub: 'user-42' }, description: 'The claims; `iat` is set, `iss` from the key unless given' })
@@ -14,12 +14,15 @@ export class SignTokenDto {
   @IsObject({ message: 'header must be a JSON object' })
   header?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ minimum: 1, example: 3600, description: 'Seconds until `exp`' })
+  @ApiPropertyOptional({
+    type: Number, nullable: true, minimum: 1, example: 3600,
+    description: 'Seconds until `exp`. Left out: `DEFAULT_TOKEN_LIFETIME_SECONDS` (3600 unless configured), unless the payload sets `exp` itself. `null`: a token without `exp`, which never expires',
+  })
   @IsOptional()
   @IsInt({ message: 'expiresIn must be an integer number of seconds' })
   @Min(1, { message: 'expiresIn must be at least 1 second' })
-  @Max(TEN_YEARS_SECONDS, { message: 'expiresIn must be at most ten years' })
-  expiresIn?: number;
+  @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'expiresIn must be at most ten years' })
+  expiresIn?: number | null;
 }
 
 export class VerifyTokenDto {
@@ -34,6 +37,6 @@ export class RotateKeyDto extends CertificateOptionsDto {
   @IsOptional()
   @IsInt({ message: 'gracePeriodSeconds must be an integer' })
   @Min(0, { message: 'gracePeriodSeconds must be 0 or more' })
-  @Max(TEN_YEARS_SECONDS, { message: 'gracePeriodSeconds must be at most ten years' })
+  @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'gracePeriodSeconds must be at most ten years' })
   gracePeriodSeconds?: number;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { JWK } from 'jose';
+import { certificateJwkMembers } from '../../crypto/certificates';
 import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys';
 import { effectiveStatus, type KeyStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
 
@@ -35,7 +36,10 @@ export class TenantKeyView {
   @ApiProperty({ type: String, nullable: true, description: 'SPKI PEM; null for HMAC keys' })
   publicKey: string | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Public JWK with kid, alg, use; null for HMAC keys' })
+  @ApiProperty({
+    type: 'object', additionalProperties: true, nullable: true,
+    description: 'Public JWK with kid, alg, use, and with a certificate its x5c and x5t#S256, as in the JWKS; null for HMAC keys',
+  })
   jwk: JWK | null;
 
   @ApiProperty({ type: String, nullable: true, description: 'Self-signed X.509 certificate, PEM, if asked for' })
@@ -72,7 +76,7 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     issuer: key.issuer,
     kid: key.kid,
     publicKey: key.publicKeyPem,
-    jwk: key.publicJwk,
+    jwk: publishedJwk(key),
     certificate: key.certificatePem,
     status: effectiveStatus(key),
     retireAt: key.retireAt?.toISOString() ?? null,
@@ -81,4 +85,10 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     createdAt: key.createdAt.toISOString(),
     updatedAt: key.updatedAt.toISOString(),
   };
+}
+
+/** The key's public JWK as verifiers get it in the JWKS and callers in the key view: with its certificate, if any. */
+export function publishedJwk(key: Pick<TenantKeyEntity, 'publicJwk' | 'certificatePem'>): JWK | null {
+  if (!key.publicJwk || !key.certificatePem) return key.publicJwk;
+  return { ...key.publicJwk, ...certificateJwkMembers(key.certificatePem) };
 }
