@@ -11,6 +11,7 @@ import { createRootLogger, httpLogger, ROOT_LOGGER } from './common/logging';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { answerClientErrorsInEnvelope } from './common/client-errors';
+import { corsOptionsFor } from './common/cors';
 import { requestIdMiddleware } from './common/request-id';
 import type { RuntimeConfig } from './config/config';
 import { installJwksFastPath } from './keys/jwks-fast-path';
@@ -63,6 +64,7 @@ export async function createApp(config: RuntimeConfig, { logStream }: { logStrea
   const securityHeaders = helmet();
   app.use(securityHeaders);
   app.use(requestIdMiddleware);
+  app.enableCors(corsOptionsFor(config.corsOrigins));
   app.use(httpLogger(rootLogger));
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: config.bodyLimitBytes });

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders, Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { JWKS_CROSS_ORIGIN_HEADERS } from '../common/cors';
 import { logAnswer, ROOT_LOGGER } from '../common/logging';
 import { requestIdFor } from '../common/request-id';
 import { handleRequestsFirst } from '../common/request-listener';
@@ -22,6 +23,7 @@ export function installJwksFastPath(app: INestApplication, securityHeaders: Outg
   // What every cached answer carries, built once: helmet's headers and the cache lifetime.
   const fixedHeaders: OutgoingHttpHeaders = {
     ...securityHeaders,
+    ...JWKS_CROSS_ORIGIN_HEADERS,
     'Cache-Control': `public, max-age=${app.get<RuntimeConfig>(APP_CONFIG).jwksMaxAgeSeconds}`,
   };
   handleRequestsFirst(app.getHttpServer() as Server, (req, res, passOn) => {

@@ -3,14 +3,14 @@ import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors } from '../common/api-docs';
-import type { JWK } from 'jose';
 import { Public } from '../auth/decorators';
+import { JWKS_CROSS_ORIGIN_HEADERS } from '../common/cors';
 import { NotFoundError, ValidationFailedError } from '../common/domain-error';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { certificateToX5c } from '../crypto/certificates';
 import { TenantsService } from '../tenants/tenants.service';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
+import { publishedJwk } from './dto/tenant-key.view';
 import { TenantKeysRepository } from './tenant-keys.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -68,6 +68,7 @@ export class JwksController {
   private async jwks(tenantId: string, res: Response): Promise<void> {
     const jwks = await this.cache.getOrLoad(tenantId, JWKS_CACHE_KEY, () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
     if (!jwks) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
+    res.set(JWKS_CROSS_ORIGIN_HEADERS);
     res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
     res.setHeader('ETag', jwks.etag);
     // With the ETag set, Express answers 304 itself when If-None-Match matches.
@@ -83,7 +84,7 @@ export class JwksController {
     const keys = await this.keys.listPublishable(tenantId);
     const body = Buffer.from(
       JSON.stringify({
-        keys: keys.map((key): JWK => (key.certificatePem ? { ...key.publicJwk!, x5c: [certificateToX5c(key.certificatePem)] } : key.publicJwk!)),
+        keys: keys.map((key) => publishedJwk(key)!),
       }),
     );
     const expiresAt = Math.min(Infinity, ...keys.map((key) => key.retireAt?.getTime() ?? Infinity));
