@@ -109,12 +109,16 @@ describe('audit trail', () => {
     try {
       const key = (await call('post', '/key/generate', 'audit-before-refusal', { algorithm: 'ES256', name: 'unchanged' })).body.data;
       const newId = randomUUID();
-      const refused = [
-        await call('post', `/key/generate/${newId}`, 'refused-generate', { algorithm: 'ES256', name: 'never stored' }),
-        await call('put', `/key/${key.id}`, 'refused-rename', { name: 'never renamed' }),
-        await call('post', `/key/${key.id}/rotate`, 'refused-rotate', {}),
-        await call('delete', `/key/${key.id}`, 'refused-delete'),
-      ];
+      const refused: request.Response[] = [];
+      const errors = await testApp.withExpectedErrors(async () => {
+        refused.push(
+          await call('post', `/key/generate/${newId}`, 'refused-generate', { algorithm: 'ES256', name: 'never stored' }),
+          await call('put', `/key/${key.id}`, 'refused-rename', { name: 'never renamed' }),
+          await call('post', `/key/${key.id}/rotate`, 'refused-rotate', {}),
+          await call('delete', `/key/${key.id}`, 'refused-delete'),
+        );
+      });
+      expect(errors).toEqual(['generate', 'rename', 'rotate', 'delete'].map((action) => `Unhandled error [requestId=refused-${action}]`));
       for (const res of refused) {
         expectEnvelope(res, 500);
         expect(res.body.message).toBe('Internal server error');

@@ -15,15 +15,16 @@ export interface Captured {
 export const newCapture = (): Captured => ({ logs: [], responses: [], issuedSecrets: [] });
 
 /**
- * A pino destination that keeps every JSON log line, and prints errors as the tests always did; not the
- * request lines of 5xx answers, which tests of outages expect by the hundred (the error itself is logged apart).
+ * A pino destination that keeps every JSON log line, and prints errors, unless `expected()` says the test
+ * provokes them on purpose; never the request lines of 5xx answers, which tests of outages expect by the
+ * hundred (the error itself is logged apart).
  */
-export function capturingStream(lines: string[]): DestinationStream {
+export function capturingStream(lines: string[], expected: () => boolean = () => false): DestinationStream {
   return {
     write(line: string) {
       lines.push(line);
       const entry = JSON.parse(line) as { level: number; res?: unknown };
-      if (entry.level >= 50 && !entry.res) process.stderr.write(line);
+      if (entry.level >= 50 && !entry.res && !expected()) process.stderr.write(line);
     },
   };
 }

@@ -26,6 +26,11 @@ export interface TestApp {
   /** Every JSON log line the app wrote so far. */
   logs: readonly string[];
   createTenant(name?: string): Promise<TestTenant>;
+  /**
+   * Runs `work`, which provokes errors on purpose: their log lines are kept (and scanned) but not printed,
+   * so that a green run shows no stack traces. Answers the messages of the error lines logged meanwhile.
+   */
+  withExpectedErrors(work: () => Promise<unknown>): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -61,7 +66,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
   // Every log line and response of the app is kept, and searched for secrets when it closes.
   const captured = newCapture();
   if (config.metricsToken) captured.issuedSecrets.push(config.metricsToken);
-  const app = await createApp(config, { logStream: capturingStream(captured.logs) });
+  let expectingErrors = 0;
+  const app = await createApp(config, { logStream: capturingStream(captured.logs, () => expectingErrors > 0) });
   captureResponses(app.getHttpServer() as Server, captured.responses);
   await app.init();
   const dataSource = app.get(DataSource);
@@ -75,6 +81,20 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
       const issued = await app.get(TenantsService).createTenant(cliActor(), name);
       captured.issuedSecrets.push(issued.apiKey);
       return { ...issued, headers: tenantHeaders(issued.tenantId, issued.apiKey) };
+    },
+    async withExpectedErrors(work) {
+      const from = captured.logs.length;
+      expectingErrors += 1;
+      try {
+        await work();
+      } finally {
+        expectingErrors -= 1;
+      }
+      return captured.logs
+        .slice(from)
+        .map((line) => JSON.parse(line) as { level: number; msg: string; res?: unknown })
+        .filter((entry) => entry.level >= 50 && !entry.res)
+        .map((entry) => entry.msg);
     },
     async close() {
       try {
