@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { Presets, SingleBar } from 'cli-progress';
 import { DataSource } from 'typeorm';
 import { isUUID } from 'class-validator';
@@ -14,9 +15,12 @@ import { TenantsService } from './tenants/tenants.service';
 const USAGE = `Usage: npm run cli -- <command> [options]
 
   tenant:create --name <name> [--json]     create a tenant and its first API key (shown once)
+  tenant:list [--json]                     list tenants: id, name, created, active API keys
   apikey:create --tenant <id> [--json]     create another API key for a tenant (shown once)
+  apikey:list --tenant <id> [--json]       list a tenant's API keys: id, prefix, created, last used,
+                                           revoked (never the secret)
   apikey:revoke --id <api key id> [--json] revoke an API key at once
-  migration:run                            apply pending database migrations
+  migration:run [--json]                   apply pending database migrations
   kek:rotate [--batch <n>] [--json]        re-seal every stored private key under the newest
                                            key-encryption key (KEY_ENCRYPTION_KEYS, newest first);
                                            resumable, safe while the service runs
@@ -24,9 +28,27 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                                            delete audit events older than n days, in batches
                                            (the pruning is itself recorded); for a daily cron job
 
-The CLI uses the service's configuration (.env and the environment).`;
+With --json, standard output holds exactly one JSON object; logs and progress go to standard error.
+Exit codes: 0 done, 1 failed, 2 bad usage. The CLI uses the service's configuration (.env and the environment).`;
 
+const COMMANDS = ['tenant:create', 'tenant:list', 'apikey:create', 'apikey:list', 'apikey:revoke', 'migration:run', 'kek:rotate', 'audit:prune'];
+
+/** Wrong words on the command line: exit code 2, as for any command-line tool. */
 class UsageError extends Error {}
+
+/**
+ * Nest's console logger, on standard error: standard output is for the command's result alone. Colours only
+ * on a terminal.
+ */
+class StderrLogger extends ConsoleLogger {
+  constructor() {
+    super({ colors: Boolean(process.stderr.isTTY) });
+  }
+
+  protected override printMessages(messages: unknown[], context?: string, logLevel?: LogLevel): void {
+    super.printMessages(messages, context, logLevel, 'stderr');
+  }
+}
 
 /**
  * Progress of a long operation on stderr: a bar on a terminal, a line per step otherwise (CI logs, pipes),
@@ -52,46 +74,82 @@ function progressReporter(verb: string) {
   };
 }
 
-function requireUuid(value: string | undefined, option: string): string {
-  if (!value || !isUUID(value, 'all')) throw new UsageError(`${option} must be a UUID`);
-  return value.toLowerCase();
+function required(value: string | undefined, option: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`${option} is required`);
+  return value.trim();
 }
 
+function requiredUuid(value: string | undefined, option: string): string {
+  const uuid = required(value, option);
+  if (!isUUID(uuid, 'all')) throw new UsageError(`${option} must be a UUID`);
+  return uuid.toLowerCase();
+}
+
+function wholeNumber(value: string, option: string, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) throw new UsageError(`${option} must be a whole number from 1 to ${max}`);
+  return parsed;
+}
+
+/** A table for people: one row per line, columns padded. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+}
+
+const when = (date: Date | null) => date?.toISOString() ?? '-';
+
+const logger = new Logger('CLI');
+
 async function run(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      tenant: { type: 'string' },
-      id: { type: 'string' },
-      batch: { type: 'string', default: '200' },
-      days: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        tenant: { type: 'string' },
+        id: { type: 'string' },
+        batch: { type: 'string', default: '200' },
+        days: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { positionals, values } = parsed;
   const [command] = positionals;
-  if (values.help || !command) {
+  if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (!['tenant:create', 'apikey:create', 'apikey:revoke', 'migration:run', 'kek:rotate', 'audit:prune'].includes(command)) {
-    throw new UsageError(`unknown command "${command}"`);
+  if (!command) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exitCode = 2;
+    return;
   }
-  const name = values.name?.trim();
-  if (command === 'tenant:create' && (!name || name.length > 255)) throw new UsageError('--name is required (1 to 255 characters)');
-  const tenantId = command === 'apikey:create' ? requireUuid(values.tenant, '--tenant') : undefined;
-  const apiKeyId = command === 'apikey:revoke' ? requireUuid(values.id, '--id') : undefined;
-  const days = command === 'audit:prune' ? Number(values.days) : undefined;
-  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 36_500)) throw new UsageError('--days must be a whole number from 1 to 36500');
-  const batchSize = Number(values.batch);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch must be a whole number from 1 to 10000');
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "${command}"`);
+  const name = command === 'tenant:create' ? required(values.name, '--name') : undefined;
+  if (name !== undefined && name.length > 255) throw new UsageError('--name must be 1 to 255 characters');
+  const tenantId = ['apikey:create', 'apikey:list'].includes(command) ? requiredUuid(values.tenant, '--tenant') : undefined;
+  const apiKeyId = command === 'apikey:revoke' ? requiredUuid(values.id, '--id') : undefined;
+  const days = command === 'audit:prune' ? wholeNumber(required(values.days, '--days'), '--days', 36_500) : undefined;
+  const batchSize = wholeNumber(values.batch, '--batch', 10_000);
 
   const runtime = await prepareRuntime(loadConfig());
-  const dataSource = new DataSource(dataSourceOptions(runtime.config.databaseUrl));
+  // A database the CLI started runs in a session of its own: interrupted, the CLI stops it before leaving.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void runtime.stop().finally(() => process.exit(130)));
+  }
+  const dataSource = new DataSource(dataSourceOptions(runtime.config.databaseUrl, false));
   try {
-    await dataSource.initialize(); // runs pending migrations
+    await dataSource.initialize();
+    // Every command first applies pending migrations, as the service does at start.
+    const applied = (await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name);
+    if (applied.length > 0 && command !== 'migration:run') logger.log(`Applied ${applied.length} pending migrations`);
     const audit = new AuditTrail(dataSource);
     const tenants = new TenantsService(dataSource, audit);
     const print = (json: object, text: string) =>
@@ -113,12 +171,31 @@ async function run(argv: string[]): Promise<void> {
         );
         break;
       }
+      case 'tenant:list': {
+        const tenantList = await tenants.listTenants();
+        print(
+          { tenants: tenantList },
+          table(['TENANT ID', 'NAME', 'CREATED', 'ACTIVE API KEYS'], tenantList.map((t) => [t.id, t.name, when(t.createdAt), String(t.activeApiKeys)])),
+        );
+        break;
+      }
+      case 'apikey:list': {
+        const apiKeys = await tenants.listApiKeys(tenantId!);
+        print(
+          { tenantId, apiKeys },
+          table(['API KEY ID', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'], apiKeys.map((k) => [k.id, k.prefix, when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)])),
+        );
+        break;
+      }
       case 'apikey:revoke':
         await tenants.revokeApiKey(cliActor(), apiKeyId!);
         print({ apiKeyId, revoked: true }, `API key ${apiKeyId} revoked.`);
         break;
       case 'migration:run':
-        print({ migrated: true }, 'Migrations are up to date.');
+        print(
+          { migrated: true, applied },
+          applied.length > 0 ? `Applied ${applied.length} migrations: ${applied.join(', ')}. Migrations are up to date.` : 'Migrations are up to date.',
+        );
         break;
       case 'kek:rotate': {
         const progress = values.json ? undefined : progressReporter('re-sealed');
@@ -145,12 +222,16 @@ async function run(argv: string[]): Promise<void> {
   }
 }
 
+// Whatever a library prints with console.log goes to standard error too: standard output is the result's.
+console.log = console.error;
+Logger.overrideLogger(new StderrLogger());
 loadDotEnv();
 run(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem}\n`);
-  } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`Error: ${(error as Error).message} (npm run cli -- --help for usage)\n`);
+  } else if (error instanceof UsageError) {
+    process.stderr.write(`Error: ${error.message} (npm run cli -- --help for usage)\n`);
+    process.exit(2);
   } else if (isDatabaseUnavailable(error)) {
     // Never the URL itself: it may hold a password.
     process.stderr.write(`Error: cannot reach the database (${(error as Error).message}); check DATABASE_URL and that PostgreSQL is running\n`);

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 import request from 'supertest';
+import { apiKeyPrefix } from '../src/tenants/api-key-secret';
 import { TenantBootstrap } from '../src/tenants/tenant-bootstrap';
 import { freePort } from './support/free-port';
-import { startService } from './support/processes';
+import { runCli, startService } from './support/processes';
 import { expectEnvelope, startTestApp, tenantHeaders } from './support/test-app';
 
 describe('BOOTSTRAP_TENANT_ID and BOOTSTRAP_API_KEY', () => {
@@ -42,12 +43,15 @@ describe('npm start on a fresh machine (embedded PostgreSQL, no configuration)',
     const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) };
     const first = startService(env);
     const [, tenantId, apiKey] = await first.waitFor(/export TENANT_ID=(\S+) API_KEY=(\S+)/, 60_000);
+    const [, apiKeyId] = first.output().match(/API key id:\s+(\S+)/)!;
     await first.waitFor(/listening on/);
     const url = `http://127.0.0.1:${env.PORT}`;
     const generated = await request(url).post('/key/generate').set(tenantHeaders(tenantId, apiKey)).send({ algorithm: 'ES256', name: 'first' });
     expectEnvelope(generated, 200);
     expect(first.output()).toMatch(/KEY_ENCRYPTION_KEY is not set: generated one into/);
     expect(statSync(join(dataDir, 'key-encryption-key')).mode & 0o777).toBe(0o600);
+    const apiKeys = runCli(['apikey:list', '--tenant', tenantId, '--json'], env);
+    expect(JSON.parse(apiKeys.stdout).apiKeys).toEqual([expect.objectContaining({ id: apiKeyId, prefix: apiKeyPrefix(apiKey) })]);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -64,6 +68,25 @@ describe('npm start on a fresh machine (embedded PostgreSQL, no configuration)',
     expect(postgresProcessesOf(dataDir)).toBe('');
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
     expect(readFileSync(join(dataDir, 'key-encryption-key'), 'utf8').trim()).toHaveLength(44);
+  });
+
+  it("a terminal's Ctrl-C reaches the service alone: it closes, then stops the database, quietly; the CLI beside it uses that database", async () => {
+    const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) };
+    const service = startService(env, undefined, { ownProcessGroup: true });
+    await service.waitFor(/listening on/, 60_000);
+
+    const listed = runCli(['tenant:list', '--json'], env);
+    expect(listed.status).toBe(0);
+    expect(JSON.parse(listed.stdout).tenants).toEqual([expect.objectContaining({ name: 'default', activeApiKeys: 1 })]);
+    expect(listed.stderr).toContain('Using the embedded PostgreSQL that another process (the service) runs');
+    expect(listed.stderr).not.toContain('started');
+
+    // What a terminal does on Ctrl-C: SIGINT to every process of the foreground process group.
+    process.kill(-service.child.pid!, 'SIGINT');
+    expect(await service.exited).toBe(0);
+    expect(postgresProcessesOf(dataDir)).toBe('');
+    expect(service.output()).toContain('SIGINT received: closing');
+    expect(service.output()).not.toMatch(/WARN|ERROR|terminat|Connection/i);
   });
 
   it('refuses to start with DATABASE_URL and no KEY_ENCRYPTION_KEY, saying why', async () => {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { apiKeyPrefix } from '../src/tenants/api-key-secret';
 import { runCli } from './support/processes';
+import { createTestDatabase } from './support/test-database';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp } from './support/test-app';
 
 describe('the CLI (npm run cli)', () => {
@@ -43,16 +45,68 @@ describe('the CLI (npm run cli)', () => {
   });
 
   it.each([
-    [['tenant:create'], '--name is required'],
-    [['apikey:create', '--tenant', 'acme'], '--tenant must be a UUID'],
-    [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'], 'No tenant 5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'],
-    [['tenant:delete'], 'unknown command "tenant:delete"'],
-    [['tenant:create', '--nme', 'x'], "Unknown option '--nme'"],
-  ])('%j fails with exit code 1 and a one-line error, no stack', (args, message) => {
+    [['tenant:create'], '--name is required', 2],
+    [['apikey:create'], '--tenant is required', 2],
+    [['apikey:list'], '--tenant is required', 2],
+    [['apikey:revoke'], '--id is required', 2],
+    [['apikey:create', '--tenant', 'acme'], '--tenant must be a UUID', 2],
+    [['tenant:delete'], 'unknown command "tenant:delete"', 2],
+    [['tenant:create', '--nme', 'x'], "Unknown option '--nme'", 2],
+    [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'], 'No tenant 5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', 1],
+    [['apikey:list', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'], 'No tenant 5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', 1],
+  ])('%j fails with a one-line error, no stack: "%s", exit code %d', (args, message, status) => {
     const result = runCli(args, env);
-    expect(result.status).toBe(1);
-    expect(result.stderr.split('\n')[0]).toContain(message);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.status).toBe(status);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('prints its usage: on standard output with --help (exit 0), on standard error without a command (exit 2)', () => {
+    const help = runCli(['--help'], env);
+    expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: npm run cli -- <command>/);
+    const bare = runCli([], env);
+    expect({ status: bare.status, stdout: bare.stdout, stderr: bare.stderr }).toEqual({ status: 2, stdout: '', stderr: help.stdout });
+  });
+
+  it('with --json, standard output is one JSON object even while migrations run and log (to standard error)', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const result = runCli(['migration:run', '--json'], { ...env, DATABASE_URL: fresh.url });
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({ migrated: true, applied: expect.arrayContaining(['InitialSchema1763800000000', 'ApiKeyLastUsed1764500000000']) });
+      const listed = runCli(['tenant:list', '--json'], { ...env, DATABASE_URL: fresh.url });
+      expect(JSON.parse(listed.stdout)).toEqual({ tenants: [] });
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('tenant:list and apikey:list show ids, prefixes and when a key was last used, never a secret', async () => {
+    const tenant = JSON.parse(runCli(['tenant:create', '--name', 'listed', '--json'], env).stdout);
+    const second = JSON.parse(runCli(['apikey:create', '--tenant', tenant.tenantId, '--json'], env).stdout);
+    expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(tenant.tenantId, tenant.apiKey)), 200);
+
+    const tenants = JSON.parse(runCli(['tenant:list', '--json'], env).stdout).tenants;
+    expect(tenants).toContainEqual({ id: tenant.tenantId, name: 'listed', createdAt: expect.any(String), activeApiKeys: 2 });
+
+    // lastUsedAt is written off the request path: wait for it.
+    const listApiKeys = () => JSON.parse(runCli(['apikey:list', '--tenant', tenant.tenantId, '--json'], env).stdout);
+    let listed = listApiKeys();
+    for (let tries = 0; tries < 50 && !listed.apiKeys[0].lastUsedAt; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      listed = listApiKeys();
+    }
+    expect(listed).toEqual({
+      tenantId: tenant.tenantId,
+      apiKeys: [
+        { id: tenant.apiKeyId, prefix: apiKeyPrefix(tenant.apiKey), createdAt: expect.any(String), lastUsedAt: expect.any(String), revokedAt: null },
+        { id: second.apiKeyId, prefix: apiKeyPrefix(second.apiKey), createdAt: expect.any(String), lastUsedAt: null, revokedAt: null },
+      ],
+    });
+    const text = runCli(['apikey:list', '--tenant', tenant.tenantId], env).stdout;
+    expect(text.split('\n')[0]).toMatch(/^API KEY ID\s+PREFIX\s+CREATED\s+LAST USED\s+REVOKED$/);
+    expect(text).toContain(tenant.apiKeyId);
+    for (const secret of [tenant.apiKey, second.apiKey]) expect(text + JSON.stringify(listed)).not.toContain(secret);
   });
 
   it('says in one line, without the URL or a stack, that the database cannot be reached', () => {
@@ -95,10 +149,15 @@ describe('the CLI (npm run cli)', () => {
     expect(runCli(['audit:prune', '--days', '365'], env).stdout.trim()).toBe('0 audit events older than 365 days deleted.');
   });
 
-  it.each([[[]], [['--days', '0']], [['--days', '1.5']], [['--days', 'forever']]])('audit:prune %j asks for --days in one line', (args) => {
+  it.each([
+    [[], '--days is required'],
+    [['--days', '0'], '--days must be a whole number from 1 to 36500'],
+    [['--days', '1.5'], '--days must be a whole number from 1 to 36500'],
+    [['--days', 'forever'], '--days must be a whole number from 1 to 36500'],
+  ])('audit:prune %j asks for --days in one line', (args, message) => {
     const result = runCli(['audit:prune', ...args], env);
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('Error: --days must be a whole number from 1 to 36500 (npm run cli -- --help for usage)');
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(`Error: ${message} (npm run cli -- --help for usage)`);
   });
 
   it('migration:run applies nothing twice', () => {

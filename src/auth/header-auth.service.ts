@@ -41,6 +41,7 @@ export class HeaderAuthService {
       (await this.tenants.findActiveApiKey(normalizedTenantId, apiKey))?.id,
     );
     if (!apiKeyId) throw new UnauthorizedError();
+    this.tenants.noteApiKeyUsed(apiKeyId);
     return { tenantId: normalizedTenantId, apiKeyId };
   }
 }

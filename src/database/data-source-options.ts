@@ -6,6 +6,7 @@ import { KeyCertificates1764100000000 } from '../../migrations/1764100000000-key
 import { KeyPageIndex1764200000000 } from '../../migrations/1764200000000-key-page-index';
 import { AuditEvents1764300000000 } from '../../migrations/1764300000000-audit-events';
 import { OneKeyOneKid1764400000000 } from '../../migrations/1764400000000-one-key-one-kid';
+import { ApiKeyLastUsed1764500000000 } from '../../migrations/1764500000000-api-key-last-used';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { TenantKeyEntity } from '../keys/entities/tenant-key.entity';
 import { ApiKeyEntity } from '../tenants/api-key.entity';
@@ -13,7 +14,7 @@ import { TenantEntity } from '../tenants/tenant.entity';
 import { UserKeyEntity } from '../user-keys/entities/user-key.entity';
 
 export const ENTITIES = [TenantEntity, ApiKeyEntity, TenantKeyEntity, UserKeyEntity, AuditEventEntity];
-export const MIGRATIONS = [InitialSchema1763800000000, KeyLifecycle1763900000000, UserKeyTypes1764000000000, KeyCertificates1764100000000, KeyPageIndex1764200000000, AuditEvents1764300000000, OneKeyOneKid1764400000000];
+export const MIGRATIONS = [InitialSchema1763800000000, KeyLifecycle1763900000000, UserKeyTypes1764000000000, KeyCertificates1764100000000, KeyPageIndex1764200000000, AuditEvents1764300000000, OneKeyOneKid1764400000000, ApiKeyLastUsed1764500000000];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */
 export function dataSourceOptions(url: string, runMigrations = true): DataSourceOptions {

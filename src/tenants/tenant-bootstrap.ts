@@ -31,7 +31,9 @@ export class TenantBootstrap implements OnApplicationBootstrap {
         'Created tenant "default" on this fresh database. Its API key is shown only now:',
         `  x-stencil-tenantid: ${created.tenantId}`,
         `  API key:            ${created.apiKey}`,
+        `  API key id:         ${created.apiKeyId} (for npm run cli -- apikey:revoke --id)`,
         `  export TENANT_ID=${created.tenantId} API_KEY=${created.apiKey}`,
+        'Lost it? npm run cli -- apikey:create --tenant <tenant id> makes another (tenant:list shows the ids).',
         '',
       ].join('\n') + '\n',
     );

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Optional } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
@@ -8,6 +9,20 @@ import { TenantCacheService } from './tenant-cache.service';
 import { ApiKeyEntity } from './api-key.entity';
 import { secretMatches, apiKeyPrefix, generateApiKey, hashSecret } from './api-key-secret';
 import { TenantEntity } from './tenant.entity';
+
+/** A tenant as the CLI lists it. */
+export interface TenantSummary {
+  id: string;
+  name: string;
+  createdAt: Date;
+  activeApiKeys: number;
+}
+
+/** An API key as listed: never its secret, nor the secret's hash. */
+export type ApiKeySummary = Pick<ApiKeyEntity, 'id' | 'prefix' | 'createdAt' | 'lastUsedAt' | 'revokedAt'>;
+
+/** `lastUsedAt` is precise to this much, so that a busy key costs one write a minute, not one per request. */
+const LAST_USED_PRECISION_MS = 60_000;
 
 export interface IssuedApiKey {
   tenantId: string;
@@ -19,6 +34,8 @@ export interface IssuedApiKey {
 @Injectable()
 export class TenantsService {
   private readonly logger = new Logger(TenantsService.name);
+  /** When this instance last wrote each key's lastUsedAt; the SQL condition keeps several instances to one write a minute. */
+  private readonly lastUsedWritten = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_PRECISION_MS });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -83,6 +100,35 @@ export class TenantsService {
       revokedAt: IsNull(),
     });
     return candidates.find((candidate) => secretMatches(apiKey, candidate.secretHash));
+  }
+
+  /** Every tenant, oldest first, with its number of active API keys. */
+  async listTenants(): Promise<TenantSummary[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT t.id, t.name, t.created_at, count(k.id) FILTER (WHERE k.revoked_at IS NULL)::int AS active_api_keys
+       FROM tenants t LEFT JOIN api_keys k ON k.tenant_id = t.id
+       GROUP BY t.id ORDER BY t.created_at, t.id`,
+    )) as { id: string; name: string; created_at: Date; active_api_keys: number }[];
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at, activeApiKeys: row.active_api_keys }));
+  }
+
+  /** A tenant's API keys, revoked ones included, oldest first. */
+  async listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
+    if (!(await this.tenantExists(tenantId))) throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
+    return this.dataSource.getRepository(ApiKeyEntity).find({
+      select: { id: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+      where: { tenantId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** Records that the key authenticated a request: at most once a minute per key, never delaying the request. */
+  noteApiKeyUsed(apiKeyId: string): void {
+    if (this.lastUsedWritten.has(apiKeyId)) return;
+    this.lastUsedWritten.set(apiKeyId, true);
+    this.dataSource
+      .query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [apiKeyId])
+      .catch((error: unknown) => this.logger.warn(`Could not record when API key ${apiKeyId} was last used: ${(error as Error).message}`));
   }
 
   /** Makes sure the configured bootstrap tenant and API key exist (idempotent, safe on every start). */
