@@ -1,6 +1,6 @@
 # Build stage: compile TypeScript with the dev dependencies. Optional dependencies (the embedded
 # PostgreSQL, some 100 MB) are left out: in a container the database is always DATABASE_URL.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=optional
@@ -11,7 +11,7 @@ RUN npm run build && npm prune --omit=dev --omit=optional
 
 # Runtime stage: the compiled service and its production dependencies only, run as the unprivileged
 # `node` user; the files belong to root, so the process cannot change its own code.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000 LOG_LEVEL=info
 WORKDIR /app
 COPY --from=build /app/package.json ./
