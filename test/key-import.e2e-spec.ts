@@ -89,6 +89,7 @@ describe('POST /key/import and POST /key/import/:id', () => {
         name: 'n',
         privateKey: ec().privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pw' }),
       }), 'privateKey', 'privateKey must not be encrypted'],
+      ['a private key sent as publicKey', () => ({ name: 'n', publicKey: pems(ec()).privateKey }), 'publicKey', 'publicKey holds a private key: send it as privateKey'],
       ['a mismatched pair', () => ({ name: 'n', publicKey: pems(ec()).publicKey, privateKey: pems(ec()).privateKey }), 'privateKey', 'privateKey does not match publicKey'],
       ['RS256 on an EC key', () => ({ name: 'n', algorithm: 'RS256', publicKey: pems(ec()).publicKey }), 'algorithm', 'algorithm RS256 does not fit a key of type ec'],
       ['the wrong curve', () => ({ name: 'n', algorithm: 'ES384', publicKey: pems(ec()).publicKey }), 'algorithm', "algorithm ES384 (the key's curve wants ES256) does not fit a key of type ec"],

@@ -188,6 +188,7 @@ describe('/keys (user API)', () => {
       [{ name: 'n', publicKey: `04${'11'.repeat(64)}` }, 'publicKey', 'publicKey is not a point on P-256'],
       [{ name: 'n', publicKey: '0411' }, 'publicKey', 'a P-256 publicKey in hex is the uncompressed point 04||X||Y (65 bytes)'],
       [{ name: 'n', jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AA', d: 'AA' } }, 'jwk', 'jwk must be a public key: never send a private key'],
+      [{ name: 'n', publicKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) }, 'publicKey', 'publicKey must be a public key: never send a private key'],
       [{ name: 'n', keyType: 'rsa', jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32, 1).toString('base64url') } }, 'keyType', 'keyType rsa does not fit the key, which is ed25519'],
     ])('answers 400 for %j', async (body, field, message) => {
       const res = await importKey(aliceToken, body);

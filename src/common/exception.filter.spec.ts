@@ -1,4 +1,4 @@
-import { NotFoundException, type ArgumentsHost } from '@nestjs/common';
+import { Logger, NotFoundException, type ArgumentsHost } from '@nestjs/common';
 import { EnvelopeExceptionFilter } from './exception.filter';
 import { KeyIdTakenError } from '../keys/key-errors';
 
@@ -10,7 +10,13 @@ function hostFor(requestId: string) {
 
 describe('EnvelopeExceptionFilter', () => {
   const filter = new EnvelopeExceptionFilter();
-  beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
+  // What the filter logs is asserted here, not printed: a green run shows no stack traces.
+  let errorLog: jest.SpyInstance;
+  let warnLog: jest.SpyInstance;
+  beforeEach(() => {
+    errorLog = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    warnLog = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
   afterEach(() => jest.restoreAllMocks());
 
   it('answers an unknown error with a bare 500: no message, no stack, no SQL', () => {
@@ -19,6 +25,7 @@ describe('EnvelopeExceptionFilter', () => {
     filter.catch(error, host);
     expect(res.statusCode).toBe(500);
     expect(res.body).toEqual({ success: false, message: 'Internal server error', data: null, requestId: 'req-1' });
+    expect(errorLog).toHaveBeenCalledWith('Unhandled error [requestId=req-1]', expect.stringContaining('relation "tenant_keys" does not exist'));
   });
 
   it('maps a domain error to its status and message', () => {
@@ -39,6 +46,7 @@ describe('EnvelopeExceptionFilter', () => {
     filter.catch(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), host);
     expect(res.statusCode).toBe(503);
     expect(JSON.stringify(res.body)).not.toContain('5432');
+    expect(warnLog).toHaveBeenCalledWith('Database unavailable [requestId=req-4]: connect ECONNREFUSED 127.0.0.1:5432');
   });
 
   it('answers 503 when the connection was lost inside a transaction (the query runner is gone before COMMIT)', () => {

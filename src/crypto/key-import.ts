@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import { isPrivateKeyPem } from './pem';
 import { EC_CURVES, keyTypeOf, signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from './signing-keys';
 
 export interface KeyImportInput {
@@ -68,6 +69,7 @@ export function parseImportedKey(input: KeyImportInput): ImportedKey {
 
 function parsePem(pem: string, field: 'publicKey' | 'privateKey'): KeyObject {
   if (/ENCRYPTED/.test(pem)) throw new KeyImportError(field, `${field} must not be encrypted`);
+  if (field === 'publicKey' && isPrivateKeyPem(pem)) throw new KeyImportError(field, 'publicKey holds a private key: send it as privateKey');
   try {
     return field === 'privateKey' ? createPrivateKey({ key: pem, format: 'pem' }) : createPublicKey({ key: pem, format: 'pem' });
   } catch {

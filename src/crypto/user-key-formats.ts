@@ -2,6 +2,8 @@ import { createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 
+import { isPrivateKeyPem } from './pem';
+
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 export const USER_KEY_TYPES = ['ecdsa', 'ed25519', 'rsa'] as const;
@@ -100,11 +102,11 @@ export function parseUserPublicKey(input: UserPublicKeyInput): KeyObject {
     if ('d' in input.jwk) throw new UserKeyFormatError('jwk', 'jwk must be a public key: never send a private key');
     key = attempt('jwk', 'jwk is not a valid public key', () => createPublicKey({ key: input.jwk as never, format: 'jwk' }));
   } else if (input.publicKey!.trim().startsWith('-----BEGIN')) {
+    if (isPrivateKeyPem(input.publicKey!)) throw new UserKeyFormatError('publicKey', 'publicKey must be a public key: never send a private key');
     key = attempt('publicKey', 'publicKey must be an SPKI PEM public key', () => createPublicKey({ key: input.publicKey!, format: 'pem' }));
   } else {
     key = fromHex(input.publicKey!.trim().toLowerCase(), input.keyType ?? 'ecdsa', input.curve ?? 'P-256');
   }
-  if (key.type !== 'public') throw new UserKeyFormatError('publicKey', 'publicKey must be a public key: never send a private key');
   const kind = userKeyKind(key);
   if (input.keyType && input.keyType !== kind.keyType) {
     throw new UserKeyFormatError('keyType', `keyType ${input.keyType} does not fit the key, which is ${kind.keyType}`);

@@ -30,7 +30,7 @@ class LengthFitsAlgorithm implements ValidatorConstraintInterface {
 }
 
 export class GenerateKeyDto extends CertificateOptionsDto {
-  @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256', description: 'Also `RS` (RS256) and `ES` (ES256), as the source document writes them' })
+  @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256', description: 'Also the short forms `RS` (RS256) and `ES` (ES256)' })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHORT_FORMS[value]) || value)
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   algorithm: SigningAlgorithm;
