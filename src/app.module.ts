@@ -2,9 +2,6 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
-import type { Logger } from 'pino';
-import { loggerParams, ROOT_LOGGER } from './common/logging';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
@@ -21,11 +18,10 @@ import { UserKeysModule } from './user-keys/user-keys.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: RuntimeConfig, logger: Logger): DynamicModule {
+  static forRoot(config: RuntimeConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot(loggerParams(logger)),
         ConfigModule.forRoot(config),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, config.runMigrations), retryAttempts: 3, retryDelay: 1_000 }),
         AuditModule,
@@ -39,7 +35,6 @@ export class AppModule {
       ],
       controllers: [HealthController],
       providers: [
-        { provide: ROOT_LOGGER, useValue: logger },
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,77 +1,72 @@
-import {
-  BadRequestException, type INestApplication, PayloadTooLargeException, UnsupportedMediaTypeException,
-} from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
-import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
-import type { DestinationStream, Logger as PinoRootLogger } from 'pino';
-import { createRootLogger, httpLogger, ROOT_LOGGER } from './common/logging';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
-import { answerClientErrorsInEnvelope } from './common/client-errors';
+import { answerClientErrorInEnvelope, answerFrameworkErrorInEnvelope } from './common/client-errors';
 import { corsOptionsFor } from './common/cors';
-import { requestIdMiddleware } from './common/request-id';
+import { createRootLogger, logAnswer, PinoNestLogger } from './common/logging';
+import { requestIdFor } from './common/request-id';
+import { MalformedJsonError } from './common/domain-error';
 import type { RuntimeConfig } from './config/config';
-import { installJwksFastPath } from './keys/jwks-fast-path';
-import { installHttpMetrics } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
 import { setupOpenApi } from './openapi/openapi';
 
-/** Bodies are JSON: anything else with a body is a 415 rather than an empty body that fails validation later. */
-function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  const length = Number(req.headers['content-length'] ?? 0);
-  const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0;
-  if (hasBody && !req.is(['application/json', '+json'])) {
-    next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
-    return;
-  }
-  next();
-}
+/** Request bodies are small JSON objects; anything bigger is a 413. */
+export const BODY_LIMIT_BYTES = 100 * 1024;
 
-/** body-parser's failures, named for people: the parser's own messages say nothing about the request. */
-function bodyParserErrors(error: { type?: string }, _req: Request, _res: Response, next: NextFunction): void {
-  switch (error.type) {
-    case 'entity.parse.failed':
-      return next(new BadRequestException('Malformed JSON body'));
-    case 'entity.too.large':
-      return next(new PayloadTooLargeException('Request body too large'));
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return next(new UnsupportedMediaTypeException('Unsupported content encoding or charset'));
-    default:
-      return next(error);
-  }
-}
-
-/** The headers a header-only middleware (helmet) sets, captured once for answers that skip Express. */
-function headersSetBy(middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {};
-  const recorder = { setHeader: (name: string, value: string) => void (headers[name] = value), removeHeader: () => undefined };
-  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
-  return headers;
+/**
+ * The only body parser: JSON (`application/json` and its `+json` relatives; any other content type with a
+ * body is Fastify's 415), where an empty body is no body (a DELETE sent with a JSON content type). JSON.parse
+ * keeps `__proto__` as a plain own key, which validation then refuses by name.
+ */
+function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  const parseJson = (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, parsed?: unknown) => void) => {
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body.toString()));
+    } catch {
+      done(new MalformedJsonError());
+    }
+  };
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+  fastify.addContentTypeParser(/^application\/[\w!#$&^.-]+\+json$/, { parseAs: 'string' }, parseJson);
 }
 
 /** Builds the app exactly as it serves: main.ts and the e2e tests both come through here. */
 export async function createApp(config: RuntimeConfig, { logStream }: { logStream?: DestinationStream } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, createRootLogger(config, logStream)), {
-    bodyParser: false,
-    bufferLogs: true,
+  const logger = createRootLogger(config, logStream);
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    // Requests on connections already open when SIGTERM comes are still answered (main.ts closes those connections).
+    return503OnClosing: false,
+    clientErrorHandler: answerClientErrorInEnvelope,
+    frameworkErrors: answerFrameworkErrorInEnvelope,
   });
-  app.useLogger(app.get(Logger));
-  const rootLogger = app.get<PinoRootLogger>(ROOT_LOGGER);
-  app.disable('x-powered-by');
-  const securityHeaders = helmet();
-  app.use(securityHeaders);
-  app.use(requestIdMiddleware);
-  app.enableCors(corsOptionsFor(config.corsOrigins));
-  app.use(httpLogger(rootLogger));
-  app.use(requireJsonBody);
-  app.useBodyParser('json', { limit: config.bodyLimitBytes });
-  app.use(bodyParserErrors);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger),
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  acceptJsonBodiesOnly(fastify);
+  await app.register(helmet);
+  await app.register(fastifyCors, () => corsOptionsFor(config.corsOrigins));
+  // Once per request: its id on the answer, and when answered, one log line and the metrics.
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logAnswer(logger, request, reply);
+    metrics.observeAnswer(request, reply);
+    done();
+  });
   setupOpenApi(app);
-  installJwksFastPath(app, headersSetBy(securityHeaders));
-  installHttpMetrics(app);
-  answerClientErrorsInEnvelope(app.getHttpServer());
   return app;
 }

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   let app;
   try {
     app = await createApp(runtime.config);
-    await app.listen(runtime.config.port);
+    // Every interface, as a container needs (Fastify alone would listen on localhost only).
+    await app.listen(runtime.config.port, '0.0.0.0');
   } catch (error) {
     await runtime.stop();
     throw error;
@@ -39,10 +40,16 @@ async function main(): Promise<void> {
     try {
       // Requests already on an open connection are still answered, each with Connection: close, so that
       // no client keeps a connection (and the close) going; app.close() stops listening and waits for them.
+      // A request in flight at the signal was answered with keep-alive: its connection is closed once idle
+      // (Fastify would otherwise keep it for its 72 s keep-alive timeout).
       const server = app.getHttpServer() as Server;
       server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => void (res.shouldKeepAlive = false));
-      server.closeIdleConnections();
-      await app.close();
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
     } finally {
       await runtime.stop();
     }

@@ -26,12 +26,15 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
   });
   afterAll(() => testApp.close());
 
-  /** Every route Express serves, as OpenAPI writes it: method and path with {params}. Route middleware adds `/key/` beside `/key`, and nestjs-pino's a wildcard. */
+  /**
+   * Every route the app serves, as OpenAPI writes it: method and path with {params}. Not Swagger UI's own, the
+   * CORS preflight's catch-all, or the HEAD routes Fastify adds beside each GET.
+   */
   function servedRoutes(): string[] {
-    const express = testApp.app.getHttpAdapter().getInstance() as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } };
-    return express.router.stack
-      .filter((layer) => layer.route && !layer.route.path.startsWith('/docs') && !layer.route.path.includes('*'))
-      .flatMap((layer) => Object.keys(layer.route!.methods).map((method) => `${method} ${layer.route!.path.replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}')}`));
+    return testApp.routes
+      .map((route) => route.split(' ') as [string, string])
+      .filter(([method, path]) => method !== 'HEAD' && !path.startsWith('/docs') && !path.includes('*'))
+      .map(([method, path]) => `${method.toLowerCase()} ${path.replace(/:(\w+)/g, '{$1}')}`);
   }
 
   const operations = () =>

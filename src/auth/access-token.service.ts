@@ -4,7 +4,7 @@ import { UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { storedPublicKey } from '../crypto/stored-public-keys';
 import { TenantKeysRepository } from '../keys/tenant-keys.repository';
-import type { UserPrincipal } from './principals';
+import type { UserPrincipal } from '../common/request-context';
 
 /** Asymmetric algorithms only: `none` and HMAC tokens are refused whatever their header says. */
 const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];

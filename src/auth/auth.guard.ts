@@ -1,11 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { secretMatches, hashSecret } from '../tenants/api-key-secret';
 import { AccessTokenService, BEARER } from './access-token.service';
-import { AUTH_KIND, REQUIRED_SCOPES, type AuthenticatedRequest, type AuthKind } from './decorators';
+import type { AuthenticatedRequest } from '../common/request-context';
+import { AUTH_KIND, REQUIRED_SCOPES, type AuthKind } from './decorators';
 import { HeaderAuthService } from './header-auth.service';
 
 /** The one global guard: a route with no declared way in is closed. */
@@ -26,7 +27,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     const kind = this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, targets);
-    const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     switch (kind) {
       case 'public':
         return true;

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs';
-import type { TenantPrincipal, UserPrincipal } from './principals';
+import type { AuthenticatedRequest } from '../common/request-context';
 
 export const AUTH_KIND = 'auth-kind';
 export const REQUIRED_SCOPES = 'required-scopes';
@@ -29,11 +29,6 @@ export const MetricsTokenAuth = () =>
   applyDecorators(SetMetadata(AUTH_KIND, 'metrics-token' satisfies AuthKind), ApiBearerAuth(METRICS_SCHEME), ApiErrors(401, 500, 503));
 export const RequireScopes = (...scopes: string[]) => applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiErrors(403));
 
-
-export interface AuthenticatedRequest {
-  tenant?: TenantPrincipal;
-  user?: UserPrincipal;
-}
 
 export const CurrentTenant = createParamDecorator(
   (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<AuthenticatedRequest>().tenant!,

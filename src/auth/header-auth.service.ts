@@ -5,7 +5,7 @@ import { MIN_API_KEY_LENGTH } from '../config/config';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { hashSecret } from '../tenants/api-key-secret';
 import { TenantsService } from '../tenants/tenants.service';
-import type { TenantPrincipal } from './principals';
+import type { TenantPrincipal } from '../common/request-context';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CREDENTIALS = /^(?:Basic|Bearer)\s+(\S+)$/i;

@@ -39,3 +39,10 @@ export class NotFoundError extends DomainError {
     super(code, HttpStatus.NOT_FOUND, message);
   }
 }
+
+/** A body that is not JSON although its content type says it is. */
+export class MalformedJsonError extends DomainError {
+  constructor() {
+    super('MALFORMED_JSON', HttpStatus.BAD_REQUEST, 'Malformed JSON body');
+  }
+}

@@ -2,9 +2,10 @@ import { Logger, NotFoundException, type ArgumentsHost } from '@nestjs/common';
 import { EnvelopeExceptionFilter } from './exception.filter';
 import { KeyIdTakenError } from '../keys/key-errors';
 
+/** The little of Fastify's request and reply that the filter uses. */
 function hostFor(requestId: string) {
-  const res = { headersSent: false, statusCode: 0, body: undefined as unknown, status(code: number) { this.statusCode = code; return this; }, json(body: unknown) { this.body = body; } };
-  const host = { switchToHttp: () => ({ getRequest: () => ({ requestId }), getResponse: () => res }) } as unknown as ArgumentsHost;
+  const res = { sent: false, statusCode: 0, body: undefined as unknown, code(code: number) { this.statusCode = code; return this; }, send(body: unknown) { this.body = body; return this; } };
+  const host = { switchToHttp: () => ({ getRequest: () => ({ id: requestId }), getResponse: () => res }) } as unknown as ArgumentsHost;
   return { host, res };
 }
 

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { DomainError, ValidationFailedError } from './domain-error';
 import { requestIdOf } from './request-id';
@@ -14,8 +14,21 @@ interface Mapped {
 const PLAIN_MESSAGES: Partial<Record<number, string>> = {
   [HttpStatus.NOT_FOUND]: 'Not found',
   [HttpStatus.METHOD_NOT_ALLOWED]: 'Method not allowed',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'Request body too large',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Content-Type must be application/json',
   [HttpStatus.TOO_MANY_REQUESTS]: 'Too many requests',
 };
+
+/** What Fastify refuses before a route runs (body too large, another content type): its own errors, with a status. */
+interface FastifyClientError {
+  code: string;
+  statusCode: number;
+}
+
+function isFastifyClientError(error: unknown): error is FastifyClientError {
+  const { code, statusCode } = (error ?? {}) as Partial<FastifyClientError>;
+  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+}
 
 /** The one place where every error becomes the contract's envelope; unknown errors show nothing inside. */
 @Catch()
@@ -24,14 +37,13 @@ export class EnvelopeExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
-    const requestId = requestIdOf(req);
+    const requestId = requestIdOf(http.getRequest<FastifyRequest>());
+    const reply = http.getResponse<FastifyReply>();
     const mapped = this.map(exception, requestId);
-    if (res.headersSent) return;
+    if (reply.sent) return;
     const body: ResponseEnvelope = { success: false, message: mapped.message, data: null, requestId };
     if (mapped.errors) body.errors = mapped.errors;
-    res.status(mapped.status).json(body);
+    void reply.code(mapped.status).send(body);
   }
 
   private map(exception: unknown, requestId: string): Mapped {
@@ -43,6 +55,7 @@ export class EnvelopeExceptionFilter implements ExceptionFilter {
       const status = exception.getStatus();
       if (status < 500) return { status, message: PLAIN_MESSAGES[status] ?? exception.message };
     }
+    if (isFastifyClientError(exception)) return { status: exception.statusCode, message: PLAIN_MESSAGES[exception.statusCode] ?? 'Bad request' };
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable [requestId=${requestId}]: ${(exception as Error).message}`);
       return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'Database unavailable, try again shortly' };

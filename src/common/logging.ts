@@ -1,14 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import pretty from 'pino-pretty';
-import type { AuthenticatedRequest } from '../auth/decorators';
 import type { RuntimeConfig } from '../config/config';
-import type { RoutedRequest } from './request-listener';
-
-/** Injection token of the root pino logger, for answers that skip Express (the cached JWKS). */
-export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+import type { AuthenticatedRequest } from './request-context';
 
 /**
  * Wherever these appear in a log object they are censored: credentials in headers, and the names key
@@ -22,15 +17,9 @@ const REDACTED_PATHS = [
   ...['privateKey', 'secret', 'apiKey', 'token', 'd', 'k', 'password'].flatMap((name) => [name, `*.${name}`]),
 ];
 
-type Request = IncomingMessage & RoutedRequest & AuthenticatedRequest & { requestId?: string };
-
-/**
- * The route pattern, never the raw URL with its ids: `/key/:id`, or `unmatched`. The service has no
- * wildcard route: a wildcard is middleware mounted for every path (nestjs-pino's), so nothing matched.
- */
-export function routeOf(req: RoutedRequest): string {
-  const route = req.routeLabel ?? req.route?.path;
-  return route === undefined || route.includes('*') ? 'unmatched' : route;
+/** The route pattern, never the raw URL with its ids: `/key/:id`, or `unmatched`. */
+export function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
 }
 
 /**
@@ -45,43 +34,53 @@ export function createRootLogger(config: RuntimeConfig, stream?: DestinationStre
   return pino(options, pino.destination({ sync: false }));
 }
 
+/** Nest's own logs (start, errors the exception filter logs) as pino lines, with their context. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.logger.info({ context }, String(message));
+  }
+
+  error(message: unknown, stack?: string, context?: string): void {
+    this.logger.error({ context, err: stack === undefined ? undefined : { stack } }, String(message));
+  }
+
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+
+  fatal(message: unknown, context?: string): void {
+    this.logger.fatal({ context }, String(message));
+  }
+}
+
 /**
- * nestjs-pino keeps one root logger per process, for logs made outside a request; request logs come from
- * each app's own pino-http middleware (`httpLogger`), which nestjs-pino then binds to the request's
- * context (`useExisting`), so that two apps in one process (as in the tests) each log their own requests.
+ * One line per answer, when it is sent: method, route pattern, status, duration, request id and tenant id;
+ * 5xx at error, 4xx at warn (the exception filter logs a 5xx's cause apart).
  */
-export function loggerParams(logger: Logger): Params {
-  return { pinoHttp: { logger }, useExisting: true };
-}
-
-/** pino-http: one line per request with method, route, status, duration, request id and tenant id. */
-export function httpLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (req) => (req as Request).requestId ?? 'unknown',
-    // At the end of the request (customProps would also run at its start, before routing and authentication).
-    customSuccessObject: (req, _res, line: object) => ({ ...line, ...requestFacts(req as Request) }),
-    // Without pino-http's own "failed with status code" error: the exception filter logs the real one.
-    customErrorObject: (req, _res, _error, { err: _err, ...line }: { err?: unknown }) => ({ ...line, ...requestFacts(req as Request) }),
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    customSuccessMessage: (req, res, responseTime) => `${req.method} ${routeOf(req as Request)} ${res.statusCode} ${responseTime}ms`,
-    customErrorMessage: (req, res) => `${req.method} ${routeOf(req as Request)} ${res.statusCode}`,
-    serializers: {
-      req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({ id: req.id, method: req.method, url: req.url, headers: req.headers }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+export function logAnswer(logger: Logger, request: FastifyRequest & AuthenticatedRequest, reply: FastifyReply): void {
+  const status = reply.statusCode;
+  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  const route = routeOf(request);
+  const responseTime = Math.round(reply.elapsedTime);
+  logger[level](
+    {
+      req: { id: request.id, method: request.method, url: request.url, headers: request.headers },
+      res: { statusCode: status },
+      responseTime,
+      route,
+      tenantId: request.tenant?.tenantId,
     },
-  });
-}
-
-function requestFacts(req: Request): { route: string; tenantId?: string } {
-  return { route: routeOf(req), tenantId: req.tenant?.tenantId };
-}
-
-/** The same line for an answer made ahead of Express. */
-export function logAnswer(logger: Logger, req: IncomingMessage, res: ServerResponse, requestId: string, route: string, startedAt: bigint, tenantId?: string): void {
-  const responseTime = Math.round(Number(process.hrtime.bigint() - startedAt) / 1e6);
-  logger.info(
-    { req: { id: requestId, method: req.method, url: req.url }, res: { statusCode: res.statusCode }, responseTime, route, tenantId },
-    `${req.method} ${route} ${res.statusCode} ${responseTime}ms`,
+    `${request.method} ${route} ${status} ${responseTime}ms`,
   );
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-docs';
 import { Public } from '../auth/decorators';
 import { JWKS_CROSS_ORIGIN_HEADERS } from '../common/cors';
@@ -25,7 +25,7 @@ export const JWKS_CACHE_KEY = 'jwks';
 
 /**
  * A tenant's public keys as a plain RFC 7517 JWK set: no credentials (most JWKS clients cannot send
- * headers), cacheable, with a strong ETag so that Express answers 304 to a matching If-None-Match.
+ * headers), cacheable, with a strong ETag (304 to a matching If-None-Match).
  */
 const JWKS_RESPONSE = ApiOkResponse({
   description: 'An RFC 7517 JWK set (not in the envelope), with Cache-Control and a strong ETag; 304 on a matching If-None-Match',
@@ -36,20 +36,28 @@ const JWKS_RESPONSE = ApiOkResponse({
 @Controller()
 @Public()
 export class JwksController {
+  private readonly cacheControl: string;
+
   constructor(
     private readonly keys: TenantKeysRepository,
     private readonly tenants: TenantsService,
     private readonly cache: TenantCacheService,
-    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-  ) {}
+    @Inject(APP_CONFIG) config: RuntimeConfig,
+  ) {
+    this.cacheControl = `public, max-age=${config.jwksMaxAgeSeconds}`;
+  }
 
   @Get('tenants/:tenantId/.well-known/jwks.json')
   @ApiOperation({ summary: 'A tenant\'s public keys, for verifiers', description: 'Active keys, and retiring ones until their retireAt. No credentials.' })
   @ApiParam({ name: 'tenantId', format: 'uuid' })
   @JWKS_RESPONSE
   @ApiErrors(400, 404)
-  byPath(@Param('tenantId', UuidParamPipe) tenantId: string, @Res() res: Response): Promise<void> {
-    return this.jwks(tenantId, res);
+  byPath(
+    @Param('tenantId', UuidParamPipe) tenantId: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    return this.jwks(tenantId, ifNoneMatch, reply);
   }
 
   @Get('.well-known/jwks.json')
@@ -57,22 +65,24 @@ export class JwksController {
   @ApiHeader({ name: 'x-stencil-tenantid', required: true, description: 'The tenant id' })
   @JWKS_RESPONSE
   @ApiErrors(400, 404)
-  byHeader(@Headers('x-stencil-tenantid') tenantId: string | undefined, @Res() res: Response): Promise<void> {
+  byHeader(
+    @Headers('x-stencil-tenantid') tenantId: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     if (!tenantId || !UUID.test(tenantId)) {
       throw new ValidationFailedError([{ field: 'x-stencil-tenantid', message: 'x-stencil-tenantid must be a tenant UUID' }]);
     }
-    return this.jwks(tenantId.toLowerCase(), res);
+    return this.jwks(tenantId.toLowerCase(), ifNoneMatch, reply);
   }
 
-  /** Answered straight from the cached serialized set: the hottest read of the service. */
-  private async jwks(tenantId: string, res: Response): Promise<void> {
+  /** Answered from the cached serialized set: bytes and ETag are made once per change of the tenant's keys. */
+  private async jwks(tenantId: string, ifNoneMatch: string | undefined, reply: FastifyReply): Promise<void> {
     const jwks = await this.cache.getOrLoad(tenantId, JWKS_CACHE_KEY, () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
     if (!jwks) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
-    res.set(JWKS_CROSS_ORIGIN_HEADERS);
-    res.setHeader('Cache-Control', `public, max-age=${this.config.jwksMaxAgeSeconds}`);
-    res.setHeader('ETag', jwks.etag);
-    // With the ETag set, Express answers 304 itself when If-None-Match matches.
-    res.type('application/json').send(jwks.body);
+    reply.headers({ ...JWKS_CROSS_ORIGIN_HEADERS, 'cache-control': this.cacheControl, etag: jwks.etag });
+    if (etagMatches(ifNoneMatch, jwks.etag)) void reply.code(304).send();
+    else void reply.type('application/json; charset=utf-8').send(jwks.body);
   }
 
   /**
@@ -90,4 +100,13 @@ export class JwksController {
     const expiresAt = Math.min(Infinity, ...keys.map((key) => key.retireAt?.getTime() ?? Infinity));
     return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"`, expiresAt };
   }
+}
+
+/** RFC 9110 If-None-Match: a list of entity tags (weak ones compare weakly), or `*`. */
+function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(',').some((offered) => {
+    const tag = offered.trim().replace(/^W\//, '');
+    return tag === etag || tag === '*';
+  });
 }

@@ -1,11 +1,10 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TenantsModule } from '../tenants/tenants.module';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
 import { JwksController } from './jwks.controller';
 import { KeySigningService } from './key-signing.service';
 import { RsaKeyPool } from './rsa-key-pool';
-import { unwrapFusionAuthKeyBody } from './fusionauth-body.middleware';
 import { TenantKeysController } from './tenant-keys.controller';
 import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantKeysService } from './tenant-keys.service';
@@ -16,8 +15,4 @@ import { TenantKeysService } from './tenant-keys.service';
   providers: [TenantKeysService, TenantKeysRepository, KeySigningService, RsaKeyPool],
   exports: [TenantKeysRepository, RsaKeyPool],
 })
-export class KeysModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(unwrapFusionAuthKeyBody).forRoutes(TenantKeysController);
-  }
-}
+export class KeysModule {}

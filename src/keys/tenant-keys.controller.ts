@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors, DeletedView } from '../common/api-docs';
 import { Actor } from '../audit/actor.decorator';
@@ -6,9 +6,10 @@ import { AuditEventView } from '../audit/audit-event.view';
 import { AuditTrail, type TenantActor } from '../audit/audit-trail';
 import { ListAuditEventsQueryDto } from '../audit/list-audit-events.query';
 import { CurrentTenant, TenantApiKeyAuth } from '../auth/decorators';
-import type { TenantPrincipal } from '../auth/principals';
+import type { TenantPrincipal } from '../common/request-context';
 import { Page, ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
+import { FusionAuthBodyInterceptor } from './fusionauth-body.interceptor';
 import { GenerateKeyDto } from './dto/generate-key.dto';
 import { ImportKeyDto } from './dto/import-key.dto';
 import { ListKeysQueryDto } from './dto/list-keys.query';
@@ -25,6 +26,7 @@ const KEY_ID = ApiParam({ name: 'id', format: 'uuid', description: 'The key id (
 @ApiTags('Tenant keys')
 @Controller('key')
 @TenantApiKeyAuth()
+@UseInterceptors(FusionAuthBodyInterceptor)
 export class TenantKeysController {
   constructor(
     private readonly keys: TenantKeysService,

@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { MetricsTokenAuth } from '../auth/decorators';
 import { MetricsService } from './metrics.service';
 
@@ -15,7 +15,7 @@ export class MetricsController {
   @ApiOperation({ summary: 'Prometheus metrics', description: 'Requests and latency by route and status, key generation by algorithm, RSA pool, event-loop delay, database pool. Public unless METRICS_TOKEN is set; expose it to your scraper only.' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
-  async scrape(@Res() res: Response): Promise<void> {
-    res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
+    void reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
+import { routeOf } from '../common/logging';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { RsaKeyPool } from '../keys/rsa-key-pool';
 
@@ -69,6 +71,16 @@ export class MetricsService {
         },
       });
     }
+  }
+
+  /**
+   * Counts and times an answer by method, route pattern and status (Fastify's onResponse). Unmatched URLs
+   * share one label, so that scanners cannot blow up the number of series.
+   */
+  observeAnswer(request: FastifyRequest, reply: FastifyReply): void {
+    const labels = { method: request.method, route: routeOf(request), status: String(reply.statusCode) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, reply.elapsedTime / 1000);
   }
 
   /** Times `work` into key_generation_duration_seconds. */

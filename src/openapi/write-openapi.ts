@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
-import pino from 'pino';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from '../app.module';
 import { loadConfig, type RuntimeConfig } from '../config/config';
 import { buildOpenApiDocument } from './openapi';
@@ -10,7 +10,7 @@ import { buildOpenApiDocument } from './openapi';
 async function writeOpenApi(file = 'openapi.json'): Promise<void> {
   const loaded = loadConfig({ RSA_POOL_SIZES: 'off' });
   const config: RuntimeConfig = { ...loaded, databaseUrl: 'postgres://unused', keyEncryptionKey: Buffer.alloc(32), embeddedDatabase: false };
-  const app = await NestFactory.create(AppModule.forRoot(config, pino({ level: 'silent' })), { preview: true, logger: false });
+  const app = await NestFactory.create(AppModule.forRoot(config), new FastifyAdapter(), { preview: true, logger: false });
   writeFileSync(file, `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
   await app.close();
   process.stdout.write(`OpenAPI document written to ${file}\n`);

@@ -5,7 +5,7 @@ import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors, DeletedView } from '../common/api-docs';
 import { RegisteredUserKeyView, UserKeyView } from './dto/user-key.view';
 import { AccessTokenAuth, CurrentUser, RequireScopes } from '../auth/decorators';
-import type { UserPrincipal } from '../auth/principals';
+import type { UserPrincipal } from '../common/request-context';
 import { ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { ImportUserKeyDto, ListUserKeysQueryDto, RegisterUserKeyDto } from './dto/register-user-key.dto';

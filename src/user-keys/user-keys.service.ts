@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { JWK } from 'jose';
-import type { UserPrincipal } from '../auth/principals';
+import type { UserPrincipal } from '../common/request-context';
 import { NotFoundError, ValidationFailedError } from '../common/domain-error';
 import {
   formatUserPrivateKey, generateUserKeyPair, parseUserPublicKey, userKeyKind, UserKeyFormatError, type UserKeyFormat,

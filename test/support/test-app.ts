@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -25,6 +26,8 @@ export interface TestApp {
   dataSource: DataSource;
   /** Every JSON log line the app wrote so far. */
   logs: readonly string[];
+  /** Every route Fastify registered, as `METHOD /path/:param`. */
+  routes: readonly string[];
   createTenant(name?: string): Promise<TestTenant>;
   /**
    * Runs `work`, which provokes errors on purpose: their log lines are kept (and scanned) but not printed,
@@ -69,7 +72,14 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
   let expectingErrors = 0;
   const app = await createApp(config, { logStream: capturingStream(captured.logs, () => expectingErrors > 0) });
   captureResponses(app.getHttpServer() as Server, captured.responses);
+  const routes: string[] = [];
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  fastify.addHook('onRoute', ({ method, url }) => {
+    for (const verb of [method].flat()) routes.push(`${verb} ${url}`);
+  });
   await app.init();
+  // Fastify finishes its routes' hooks when ready; supertest serves the raw server without Fastify's listen.
+  await fastify.ready();
   const dataSource = app.get(DataSource);
   return {
     app,
@@ -77,6 +87,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     config,
     dataSource,
     logs: captured.logs,
+    routes,
     async createTenant(name = 'test-tenant') {
       const issued = await app.get(TenantsService).createTenant(cliActor(), name);
       captured.issuedSecrets.push(issued.apiKey);

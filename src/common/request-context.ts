@@ -10,3 +10,9 @@ export interface UserPrincipal {
   userId: string;
   scopes: ReadonlySet<string>;
 }
+
+/** A request once the AuthGuard has let it in: who it is from. */
+export interface AuthenticatedRequest {
+  tenant?: TenantPrincipal;
+  user?: UserPrincipal;
+}
