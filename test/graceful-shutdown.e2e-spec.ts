@@ -32,7 +32,7 @@ describe('SIGTERM under load', () => {
     const port = await freePort();
     const env = {
       DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()),
-      BOOTSTRAP_TENANT_ID: tenantId, BOOTSTRAP_API_KEY: apiKey, RSA_POOL_SIZES: 'off', RATE_LIMIT: 'off',
+      BOOTSTRAP_TENANT_ID: tenantId, BOOTSTRAP_API_KEY: apiKey, RSA_POOL_SIZES: 'off', RATE_LIMIT_WRITES: 'off',
     };
     const headers = { ...tenantHeaders(tenantId, apiKey), 'content-type': 'application/json' };
     const generate = (body: object) => fetch(`http://127.0.0.1:${port}/key/generate`, { method: 'POST', headers, body: JSON.stringify(body) });

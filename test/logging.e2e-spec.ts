@@ -11,7 +11,7 @@ interface RequestLine {
   res: { statusCode: number };
 }
 
-describe('request logs (nestjs-pino)', () => {
+describe('request logs', () => {
   let testApp: TestApp;
   let tenant: TestTenant;
 
@@ -44,7 +44,7 @@ describe('request logs (nestjs-pino)', () => {
     expect(JSON.stringify(testApp.logs)).not.toContain(tenant.apiKey);
   });
 
-  it('logs the cached JWKS answered ahead of Express the same way', async () => {
+  it('logs the JWKS, loaded or cached, the same way', async () => {
     const url = `/tenants/${tenant.tenantId}/.well-known/jwks.json`;
     expect((await request(testApp.http).get(url).set('x-request-id', 'log-jwks-1')).status).toBe(200);
     expect((await request(testApp.http).get(url).set('x-request-id', 'log-jwks-2')).status).toBe(200);

@@ -1,7 +1,20 @@
+import { type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { APP_CONFIG, type RateLimitKind, type RuntimeConfig } from '../config/config';
 import type { AuthenticatedRequest } from '../common/request-context';
+
+const COUNTS_AS_READ = 'rate-limit:counts-as-read';
+
+/** A POST that changes nothing (sign, verify): it counts against the reads limit, not the writes limit. */
+export const CountsAsRead = () => SetMetadata(COUNTS_AS_READ, true);
+
+/** Reads are GETs and the routes marked @CountsAsRead(); every other call changes keys or credentials. */
+function kindOf(context: ExecutionContext): RateLimitKind {
+  const { method } = context.switchToHttp().getRequest<FastifyRequest>();
+  const read = method === 'GET' || method === 'HEAD' || Reflect.getMetadata(COUNTS_AS_READ, context.getHandler()) === true;
+  return read ? 'reads' : 'writes';
+}
 
 /**
  * Who a request counts against: the API key or the user the AuthGuard (which runs first) found. Public
@@ -13,13 +26,23 @@ export function credentialOf(req: FastifyRequest & AuthenticatedRequest): string
   return undefined;
 }
 
-/** @nestjs/throttler, per credential, configured by RATE_LIMIT (requests/seconds, or off). */
+/**
+ * @nestjs/throttler, per credential and per kind of call: RATE_LIMIT_WRITES (default 600/60) for calls that
+ * change keys or credentials, RATE_LIMIT_READS (default off) for sign, verify and reads. Each kind counts apart.
+ */
 export const RateLimitModule = ThrottlerModule.forRootAsync({
   inject: [APP_CONFIG],
-  useFactory: ({ rateLimit }: RuntimeConfig): ThrottlerModuleOptions => ({
-    throttlers: [{ limit: rateLimit?.limit ?? 1, ttl: (rateLimit?.windowSeconds ?? 1) * 1000 }],
+  useFactory: ({ rateLimits }: RuntimeConfig): ThrottlerModuleOptions => ({
+    throttlers: [
+      {
+        limit: (context) => rateLimits[kindOf(context)]?.limit ?? 1,
+        ttl: (context) => (rateLimits[kindOf(context)]?.windowSeconds ?? 1) * 1000,
+      },
+    ],
     errorMessage: 'Too many requests',
-    skipIf: (context) => !rateLimit || credentialOf(context.switchToHttp().getRequest()) === undefined,
-    getTracker: (req) => credentialOf(req as FastifyRequest & AuthenticatedRequest)!,
+    skipIf: (context) => !rateLimits[kindOf(context)] || credentialOf(context.switchToHttp().getRequest()) === undefined,
+    getTracker: (req, context) => `${credentialOf(req as FastifyRequest & AuthenticatedRequest)!}|${kindOf(context)}`,
+    // One budget per credential and kind across all routes (the throttler's own key would count each route apart).
+    generateKey: (_context, tracker) => tracker,
   }),
 });

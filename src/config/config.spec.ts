@@ -51,13 +51,20 @@ describe('loadConfig', () => {
     expect(problemsOf({ KEY_ENCRYPTION_KEYS: `${KEK},short` })).toEqual([expect.stringContaining('KEY_ENCRYPTION_KEYS must be 32 random bytes in base64 each')]);
   });
 
-  it('reads RATE_LIMIT as requests/seconds, 600/60 by default, off for none, and refuses anything else', () => {
-    expect(loadConfig({}).rateLimit).toEqual({ limit: 600, windowSeconds: 60 });
-    expect(loadConfig({ RATE_LIMIT: '5/1' }).rateLimit).toEqual({ limit: 5, windowSeconds: 1 });
-    expect(loadConfig({ RATE_LIMIT: 'off' }).rateLimit).toBeUndefined();
-    for (const bad of ['600', '0/60', '10/0', 'x/y', '1.5/60']) {
-      expect(problemsOf({ RATE_LIMIT: bad })).toEqual([`RATE_LIMIT must be "off" or requests/seconds per credential, like 600/60, got "${bad}"`]);
+  it('reads RATE_LIMIT_WRITES (600/60 by default) and RATE_LIMIT_READS (off by default) as requests/seconds or off', () => {
+    expect(loadConfig({}).rateLimits).toEqual({ writes: { limit: 600, windowSeconds: 60 }, reads: undefined });
+    expect(loadConfig({ RATE_LIMIT_WRITES: '5/1', RATE_LIMIT_READS: '100/10' }).rateLimits).toEqual({ writes: { limit: 5, windowSeconds: 1 }, reads: { limit: 100, windowSeconds: 10 } });
+    expect(loadConfig({ RATE_LIMIT_WRITES: 'off' }).rateLimits.writes).toBeUndefined();
+    for (const bad of ['600', '0/60', '10/0', 'many/60', '1.5/60']) {
+      expect(problemsOf({ RATE_LIMIT_READS: bad })).toEqual([`RATE_LIMIT_READS must be "off" or requests/seconds per credential, like 600/60, got "${bad}"`]);
     }
+  });
+
+  it('reads RATE_LIMIT, the older name, as the writes limit, and refuses it beside RATE_LIMIT_WRITES', () => {
+    expect(loadConfig({ RATE_LIMIT: '5/1' }).rateLimits).toEqual({ writes: { limit: 5, windowSeconds: 1 }, reads: undefined });
+    expect(loadConfig({ RATE_LIMIT: 'off' }).rateLimits.writes).toBeUndefined();
+    expect(problemsOf({ RATE_LIMIT: 'x' })).toEqual(['RATE_LIMIT must be "off" or requests/seconds per credential, like 600/60, got "x"']);
+    expect(problemsOf({ RATE_LIMIT: '5/1', RATE_LIMIT_WRITES: '5/1' })).toEqual(['Set RATE_LIMIT_WRITES or RATE_LIMIT (its older name), not both']);
   });
 
   it('reads AUDIT_SIGN as true or false, false by default', () => {

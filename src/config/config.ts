@@ -21,8 +21,11 @@ export interface AppConfig {
   corsOrigins: string[];
   /** How many pre-generated RSA key pairs to keep ready, per modulus length; empty: no pool. */
   rsaPoolSizes: Map<number, number>;
-  /** Requests per credential (API key or user) and window; undefined: no limit. */
-  rateLimit: { limit: number; windowSeconds: number } | undefined;
+  /**
+   * Requests per credential (API key or user) and window, for calls that change keys or credentials (`writes`)
+   * and for sign, verify and reads (`reads`); undefined: no limit.
+   */
+  rateLimits: Record<RateLimitKind, RateLimit | undefined>;
   /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
   auditSign: boolean;
   logLevel: LogLevel;
@@ -30,6 +33,12 @@ export interface AppConfig {
   runMigrations: boolean;
   /** Set: `/metrics` answers only `Authorization: Bearer <token>`. Unset: `/metrics` is public like `/health`. */
   metricsToken: string | undefined;
+}
+
+export type RateLimitKind = 'reads' | 'writes';
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,7 +53,9 @@ export class ConfigError extends Error {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MIN_API_KEY_LENGTH = 24;
 export const DEFAULT_RSA_POOL_SIZES = '2048:4,3072:1,4096:1';
-export const DEFAULT_RATE_LIMIT = '600/60';
+export const DEFAULT_RATE_LIMIT_WRITES = '600/60';
+/** A signing service is sized by its CPU, not by a quota: reads are not limited unless an operator says so. */
+export const DEFAULT_RATE_LIMIT_READS = 'off';
 /** The longest `exp` a signed token may get: ten years. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 
@@ -106,15 +117,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
 
-  let rateLimit: AppConfig['rateLimit'];
-  const rateSpec = value('RATE_LIMIT') ?? DEFAULT_RATE_LIMIT;
-  if (rateSpec !== 'off') {
-    const [limit, windowSeconds] = rateSpec.split('/').map(Number);
+  const rateLimit = (name: string, spec: string): RateLimit | undefined => {
+    if (spec === 'off') return undefined;
+    const [limit, windowSeconds] = spec.split('/').map(Number);
     if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(windowSeconds) || windowSeconds < 1) {
-      problems.push(`RATE_LIMIT must be "off" or requests/seconds per credential, like 600/60, got "${rateSpec}"`);
+      problems.push(`${name} must be "off" or requests/seconds per credential, like 600/60, got "${spec}"`);
     }
-    rateLimit = { limit, windowSeconds };
-  }
+    return { limit, windowSeconds };
+  };
+  // RATE_LIMIT, from before reads and writes were told apart, is the writes limit.
+  if (value('RATE_LIMIT') !== undefined && value('RATE_LIMIT_WRITES') !== undefined) problems.push('Set RATE_LIMIT_WRITES or RATE_LIMIT (its older name), not both');
+  const writesName = value('RATE_LIMIT_WRITES') === undefined && value('RATE_LIMIT') !== undefined ? 'RATE_LIMIT' : 'RATE_LIMIT_WRITES';
+  const rateLimits = {
+    writes: rateLimit(writesName, value(writesName) ?? DEFAULT_RATE_LIMIT_WRITES),
+    reads: rateLimit('RATE_LIMIT_READS', value('RATE_LIMIT_READS') ?? DEFAULT_RATE_LIMIT_READS),
+  };
 
   const boolean = (name: string, fallback: boolean) => {
     const raw = value(name);
@@ -190,7 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     defaultTokenLifetimeSeconds: positiveInteger('DEFAULT_TOKEN_LIFETIME_SECONDS', 3600, MAX_TOKEN_LIFETIME_SECONDS),
     corsOrigins,
     rsaPoolSizes,
-    rateLimit,
+    rateLimits,
     auditSign: boolean('AUDIT_SIGN', false),
     runMigrations: boolean('RUN_MIGRATIONS', true),
     metricsToken,

@@ -6,6 +6,7 @@ import { AuditEventView } from '../audit/audit-event.view';
 import { AuditTrail, type TenantActor } from '../audit/audit-trail';
 import { ListAuditEventsQueryDto } from '../audit/list-audit-events.query';
 import { CurrentTenant, TenantApiKeyAuth } from '../auth/decorators';
+import { CountsAsRead } from '../auth/rate-limit';
 import type { TenantPrincipal } from '../common/request-context';
 import { Page, ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
@@ -97,6 +98,7 @@ export class TenantKeysController {
 
   @Post('verify')
   @HttpCode(200)
+  @CountsAsRead()
   @ApiOperation({ summary: 'Verify a JWT with the tenant\'s key named by its `kid`', description: '400 with the reason in `message` when it does not verify.' })
   @ApiEnvelope(VerifiedToken)
   @ApiErrors(400, 413, 415)
@@ -107,6 +109,7 @@ export class TenantKeysController {
 
   @Post(':id/sign')
   @HttpCode(200)
+  @CountsAsRead()
   @ApiOperation({ summary: 'Sign a JWT with a key', description: '`alg` and `kid` come from the key, `iat` is set. 409 for a key that is not active or has no private key.' })
   @KEY_ID
   @ApiEnvelope(SignedToken)

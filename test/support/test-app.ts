@@ -57,7 +57,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
   // slow the other tests, and tests send bursts that a limit is there to stop.
   const loaded = loadConfig({
     RSA_POOL_SIZES: 'off',
-    RATE_LIMIT: 'off',
+    ...(env.RATE_LIMIT === undefined ? { RATE_LIMIT_WRITES: 'off' } : {}),
     // Every line is kept for the secret scan; none is printed but errors.
     LOG_LEVEL: 'trace',
     // The other instance's key-encryption keys, the test's own (KEY_ENCRYPTION_KEYS), or a fresh one.
