@@ -101,6 +101,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ DEFAULT_TOKEN_LIFETIME_SECONDS: '0' })).toEqual(['DEFAULT_TOKEN_LIFETIME_SECONDS must be a whole number of seconds from 1 to 315360000, got "0"']);
   });
 
+  it('reads CACHE_MAX_ENTRIES, 50,000 by default', () => {
+    expect(loadConfig({}).cacheMaxEntries).toBe(50_000);
+    expect(loadConfig({ CACHE_MAX_ENTRIES: '100' }).cacheMaxEntries).toBe(100);
+    expect(problemsOf({ CACHE_MAX_ENTRIES: '0' })).toEqual(['CACHE_MAX_ENTRIES must be a whole number of 1 or more, got "0"']);
+  });
+
   it('reads LOG_LEVEL, info by default', () => {
     expect(loadConfig({}).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');

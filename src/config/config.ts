@@ -19,6 +19,8 @@ export interface AppConfig {
   defaultTokenLifetimeSeconds: number;
   /** Origins whose browsers may call the admin and user APIs; the JWKS is open to every origin regardless. */
   corsOrigins: string[];
+  /** Entries the per-tenant caches hold at most, across tenants (JWKS bodies, keys opened for signing, verified API keys). */
+  cacheMaxEntries: number;
   /** How many pre-generated RSA key pairs to keep ready, per modulus length; empty: no pool. */
   rsaPoolSizes: Map<number, number>;
   /**
@@ -85,6 +87,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (raw === undefined) return fallback;
     const parsed = Number(raw);
     if (!Number.isInteger(parsed) || parsed < 0) problems.push(`${name} must be a whole number of seconds, got "${raw}"`);
+    return parsed;
+  };
+
+  const wholeCount = (name: string, fallback: number) => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed < 1) problems.push(`${name} must be a whole number of 1 or more, got "${raw}"`);
     return parsed;
   };
 
@@ -207,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     defaultTokenLifetimeSeconds: positiveInteger('DEFAULT_TOKEN_LIFETIME_SECONDS', 3600, MAX_TOKEN_LIFETIME_SECONDS),
     corsOrigins,
     rsaPoolSizes,
+    cacheMaxEntries: wholeCount('CACHE_MAX_ENTRIES', 50_000),
     rateLimits,
     auditSign: boolean('AUDIT_SIGN', false),
     runMigrations: boolean('RUN_MIGRATIONS', true),

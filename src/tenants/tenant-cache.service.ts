@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
@@ -6,18 +7,31 @@ import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
 
 const RECONNECT_DELAY_MS = 1_000;
 
+/** A value being loaded, and whether the tenant changed meanwhile (then it is not kept). */
+interface Load {
+  stale: boolean;
+}
+
+/** How often entries past their time are dropped, read or not. */
+const PURGE_INTERVAL_MS = 60_000;
+
 /**
- * Per-tenant memory for hot reads (the JWKS body, keys opened for signing, verified API keys). Every
- * change to a tenant's keys or API keys is announced with PostgreSQL NOTIFY, so that every instance on
+ * Per-tenant memory for hot reads (the JWKS body, keys opened for signing, verified API keys), bounded: one
+ * LRU of at most CACHE_MAX_ENTRIES entries across all tenants, entries past their time dropped every minute.
+ * Every change to a tenant's keys or API keys is announced with PostgreSQL NOTIFY, so that every instance on
  * the database forgets that tenant.
  * While the LISTEN connection is down, nothing is cached: a stale answer is worse than a slow one.
  */
 @Injectable()
 export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TenantCacheService.name);
-  private readonly entries = new Map<string, Map<string, { value: unknown; expiresAt: number }>>();
-  /** Bumped on every invalidation: a value read before a change is not stored after it. */
-  private readonly generations = new Map<string, number>();
+  /** Keyed `<tenant id> <key>`. */
+  private readonly entries: LRUCache<string, { value: unknown }>;
+  /** Each tenant's keys in `entries`, to forget a tenant at once; kept in step by `dispose`. */
+  private readonly keysByTenant = new Map<string, Set<string>>();
+  /** Loads in flight per tenant: a change marks them stale, so that a value read before it is not kept. */
+  private readonly loads = new Map<string, Set<Load>>();
+  private readonly purgeTimer: NodeJS.Timeout;
   private listener?: Client;
   private listening = false;
   private stopped = false;
@@ -26,7 +40,19 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-  ) {}
+  ) {
+    this.entries = new LRUCache({
+      max: config.cacheMaxEntries,
+      dispose: (_value, key) => {
+        const tenantId = key.slice(0, key.indexOf(' '));
+        const keys = this.keysByTenant.get(tenantId);
+        keys?.delete(key);
+        if (keys?.size === 0) this.keysByTenant.delete(tenantId);
+      },
+    });
+    this.purgeTimer = setInterval(() => this.entries.purgeStale(), PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+  }
 
   async onModuleInit(): Promise<void> {
     await this.listen();
@@ -36,13 +62,13 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
     this.stopped = true;
     this.listening = false;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.purgeTimer);
     await this.listener?.end().catch(() => undefined);
   }
 
   /** The cached value if there is a fresh one; never loads. */
   peek<T>(tenantId: string, key: string): T | undefined {
-    const cached = this.entries.get(tenantId)?.get(key);
-    return cached && cached.expiresAt > Date.now() ? (cached.value as T) : undefined;
+    return this.entries.get(`${tenantId} ${key}`)?.value as T | undefined;
   }
 
   /**
@@ -52,14 +78,27 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   async getOrLoad<T>(tenantId: string, key: string, load: () => Promise<T>, expiresAt: (value: T) => number = () => Infinity): Promise<T> {
     const cached = this.peek<T>(tenantId, key);
     if (cached !== undefined) return cached;
-    const generation = this.generations.get(tenantId) ?? 0;
-    const value = await load();
-    if (this.listening && (this.generations.get(tenantId) ?? 0) === generation && value !== undefined) {
-      let tenantEntries = this.entries.get(tenantId);
-      if (!tenantEntries) this.entries.set(tenantId, (tenantEntries = new Map()));
-      tenantEntries.set(key, { value, expiresAt: expiresAt(value) });
+    const inFlight: Load = { stale: false };
+    let tenantLoads = this.loads.get(tenantId);
+    if (!tenantLoads) this.loads.set(tenantId, (tenantLoads = new Set()));
+    tenantLoads.add(inFlight);
+    try {
+      const value = await load();
+      if (this.listening && !inFlight.stale && value !== undefined) this.remember(tenantId, key, value, expiresAt(value) - Date.now());
+      return value;
+    } finally {
+      tenantLoads.delete(inFlight);
+      if (tenantLoads.size === 0) this.loads.delete(tenantId);
     }
-    return value;
+  }
+
+  private remember(tenantId: string, key: string, value: unknown, ttlMs: number): void {
+    if (ttlMs <= 0) return;
+    const fullKey = `${tenantId} ${key}`;
+    this.entries.set(fullKey, { value }, { ttl: ttlMs === Infinity ? 0 : Math.ceil(ttlMs) });
+    let keys = this.keysByTenant.get(tenantId);
+    if (!keys) this.keysByTenant.set(tenantId, (keys = new Set()));
+    keys.add(fullKey);
   }
 
   /** After a change is committed: forget here at once, and tell the other instances. */
@@ -75,12 +114,13 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
 
   /** Drops what this instance cached for the tenant, and any value being loaded for it. */
   forget(tenantId: string): void {
-    this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
-    this.entries.delete(tenantId);
+    for (const inFlight of this.loads.get(tenantId) ?? []) inFlight.stale = true;
+    for (const key of [...(this.keysByTenant.get(tenantId) ?? [])]) this.entries.delete(key);
   }
 
   private forgetAll(): void {
-    for (const tenantId of [...this.entries.keys(), ...this.generations.keys()]) this.forget(tenantId);
+    for (const tenantLoads of this.loads.values()) for (const inFlight of tenantLoads) inFlight.stale = true;
+    this.entries.clear();
   }
 
   private async listen(): Promise<void> {
