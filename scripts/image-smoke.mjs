@@ -186,7 +186,10 @@ async function main() {
     log('generate and JWKS passed');
 
     service.kill('SIGTERM');
-    const code = await new Promise((done) => service.once('exit', done));
+    const code = await Promise.race([
+      new Promise((done) => service.once('exit', done)),
+      new Promise((done) => setTimeout(() => done('no exit within 30 s'), 30_000).unref()),
+    ]);
     service = undefined;
     if (code !== 0) throw new Error(`the service exited with ${code} on SIGTERM:\n${output.slice(-4000)}`);
     log(`passed on Node ${nodeVersion}`);

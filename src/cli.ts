@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, loadDotEnv } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
 import { rotateKeyEncryption, type RotationProgress } from './keys/kek-rotation';
 import { isDatabaseUnavailable } from './database/database-errors';
-import { prepareRuntime } from './runtime';
+import { prepareRuntime, type Runtime } from './runtime';
 import { TenantsService } from './tenants/tenants.service';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -28,7 +28,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                                            delete audit events older than n days, in batches
                                            (the pruning is itself recorded); for a daily cron job
 
-With --json, standard output holds exactly one JSON object; logs and progress go to standard error.
+With --json, a command that succeeds prints exactly one JSON object on standard output; logs, progress
+and errors go to standard error.
 Exit codes: 0 done, 1 failed, 2 bad usage. The CLI uses the service's configuration (.env and the environment).`;
 
 const COMMANDS = ['tenant:create', 'tenant:list', 'apikey:create', 'apikey:list', 'apikey:revoke', 'migration:run', 'kek:rotate', 'audit:prune'];
@@ -139,11 +140,13 @@ async function run(argv: string[]): Promise<void> {
   const days = command === 'audit:prune' ? wholeNumber(required(values.days, '--days'), '--days', 36_500) : undefined;
   const batchSize = wholeNumber(values.batch, '--batch', 10_000);
 
-  const runtime = await prepareRuntime(loadConfig());
-  // A database the CLI started runs in a session of its own: interrupted, the CLI stops it before leaving.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void runtime.stop().finally(() => process.exit(130)));
+  // A database the CLI starts runs in a session of its own: interrupted, the CLI stops it before leaving
+  // (interrupted while it starts, the next start adopts it). 128 + the signal's number, as shells report it.
+  let runtime: Runtime | undefined;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => void (runtime?.stop() ?? Promise.resolve()).finally(() => process.exit(code)));
   }
+  runtime = await prepareRuntime(loadConfig());
   const dataSource = new DataSource(dataSourceOptions(runtime.config.databaseUrl, false));
   try {
     await dataSource.initialize();

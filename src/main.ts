@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Logger } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import { createApp } from './app.setup';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
-import { prepareRuntime } from './runtime';
+import { prepareRuntime, type Runtime } from './runtime';
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -17,8 +17,28 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const runtime = await prepareRuntime(config);
-  let app;
+  // Our own signal handling rather than enableShutdownHooks: Nest's re-raises the signal after closing,
+  // and the embedded database must stop after the app (and its connections) have closed: in-flight
+  // requests finish, new connections are refused, then the database stops. Installed before anything
+  // starts, so that a Ctrl-C during the first start (initdb, migrations) stops what has started.
+  let runtime: Runtime | undefined;
+  let app: INestApplication | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: closing`);
+    try {
+      if (app) await closeGracefully(app);
+    } finally {
+      await runtime?.stop();
+    }
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  runtime = await prepareRuntime(config);
   try {
     app = await createApp(runtime.config);
     // Every interface, as a container needs (Fastify alone would listen on localhost only).
@@ -28,35 +48,23 @@ async function main(): Promise<void> {
     throw error;
   }
   logger.log(`Key service listening on http://localhost:${runtime.config.port}`);
+}
 
-  // Our own signal handling rather than enableShutdownHooks: Nest's re-raises the signal after closing,
-  // and the embedded database must stop after the app (and its connections) have closed: in-flight
-  // requests finish, new connections are refused, then the database stops.
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal} received: closing`);
-    try {
-      // Requests already on an open connection are still answered, each with Connection: close, so that
-      // no client keeps a connection (and the close) going; app.close() stops listening and waits for them.
-      // A request in flight at the signal was answered with keep-alive: its connection is closed once idle
-      // (Fastify would otherwise keep it for its 72 s keep-alive timeout).
-      const server = app.getHttpServer() as Server;
-      server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => void (res.shouldKeepAlive = false));
-      const sweep = setInterval(() => server.closeIdleConnections(), 100);
-      try {
-        await app.close();
-      } finally {
-        clearInterval(sweep);
-      }
-    } finally {
-      await runtime.stop();
-    }
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+/**
+ * Requests already on an open connection are still answered, each with Connection: close, so that no client
+ * keeps a connection (and the close) going; app.close() stops listening and waits for them. A request in flight
+ * at the signal was answered with keep-alive: its connection is closed once idle (Fastify would otherwise keep it
+ * for its 72 s keep-alive timeout).
+ */
+async function closeGracefully(app: INestApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => void (res.shouldKeepAlive = false));
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 import request from 'supertest';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { apiKeyPrefix } from '../src/tenants/api-key-secret';
 import { TenantBootstrap } from '../src/tenants/tenant-bootstrap';
 import { freePort } from './support/free-port';
@@ -95,5 +96,25 @@ describe('npm start on a fresh machine (embedded PostgreSQL, no configuration)',
     expect(service.output().trim()).toBe(
       'Configuration error: KEY_ENCRYPTION_KEY is required when DATABASE_URL is set (32 random bytes in base64: openssl rand -base64 32)',
     );
+  });
+});
+
+describe('the embedded PostgreSQL', () => {
+  it('is stopped by whoever started it; one whose starter is gone is adopted and stopped by the next', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keyservice-owner-'));
+    try {
+      const first = await startEmbeddedPostgres(dataDir, await freePort());
+      expect(first.started).toBe(true);
+      const beside = await startEmbeddedPostgres(dataDir, await freePort());
+      expect(beside.started).toBe(false);
+      // As if the starter had been killed: its pid names no process.
+      writeFileSync(join(dataDir, 'postgres-owner.pid'), '999999999');
+      const adopted = await startEmbeddedPostgres(dataDir, await freePort());
+      expect({ started: adopted.started, url: adopted.url }).toEqual({ started: true, url: first.url });
+      await adopted.stop();
+      expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -68,6 +68,15 @@ describe('CORS', () => {
       }
     });
 
+    it('stay closed to a URL that merely mentions the JWKS path', async () => {
+      for (const path of ['/key?/.well-known/jwks.json', '/key/x/.well-known/jwks.json', '/health?x=/.well-known/jwks.json']) {
+        const preflighted = await preflight(testApp, path, 'GET', 'authorization,x-stencil-tenantid');
+        expect({ path, allow: preflighted.headers['access-control-allow-origin'] }).toEqual({ path, allow: undefined });
+        const answered = await request(testApp.http).get(path).set({ ...tenant.headers, origin: ELSEWHERE });
+        expect({ path, allow: answered.headers['access-control-allow-origin'] }).toEqual({ path, allow: undefined });
+      }
+    });
+
     it('with CORS_ORIGINS, the listed origins get the usual preflight answers, others nothing', async () => {
       const withOrigins = await startTestApp({ CORS_ORIGINS: `${ADMIN_UI}, http://localhost:5173` }, testApp);
       try {

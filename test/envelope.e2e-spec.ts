@@ -27,6 +27,22 @@ describe('the envelope on every answer', () => {
     expectEnvelope(res, 415);
   });
 
+  it('reads JSON under any +json type, with or without parameters', async () => {
+    for (const type of ['application/json; charset=utf-8', 'application/merge-patch+json', 'application/merge-patch+json; charset=utf-8']) {
+      const res = await request(testApp.http).post('/key/generate').set(tenant.headers).set('content-type', type).send(JSON.stringify({ algorithm: 'ES256', name: type }));
+      expect({ type, status: res.status }).toEqual({ type, status: 200 });
+    }
+  });
+
+  it('answers a malformed URL in the envelope, and a long id like any bad id', async () => {
+    const malformed = await request(testApp.http).get('/key/%E0%A4%A').set(tenant.headers);
+    expectEnvelope(malformed, 400);
+    expect(malformed.body.message).toBe('Malformed URL');
+    const long = await request(testApp.http).get(`/key/${'x'.repeat(500)}`).set(tenant.headers);
+    expectEnvelope(long, 400);
+    expect(long.body.errors).toEqual([{ field: 'id', message: expect.stringContaining('UUID') }]);
+  });
+
   it('answers 400 for malformed JSON', async () => {
     const res = await request(testApp.http).put(`/key/${crypto.randomUUID()}`).set(tenant.headers).set('content-type', 'application/json').send('{name:');
     expectEnvelope(res, 400);

@@ -35,7 +35,7 @@ describe('GET /metrics (Prometheus)', () => {
     expect(valueOf(text, 'http_requests_total{method="POST",route="/key/generate",status="200"}')).toBe(1);
     expect(valueOf(text, 'http_requests_total{method="GET",route="/key/:id",status="200"}')).toBe(1);
     expect(valueOf(text, 'http_requests_total{method="GET",route="/key/:id",status="401"}')).toBe(1);
-    // The first from Nest (then cached), the next two from the fast path: all under one route.
+    // The first loads the set, the next two come from the cache: all under one route.
     expect(valueOf(text, 'http_requests_total{method="GET",route="/tenants/:tenantId/.well-known/jwks.json",status="200"}')).toBe(3);
     expect(valueOf(text, 'http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
     expect(text).not.toContain('/no/such/route');

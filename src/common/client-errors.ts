@@ -23,11 +23,11 @@ export function answerClientErrorInEnvelope(error: NodeJS.ErrnoException, socket
 }
 
 /**
- * Fastify's `frameworkErrors`: URLs its router refuses before routing (a malformed escape, a path parameter
- * over 100 characters: 400 and 414), answered in the envelope.
+ * Fastify's `frameworkErrors`: a URL its router cannot decode (a malformed percent escape) is refused before
+ * routing, so before every hook: answered in the envelope here, with its request id.
  */
 export function answerFrameworkErrorInEnvelope(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const status = error.statusCode ?? 400;
+  const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
   const message = status === 414 ? 'URL too long' : 'Malformed URL';
   void reply.code(status).header('x-request-id', request.id).send({ success: false, message, data: null, requestId: request.id });
 }

@@ -1,6 +1,7 @@
 import type { FastifyCorsOptions, FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
 
-const JWKS_PATH = /\/\.well-known\/jwks\.json(?:\?|$)/;
+/** The two JWKS routes, by path alone: `/tenants/<id>/.well-known/jwks.json` and `/.well-known/jwks.json`. */
+const JWKS_PATH = /^(?:\/tenants\/[^/?#]+)?\/\.well-known\/jwks\.json(?:\?|$)/;
 
 /**
  * What a JWKS answer carries for browsers on any origin: public keys are meant to be read by whoever

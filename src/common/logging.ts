@@ -17,9 +17,13 @@ const REDACTED_PATHS = [
   ...['privateKey', 'secret', 'apiKey', 'token', 'd', 'k', 'password'].flatMap((name) => [name, `*.${name}`]),
 ];
 
-/** The route pattern, never the raw URL with its ids: `/key/:id`, or `unmatched`. */
+/**
+ * The route pattern, never the raw URL with its ids: `/key/:id`, or `unmatched` (no route, or a catch-all such as
+ * the CORS preflight's `*`), so that scanners cannot blow up the number of metric series.
+ */
 export function routeOf(request: FastifyRequest): string {
-  return request.routeOptions.url ?? 'unmatched';
+  const route = request.routeOptions.url;
+  return route === undefined || route.includes('*') ? 'unmatched' : route;
 }
 
 /**

@@ -12,7 +12,6 @@ export interface AppConfig {
   keyEncryptionKeys: Buffer[];
   bootstrap: { tenantId: string; apiKey: string } | undefined;
   oauth: { jwksUrl: string; issuer: string; audience: string | undefined } | undefined;
-  bodyLimitBytes: number;
   /** Seconds JWKS responses may be cached by clients and proxies. */
   jwksMaxAgeSeconds: number;
   /** Seconds until `exp` for a token signed without `expiresIn` (`expiresIn: null` signs one without `exp`). */
@@ -212,7 +211,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { tenantId: bootstrapTenantId.toLowerCase(), apiKey: bootstrapApiKey }
         : undefined,
     oauth: jwksUrl && issuer ? { jwksUrl, issuer, audience: value('OAUTH_AUDIENCE') } : undefined,
-    bodyLimitBytes: 100 * 1024,
     jwksMaxAgeSeconds: nonNegativeInteger('JWKS_MAX_AGE', 300),
     defaultTokenLifetimeSeconds: positiveInteger('DEFAULT_TOKEN_LIFETIME_SECONDS', 3600, MAX_TOKEN_LIFETIME_SECONDS),
     corsOrigins,

@@ -52,17 +52,22 @@ async function postgresOwner(): Promise<Owner> {
   }
 }
 
+function processLives(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The port of a server already running on this data directory (postmaster.pid, line 4), if its process lives. */
 function runningServerPort(pgDir: string): number | undefined {
   const pidFile = join(pgDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
-  try {
-    process.kill(Number(pid), 0);
-    return Number(port);
-  } catch {
-    return undefined;
-  }
+  return processLives(Number(pid)) ? Number(port) : undefined;
 }
 
 function readOrCreateSecret(path: string): string {
@@ -120,13 +125,23 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   const urlFor = (serverPort: number, database: string) =>
     `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${serverPort}/${database}`;
 
+  const { initdb, pg_ctl: pgCtl } = await loadBinaries();
+  const stop = async () => {
+    await run(pgCtl, ['stop', `--pgdata=${pgDir}`, '--mode=fast', '--wait', '--timeout=60', '--silent'], owner);
+    rmSync(ownerFile, { force: true });
+  };
+  // Whoever started the server stops it. One whose starter is gone (killed, or interrupted while starting) is adopted.
+  const ownerFile = join(dataDir, 'postgres-owner.pid');
   const runningPort = runningServerPort(pgDir);
   if (runningPort) {
     await ensureDatabase(urlFor(runningPort, 'postgres'), DATABASE_NAME);
-    return { url: urlFor(runningPort, DATABASE_NAME), started: false, stop: async () => undefined };
+    if (processLives(Number(existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8') : NaN))) {
+      return { url: urlFor(runningPort, DATABASE_NAME), started: false, stop: async () => undefined };
+    }
+    writeFileSync(ownerFile, String(process.pid));
+    return { url: urlFor(runningPort, DATABASE_NAME), started: true, stop };
   }
 
-  const { initdb, pg_ctl: pgCtl } = await loadBinaries();
   const logFile = join(pgDir, 'server.log');
   try {
     if (!existsSync(join(pgDir, 'PG_VERSION'))) await initialise(initdb, pgDir, password, owner);
@@ -134,12 +149,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   } catch (error) {
     throw new Error(`Embedded PostgreSQL did not start on port ${port} in ${pgDir}: ${(error as Error).message.trim()} (${logTail(logFile)})`);
   }
+  writeFileSync(ownerFile, String(process.pid));
   await ensureDatabase(urlFor(port, 'postgres'), DATABASE_NAME);
-  return {
-    url: urlFor(port, DATABASE_NAME),
-    started: true,
-    stop: async () => {
-      await run(pgCtl, ['stop', `--pgdata=${pgDir}`, '--mode=fast', '--wait', '--timeout=60', '--silent'], owner);
-    },
-  };
+  return { url: urlFor(port, DATABASE_NAME), started: true, stop };
 }

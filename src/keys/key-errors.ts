@@ -23,7 +23,11 @@ export class KeyNotActiveError extends DomainError {
 
 /** Import of key material the tenant already holds: one kid must name one key, or verifiers cannot tell them apart. */
 export class KeyMaterialExistsError extends DomainError {
-  constructor(readonly holderId: string) {
-    super('KEY_MATERIAL_EXISTS', HttpStatus.CONFLICT, `The tenant already holds this key as key ${holderId}`);
+  constructor(holderId?: string) {
+    super(
+      'KEY_MATERIAL_EXISTS',
+      HttpStatus.CONFLICT,
+      holderId ? `The tenant already holds this key as key ${holderId}` : 'The tenant already holds this key (it was just changed: try again)',
+    );
   }
 }

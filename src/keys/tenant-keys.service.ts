@@ -7,7 +7,7 @@ import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { CERTIFIABLE_ALGORITHMS, DEFAULT_CERTIFICATE_DAYS } from '../crypto/certificates';
 import { KeyImportError, parseImportedKey } from '../crypto/key-import';
 import { signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/signing-keys';
-import { violatedUniqueIndex } from '../database/database-errors';
+import { isUniqueViolation, violatedUniqueIndex } from '../database/database-errors';
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
@@ -90,7 +90,7 @@ export class TenantKeysService {
       const material = await this.metrics.timeKeyGeneration(spec.algorithm, () =>
         generateKeyMaterial(this.config.keyEncryptionKey, actor.tenantId, id, spec, certificate, this.rsaPool.take(spec)),
       );
-      return this.insertNewKey(event, actor.tenantId, id, spec, material, request);
+      return this.insertNewKey(event, actor.tenantId, id, spec, material, request, { imported: false });
     });
   }
 
@@ -111,7 +111,7 @@ export class TenantKeysService {
       // Checked first for a clear answer; the unique index on (tenant, kid) still decides races.
       const holder = material.publicJwk && (await this.keys.findUnretiredByKid(actor.tenantId, material.kid));
       if (holder) throw new KeyMaterialExistsError(holder.id);
-      return this.insertNewKey(event, actor.tenantId, id, imported.spec, material, request);
+      return this.insertNewKey(event, actor.tenantId, id, imported.spec, material, request, { imported: true });
     });
   }
 
@@ -178,10 +178,12 @@ export class TenantKeysService {
     spec: SigningKeySpec,
     material: KeyMaterial,
     { name, issuer }: { name: string; issuer?: string },
+    { imported }: { imported: boolean },
   ): Promise<TenantKeyView> {
     try {
       const key = await this.audit.commit(event, async (manager) => {
-        if (material.publicJwk) await this.keys.settleRetirements(manager, tenantId, material.kid);
+        // A generated key's kid is new; an imported one may be held by a key whose retirement is not yet stored.
+        if (imported) await this.keys.settleRetirements(manager, tenantId, material.kid);
         return this.keys.insert(manager, {
           ...spec,
           ...material,
@@ -198,13 +200,11 @@ export class TenantKeysService {
       await this.cache.tenantChanged(tenantId);
       return toTenantKeyView(key);
     } catch (error) {
-      const index = violatedUniqueIndex(error);
-      if (index === UNIQUE_KID_INDEX) {
-        const holder = await this.keys.findUnretiredByKid(tenantId, material.kid);
-        if (holder) throw new KeyMaterialExistsError(holder.id);
-      }
-      if (index !== undefined) throw new KeyIdTakenError();
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      if (violatedUniqueIndex(error) !== UNIQUE_KID_INDEX) throw new KeyIdTakenError();
+      // The holder may be gone again by now: then the import may simply be tried again.
+      const holder = await this.keys.findUnretiredByKid(tenantId, material.kid);
+      throw new KeyMaterialExistsError(holder?.id);
     }
   }
 }
