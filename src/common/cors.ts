@@ -3,15 +3,7 @@ import type { FastifyCorsOptions, FastifyCorsOptionsDelegateCallback } from '@fa
 /** The two JWKS routes, by path alone: `/tenants/<id>/.well-known/jwks.json` and `/.well-known/jwks.json`. */
 const JWKS_PATH = /^(?:\/tenants\/[^/?#]+)?\/\.well-known\/jwks\.json(?:\?|$)/;
 
-/**
- * What a JWKS answer carries for browsers on any origin: public keys are meant to be read by whoever
- * verifies, a single-page app included (helmet's default resource policy would let only our own origin read it).
- */
-export const JWKS_CROSS_ORIGIN_HEADERS = {
-  'access-control-allow-origin': '*',
-  'cross-origin-resource-policy': 'cross-origin',
-} as const;
-
+/** Public keys are meant to be read by whoever verifies, a single-page app on another origin included. */
 const JWKS_CORS: FastifyCorsOptions = { origin: '*', methods: ['GET', 'HEAD'], maxAge: 86_400 };
 const NO_CORS: FastifyCorsOptions = { origin: false };
 

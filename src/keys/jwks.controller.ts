@@ -4,7 +4,6 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nest
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-docs';
 import { Public } from '../auth/decorators';
-import { JWKS_CROSS_ORIGIN_HEADERS } from '../common/cors';
 import { NotFoundError, ValidationFailedError } from '../common/domain-error';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
@@ -16,12 +15,12 @@ import { TenantKeysRepository } from './tenant-keys.repository';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A tenant's JWKS as cached: serialized and UTF-8 encoded once, with its ETag, until the first retireAt in it. */
-export interface CachedJwks {
+interface CachedJwks {
   body: Buffer;
   etag: string;
   expiresAt: number;
 }
-export const JWKS_CACHE_KEY = 'jwks';
+const JWKS_CACHE_KEY = 'jwks';
 
 /**
  * A tenant's public keys as a plain RFC 7517 JWK set: no credentials (most JWKS clients cannot send
@@ -80,7 +79,8 @@ export class JwksController {
   private async jwks(tenantId: string, ifNoneMatch: string | undefined, reply: FastifyReply): Promise<void> {
     const jwks = await this.cache.getOrLoad(tenantId, JWKS_CACHE_KEY, () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
     if (!jwks) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
-    reply.headers({ ...JWKS_CROSS_ORIGIN_HEADERS, 'cache-control': this.cacheControl, etag: jwks.etag });
+    // Public keys are for whoever verifies, pages on other origins included (CORS itself: common/cors.ts).
+    reply.headers({ 'cross-origin-resource-policy': 'cross-origin', 'cache-control': this.cacheControl, etag: jwks.etag });
     if (etagMatches(ifNoneMatch, jwks.etag)) void reply.code(304).send();
     else void reply.type('application/json; charset=utf-8').send(jwks.body);
   }
