@@ -6,6 +6,8 @@
  * node:http + pg server answering the same query with the same JSON, a static-JSON server, or the raw
  * crypto operation. Prints requests/s, p50/p99 latency, the service's peak RSS and ours / limit.
  * --quick runs every scenario briefly: it fails on a broken scenario (errors, non-2xx), never on a timing.
+ * --only=<regex> runs the scenarios whose names match (for A/B runs of one route); --cpu-prof=<dir> profiles
+ * the service (node --cpu-prof, one .cpuprofile per service process, written when it stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPair, randomBytes, randomUUID, sign } from 'node:crypto';
@@ -22,6 +24,9 @@ import { apiKeyPrefix, hashSecret } from '../src/tenants/api-key-secret';
 import { freePort } from '../test/support/free-port';
 
 const QUICK = process.argv.includes('--quick');
+const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+const CPU_PROFILE_DIR = process.argv.find((arg) => arg.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
+const selected = (name: string) => ONLY === undefined || new RegExp(ONLY, 'i').test(name);
 const DURATION_S = QUICK ? 1 : 6;
 /** A scenario and its HTTP limit are measured in alternating rounds (the median kept): a 2-core machine drifts. */
 const ROUNDS = QUICK ? 1 : 3;
@@ -64,7 +69,8 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
 
 async function startService(env: Record<string, string>): Promise<Service> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+  const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, 'dist/src/main.js')], {
     env: { PATH: process.env.PATH, PORT: String(port), NO_COLOR: '1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -184,6 +190,7 @@ async function load(url: string, options: LoadOptions) {
 }
 
 async function scenario(name: string, service: Service, options: LoadOptions, limit?: { name: string; perSecond: number }) {
+  if (!selected(name)) return;
   const [measured, peakRssMb] = await withPeakRss(service.process.pid!, () => load(service.url, options));
   record(name, measured, peakRssMb, limit);
 }
@@ -195,6 +202,7 @@ function record(name: string, measured: Awaited<ReturnType<typeof load>>, peakRs
 
 /** A scenario against an HTTP limit: rounds of each in turn, the median round of each reported. */
 async function versus(name: string, service: Service, options: LoadOptions, limit: { name: string; baseline: Service; options: LoadOptions; target?: number }) {
+  if (!selected(name)) return;
   const seconds = DURATION_S / ROUNDS;
   const ours: Awaited<ReturnType<typeof load>>[] = [];
   const theirs: number[] = [];
@@ -242,6 +250,7 @@ function syncOpsPerSecond(operation: () => unknown): number {
  */
 async function manyTenants(service: Service, databaseUrl: string, kek: Buffer, hot: LoadOptions): Promise<void> {
   const count = QUICK ? 2_000 : 20_000;
+  if (!selected(`${count.toLocaleString('en')} tenants`)) return;
   const admin = new Client({ connectionString: databaseUrl });
   await admin.connect();
   const tenants = await seedTenants(admin, kek, count);
@@ -391,6 +400,7 @@ async function main(): Promise<void> {
     services.length = 0;
 
     // A warm RSA pool: as many pairs ready as the scenario asks for.
+    if (selected('POST /key/generate RS256 (warm pool)')) {
     const pooled = await startService({ ...env, RSA_POOL_SIZES: `2048:${rsaGenerations}` });
     services.push(pooled);
     for (let i = 0; i < 1200; i++) {
@@ -404,8 +414,10 @@ async function main(): Promise<void> {
     });
     await pooled.stop();
     services.length = 0;
+    }
 
     // Reads while RSA-4096 keys are generated back to back, on a fresh process so its event-loop figures are its own.
+    if (selected('GET /key/:id during RSA-4096 generation')) {
     const busy = await startService(env);
     services.push(busy);
     let generating = true;
@@ -423,6 +435,7 @@ async function main(): Promise<void> {
     await generator;
     const health = (await (await fetch(`${busy.url}/health`)).json()) as { data: { eventLoopDelayMs: { p50: number; p99: number; max: number } } };
     results.at(-1)!.limitName = `target p99 < 50 ms; ${made} RSA-4096 keys made meanwhile; event-loop delay p99 ${health.data.eventLoopDelayMs.p99} ms, max ${health.data.eventLoopDelayMs.max} ms`;
+    }
   } finally {
     for (const service of services) await service.stop().catch(() => undefined);
     await database.stop();

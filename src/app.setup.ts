@@ -66,8 +66,10 @@ export async function createApp(config: RuntimeConfig, { logStream }: { logStrea
     void reply.header('x-request-id', request.id);
     done();
   });
+  // The request line holds only fields chosen in logAnswer, none of them a credential: no redaction pass needed.
+  const requestLogger = logger.child({}, { redact: [] });
   fastify.addHook('onResponse', (request, reply, done) => {
-    logAnswer(logger, request, reply);
+    logAnswer(requestLogger, request, reply);
     metrics.observeAnswer(request, reply);
     done();
   });
