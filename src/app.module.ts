@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
@@ -9,10 +8,11 @@ import { EnvelopeExceptionFilter } from './common/exception.filter';
 import { createValidationPipe } from './common/validation';
 import type { RuntimeConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
-import { dataSourceOptions } from './database/data-source-options';
+import { databaseModule } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
-import { KeysModule } from './keys/keys.module';
+import { TenantKeysModule } from './tenant-keys/tenant-keys.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { TenantBootstrap } from './tenants/tenant-bootstrap';
 import { TenantsModule } from './tenants/tenants.module';
 import { UserKeysModule } from './user-keys/user-keys.module';
 
@@ -23,11 +23,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, config.runMigrations), retryAttempts: 3, retryDelay: 1_000 }),
+        databaseModule(config.databaseUrl, { runMigrations: config.runMigrations, retryAttempts: 3 }),
         AuditModule,
         TenantsModule,
         AuthModule,
-        KeysModule,
+        TenantKeysModule,
         UserKeysModule,
         MetricsModule,
         // Terminus logs nothing itself: a failed probe is its 503, and the database error is logged where it happens.
@@ -35,6 +35,7 @@ export class AppModule {
       ],
       controllers: [HealthController],
       providers: [
+        TenantBootstrap,
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { Presets, SingleBar } from 'cli-progress';
+import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { isUUID } from 'class-validator';
 import { AuditTrail, cliActor } from './audit/audit-trail';
+import { CliModule } from './cli.module';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
-import { dataSourceOptions } from './database/data-source-options';
-import { rotateKeyEncryption, type RotationProgress } from './keys/kek-rotation';
+import { KeyEncryptionRotation, type RotationProgress } from './tenant-keys/material/kek-rotation';
 import { isDatabaseUnavailable } from './database/database-errors';
 import { prepareRuntime, type Runtime } from './runtime';
 import { TenantsService } from './tenants/tenants.service';
@@ -147,14 +148,20 @@ async function run(argv: string[]): Promise<void> {
     process.once(signal, () => void (runtime?.stop() ?? Promise.resolve()).finally(() => process.exit(code)));
   }
   runtime = await prepareRuntime(loadConfig());
-  const dataSource = new DataSource(dataSourceOptions(runtime.config.databaseUrl, false));
+  // Built silently: what stops it (a database out of reach) is reported below in one line, not as Nest's
+  // retries and stacks, and abortOnError off leaves that to us rather than an exit inside Nest.
+  const context = await NestFactory.createApplicationContext(CliModule.forRoot(runtime.config), { abortOnError: false, logger: false }).catch(
+    async (error: unknown) => {
+      await runtime?.stop();
+      throw error;
+    },
+  );
+  Logger.overrideLogger(new StderrLogger());
   try {
-    await dataSource.initialize();
     // Every command first applies pending migrations, as the service does at start.
-    const applied = (await dataSource.runMigrations({ transaction: 'all' })).map((migration) => migration.name);
+    const applied = (await context.get(DataSource).runMigrations({ transaction: 'all' })).map((migration) => migration.name);
     if (applied.length > 0 && command !== 'migration:run') logger.log(`Applied ${applied.length} pending migrations`);
-    const audit = new AuditTrail(dataSource);
-    const tenants = new TenantsService(dataSource, audit);
+    const tenants = context.get(TenantsService);
     const print = (json: object, text: string) =>
       process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
     switch (command) {
@@ -202,7 +209,7 @@ async function run(argv: string[]): Promise<void> {
         break;
       case 'kek:rotate': {
         const progress = values.json ? undefined : progressReporter('re-sealed');
-        const result = await rotateKeyEncryption(dataSource, runtime.config.keyEncryptionKeys, batchSize, progress?.update);
+        const result = await context.get(KeyEncryptionRotation).run(batchSize, progress?.update);
         progress?.stop();
         print(
           result,
@@ -214,13 +221,13 @@ async function run(argv: string[]): Promise<void> {
         break;
       }
       case 'audit:prune': {
-        const deleted = await audit.prune(cliActor(), days!, batchSize);
+        const deleted = await context.get(AuditTrail).prune(cliActor(), days!, batchSize);
         print({ days, deleted }, `${deleted} audit events older than ${days} days deleted.`);
         break;
       }
     }
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    await context.close();
     await runtime.stop();
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { AppConfig, RuntimeConfig } from './config/config';
+import { settleConfig, type AppConfig, type RuntimeConfig } from './config/config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 
 export interface Runtime {
@@ -16,10 +16,9 @@ export interface Runtime {
  */
 export async function prepareRuntime(config: AppConfig, logger = new Logger('Runtime')): Promise<Runtime> {
   if (config.databaseUrl) {
-    const settled = { ...config, databaseUrl: config.databaseUrl, keyEncryptionKey: config.keyEncryptionKeys[0], embeddedDatabase: false };
-    return { config: settled, stop: async () => undefined };
+    return { config: settleConfig(config, { databaseUrl: config.databaseUrl }), stop: async () => undefined };
   }
-  const keyEncryptionKeys = config.keyEncryptionKeys.length > 0 ? config.keyEncryptionKeys : [readOrCreateKeyEncryptionKey(config.dataDir, logger)];
+  const openingKeys = config.openingKeys.length > 0 ? config.openingKeys : [readOrCreateKeyEncryptionKey(config.dataDir, logger)];
   const database = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
   logger.log(
     database.started
@@ -27,7 +26,7 @@ export async function prepareRuntime(config: AppConfig, logger = new Logger('Run
       : `Using the embedded PostgreSQL that another process (the service) runs in ${join(config.dataDir, 'pg')}`,
   );
   return {
-    config: { ...config, databaseUrl: database.url, keyEncryptionKeys, keyEncryptionKey: keyEncryptionKeys[0], embeddedDatabase: true },
+    config: settleConfig(config, { databaseUrl: database.url, openingKeys, embeddedDatabase: true }),
     stop: () => database.stop(),
   };
 }

@@ -11,7 +11,7 @@ describe('the CLI (npm run cli)', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp();
-    env = { DATABASE_URL: testApp.config.databaseUrl, KEY_ENCRYPTION_KEY: testApp.config.keyEncryptionKey.toString('base64') };
+    env = { DATABASE_URL: testApp.config.databaseUrl, KEY_ENCRYPTION_KEY: testApp.config.sealingKey.toString('base64') };
   });
   afterAll(() => testApp.close());
 

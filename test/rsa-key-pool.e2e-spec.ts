@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import request from 'supertest';
-import { RsaKeyPool } from '../src/keys/rsa-key-pool';
+import { RsaKeyPool } from '../src/tenant-keys/material/rsa-key-pool';
 import { openStoredPrivateKey } from './support/stored-keys';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 

@@ -21,13 +21,13 @@ describe('the secret scan of logs and responses', () => {
   afterAll(() => testApp.close());
 
   const hmacSecret = async () =>
-    open(testApp.config.keyEncryptionKeys, (await readRawKeyRow(testApp, tenant.tenantId, keyIds.HS256)).private_key_sealed as Buffer, tenantKeyAssociatedData(tenant.tenantId, keyIds.HS256));
+    open(testApp.config.openingKeys, (await readRawKeyRow(testApp, tenant.tenantId, keyIds.HS256)).private_key_sealed as Buffer, tenantKeyAssociatedData(tenant.tenantId, keyIds.HS256));
 
   const scan = (logs: string[], responseBody = '{}') => {
     const captured = newCapture();
     captured.logs.push(...logs);
     captured.responses.push({ method: 'GET', url: '/key', status: 200, body: responseBody });
-    return expectNoSecretsLeaked(captured, testApp.dataSource, testApp.config.keyEncryptionKeys);
+    return expectNoSecretsLeaked(captured, testApp.dataSource, testApp.config.openingKeys);
   };
 
   it('passes clean logs and responses', async () => {

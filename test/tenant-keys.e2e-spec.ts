@@ -124,11 +124,11 @@ describe('/key (tenant admin API)', () => {
         second.id,
       ]);
       const moved = (await readRawKeyRow(testApp, tenant.tenantId, second.id)).private_key_sealed as Buffer;
-      expect(() => open(testApp.config.keyEncryptionKeys, moved, tenantKeyAssociatedData(tenant.tenantId, second.id))).toThrow(
+      expect(() => open(testApp.config.openingKeys, moved, tenantKeyAssociatedData(tenant.tenantId, second.id))).toThrow(
         /could not be opened/,
       );
       // Where it came from, it still opens.
-      expect(open(testApp.config.keyEncryptionKeys, moved, tenantKeyAssociatedData(tenant.tenantId, first.id)).length).toBeGreaterThan(0);
+      expect(open(testApp.config.openingKeys, moved, tenantKeyAssociatedData(tenant.tenantId, first.id)).length).toBeGreaterThan(0);
     });
 
     describe('answers 400 naming the field', () => {

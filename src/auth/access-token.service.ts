@@ -3,7 +3,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type J
 import { UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { storedPublicKey } from '../crypto/stored-public-keys';
-import { TenantKeysRepository } from '../keys/tenant-keys.repository';
+import { TenantKeysRepository } from '../tenant-keys/tenant-keys.repository';
 import type { UserPrincipal } from '../common/request-context';
 
 /** Asymmetric algorithms only: `none` and HMAC tokens are refused whatever their header says. */

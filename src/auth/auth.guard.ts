@@ -6,7 +6,7 @@ import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { secretMatches, hashSecret } from '../tenants/api-key-secret';
 import { AccessTokenService, BEARER } from './access-token.service';
 import type { AuthenticatedRequest } from '../common/request-context';
-import { AUTH_KIND, REQUIRED_SCOPES, type AuthKind } from './decorators';
+import { AUTH_KIND, REQUIRED_SCOPES, type AuthKind } from '../common/route-access';
 import { HeaderAuthService } from './header-auth.service';
 
 /** The one global guard: a route with no declared way in is closed. */

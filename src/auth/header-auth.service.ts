@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import type { IncomingHttpHeaders } from 'node:http';
 import { UnauthorizedError } from '../common/domain-error';
 import { MIN_API_KEY_LENGTH } from '../config/config';
@@ -7,7 +8,6 @@ import { hashSecret } from '../tenants/api-key-secret';
 import { TenantsService } from '../tenants/tenants.service';
 import type { TenantPrincipal } from '../common/request-context';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CREDENTIALS = /^(?:Basic|Bearer)\s+(\S+)$/i;
 const MAX_API_KEY_LENGTH = 256;
 
@@ -30,7 +30,7 @@ export class HeaderAuthService {
       apiKey.length < MIN_API_KEY_LENGTH ||
       apiKey.length > MAX_API_KEY_LENGTH ||
       !tenantId ||
-      !UUID.test(tenantId)
+      !isUUID(tenantId, 'all')
     ) {
       throw new UnauthorizedError();
     }

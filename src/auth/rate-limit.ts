@@ -1,13 +1,9 @@
-import { type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { ExecutionContext } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type RateLimitKind, type RuntimeConfig } from '../config/config';
 import type { AuthenticatedRequest } from '../common/request-context';
-
-const COUNTS_AS_READ = 'rate-limit:counts-as-read';
-
-/** A POST that changes nothing (sign, verify): it counts against the reads limit, not the writes limit. */
-export const CountsAsRead = () => SetMetadata(COUNTS_AS_READ, true);
+import { COUNTS_AS_READ } from '../common/route-access';
 
 /** Reads are GETs and the routes marked @CountsAsRead(); every other call changes keys or credentials. */
 function kindOf(context: ExecutionContext): RateLimitKind {

@@ -1,6 +1,6 @@
 import { Logger, NotFoundException, type ArgumentsHost } from '@nestjs/common';
 import { EnvelopeExceptionFilter } from './exception.filter';
-import { KeyIdTakenError } from '../keys/key-errors';
+import { KeyIdTakenError } from '../tenant-keys/key-errors';
 
 /** The little of Fastify's request and reply that the filter uses. */
 function hostFor(requestId: string) {

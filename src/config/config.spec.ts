@@ -16,7 +16,7 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 describe('loadConfig', () => {
   it('defaults to port 3000 and the embedded database in ./.data', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, databaseUrl: undefined, keyEncryptionKeys: [], oauth: undefined, bootstrap: undefined });
+    expect(config).toMatchObject({ port: 3000, databaseUrl: undefined, openingKeys: [], oauth: undefined, bootstrap: undefined });
     expect(config.dataDir).toMatch(/\/\.data$/);
   });
 
@@ -38,12 +38,12 @@ describe('loadConfig', () => {
       bootstrap: { tenantId, apiKey: 'k'.repeat(32) },
       oauth: { jwksUrl: 'https://id.example/jwks', issuer: 'https://id.example', audience: 'keys' },
     });
-    expect(config.keyEncryptionKeys).toEqual([Buffer.from(KEK, 'base64')]);
+    expect(config.openingKeys).toEqual([Buffer.from(KEK, 'base64')]);
   });
 
   it('reads KEY_ENCRYPTION_KEYS newest first, and refuses it beside KEY_ENCRYPTION_KEY or with a bad entry', () => {
     const older = Buffer.alloc(32, 7).toString('base64');
-    expect(loadConfig({ DATABASE_URL: 'postgres://db/keys', KEY_ENCRYPTION_KEYS: `${KEK}, ${older}` }).keyEncryptionKeys).toEqual([
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/keys', KEY_ENCRYPTION_KEYS: `${KEK}, ${older}` }).openingKeys).toEqual([
       Buffer.from(KEK, 'base64'),
       Buffer.from(older, 'base64'),
     ]);

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { isUUID } from 'class-validator';
+import { EnvReader } from './env-reader';
 
 /** The service's configuration, read once from the environment and validated at start. */
 export interface AppConfig {
@@ -9,7 +11,7 @@ export interface AppConfig {
   dataDir: string;
   embeddedPostgresPort: number;
   /** 32 bytes each, newest first: the first seals, all open. Empty only before the embedded default has been provisioned. */
-  keyEncryptionKeys: Buffer[];
+  openingKeys: Buffer[];
   bootstrap: { tenantId: string; apiKey: string } | undefined;
   oauth: { jwksUrl: string; issuer: string; audience: string | undefined } | undefined;
   /** Seconds JWKS responses may be cached by clients and proxies. */
@@ -51,7 +53,6 @@ export class ConfigError extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MIN_API_KEY_LENGTH = 24;
 export const DEFAULT_RSA_POOL_SIZES = '2048:4,3072:1,4096:1';
 export const DEFAULT_RATE_LIMIT_WRITES = '600/60';
@@ -59,171 +60,130 @@ export const DEFAULT_RATE_LIMIT_WRITES = '600/60';
 export const DEFAULT_RATE_LIMIT_READS = 'off';
 /** The longest `exp` a signed token may get: ten years. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
+const RSA_POOL_LENGTHS = [2048, 3072, 4096];
 
 /** Loads `.env` from the working directory if there is one; the real environment wins. */
 export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
 }
 
+/** The configuration the environment describes, every problem reported at once (ConfigError). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const problems: string[] = [];
-  const value = (name: string) => {
-    const raw = env[name]?.trim();
-    return raw === '' ? undefined : raw;
-  };
-  const port = (name: string, fallback: number) => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const parsed = Number(raw);
-    if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) {
-      problems.push(`${name} must be a port number from 1 to 65535, got "${raw}"`);
-    }
-    return parsed;
-  };
-
-  const nonNegativeInteger = (name: string, fallback: number) => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const parsed = Number(raw);
-    if (!Number.isInteger(parsed) || parsed < 0) problems.push(`${name} must be a whole number of seconds, got "${raw}"`);
-    return parsed;
-  };
-
-  const wholeCount = (name: string, fallback: number) => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const parsed = Number(raw);
-    if (!Number.isInteger(parsed) || parsed < 1) problems.push(`${name} must be a whole number of 1 or more, got "${raw}"`);
-    return parsed;
-  };
-
-  const positiveInteger = (name: string, fallback: number, max: number) => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const parsed = Number(raw);
-    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) problems.push(`${name} must be a whole number of seconds from 1 to ${max}, got "${raw}"`);
-    return parsed;
-  };
-
-  const corsOrigins = (value('CORS_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
-  for (const origin of corsOrigins) {
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-      problems.push(`CORS_ORIGINS must be a comma-separated list of origins like https://admin.example.com (scheme, host, port; no path), got "${origin}"`);
-      break;
-    }
-  }
-
-  const rsaPoolSizes = new Map<number, number>();
-  const poolSpec = value('RSA_POOL_SIZES') ?? DEFAULT_RSA_POOL_SIZES;
-  if (poolSpec !== 'off') {
-    for (const entry of poolSpec.split(',')) {
-      const [length, count] = entry.split(':').map((part) => Number(part.trim()));
-      if (![2048, 3072, 4096].includes(length) || !Number.isInteger(count) || count < 0 || count > 64) {
-        problems.push(`RSA_POOL_SIZES must be "off" or a list like 2048:4,3072:1 (lengths 2048, 3072, 4096; 0 to 64 each), got "${poolSpec}"`);
-        break;
-      }
-      if (count > 0) rsaPoolSizes.set(length, count);
-    }
-  }
-
-  const rateLimit = (name: string, spec: string): RateLimit | undefined => {
-    if (spec === 'off') return undefined;
-    const [limit, windowSeconds] = spec.split('/').map(Number);
-    if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(windowSeconds) || windowSeconds < 1) {
-      problems.push(`${name} must be "off" or requests/seconds per credential, like 600/60, got "${spec}"`);
-    }
-    return { limit, windowSeconds };
-  };
-  // RATE_LIMIT, from before reads and writes were told apart, is the writes limit.
-  if (value('RATE_LIMIT') !== undefined && value('RATE_LIMIT_WRITES') !== undefined) problems.push('Set RATE_LIMIT_WRITES or RATE_LIMIT (its older name), not both');
-  const writesName = value('RATE_LIMIT_WRITES') === undefined && value('RATE_LIMIT') !== undefined ? 'RATE_LIMIT' : 'RATE_LIMIT_WRITES';
-  const rateLimits = {
-    writes: rateLimit(writesName, value(writesName) ?? DEFAULT_RATE_LIMIT_WRITES),
-    reads: rateLimit('RATE_LIMIT_READS', value('RATE_LIMIT_READS') ?? DEFAULT_RATE_LIMIT_READS),
-  };
-
-  const boolean = (name: string, fallback: boolean) => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false, got "${raw}"`);
-    return raw === 'true';
-  };
-
-  const logLevel = (value('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value('LOG_LEVEL')}"`);
-
-  const databaseUrl = value('DATABASE_URL');
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
-  }
-
-  // KEY_ENCRYPTION_KEYS (newest first, comma-separated) for rotation; KEY_ENCRYPTION_KEY for one key.
-  const keyEncryptionKeys: Buffer[] = [];
-  const single = value('KEY_ENCRYPTION_KEY');
-  const several = value('KEY_ENCRYPTION_KEYS');
-  if (single !== undefined && several !== undefined) problems.push('Set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEYS, not both');
-  const kekName = several !== undefined ? 'KEY_ENCRYPTION_KEYS' : 'KEY_ENCRYPTION_KEY';
-  for (const kek of (several ?? single)?.split(',').map((part) => part.trim()) ?? []) {
-    const bytes = Buffer.from(kek, 'base64');
-    if (bytes.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(kek)) {
-      problems.push(`${kekName} must be 32 random bytes in base64${several !== undefined ? ' each, newest first, comma-separated' : ''} (try: openssl rand -base64 32)`);
-      break;
-    }
-    keyEncryptionKeys.push(bytes);
-  }
-  if (keyEncryptionKeys.length === 0 && databaseUrl && !problems.some((problem) => problem.startsWith(kekName))) {
-    problems.push(
-      'KEY_ENCRYPTION_KEY is required when DATABASE_URL is set (32 random bytes in base64: openssl rand -base64 32)',
-    );
-  }
-
-  const bootstrapTenantId = value('BOOTSTRAP_TENANT_ID');
-  const bootstrapApiKey = value('BOOTSTRAP_API_KEY');
-  if ((bootstrapTenantId === undefined) !== (bootstrapApiKey === undefined)) {
-    problems.push('BOOTSTRAP_TENANT_ID and BOOTSTRAP_API_KEY must be set together');
-  }
-  if (bootstrapTenantId !== undefined && !UUID.test(bootstrapTenantId)) {
-    problems.push('BOOTSTRAP_TENANT_ID must be a UUID');
-  }
-  if (bootstrapApiKey !== undefined && bootstrapApiKey.length < MIN_API_KEY_LENGTH) {
-    problems.push(`BOOTSTRAP_API_KEY must be at least ${MIN_API_KEY_LENGTH} characters of high-entropy secret`);
-  }
-
-  const metricsToken = value('METRICS_TOKEN');
-  if (metricsToken !== undefined && (metricsToken.length < MIN_API_KEY_LENGTH || /\s/.test(metricsToken))) {
-    problems.push(`METRICS_TOKEN must be at least ${MIN_API_KEY_LENGTH} characters of high-entropy secret, without spaces`);
-  }
-
-  const jwksUrl = value('OAUTH_JWKS_URL');
-  const issuer = value('OAUTH_ISSUER');
-  if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) problems.push('OAUTH_JWKS_URL must be a URL');
-  if (jwksUrl !== undefined && issuer === undefined) problems.push('OAUTH_ISSUER is required with OAUTH_JWKS_URL');
-  if (jwksUrl === undefined && issuer !== undefined) problems.push('OAUTH_JWKS_URL is required with OAUTH_ISSUER');
+  const read = new EnvReader(env);
+  const databaseUrl = read.string('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) read.problem('DATABASE_URL must be a postgres:// or postgresql:// URL');
 
   const config: AppConfig = {
-    port: port('PORT', 3000),
+    port: read.integer('PORT', 3000, { min: 1, max: 65535, as: 'a port number' }),
     databaseUrl,
-    dataDir: resolve(value('DATA_DIR') ?? './.data'),
-    embeddedPostgresPort: port('EMBEDDED_POSTGRES_PORT', 54329),
-    keyEncryptionKeys,
-    bootstrap:
-      bootstrapTenantId && bootstrapApiKey
-        ? { tenantId: bootstrapTenantId.toLowerCase(), apiKey: bootstrapApiKey }
-        : undefined,
-    oauth: jwksUrl && issuer ? { jwksUrl, issuer, audience: value('OAUTH_AUDIENCE') } : undefined,
-    jwksMaxAgeSeconds: nonNegativeInteger('JWKS_MAX_AGE', 300),
-    defaultTokenLifetimeSeconds: positiveInteger('DEFAULT_TOKEN_LIFETIME_SECONDS', 3600, MAX_TOKEN_LIFETIME_SECONDS),
-    corsOrigins,
-    rsaPoolSizes,
-    cacheMaxEntries: wholeCount('CACHE_MAX_ENTRIES', 50_000),
-    rateLimits,
-    auditSign: boolean('AUDIT_SIGN', false),
-    runMigrations: boolean('RUN_MIGRATIONS', true),
-    metricsToken,
-    logLevel,
+    dataDir: resolve(read.string('DATA_DIR') ?? './.data'),
+    embeddedPostgresPort: read.integer('EMBEDDED_POSTGRES_PORT', 54329, { min: 1, max: 65535, as: 'a port number' }),
+    openingKeys: keyEncryptionKeys(read, databaseUrl),
+    bootstrap: bootstrapTenant(read),
+    oauth: oauthProvider(read),
+    jwksMaxAgeSeconds: read.integer('JWKS_MAX_AGE', 300, { min: 0, as: 'a whole number of seconds' }),
+    defaultTokenLifetimeSeconds: read.integer('DEFAULT_TOKEN_LIFETIME_SECONDS', 3600, { min: 1, max: MAX_TOKEN_LIFETIME_SECONDS, as: 'a whole number of seconds' }),
+    corsOrigins: corsOrigins(read),
+    rsaPoolSizes: rsaPoolSizes(read),
+    cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 50_000, { min: 1, as: 'a whole number' }),
+    rateLimits: rateLimits(read),
+    auditSign: read.boolean('AUDIT_SIGN', false),
+    runMigrations: read.boolean('RUN_MIGRATIONS', true),
+    metricsToken: secret(read, 'METRICS_TOKEN'),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/** KEY_ENCRYPTION_KEYS (newest first, comma-separated) for rotation, or KEY_ENCRYPTION_KEY for one key. */
+function keyEncryptionKeys(read: EnvReader, databaseUrl: string | undefined): Buffer[] {
+  const several = read.string('KEY_ENCRYPTION_KEYS');
+  if (read.string('KEY_ENCRYPTION_KEY') !== undefined && several !== undefined) read.problem('Set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEYS, not both');
+  const name = several !== undefined ? 'KEY_ENCRYPTION_KEYS' : 'KEY_ENCRYPTION_KEY';
+  const keys: Buffer[] = [];
+  for (const encoded of read.list(name)) {
+    const bytes = Buffer.from(encoded, 'base64');
+    if (bytes.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) {
+      read.problem(`${name} must be 32 random bytes in base64${several !== undefined ? ' each, newest first, comma-separated' : ''} (try: openssl rand -base64 32)`);
+      return [];
+    }
+    keys.push(bytes);
+  }
+  if (keys.length === 0 && databaseUrl && read.string(name) === undefined) {
+    read.problem('KEY_ENCRYPTION_KEY is required when DATABASE_URL is set (32 random bytes in base64: openssl rand -base64 32)');
+  }
+  return keys;
+}
+
+function bootstrapTenant(read: EnvReader): AppConfig['bootstrap'] {
+  const tenantId = read.string('BOOTSTRAP_TENANT_ID');
+  const apiKey = secret(read, 'BOOTSTRAP_API_KEY');
+  if ((tenantId === undefined) !== (apiKey === undefined)) read.problem('BOOTSTRAP_TENANT_ID and BOOTSTRAP_API_KEY must be set together');
+  if (tenantId !== undefined && !isUUID(tenantId, 'all')) read.problem('BOOTSTRAP_TENANT_ID must be a UUID');
+  return tenantId && apiKey ? { tenantId: tenantId.toLowerCase(), apiKey } : undefined;
+}
+
+/** A secret an operator chooses (bootstrap API key, metrics token): long enough to be one, without spaces. */
+function secret(read: EnvReader, name: string): string | undefined {
+  const value = read.string(name);
+  if (value !== undefined && (value.length < MIN_API_KEY_LENGTH || /\s/.test(value))) {
+    read.problem(`${name} must be at least ${MIN_API_KEY_LENGTH} characters of high-entropy secret, without spaces`);
+  }
+  return value;
+}
+
+function oauthProvider(read: EnvReader): AppConfig['oauth'] {
+  const jwksUrl = read.string('OAUTH_JWKS_URL');
+  const issuer = read.string('OAUTH_ISSUER');
+  if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) read.problem('OAUTH_JWKS_URL must be a URL');
+  if (jwksUrl !== undefined && issuer === undefined) read.problem('OAUTH_ISSUER is required with OAUTH_JWKS_URL');
+  if (jwksUrl === undefined && issuer !== undefined) read.problem('OAUTH_JWKS_URL is required with OAUTH_ISSUER');
+  return jwksUrl && issuer ? { jwksUrl, issuer, audience: read.string('OAUTH_AUDIENCE') } : undefined;
+}
+
+function corsOrigins(read: EnvReader): string[] {
+  const origins = read.list('CORS_ORIGINS');
+  const bad = origins.find((origin) => !URL.canParse(origin) || new URL(origin).origin !== origin);
+  if (bad !== undefined) {
+    read.problem(`CORS_ORIGINS must be a comma-separated list of origins like https://admin.example.com (scheme, host, port; no path), got "${bad}"`);
+  }
+  return origins;
+}
+
+function rsaPoolSizes(read: EnvReader): Map<number, number> {
+  const spec = read.string('RSA_POOL_SIZES') ?? DEFAULT_RSA_POOL_SIZES;
+  const sizes = new Map<number, number>();
+  if (spec === 'off') return sizes;
+  for (const entry of spec.split(',')) {
+    const [length, count] = entry.split(':').map((part) => Number(part.trim()));
+    if (!RSA_POOL_LENGTHS.includes(length) || !Number.isInteger(count) || count < 0 || count > 64) {
+      read.problem(`RSA_POOL_SIZES must be "off" or a list like 2048:4,3072:1 (lengths 2048, 3072, 4096; 0 to 64 each), got "${spec}"`);
+      break;
+    }
+    if (count > 0) sizes.set(length, count);
+  }
+  return sizes;
+}
+
+/** RATE_LIMIT_WRITES and RATE_LIMIT_READS; RATE_LIMIT, from before the two were told apart, is the writes limit. */
+function rateLimits(read: EnvReader): AppConfig['rateLimits'] {
+  if (read.string('RATE_LIMIT') !== undefined && read.string('RATE_LIMIT_WRITES') !== undefined) {
+    read.problem('Set RATE_LIMIT_WRITES or RATE_LIMIT (its older name), not both');
+  }
+  const writes = read.string('RATE_LIMIT_WRITES') === undefined && read.string('RATE_LIMIT') !== undefined ? 'RATE_LIMIT' : 'RATE_LIMIT_WRITES';
+  const limit = (name: string, spec: string): RateLimit | undefined => {
+    if (spec === 'off') return undefined;
+    const [count, windowSeconds] = spec.split('/').map(Number);
+    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(windowSeconds) || windowSeconds < 1) {
+      read.problem(`${name} must be "off" or requests/seconds per credential, like 600/60, got "${spec}"`);
+    }
+    return { limit: count, windowSeconds };
+  };
+  return {
+    writes: limit(writes, read.string(writes) ?? DEFAULT_RATE_LIMIT_WRITES),
+    reads: limit('RATE_LIMIT_READS', read.string('RATE_LIMIT_READS') ?? DEFAULT_RATE_LIMIT_READS),
+  };
 }
 
 /** Injection token for the validated AppConfig. */
@@ -232,7 +192,18 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 /** The configuration once the runtime has settled a database URL and the key-encryption keys. */
 export type RuntimeConfig = AppConfig & {
   databaseUrl: string;
-  /** The newest key-encryption key: what seals. */
-  keyEncryptionKey: Buffer;
+  /** The newest key-encryption key: what seals. The others (`openingKeys`) only open. */
+  sealingKey: Buffer;
   embeddedDatabase: boolean;
 };
+
+/**
+ * The one way to a RuntimeConfig (the service and the CLI through prepareRuntime, the OpenAPI writer, the tests):
+ * the loaded configuration with its database and its key-encryption keys settled.
+ */
+export function settleConfig(
+  config: AppConfig,
+  { databaseUrl, openingKeys = config.openingKeys, embeddedDatabase = false }: { databaseUrl: string; openingKeys?: Buffer[]; embeddedDatabase?: boolean },
+): RuntimeConfig {
+  return { ...config, databaseUrl, openingKeys, sealingKey: openingKeys[0], embeddedDatabase };
+}

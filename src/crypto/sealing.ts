@@ -19,6 +19,14 @@ export function keyEncryptionKeyId(kek: Buffer): Buffer {
   return createHash('sha256').update(kek).digest().subarray(0, KEK_ID_BYTES);
 }
 
+/**
+ * The first bytes of every blob this key seals (format version and key id): what a query compares to find
+ * the blobs sealed under another key, without knowing the layout itself.
+ */
+export function sealedPrefix(kek: Buffer): Buffer {
+  return Buffer.concat([Buffer.of(FORMAT_V2), keyEncryptionKeyId(kek)]);
+}
+
 /** The id of the key that sealed this blob; undefined for a version 1 blob. */
 export function sealedWith(sealed: Buffer): Buffer | undefined {
   return sealed[0] === FORMAT_V2 ? sealed.subarray(1, 1 + KEK_ID_BYTES) : undefined;
@@ -34,7 +42,7 @@ export function seal(kek: Buffer, plaintext: Buffer, associatedData: string): Bu
   const cipher = createCipheriv('aes-256-gcm', kek, iv);
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([Buffer.of(FORMAT_V2), keyEncryptionKeyId(kek), iv, cipher.getAuthTag(), ciphertext]);
+  return Buffer.concat([sealedPrefix(kek), iv, cipher.getAuthTag(), ciphertext]);
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1763800000000 } from '../../migrations/1763800000000-initial-schema';
 import { KeyLifecycle1763900000000 } from '../../migrations/1763900000000-key-lifecycle';
@@ -7,13 +9,7 @@ import { KeyPageIndex1764200000000 } from '../../migrations/1764200000000-key-pa
 import { AuditEvents1764300000000 } from '../../migrations/1764300000000-audit-events';
 import { OneKeyOneKid1764400000000 } from '../../migrations/1764400000000-one-key-one-kid';
 import { ApiKeyLastUsed1764500000000 } from '../../migrations/1764500000000-api-key-last-used';
-import { AuditEventEntity } from '../audit/audit-event.entity';
-import { TenantKeyEntity } from '../keys/entities/tenant-key.entity';
-import { ApiKeyEntity } from '../tenants/api-key.entity';
-import { TenantEntity } from '../tenants/tenant.entity';
-import { UserKeyEntity } from '../user-keys/entities/user-key.entity';
 
-export const ENTITIES = [TenantEntity, ApiKeyEntity, TenantKeyEntity, UserKeyEntity, AuditEventEntity];
 export const MIGRATIONS = [InitialSchema1763800000000, KeyLifecycle1763900000000, UserKeyTypes1764000000000, KeyCertificates1764100000000, KeyPageIndex1764200000000, AuditEvents1764300000000, OneKeyOneKid1764400000000, ApiKeyLastUsed1764500000000];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */
@@ -21,7 +17,6 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: runMigrations,
     migrationsTransactionMode: 'all',
@@ -35,4 +30,12 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
       statement_timeout: 15_000,
     },
   };
+}
+
+/**
+ * TypeORM for the service and the CLI; each feature registers its entities (`TypeOrmModule.forFeature`).
+ * The service retries a database that is still starting; the CLI fails at once (retryAttempts 0).
+ */
+export function databaseModule(url: string, { runMigrations, retryAttempts }: { runMigrations: boolean; retryAttempts: number }): DynamicModule {
+  return TypeOrmModule.forRoot({ ...dataSourceOptions(url, runMigrations), autoLoadEntities: true, retryAttempts, retryDelay: 1_000 });
 }

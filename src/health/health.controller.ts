@@ -5,11 +5,11 @@ import {
   HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult, type HealthIndicatorFunction,
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { Public } from '../auth/decorators';
+import { Public } from '../common/route-access';
 import { DomainError } from '../common/domain-error';
 import { ApiEnvelope } from '../common/api-docs';
 import { ResponseMessage } from '../common/response-envelope';
-import { RsaKeyPool } from '../keys/rsa-key-pool';
+import { RsaKeyPool } from '../tenant-keys/material/rsa-key-pool';
 
 const PROBE_TIMEOUT_MS = 2_000;
 

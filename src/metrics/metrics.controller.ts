@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { MetricsTokenAuth } from '../auth/decorators';
+import { MetricsTokenAuth } from '../common/route-access';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('Health')

@@ -1,10 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { routeOf } from '../common/logging';
-import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { RsaKeyPool } from '../keys/rsa-key-pool';
 
 /** pg's Pool, as TypeORM's postgres driver holds it. */
 interface PgPool {
@@ -16,7 +14,7 @@ interface PgPool {
 /**
  * The service's Prometheus metrics, in a registry of its own (so that several apps in one process, as in
  * the tests, do not clash): Node's defaults (event-loop delay, heap, GC), HTTP requests by route and
- * status, key generation by algorithm, the RSA pool and the database pool.
+ * status, key generation by algorithm, and the database pool (features register their own gauges here, as the RSA pool does).
  */
 @Injectable()
 export class MetricsService {
@@ -51,7 +49,7 @@ export class MetricsService {
    */
   private readonly answerSeries = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<'method' | 'route' | 'status'> }>();
 
-  constructor(dataSource: DataSource, rsaPool: RsaKeyPool, @Inject(APP_CONFIG) config: RuntimeConfig) {
+  constructor(dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'db_pool_connections',
@@ -66,17 +64,6 @@ export class MetricsService {
         this.set({ state: 'waiting' }, pool.waitingCount);
       },
     });
-    if (config.rsaPoolSizes.size > 0) {
-      new Gauge({
-        name: 'rsa_pool_ready',
-        help: 'Pre-generated RSA key pairs ready, by modulus length',
-        labelNames: ['length'] as const,
-        registers: [this.registry],
-        collect() {
-          for (const [length, ready] of Object.entries(rsaPool.readyCounts())) this.set({ length }, ready);
-        },
-      });
-    }
   }
 
   /**

@@ -3,13 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from '../app.module';
-import { loadConfig, type RuntimeConfig } from '../config/config';
+import { loadConfig, settleConfig } from '../config/config';
 import { buildOpenApiDocument } from './openapi';
 
 /** `npm run openapi [file]`: the OpenAPI document, for client generators. Preview mode: no database, no provider runs. */
 async function writeOpenApi(file = 'openapi.json'): Promise<void> {
-  const loaded = loadConfig({ RSA_POOL_SIZES: 'off' });
-  const config: RuntimeConfig = { ...loaded, databaseUrl: 'postgres://unused', keyEncryptionKey: Buffer.alloc(32), embeddedDatabase: false };
+  const config = settleConfig(loadConfig({ RSA_POOL_SIZES: 'off' }), { databaseUrl: 'postgres://unused', openingKeys: [Buffer.alloc(32)] });
   const app = await NestFactory.create(AppModule.forRoot(config), new FastifyAdapter(), { preview: true, logger: false });
   writeFileSync(file, `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
   await app.close();

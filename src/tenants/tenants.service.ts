@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
@@ -40,8 +40,7 @@ export class TenantsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditTrail,
-    /** Absent in the CLI, which caches nothing. */
-    @Optional() private readonly cache?: TenantCacheService,
+    private readonly cache: TenantCacheService,
   ) {}
 
   /** The tenant and its first API key, in one transaction with the key's audit row. */
@@ -89,7 +88,7 @@ export class TenantsService {
       await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, rows[0].tenant_id]);
     });
     // The NOTIFY reaches this instance's own listener too, but only a moment later: forget here now.
-    this.cache?.forget(event.tenantId!);
+    this.cache.forget(event.tenantId!);
   }
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */

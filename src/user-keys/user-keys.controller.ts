@@ -4,7 +4,7 @@ import type { AuditActor } from '../audit/audit-trail';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors, DeletedView } from '../common/api-docs';
 import { RegisteredUserKeyView, UserKeyView } from './dto/user-key.view';
-import { AccessTokenAuth, CurrentUser, RequireScopes } from '../auth/decorators';
+import { AccessTokenAuth, CurrentUser, RequireScopes } from '../common/route-access';
 import type { UserPrincipal } from '../common/request-context';
 import { ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';

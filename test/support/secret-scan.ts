@@ -54,7 +54,7 @@ const isRegister = (response: Captured['responses'][number]) => response.method 
  * key, no stored tenant private key or HMAC secret in any encoding, no user private key outside its
  * register answer; and no API key or access token in the logs.
  */
-export async function expectNoSecretsLeaked(captured: Captured, dataSource: DataSource, keyEncryptionKeys: readonly Buffer[]): Promise<void> {
+export async function expectNoSecretsLeaked(captured: Captured, dataSource: DataSource, openingKeys: readonly Buffer[]): Promise<void> {
   const secrets = new Set(captured.issuedSecrets);
   const rows: { tenant_id: string; id: string; type: KeyType; private_key_sealed: Buffer }[] = await dataSource.query(
     'SELECT tenant_id, id, type, private_key_sealed FROM tenant_keys WHERE private_key_sealed IS NOT NULL',
@@ -62,7 +62,7 @@ export async function expectNoSecretsLeaked(captured: Captured, dataSource: Data
   for (const row of rows) {
     let material: Buffer;
     try {
-      material = open(keyEncryptionKeys, row.private_key_sealed, tenantKeyAssociatedData(row.tenant_id, row.id));
+      material = open(openingKeys, row.private_key_sealed, tenantKeyAssociatedData(row.tenant_id, row.id));
     } catch {
       continue; // sealed under a key this instance does not hold (key-encryption key rotation tests)
     }

@@ -12,6 +12,6 @@ export async function readRawKeyRow(testApp: TestApp, tenantId: string, keyId: s
 /** Test-only path to a stored private key: the sealed column, opened with the app's key-encryption key. */
 export async function openStoredPrivateKey(testApp: TestApp, tenantId: string, keyId: string): Promise<KeyObject> {
   const row = await readRawKeyRow(testApp, tenantId, keyId);
-  const der = open(testApp.config.keyEncryptionKeys, row.private_key_sealed as Buffer, tenantKeyAssociatedData(tenantId, keyId));
+  const der = open(testApp.config.openingKeys, row.private_key_sealed as Buffer, tenantKeyAssociatedData(tenantId, keyId));
   return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
 }

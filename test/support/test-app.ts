@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup';
-import { loadConfig, type RuntimeConfig } from '../../src/config/config';
+import { loadConfig, settleConfig, type RuntimeConfig } from '../../src/config/config';
 import { TenantsService } from '../../src/tenants/tenants.service';
 import { captureResponses, capturingStream, expectNoSecretsLeaked, newCapture } from './secret-scan';
 import { createTestDatabase } from './test-database';
@@ -61,11 +61,11 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     // Every line is kept for the secret scan; none is printed but errors.
     LOG_LEVEL: 'trace',
     // The other instance's key-encryption keys, the test's own (KEY_ENCRYPTION_KEYS), or a fresh one.
-    ...(env.KEY_ENCRYPTION_KEYS ? {} : { KEY_ENCRYPTION_KEY: (shareWith?.config.keyEncryptionKey ?? randomBytes(32)).toString('base64') }),
+    ...(env.KEY_ENCRYPTION_KEYS ? {} : { KEY_ENCRYPTION_KEY: (shareWith?.config.sealingKey ?? randomBytes(32)).toString('base64') }),
     ...env,
     DATABASE_URL: database.url,
   });
-  const config: RuntimeConfig = { ...loaded, databaseUrl: database.url, keyEncryptionKey: loaded.keyEncryptionKeys[0], embeddedDatabase: false };
+  const config = settleConfig(loaded, { databaseUrl: database.url });
   // Every log line and response of the app is kept, and searched for secrets when it closes.
   const captured = newCapture();
   if (config.metricsToken) captured.issuedSecrets.push(config.metricsToken);
@@ -109,7 +109,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
     },
     async close() {
       try {
-        await expectNoSecretsLeaked(captured, dataSource, config.keyEncryptionKeys);
+        await expectNoSecretsLeaked(captured, dataSource, config.openingKeys);
       } finally {
         await app.close();
         await database.drop();

@@ -2,9 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TenantsModule } from '../tenants/tenants.module';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
-import { JwksController } from './jwks.controller';
-import { KeySigningService } from './key-signing.service';
-import { RsaKeyPool } from './rsa-key-pool';
+import { JwksController } from './jwks/jwks.controller';
+import { KeySigningService } from './signing/key-signing.service';
+import { RsaKeyPool } from './material/rsa-key-pool';
 import { TenantKeysController } from './tenant-keys.controller';
 import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantKeysService } from './tenant-keys.service';
@@ -15,4 +15,4 @@ import { TenantKeysService } from './tenant-keys.service';
   providers: [TenantKeysService, TenantKeysRepository, KeySigningService, RsaKeyPool],
   exports: [TenantKeysRepository, RsaKeyPool],
 })
-export class KeysModule {}
+export class TenantKeysModule {}

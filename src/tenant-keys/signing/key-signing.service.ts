@@ -1,16 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { storedPublicKey } from '../crypto/stored-public-keys';
-import { DomainError, ValidationFailedError } from '../common/domain-error';
-import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import type { SignTokenDto } from './dto/key-usage.dto';
-import { effectiveStatus, type TenantKeyEntity } from './entities/tenant-key.entity';
-import { TenantCacheService } from '../tenants/tenant-cache.service';
-import { KeyNotActiveError, KeyNotFoundError } from './key-errors';
-import { openSigningKey } from './key-material';
-import { TenantKeysRepository } from './tenant-keys.repository';
-import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
+import { storedPublicKey } from '../../crypto/stored-public-keys';
+import { DomainError, ValidationFailedError } from '../../common/domain-error';
+import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
+import type { SignTokenDto } from '../dto/key-usage.dto';
+import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
+import { TenantCacheService } from '../../tenants/tenant-cache.service';
+import { KeyNotActiveError, KeyNotFoundError } from '../key-errors';
+import { openSigningKey } from '../material/key-material';
+import { TenantKeysRepository } from '../tenant-keys.repository';
+import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 
 /** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
 const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
@@ -66,7 +66,7 @@ export class KeySigningService {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
-      return row && { key: row, signingKey: openSigningKey(this.config.keyEncryptionKeys, row) };
+      return row && { key: row, signingKey: openSigningKey(this.config.openingKeys, row) };
     });
     if (!cached) throw new KeyNotFoundError();
     const { key, signingKey } = cached;
@@ -113,7 +113,7 @@ export class KeySigningService {
   }
 
   private verificationKey(key: TenantKeyEntity) {
-    return key.publicKeyPem ? storedPublicKey(key.publicKeyPem) : openSigningKey(this.config.keyEncryptionKeys, key)!;
+    return key.publicKeyPem ? storedPublicKey(key.publicKeyPem) : openSigningKey(this.config.openingKeys, key)!;
   }
 }
 

@@ -1,11 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { createSelfSignedCertificate } from '../crypto/certificates';
-import { open, seal, tenantKeyAssociatedData } from '../crypto/sealing';
+import { createSelfSignedCertificate } from '../../crypto/certificates';
+import { open, seal, tenantKeyAssociatedData } from '../../crypto/sealing';
 import {
   describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, randomKid,
   type GeneratedKey, type KeyType, type SigningAlgorithm, type SigningKeySpec,
-} from '../crypto/signing-keys';
-import type { TenantKeyEntity } from './entities/tenant-key.entity';
+} from '../../crypto/signing-keys';
+import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 
 export type KeyMaterial = Pick<TenantKeyEntity, 'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem'>;
 
@@ -48,8 +48,8 @@ export async function sealKeyMaterial(
 }
 
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */
-export function openSigningKey(keyEncryptionKeys: readonly Buffer[], key: TenantKeyEntity): KeyObject | undefined {
+export function openSigningKey(openingKeys: readonly Buffer[], key: TenantKeyEntity): KeyObject | undefined {
   if (!key.privateKeySealed) return undefined;
-  const material = open(keyEncryptionKeys, key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
+  const material = open(openingKeys, key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
   return importPrivateMaterial(material, key.type as KeyType);
 }

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
+import { isUUID } from 'class-validator';
 import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiErrors } from '../common/api-docs';
-import { Public } from '../auth/decorators';
-import { NotFoundError, ValidationFailedError } from '../common/domain-error';
-import { UuidParamPipe } from '../common/uuid-param.pipe';
-import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { TenantsService } from '../tenants/tenants.service';
-import { TenantCacheService } from '../tenants/tenant-cache.service';
-import { publishedJwk } from './dto/tenant-key.view';
-import { TenantKeysRepository } from './tenant-keys.repository';
+import { ApiErrors } from '../../common/api-docs';
+import { Public } from '../../common/route-access';
+import { NotFoundError, ValidationFailedError } from '../../common/domain-error';
+import { UuidParamPipe } from '../../common/uuid-param.pipe';
+import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
+import { TenantsService } from '../../tenants/tenants.service';
+import { TenantCacheService } from '../../tenants/tenant-cache.service';
+import { publishedJwk } from '../dto/tenant-key.view';
+import { TenantKeysRepository } from '../tenant-keys.repository';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A tenant's JWKS as cached: serialized and UTF-8 encoded once, with its ETag, until the first retireAt in it. */
 interface CachedJwks {
@@ -69,7 +69,7 @@ export class JwksController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    if (!tenantId || !UUID.test(tenantId)) {
+    if (!tenantId || !isUUID(tenantId, 'all')) {
       throw new ValidationFailedError([{ field: 'x-stencil-tenantid', message: 'x-stencil-tenantid must be a tenant UUID' }]);
     }
     return this.jwks(tenantId.toLowerCase(), ifNoneMatch, reply);

@@ -16,8 +16,8 @@ import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import { effectiveStatus } from './entities/tenant-key.entity';
 import { KeyIdTakenError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
-import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './key-material';
-import { RsaKeyPool } from './rsa-key-pool';
+import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
+import { RsaKeyPool } from './material/rsa-key-pool';
 import { TenantKeysRepository, UNIQUE_KID_INDEX } from './tenant-keys.repository';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
@@ -88,7 +88,7 @@ export class TenantKeysService {
       const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
       const id = (event.keyId = await this.newKeyId(actor.tenantId, request.uuid, pathId));
       const material = await this.metrics.timeKeyGeneration(spec.algorithm, () =>
-        generateKeyMaterial(this.config.keyEncryptionKey, actor.tenantId, id, spec, certificate, this.rsaPool.take(spec)),
+        generateKeyMaterial(this.config.sealingKey, actor.tenantId, id, spec, certificate, this.rsaPool.take(spec)),
       );
       return this.insertNewKey(event, actor.tenantId, id, spec, material, request, { imported: false });
     });
@@ -107,7 +107,7 @@ export class TenantKeysService {
       }
       event.detail = { algorithm: imported.spec.algorithm, hasPrivateKey: imported.privateKey !== undefined };
       const id = (event.keyId = await this.newKeyId(actor.tenantId, request.uuid, pathId));
-      const material = await sealKeyMaterial(this.config.keyEncryptionKey, actor.tenantId, id, imported.spec.algorithm, imported);
+      const material = await sealKeyMaterial(this.config.sealingKey, actor.tenantId, id, imported.spec.algorithm, imported);
       // Checked first for a clear answer; the unique index on (tenant, kid) still decides races.
       const holder = material.publicJwk && (await this.keys.findUnretiredByKid(actor.tenantId, material.kid));
       if (holder) throw new KeyMaterialExistsError(holder.id);
@@ -147,7 +147,7 @@ export class TenantKeysService {
     const newId = randomUUID();
     event.detail = { successorId: newId };
     const material = await this.metrics.timeKeyGeneration(spec.algorithm, () =>
-      generateKeyMaterial(this.config.keyEncryptionKey, tenantId, newId, spec, certificate, this.rsaPool.take(spec)),
+      generateKeyMaterial(this.config.sealingKey, tenantId, newId, spec, certificate, this.rsaPool.take(spec)),
     );
     const retireAt = new Date(Date.now() + (request.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1000);
     const rotated = await this.audit.commit(event, async (manager) => {

@@ -1,7 +1,11 @@
+/**
+ * How each route is reached (public, a tenant's API key, a user's access token, the metrics token), the scopes
+ * it needs and how it counts against the rate limits: metadata the controllers declare and auth/ enforces.
+ */
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import { ApiErrors } from '../common/api-docs';
-import type { AuthenticatedRequest } from '../common/request-context';
+import { ApiErrors } from './api-docs';
+import type { AuthenticatedRequest } from './request-context';
 
 export const AUTH_KIND = 'auth-kind';
 export const REQUIRED_SCOPES = 'required-scopes';
@@ -29,6 +33,10 @@ export const MetricsTokenAuth = () =>
   applyDecorators(SetMetadata(AUTH_KIND, 'metrics-token' satisfies AuthKind), ApiBearerAuth(METRICS_SCHEME), ApiErrors(401, 500, 503));
 export const RequireScopes = (...scopes: string[]) => applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiErrors(403));
 
+export const COUNTS_AS_READ = 'rate-limit:counts-as-read';
+
+/** A POST that changes nothing (sign, verify): it counts against the reads limit, not the writes limit. */
+export const CountsAsRead = () => SetMetadata(COUNTS_AS_READ, true);
 
 export const CurrentTenant = createParamDecorator(
   (_: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<AuthenticatedRequest>().tenant!,

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { generateSigningKey, type GeneratedKey, type SigningKeySpec } from '../crypto/signing-keys';
+import { Gauge } from 'prom-client';
+import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
+import { generateSigningKey, type GeneratedKey, type SigningKeySpec } from '../../crypto/signing-keys';
+import { MetricsService } from '../../metrics/metrics.service';
 
 /**
  * RSA key pairs made ahead of time, so that generating an RSA key costs what an EC key does. Bounded
@@ -14,7 +16,19 @@ export class RsaKeyPool implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly refilling = new Set<number>();
   private stopped = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig, metrics: MetricsService) {
+    if (config.rsaPoolSizes.size === 0) return;
+    const readyCounts = () => this.readyCounts();
+    new Gauge({
+      name: 'rsa_pool_ready',
+      help: 'Pre-generated RSA key pairs ready, by modulus length',
+      labelNames: ['length'] as const,
+      registers: [metrics.registry],
+      collect() {
+        for (const [length, ready] of Object.entries(readyCounts())) this.set({ length }, ready);
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
     for (const length of this.config.rsaPoolSizes.keys()) void this.refill(length);

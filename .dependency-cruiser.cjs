@@ -1,0 +1,58 @@
+/**
+ * The directions dependencies may take in src/ (npm run lint). ARCHITECTURE.md says the same in words:
+ * features use common/, crypto/, database/ and config/, never the other way; no two folders use each other.
+ */
+const FEATURES = 'src/(audit|auth|health|metrics|openapi|tenants|tenant-keys|user-keys)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycles',
+      severity: 'error',
+      comment: 'Two top-level folders of src/ never use each other, directly or through a third.',
+      scope: 'folder',
+      from: { path: '^src/[^/]+$' },
+      to: { path: '^src/[^/]+$', circular: true },
+    },
+    {
+      name: 'no-module-cycles',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'crypto-is-pure',
+      severity: 'error',
+      comment: 'crypto/ holds pure functions: it uses nothing of the app but itself.',
+      from: { path: '^src/crypto/' },
+      to: { path: '^src/', pathNot: '^src/crypto/' },
+    },
+    {
+      name: 'common-uses-no-feature',
+      severity: 'error',
+      comment: 'common/ serves every feature and knows none.',
+      from: { path: '^src/common/' },
+      to: { path: `^${FEATURES}` },
+    },
+    {
+      name: 'foundations-use-no-feature',
+      severity: 'error',
+      comment: 'config/ and database/ sit under every feature.',
+      from: { path: '^src/(config|database)/' },
+      to: { path: `^${FEATURES}` },
+    },
+    {
+      name: 'no-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.spec\\.ts$' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+  },
+};

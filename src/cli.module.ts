@@ -1,0 +1,22 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import type { RuntimeConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { databaseModule } from './database/data-source-options';
+import { KeyEncryptionRotation } from './tenant-keys/material/kek-rotation';
+import { TenantsModule } from './tenants/tenants.module';
+
+/**
+ * What the CLI's commands need, wired as the service wires it: tenants and API keys, the audit trail, KEK
+ * rotation. No HTTP, no bootstrap tenant, no RSA pool. Migrations run by the CLI itself (it reports them).
+ */
+@Module({})
+export class CliModule {
+  static forRoot(config: RuntimeConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(config), databaseModule(config.databaseUrl, { runMigrations: false, retryAttempts: 0 }), AuditModule, TenantsModule],
+      providers: [KeyEncryptionRotation],
+    };
+  }
+}
