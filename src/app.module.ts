@@ -8,7 +8,7 @@ import { EnvelopeExceptionFilter } from './common/exception.filter';
 import { createValidationPipe } from './common/validation';
 import type { RuntimeConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
-import { databaseModule } from './database/data-source-options';
+import { DatabaseModule } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { TenantKeysModule } from './tenant-keys/tenant-keys.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -23,7 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        databaseModule(config.databaseUrl, { runMigrations: config.runMigrations, retryAttempts: 3 }),
+        DatabaseModule.forRoot(config.databaseUrl, { runMigrations: config.runMigrations, retryAttempts: 3 }),
         AuditModule,
         TenantsModule,
         AuthModule,

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import type { RuntimeConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
-import { databaseModule } from './database/data-source-options';
+import { DatabaseModule } from './database/data-source-options';
 import { KeyEncryptionRotation } from './tenant-keys/material/kek-rotation';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -15,7 +15,7 @@ export class CliModule {
   static forRoot(config: RuntimeConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), databaseModule(config.databaseUrl, { runMigrations: false, retryAttempts: 0 }), AuditModule, TenantsModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config.databaseUrl, { runMigrations: false, retryAttempts: 0 }), AuditModule, TenantsModule],
       providers: [KeyEncryptionRotation],
     };
   }

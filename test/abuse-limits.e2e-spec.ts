@@ -22,6 +22,7 @@ describe('rate limits per credential (RATE_LIMIT_READS, RATE_LIMIT_WRITES)', () 
     }
     const limited = await request(testApp.http).get('/key').set(tenant.headers);
     expectEnvelope(limited, 429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
     expect(limited.body.message).toBe('Too many requests');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);

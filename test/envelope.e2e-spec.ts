@@ -14,17 +14,20 @@ describe('the envelope on every answer', () => {
   it('answers 404 in the envelope for an unknown route', async () => {
     const res = await request(testApp.http).get('/nowhere');
     expectEnvelope(res, 404);
+    expect(res.body.code).toBe('NOT_FOUND');
     expect(res.headers['content-type']).toMatch(/application\/json/);
   });
 
   it('answers 413 for a body over 100 KB', async () => {
     const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'x'.repeat(110 * 1024) });
     expectEnvelope(res, 413);
+    expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers 415 for a body that is not JSON', async () => {
     const res = await request(testApp.http).post('/key/generate').set(tenant.headers).set('content-type', 'text/plain').send('algorithm=ES256');
     expectEnvelope(res, 415);
+    expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('reads JSON under any +json type, with or without parameters', async () => {
@@ -37,16 +40,16 @@ describe('the envelope on every answer', () => {
   it('answers a malformed URL in the envelope, and a long id like any bad id', async () => {
     const malformed = await request(testApp.http).get('/key/%E0%A4%A').set(tenant.headers);
     expectEnvelope(malformed, 400);
-    expect(malformed.body.message).toBe('Malformed URL');
+    expect(malformed.body).toMatchObject({ message: 'Malformed URL', code: 'MALFORMED_REQUEST' });
     const long = await request(testApp.http).get(`/key/${'x'.repeat(500)}`).set(tenant.headers);
     expectEnvelope(long, 400);
-    expect(long.body.errors).toEqual([{ field: 'id', message: expect.stringContaining('UUID') }]);
+    expect(long.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'id', message: expect.stringContaining('UUID') }] });
   });
 
   it('answers 400 for malformed JSON', async () => {
     const res = await request(testApp.http).put(`/key/${crypto.randomUUID()}`).set(tenant.headers).set('content-type', 'application/json').send('{name:');
     expectEnvelope(res, 400);
-    expect(res.body.message).toBe('Malformed JSON body');
+    expect(res.body).toMatchObject({ message: 'Malformed JSON body', code: 'MALFORMED_JSON' });
   });
 
   it("keeps a sane caller's X-Request-Id and replaces an insane one", async () => {
@@ -130,9 +133,11 @@ describe('when the database is gone', () => {
       const ready = await request(testApp.http).get('/health/ready');
       expectEnvelope(ready, 503);
       expect(ready.body.message).toMatch(/^Not ready: database/);
+      expect([health.body.code, ready.body.code]).toEqual(['DATABASE_UNAVAILABLE', 'NOT_READY']);
       expectEnvelope(await request(testApp.http).get('/health/live'), 200);
       const keys = await request(testApp.http).get('/key').set(tenant.headers);
       expectEnvelope(keys, 503);
+      expect(keys.body.code).toBe('DATABASE_UNAVAILABLE');
       expect(JSON.stringify(keys.body)).not.toMatch(/pg_|SQL|terminat|at .*\.js|ECONN/i);
 
       await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);

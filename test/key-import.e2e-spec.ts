@@ -33,7 +33,7 @@ describe('POST /key/import and POST /key/import/:id', () => {
     expect(verified.body.data).toMatchObject({ keyId: key.id, payload: { sub: 'partner-user' } });
     const refused = await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} });
     expectEnvelope(refused, 409);
-    expect(refused.body.message).toBe('Key has no private key and cannot sign');
+    expect(refused.body).toMatchObject({ code: 'KEY_NOT_ACTIVE', message: 'Key has no private key and cannot sign' });
   });
 
   it.each<[string, () => import('node:crypto').KeyPairKeyObjectResult, string | undefined, { privateKey?: string }]>([
@@ -64,7 +64,13 @@ describe('POST /key/import and POST /key/import/:id', () => {
     expect(res.body.data).toMatchObject({ id, algorithm: 'ES512', hasPrivateKey: true });
     expect(res.body.data.kid).not.toBe('their-own-kid');
     expect(JSON.stringify(res.body)).not.toContain(jwk.d);
-    expectEnvelope(await importKey({ name: 'again', jwk }, `/key/import/${id}`), 409);
+    // Two 409s a client tells apart by their code: the id is taken, or the tenant already holds the key material.
+    const again = await importKey({ name: 'again', jwk }, `/key/import/${id}`);
+    expectEnvelope(again, 409);
+    expect(again.body.code).toBe('KEY_ID_TAKEN');
+    const sameMaterial = await importKey({ name: 'again', jwk });
+    expectEnvelope(sameMaterial, 409);
+    expect(sameMaterial.body).toMatchObject({ code: 'KEY_MATERIAL_EXISTS', message: `The tenant already holds this key as key ${id}` });
   });
 
   it('an HMAC secret: signs and verifies, and is never shown', async () => {

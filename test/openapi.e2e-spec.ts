@@ -70,6 +70,10 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
   it('describes every success in the envelope (but the JWKS and metrics) and every error in the error envelope', () => {
     expect(document.components.schemas).toHaveProperty('EnvelopeDoc');
     expect(document.components.schemas).toHaveProperty('ErrorEnvelopeDoc');
+    // The codes an error may carry, common and per feature: a closed list clients can switch on.
+    expect(document.components.schemas.ErrorEnvelopeDoc.properties.code.enum).toEqual(
+      expect.arrayContaining(['VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'KEY_NOT_FOUND', 'KEY_ID_TAKEN', 'KEY_NOT_ACTIVE', 'KEY_MATERIAL_EXISTS', 'USER_KEY_NOT_FOUND']),
+    );
     for (const { path, operation } of operations()) {
       const statuses = Object.keys(operation.responses);
       const success = statuses.filter((status) => status.startsWith('2'));

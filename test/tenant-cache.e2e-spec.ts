@@ -35,7 +35,7 @@ describe('TenantCacheService', () => {
     const tenantId = randomUUID();
     let finish!: (value: string) => void;
     const loading = cache.getOrLoad(tenantId, 'jwks', () => new Promise<string>((resolve) => (finish = resolve)));
-    await cache.tenantChanged(tenantId);
+    cache.forget(tenantId);
     finish('read before the change');
     expect(await loading).toBe('read before the change');
     expect(cache.peek(tenantId, 'jwks')).toBeUndefined();

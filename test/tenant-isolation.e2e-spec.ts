@@ -45,6 +45,7 @@ describe('/key authentication and tenant isolation', () => {
         const call = request(testApp.http)[method as 'get'](path(keyOfA.id)).set(headers());
         const res = body ? await call.send(body) : await call;
         expectEnvelope(res, 401);
+        expect(res.body.code).toBe('UNAUTHORIZED');
         answers.add(res.body.message);
       }
       expect([...answers]).toEqual(['Invalid or missing credentials']);

@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError, ValidationFailedError } from '../common/domain-error';
-import { Page } from '../common/response-envelope';
-import { isDatabaseUnavailable } from '../database/database-errors';
+import { errorCodeOf } from '../common/domain-error';
+import { decodeCursor, encodeCursor, pageOf } from '../common/paging';
+import type { Page } from '../common/response-envelope';
 import { AuditEventView, toAuditEventView } from './audit-event.view';
 import { AuditEventEntity, type ActorType, type AuditAction, type AuditDetail, type AuditOutcome } from './audit-event.entity';
 
@@ -18,7 +18,7 @@ export interface AuditActor {
 /** An API key of a tenant. */
 export type TenantActor = AuditActor & { tenantId: string };
 
-/** A change about to be attempted. `keyId` and `detail` may be filled in as the work learns them. */
+/** A change about to be attempted: who, what, on which key (null before a new key has its id). */
 export interface AuditEvent {
   actor: AuditActor;
   action: AuditAction;
@@ -36,8 +36,9 @@ export function cliActor(): AuditActor {
 export const SYSTEM_ACTOR: AuditActor = { tenantId: null, type: 'system', id: null, requestId: null };
 
 /**
- * Writes the audit trail. A change and its success row commit in one transaction (`commit`); when the
- * attempt fails, the change has rolled back and a failure row is written on its own (`attempt`).
+ * Writes the audit trail. A change's success row is written in the change's own transaction (`record`), which
+ * the service owning the change opens; when the attempt fails, the change has rolled back and `attempt`, the one
+ * place failures are written, records it on its own.
  */
 @Injectable()
 export class AuditTrail {
@@ -55,28 +56,9 @@ export class AuditTrail {
     }
   }
 
-  /** The change's writes and the event's success row, in one transaction: both land or neither does. */
-  commit<T>(event: AuditEvent, change: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
-      const result = await change(manager);
-      await this.recordIn(manager, event);
-      return result;
-    });
-  }
-
-  /** A success row in the caller's transaction, for a change that commits with it. */
-  async recordIn(manager: EntityManager, event: AuditEvent): Promise<void> {
+  /** The event's success row, in the caller's transaction: it commits with the change, or not at all. */
+  async record(manager: EntityManager, event: AuditEvent): Promise<void> {
     await manager.insert(AuditEventEntity, row(event, 'success'));
-  }
-
-  /** A change that is nothing but its writes: `commit`, with the failure recorded if it fails. */
-  change<T>(event: AuditEvent, change: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.attempt(event, () => this.commit(event, change));
-  }
-
-  /** A success row for something that changes nothing stored (a signature). */
-  async succeeded(event: AuditEvent): Promise<void> {
-    await this.dataSource.getRepository(AuditEventEntity).insert(row(event, 'success'));
   }
 
   /**
@@ -94,7 +76,7 @@ export class AuditTrail {
       deleted += count;
       if (count < batchSize) break;
     }
-    await this.succeeded({ actor, action: 'audit.prune', keyId: null, detail: { days, deleted } });
+    await this.record(this.dataSource.manager, { actor, action: 'audit.prune', keyId: null, detail: { days, deleted } });
     return deleted;
   }
 
@@ -105,16 +87,13 @@ export class AuditTrail {
       .createQueryBuilder('event')
       .where('event.tenant_id = :tenantId', { tenantId });
     if (keyId) query.andWhere('event.key_id = :keyId', { keyId: keyId.toLowerCase() });
-    if (cursor) query.andWhere('event.id < :before', { before: decodeCursor(cursor) });
-    // One more than asked tells whether there is a next page without a count query.
+    if (cursor) query.andWhere('event.id < :before', { before: decodeCursor(cursor, ([id]) => /^[1-9][0-9]{0,17}$/.test(id))[0] });
     const events = await query.orderBy('event.id', 'DESC').limit(limit + 1).getMany();
-    const items = events.slice(0, limit);
-    const nextCursor = events.length > limit ? Buffer.from(items[items.length - 1].id).toString('base64url') : null;
-    return new Page(items.map(toAuditEventView), { limit, nextCursor });
+    return pageOf(events, limit, toAuditEventView, (last) => encodeCursor(last.id));
   }
 
   private async recordFailure(event: AuditEvent, error: unknown): Promise<void> {
-    const code = error instanceof DomainError ? error.code : isDatabaseUnavailable(error) ? 'DATABASE_UNAVAILABLE' : 'INTERNAL_ERROR';
+    const code = errorCodeOf(error);
     if (code === 'DATABASE_UNAVAILABLE') {
       // Nothing can be written now; the 503 and this line are the record.
       this.logger.warn(`Not recorded: failed ${event.action} [requestId=${event.actor.requestId ?? 'none'}], database unavailable`);
@@ -126,14 +105,6 @@ export class AuditTrail {
       this.logger.warn(`Not recorded: failed ${event.action} [requestId=${event.actor.requestId ?? 'none'}]: ${(recordError as Error).message}`);
     }
   }
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[1-9][0-9]{0,17}$/.test(id)) {
-    throw new ValidationFailedError([{ field: 'cursor', message: 'cursor must be a cursor from a previous page' }]);
-  }
-  return id;
 }
 
 function row(event: AuditEvent, outcome: AuditOutcome): Partial<AuditEventEntity> {

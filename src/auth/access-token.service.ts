@@ -2,13 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { ACCESS_TOKEN_ALGORITHMS } from '../crypto/algorithms';
+import { CLOCK_TOLERANCE_SECONDS } from '../crypto/jwt-checks';
 import { storedPublicKey } from '../crypto/stored-public-keys';
 import { TenantKeysRepository } from '../tenant-keys/tenant-keys.repository';
 import type { UserPrincipal } from '../common/request-context';
 
-/** Asymmetric algorithms only: `none` and HMAC tokens are refused whatever their header says. */
-const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
-const CLOCK_TOLERANCE_SECONDS = 60;
 export const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
@@ -36,7 +35,7 @@ export class AccessTokenService {
       jwtVerify(token, this.jwks!, {
         issuer: this.config.oauth!.issuer,
         audience: this.config.oauth!.audience,
-        algorithms: ACCEPTED_ALGORITHMS,
+        algorithms: ACCESS_TOKEN_ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sub'],
       }),
@@ -55,7 +54,7 @@ export class AccessTokenService {
     } catch {
       throw new UnauthorizedError('Invalid or missing access token');
     }
-    if (!kid || !alg || !ACCEPTED_ALGORITHMS.includes(alg) || typeof issuer !== 'string') return undefined;
+    if (!kid || !alg || !ACCESS_TOKEN_ALGORITHMS.includes(alg) || typeof issuer !== 'string') return undefined;
     const [key] = await this.tenantKeys.findTrustedByKidAndIssuer(kid, issuer);
     if (!key) return undefined;
     const payload = await this.verify(() =>

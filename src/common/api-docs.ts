@@ -36,6 +36,9 @@ export class ErrorEnvelopeDoc {
   @ApiProperty({ example: 'Validation failed' })
   message: string;
 
+  @ApiProperty({ type: String, example: 'VALIDATION_FAILED', description: 'What went wrong, as a stable code: clients tell two answers of one status apart by it.' })
+  code: string;
+
   @ApiProperty({ type: 'object', additionalProperties: false, nullable: true, description: 'Always null.' })
   data: null;
 

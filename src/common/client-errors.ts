@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { errorEnvelope } from './response-envelope';
 
 /**
  * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses before any handler runs (headers over
@@ -14,8 +15,9 @@ export function answerClientErrorInEnvelope(error: NodeJS.ErrnoException, socket
   }
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const requestId = randomUUID();
-  const message = status === 431 ? 'Request headers too large' : 'Malformed request';
-  const body = JSON.stringify({ success: false, message, data: null, requestId });
+  const body = JSON.stringify(
+    status === 431 ? errorEnvelope('HEADERS_TOO_LARGE', 'Request headers too large', requestId) : errorEnvelope('MALFORMED_REQUEST', 'Malformed request', requestId),
+  );
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
@@ -28,6 +30,6 @@ export function answerClientErrorInEnvelope(error: NodeJS.ErrnoException, socket
  */
 export function answerFrameworkErrorInEnvelope(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
-  const message = status === 414 ? 'URL too long' : 'Malformed URL';
-  void reply.code(status).header('x-request-id', request.id).send({ success: false, message, data: null, requestId: request.id });
+  const body = status === 414 ? errorEnvelope('URI_TOO_LONG', 'URL too long', request.id) : errorEnvelope('MALFORMED_REQUEST', 'Malformed URL', request.id);
+  void reply.code(status).header('x-request-id', request.id).send(body);
 }

@@ -1,14 +1,27 @@
 import { HttpStatus } from '@nestjs/common';
+import { KeyInputError } from '../crypto/key-input-error';
+import { isDatabaseUnavailable } from '../database/database-errors';
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
-/** An expected failure with a stable code; the exception filter maps it to its status and the envelope. */
-export class DomainError extends Error {
+/** Codes any route may answer with; each feature adds its own closed list (the OpenAPI document lists them all). */
+export const COMMON_ERROR_CODES = [
+  'VALIDATION_FAILED', 'MALFORMED_JSON', 'MALFORMED_REQUEST', 'BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND',
+  'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'URI_TOO_LONG', 'HEADERS_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED',
+  'DATABASE_UNAVAILABLE', 'NOT_READY', 'INTERNAL_ERROR',
+] as const;
+export type CommonErrorCode = (typeof COMMON_ERROR_CODES)[number];
+
+/**
+ * An expected failure with a stable code from a closed union (the envelope's `code`); the exception filter maps
+ * it to its status and the envelope.
+ */
+export class DomainError<Code extends string = CommonErrorCode> extends Error {
   constructor(
-    readonly code: string,
+    readonly code: Code,
     readonly status: HttpStatus,
     message: string,
   ) {
@@ -34,15 +47,21 @@ export class ForbiddenError extends DomainError {
   }
 }
 
-export class NotFoundError extends DomainError {
-  constructor(code: string, message: string) {
-    super(code, HttpStatus.NOT_FOUND, message);
-  }
-}
-
 /** A body that is not JSON although its content type says it is. */
 export class MalformedJsonError extends DomainError {
   constructor() {
     super('MALFORMED_JSON', HttpStatus.BAD_REQUEST, 'Malformed JSON body');
   }
+}
+
+/** The domain error an error stands for, if any: a key that crypto/ refused is a 400 naming the field at fault. */
+export function asDomainError(error: unknown): DomainError<string> | undefined {
+  if (error instanceof DomainError) return error as DomainError<string>;
+  if (error instanceof KeyInputError) return new ValidationFailedError([{ field: error.field, message: error.message }]);
+  return undefined;
+}
+
+/** The code an error answers with: its domain code, DATABASE_UNAVAILABLE, or INTERNAL_ERROR for anything unexpected. */
+export function errorCodeOf(error: unknown): string {
+  return asDomainError(error)?.code ?? (isDatabaseUnavailable(error) ? 'DATABASE_UNAVAILABLE' : 'INTERNAL_ERROR');
 }

@@ -25,7 +25,7 @@ describe('EnvelopeExceptionFilter', () => {
     const error = new Error('relation "tenant_keys" does not exist at SELECT * FROM tenant_keys');
     filter.catch(error, host);
     expect(res.statusCode).toBe(500);
-    expect(res.body).toEqual({ success: false, message: 'Internal server error', data: null, requestId: 'req-1' });
+    expect(res.body).toEqual({ success: false, message: 'Internal server error', code: 'INTERNAL_ERROR', data: null, requestId: 'req-1' });
     expect(errorLog).toHaveBeenCalledWith('Unhandled error [requestId=req-1]', expect.stringContaining('relation "tenant_keys" does not exist'));
   });
 
@@ -33,7 +33,7 @@ describe('EnvelopeExceptionFilter', () => {
     const { host, res } = hostFor('req-2');
     filter.catch(new KeyIdTakenError(), host);
     expect(res.statusCode).toBe(409);
-    expect(res.body).toMatchObject({ success: false, message: 'A key with this id already exists', requestId: 'req-2' });
+    expect(res.body).toMatchObject({ success: false, message: 'A key with this id already exists', code: 'KEY_ID_TAKEN', requestId: 'req-2' });
   });
 
   it("replaces Nest's route message with a plain one", () => {

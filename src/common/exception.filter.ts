@@ -1,23 +1,26 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { DomainError, ValidationFailedError } from './domain-error';
+import { asDomainError, ValidationFailedError, type CommonErrorCode, type FieldError } from './domain-error';
 import { requestIdOf } from './request-id';
-import type { ResponseEnvelope } from './response-envelope';
+import { errorEnvelope } from './response-envelope';
 
 interface Mapped {
   status: number;
+  code: string;
   message: string;
-  errors?: ResponseEnvelope['errors'];
+  errors?: FieldError[];
 }
 
-const PLAIN_MESSAGES: Partial<Record<number, string>> = {
-  [HttpStatus.NOT_FOUND]: 'Not found',
-  [HttpStatus.METHOD_NOT_ALLOWED]: 'Method not allowed',
-  [HttpStatus.PAYLOAD_TOO_LARGE]: 'Request body too large',
-  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Content-Type must be application/json',
-  [HttpStatus.TOO_MANY_REQUESTS]: 'Too many requests',
+/** The answers of errors Nest and Fastify raise themselves (no route, a body too large, the rate limit), by status. */
+const PLAIN_ANSWERS: Partial<Record<number, { code: CommonErrorCode; message: string }>> = {
+  [HttpStatus.NOT_FOUND]: { code: 'NOT_FOUND', message: 'Not found' },
+  [HttpStatus.METHOD_NOT_ALLOWED]: { code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed' },
+  [HttpStatus.PAYLOAD_TOO_LARGE]: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' },
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json' },
+  [HttpStatus.TOO_MANY_REQUESTS]: { code: 'RATE_LIMITED', message: 'Too many requests' },
 };
+const BAD_REQUEST = { code: 'BAD_REQUEST', message: 'Bad request' } as const;
 
 /** What Fastify refuses before a route runs (body too large, another content type): its own errors, with a status. */
 interface FastifyClientError {
@@ -41,27 +44,26 @@ export class EnvelopeExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const mapped = this.map(exception, requestId);
     if (reply.sent) return;
-    const body: ResponseEnvelope = { success: false, message: mapped.message, data: null, requestId };
-    if (mapped.errors) body.errors = mapped.errors;
-    void reply.code(mapped.status).send(body);
+    void reply.code(mapped.status).send(errorEnvelope(mapped.code, mapped.message, requestId, mapped.errors));
   }
 
   private map(exception: unknown, requestId: string): Mapped {
-    if (exception instanceof ValidationFailedError) {
-      return { status: exception.status, message: exception.message, errors: exception.errors };
+    const domain = asDomainError(exception);
+    if (domain) {
+      const errors = domain instanceof ValidationFailedError ? domain.errors : undefined;
+      return { status: domain.status, code: domain.code, message: domain.message, errors };
     }
-    if (exception instanceof DomainError) return { status: exception.status, message: exception.message };
-    if (exception instanceof HttpException) {
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
-      if (status < 500) return { status, message: PLAIN_MESSAGES[status] ?? exception.message };
+      return { status, ...(PLAIN_ANSWERS[status] ?? { code: BAD_REQUEST.code, message: exception.message }) };
     }
-    if (isFastifyClientError(exception)) return { status: exception.statusCode, message: PLAIN_MESSAGES[exception.statusCode] ?? 'Bad request' };
+    if (isFastifyClientError(exception)) return { status: exception.statusCode, ...(PLAIN_ANSWERS[exception.statusCode] ?? BAD_REQUEST) };
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable [requestId=${requestId}]: ${(exception as Error).message}`);
-      return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'Database unavailable, try again shortly' };
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'DATABASE_UNAVAILABLE', message: 'Database unavailable, try again shortly' };
     }
     const stack = exception instanceof Error ? exception.stack : String(exception);
     this.logger.error(`Unhandled error [requestId=${requestId}]`, stack);
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL_ERROR', message: 'Internal server error' };
   }
 }

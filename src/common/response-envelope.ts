@@ -5,6 +5,8 @@ import type { FieldError } from './domain-error';
 export interface ResponseEnvelope<T = unknown> {
   success: boolean;
   message: string;
+  /** On errors: the stable code (`KEY_NOT_FOUND`, `VALIDATION_FAILED`, ...), for clients to tell answers apart. */
+  code?: string;
   data: T | null;
   errors?: FieldError[];
   requestId?: string;
@@ -29,3 +31,8 @@ export const RESPONSE_MESSAGE = 'response-message';
 
 /** The `message` of a route's successful envelope. */
 export const ResponseMessage = (message: string) => SetMetadata(RESPONSE_MESSAGE, message);
+
+/** The envelope of every error answer, wherever it is written (the exception filter, the raw socket, the router). */
+export function errorEnvelope(code: string, message: string, requestId: string, errors?: FieldError[]): ResponseEnvelope {
+  return { success: false, message, code, data: null, requestId, ...(errors ? { errors } : {}) };
+}

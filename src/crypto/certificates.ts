@@ -2,31 +2,9 @@
 import 'reflect-metadata';
 import { createHash, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import type { SigningAlgorithm } from './signing-keys';
+import { algorithmSpec, type SigningAlgorithm } from './algorithms';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-/** Every algorithm with a public key; HMAC secrets have none to certify. */
-export const CERTIFIABLE_ALGORITHMS: readonly SigningAlgorithm[] = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
-];
-export const DEFAULT_CERTIFICATE_DAYS = 365;
-
-const CURVE_OF: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
-
-/** The WebCrypto import parameters and signature algorithm for a JOSE algorithm. */
-function webCryptoAlgorithms(algorithm: SigningAlgorithm) {
-  if (algorithm === 'EdDSA') return { importParams: { name: 'Ed25519' }, signingAlgorithm: { name: 'Ed25519' } };
-  const hash = `SHA-${algorithm.slice(2)}`;
-  if (algorithm.startsWith('RS')) {
-    const params = { name: 'RSASSA-PKCS1-v1_5', hash };
-    return { importParams: params, signingAlgorithm: params };
-  }
-  if (algorithm.startsWith('PS')) {
-    return { importParams: { name: 'RSA-PSS', hash }, signingAlgorithm: { name: 'RSA-PSS', hash, saltLength: Number(algorithm.slice(2)) / 8 } };
-  }
-  return { importParams: { name: 'ECDSA', namedCurve: CURVE_OF[algorithm] }, signingAlgorithm: { name: 'ECDSA', hash } };
-}
 
 export interface CertificateRequest {
   algorithm: SigningAlgorithm;
@@ -47,7 +25,9 @@ export interface CertificateRequest {
  * issuer only then. The key itself signs only JWTs here, never certificates.
  */
 export async function createSelfSignedCertificate(request: CertificateRequest): Promise<string> {
-  const { importParams, signingAlgorithm } = webCryptoAlgorithms(request.algorithm);
+  const webCrypto = algorithmSpec(request.algorithm).webCrypto;
+  if (!webCrypto) throw new Error(`${request.algorithm} keys have no public key to certify`);
+  const { importParams, signingAlgorithm } = webCrypto;
   const subtle = webcrypto.subtle;
   const publicKey = await subtle.importKey('spki', request.publicKey.export({ format: 'der', type: 'spki' }), importParams, true, ['verify']);
   const privateKey = await subtle.importKey('pkcs8', request.privateKey.export({ format: 'der', type: 'pkcs8' }), importParams, false, ['sign']);

@@ -2,61 +2,11 @@ import { createPrivateKey, createSecretKey, generateKeyPair, randomBytes, type K
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { algorithmSpec, type KeyType, type SigningAlgorithm, type SigningKeySpec } from './algorithms';
 import { concurrencyLimit } from './concurrency-limit';
 import { generateRsaKeyPair } from './rsa-generator';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
-
-export const SIGNING_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512',
-] as const;
-export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
-export type KeyType = 'RSA' | 'EC' | 'OKP' | 'HMAC';
-
-export const RSA_LENGTHS = [2048, 3072, 4096] as const;
-export const DEFAULT_RSA_LENGTH = 2048;
-
-/** JOSE curve name, Node's name for it, and its size in bits, for each ES algorithm. */
-export const EC_CURVES = {
-  ES256: { curve: 'P-256', nodeCurve: 'prime256v1', length: 256 },
-  ES384: { curve: 'P-384', nodeCurve: 'secp384r1', length: 384 },
-  ES512: { curve: 'P-521', nodeCurve: 'secp521r1', length: 521 },
-} as const;
-
-export interface SigningKeySpec {
-  algorithm: SigningAlgorithm;
-  type: KeyType;
-  curve: string | null;
-  length: number;
-}
-
-export function keyTypeOf(algorithm: SigningAlgorithm): KeyType {
-  if (algorithm.startsWith('RS') || algorithm.startsWith('PS')) return 'RSA';
-  if (algorithm.startsWith('ES')) return 'EC';
-  if (algorithm === 'EdDSA') return 'OKP';
-  return 'HMAC';
-}
-
-/** The lengths a caller may ask for: RSA modulus sizes, the curve's size, or the HMAC secret's (the hash's) size. */
-export function allowedLengths(algorithm: SigningAlgorithm): readonly number[] {
-  return keyTypeOf(algorithm) === 'RSA' ? RSA_LENGTHS : [signingKeySpec(algorithm).length];
-}
-
-export function signingKeySpec(algorithm: SigningAlgorithm, length?: number): SigningKeySpec {
-  const type = keyTypeOf(algorithm);
-  switch (type) {
-    case 'RSA':
-      return { algorithm, type, curve: null, length: length ?? DEFAULT_RSA_LENGTH };
-    case 'EC': {
-      const { curve, length: curveLength } = EC_CURVES[algorithm as keyof typeof EC_CURVES];
-      return { algorithm, type, curve, length: curveLength };
-    }
-    case 'OKP':
-      return { algorithm, type, curve: 'Ed25519', length: 256 };
-    case 'HMAC':
-      return { algorithm, type, curve: null, length: Number(algorithm.slice(2)) };
-  }
-}
 
 export interface GeneratedKey {
   /** Undefined for HMAC: a shared secret has no public part. */
@@ -80,11 +30,10 @@ export async function generateSigningKey(spec: SigningKeySpec): Promise<Generate
     case 'RSA':
       return limitRsaGeneration(() => generateRsaKeyPair(spec.length));
     case 'EC':
-      return generateKeyPairAsync('ec', { namedCurve: EC_CURVES[spec.algorithm as keyof typeof EC_CURVES].nodeCurve });
+      return generateKeyPairAsync('ec', { namedCurve: algorithmSpec(spec.algorithm).recognisedAs.nodeCurve! });
     case 'OKP':
       return generateKeyPairAsync('ed25519');
     case 'HMAC':
-      // A secret of the hash's size, as RFC 7518 section 3.2 asks.
       return { privateKey: createSecretKey(randomBytes(spec.length / 8)) };
   }
 }

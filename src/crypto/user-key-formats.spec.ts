@@ -1,6 +1,7 @@
+import { KeyInputError } from './key-input-error';
 import { createECDH, createPublicKey } from 'node:crypto';
 import {
-  formatUserPrivateKey, formatUserPublicKey, generateUserKeyPair, parseUserPublicKey, USER_KEY_CURVES, UserKeyFormatError,
+  formatUserPrivateKey, formatUserPublicKey, generateUserKeyPair, parseUserPublicKey, USER_KEY_CURVES, 
 } from './user-key-formats';
 
 const OPENSSL = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', secp256k1: 'secp256k1' } as const;
@@ -42,7 +43,7 @@ describe('user key formats', () => {
 
   it('refuses a point that is not on the curve', () => {
     const offCurve = `04${'11'.repeat(32)}${'22'.repeat(32)}`;
-    expect(() => parseUserPublicKey({ publicKey: offCurve })).toThrow(UserKeyFormatError);
+    expect(() => parseUserPublicKey({ publicKey: offCurve })).toThrow(KeyInputError);
   });
 
   it('left-pads a short scalar to the curve size', async () => {

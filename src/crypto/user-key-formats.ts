@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 
 import { isPrivateKeyPem } from './pem';
+import { KeyInputError } from './key-input-error';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -25,16 +26,6 @@ export interface UserKeyKind {
   curve: string | null;
 }
 
-/** A problem with one field of a user key, said so that the caller can fix it. */
-export class UserKeyFormatError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export function generateUserKeyPair(keyType: UserKeyType, curve: UserKeyCurve = 'P-256'): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
   if (keyType === 'ed25519') return generateKeyPairAsync('ed25519');
   if (keyType === 'rsa') return generateKeyPairAsync('rsa', { modulusLength: USER_RSA_BITS });
@@ -46,7 +37,7 @@ export function userKeyKind(key: KeyObject): UserKeyKind {
   if (type === 'ed25519') return { keyType: 'ed25519', curve: 'Ed25519' };
   if (type === 'rsa') return { keyType: 'rsa', curve: null };
   const curve = type === 'ec' ? JOSE_CURVE[key.asymmetricKeyDetails!.namedCurve!] : undefined;
-  if (!curve) throw new UserKeyFormatError('publicKey', 'publicKey must be an ECDSA (P-256, P-384, secp256k1), Ed25519 or RSA key');
+  if (!curve) throw new KeyInputError('publicKey', 'publicKey must be an ECDSA (P-256, P-384, secp256k1), Ed25519 or RSA key');
   return { keyType: 'ecdsa', curve };
 }
 
@@ -95,40 +86,40 @@ export interface UserPublicKeyInput {
 /** Reads a public key a user made themselves; the key type and curve come from the key where it can tell. */
 export function parseUserPublicKey(input: UserPublicKeyInput): KeyObject {
   if ((input.publicKey === undefined) === (input.jwk === undefined)) {
-    throw new UserKeyFormatError('publicKey', 'give exactly one of publicKey (hex or PEM) and jwk');
+    throw new KeyInputError('publicKey', 'give exactly one of publicKey (hex or PEM) and jwk');
   }
   let key: KeyObject;
   if (input.jwk) {
-    if ('d' in input.jwk) throw new UserKeyFormatError('jwk', 'jwk must be a public key: never send a private key');
+    if ('d' in input.jwk) throw new KeyInputError('jwk', 'jwk must be a public key: never send a private key');
     key = attempt('jwk', 'jwk is not a valid public key', () => createPublicKey({ key: input.jwk as never, format: 'jwk' }));
   } else if (input.publicKey!.trim().startsWith('-----BEGIN')) {
-    if (isPrivateKeyPem(input.publicKey!)) throw new UserKeyFormatError('publicKey', 'publicKey must be a public key: never send a private key');
+    if (isPrivateKeyPem(input.publicKey!)) throw new KeyInputError('publicKey', 'publicKey must be a public key: never send a private key');
     key = attempt('publicKey', 'publicKey must be an SPKI PEM public key', () => createPublicKey({ key: input.publicKey!, format: 'pem' }));
   } else {
     key = fromHex(input.publicKey!.trim().toLowerCase(), input.keyType ?? 'ecdsa', input.curve ?? 'P-256');
   }
   const kind = userKeyKind(key);
   if (input.keyType && input.keyType !== kind.keyType) {
-    throw new UserKeyFormatError('keyType', `keyType ${input.keyType} does not fit the key, which is ${kind.keyType}`);
+    throw new KeyInputError('keyType', `keyType ${input.keyType} does not fit the key, which is ${kind.keyType}`);
   }
-  if (input.curve && input.curve !== kind.curve) throw new UserKeyFormatError('curve', `curve ${input.curve} does not fit the key, which is ${kind.curve}`);
+  if (input.curve && input.curve !== kind.curve) throw new KeyInputError('curve', `curve ${input.curve} does not fit the key, which is ${kind.curve}`);
   if (kind.keyType === 'rsa' && key.asymmetricKeyDetails!.modulusLength! < USER_RSA_BITS) {
-    throw new UserKeyFormatError('publicKey', `RSA keys must have at least ${USER_RSA_BITS} bits`);
+    throw new KeyInputError('publicKey', `RSA keys must have at least ${USER_RSA_BITS} bits`);
   }
   return key;
 }
 
 function fromHex(hex: string, keyType: UserKeyType, curve: UserKeyCurve): KeyObject {
-  if (!/^([0-9a-f]{2})+$/.test(hex)) throw new UserKeyFormatError('publicKey', 'publicKey must be hex or a PEM');
+  if (!/^([0-9a-f]{2})+$/.test(hex)) throw new KeyInputError('publicKey', 'publicKey must be hex or a PEM');
   const bytes = Buffer.from(hex, 'hex');
   if (keyType === 'ed25519') {
-    if (bytes.length !== ED25519_BYTES) throw new UserKeyFormatError('publicKey', 'an Ed25519 publicKey in hex is 32 bytes');
+    if (bytes.length !== ED25519_BYTES) throw new KeyInputError('publicKey', 'an Ed25519 publicKey in hex is 32 bytes');
     return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' });
   }
-  if (keyType === 'rsa') throw new UserKeyFormatError('publicKey', 'give RSA keys as PEM or JWK');
+  if (keyType === 'rsa') throw new KeyInputError('publicKey', 'give RSA keys as PEM or JWK');
   const size = CURVE_BYTES[curve];
   if (bytes.length !== 1 + 2 * size || bytes[0] !== 0x04) {
-    throw new UserKeyFormatError('publicKey', `a ${curve} publicKey in hex is the uncompressed point 04||X||Y (${1 + 2 * size} bytes)`);
+    throw new KeyInputError('publicKey', `a ${curve} publicKey in hex is the uncompressed point 04||X||Y (${1 + 2 * size} bytes)`);
   }
   const jwk = { kty: 'EC', crv: curve, x: bytes.subarray(1, 1 + size).toString('base64url'), y: bytes.subarray(1 + size).toString('base64url') };
   return attempt('publicKey', `publicKey is not a point on ${curve}`, () => createPublicKey({ key: jwk, format: 'jwk' }));
@@ -138,6 +129,6 @@ function attempt(field: string, message: string, parse: () => KeyObject): KeyObj
   try {
     return parse();
   } catch {
-    throw new UserKeyFormatError(field, message);
+    throw new KeyInputError(field, message);
   }
 }

@@ -1,6 +1,7 @@
-import type { DynamicModule } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
+import { Transactions } from './transactions';
 import { InitialSchema1763800000000 } from '../../migrations/1763800000000-initial-schema';
 import { KeyLifecycle1763900000000 } from '../../migrations/1763900000000-key-lifecycle';
 import { UserKeyTypes1764000000000 } from '../../migrations/1764000000000-user-key-types';
@@ -33,9 +34,19 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
 }
 
 /**
- * TypeORM for the service and the CLI; each feature registers its entities (`TypeOrmModule.forFeature`).
- * The service retries a database that is still starting; the CLI fails at once (retryAttempts 0).
+ * TypeORM for the service and the CLI, and the Transactions helper beside it; each feature registers its
+ * entities (`TypeOrmModule.forFeature`). The service retries a database that is still starting; the CLI fails
+ * at once (retryAttempts 0).
  */
-export function databaseModule(url: string, { runMigrations, retryAttempts }: { runMigrations: boolean; retryAttempts: number }): DynamicModule {
-  return TypeOrmModule.forRoot({ ...dataSourceOptions(url, runMigrations), autoLoadEntities: true, retryAttempts, retryDelay: 1_000 });
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(url: string, { runMigrations, retryAttempts }: { runMigrations: boolean; retryAttempts: number }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url, runMigrations), autoLoadEntities: true, retryAttempts, retryDelay: 1_000 })],
+      providers: [Transactions],
+      exports: [Transactions],
+    };
+  }
 }

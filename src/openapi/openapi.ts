@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ErrorEnvelopeDoc } from '../common/api-docs';
+import { COMMON_ERROR_CODES } from '../common/domain-error';
 import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../common/route-access';
+import { TENANT_KEY_ERROR_CODES } from '../tenant-keys/key-errors';
+import { TENANT_ERROR_CODES } from '../tenants/tenant-errors';
+import { USER_KEY_ERROR_CODES } from '../user-keys/user-key-errors';
 
 export const DOCS_PATH = 'docs';
 
@@ -21,7 +27,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An OAuth or QRAuth access token' }, BEARER_SCHEME)
     .addSecurity(METRICS_SCHEME, { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the service has one (otherwise /metrics is public)' })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  // The error envelope's `code` is one of a closed list: the common codes and each feature's own.
+  const errorSchema = document.components?.schemas?.[ErrorEnvelopeDoc.name] as SchemaObject | undefined;
+  const code = errorSchema?.properties?.code as SchemaObject | undefined;
+  if (code) code.enum = [...new Set([...COMMON_ERROR_CODES, ...TENANT_KEY_ERROR_CODES, ...USER_KEY_ERROR_CODES, ...TENANT_ERROR_CODES])];
+  return document;
 }
 
 /** The service's version, from the package.json above this file (in src/ or in dist/src/). */

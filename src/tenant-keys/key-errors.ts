@@ -1,33 +1,51 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainError, NotFoundError } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+
+/** The codes `/key` and the JWKS answer with, besides the common ones. */
+export const TENANT_KEY_ERROR_CODES = ['KEY_NOT_FOUND', 'KEY_ID_TAKEN', 'KEY_NOT_ACTIVE', 'KEY_MATERIAL_EXISTS', 'TOKEN_REJECTED', 'TENANT_NOT_FOUND'] as const;
+export type TenantKeyErrorCode = (typeof TENANT_KEY_ERROR_CODES)[number];
 
 /** Also what another tenant's key id answers: a tenant cannot tell the two apart. */
-export class KeyNotFoundError extends NotFoundError {
+export class KeyNotFoundError extends DomainError<TenantKeyErrorCode> {
   constructor() {
-    super('KEY_NOT_FOUND', 'Key not found');
+    super('KEY_NOT_FOUND', HttpStatus.NOT_FOUND, 'Key not found');
   }
 }
 
-export class KeyIdTakenError extends DomainError {
+export class KeyIdTakenError extends DomainError<TenantKeyErrorCode> {
   constructor() {
     super('KEY_ID_TAKEN', HttpStatus.CONFLICT, 'A key with this id already exists');
   }
 }
 
 /** The key exists but cannot do that in its state: a retiring key signing, a public-only key signing, rotating a non-active key. */
-export class KeyNotActiveError extends DomainError {
+export class KeyNotActiveError extends DomainError<TenantKeyErrorCode> {
   constructor(message: string) {
     super('KEY_NOT_ACTIVE', HttpStatus.CONFLICT, message);
   }
 }
 
 /** Import of key material the tenant already holds: one kid must name one key, or verifiers cannot tell them apart. */
-export class KeyMaterialExistsError extends DomainError {
+export class KeyMaterialExistsError extends DomainError<TenantKeyErrorCode> {
   constructor(holderId?: string) {
     super(
       'KEY_MATERIAL_EXISTS',
       HttpStatus.CONFLICT,
       holderId ? `The tenant already holds this key as key ${holderId}` : 'The tenant already holds this key (it was just changed: try again)',
     );
+  }
+}
+
+/** A token sent to verify that fails: the reason says which check. */
+export class TokenRejectedError extends DomainError<TenantKeyErrorCode> {
+  constructor(reason: string) {
+    super('TOKEN_REJECTED', HttpStatus.BAD_REQUEST, `Token rejected: ${reason}`);
+  }
+}
+
+/** The JWKS of a tenant that does not exist. */
+export class TenantNotFoundError extends DomainError<TenantKeyErrorCode> {
+  constructor() {
+    super('TENANT_NOT_FOUND', HttpStatus.NOT_FOUND, 'Tenant not found');
   }
 }

@@ -101,17 +101,6 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
     keys.add(fullKey);
   }
 
-  /** After a change is committed: forget here at once, and tell the other instances. */
-  async tenantChanged(tenantId: string): Promise<void> {
-    this.forget(tenantId);
-    try {
-      await this.dataSource.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, tenantId]);
-    } catch (error) {
-      // The change itself is committed; other instances drop their caches when their channel breaks too.
-      this.logger.warn(`Could not announce a key change of tenant ${tenantId}: ${(error as Error).message}`);
-    }
-  }
-
   /** Drops what this instance cached for the tenant, and any value being loaded for it. */
   forget(tenantId: string): void {
     for (const inFlight of this.loads.get(tenantId) ?? []) inFlight.stale = true;

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull } from 'typeorm';
-import { NotFoundError } from '../common/domain-error';
-import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
+import { announceTenantChange } from '../database/tenant-changes';
+import { Transactions } from '../database/transactions';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
 import { TenantCacheService } from './tenant-cache.service';
 import { ApiKeyEntity } from './api-key.entity';
 import { secretMatches, apiKeyPrefix, generateApiKey, hashSecret } from './api-key-secret';
+import { ApiKeyNotFoundError, TenantNotFoundError } from './tenant-errors';
 import { TenantEntity } from './tenant.entity';
 
 /** A tenant as the CLI lists it. */
@@ -39,6 +40,7 @@ export class TenantsService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly audit: AuditTrail,
     private readonly cache: TenantCacheService,
   ) {}
@@ -47,11 +49,14 @@ export class TenantsService {
   async createTenant(actor: AuditActor, name: string, id: string = randomUUID(), apiKey = generateApiKey()): Promise<IssuedApiKey> {
     const apiKeyId = randomUUID();
     const event: AuditEvent = { actor, action: 'api_key.create', tenantId: id, keyId: apiKeyId, detail: { tenantCreated: true } };
-    return this.audit.change(event, async (manager) => {
-      await manager.insert(TenantEntity, { id, name });
-      await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
-      return { tenantId: id, apiKeyId, apiKey };
-    });
+    return this.audit.attempt(event, () =>
+      this.transactions.run(async (manager) => {
+        await manager.insert(TenantEntity, { id, name });
+        await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
+        await this.audit.record(manager, event);
+        return { tenantId: id, apiKeyId, apiKey };
+      }),
+    );
   }
 
   tenantExists(tenantId: string): Promise<boolean> {
@@ -61,34 +66,32 @@ export class TenantsService {
   async createApiKey(actor: AuditActor, tenantId: string, apiKey = generateApiKey()): Promise<IssuedApiKey> {
     const apiKeyId = randomUUID();
     const event: AuditEvent = { actor, action: 'api_key.create', tenantId, keyId: apiKeyId };
-    return this.audit.change(event, async (manager) => {
-      if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) {
-        throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
-      }
-      await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, tenantId, apiKey));
-      return { tenantId, apiKeyId, apiKey };
-    });
+    return this.audit.attempt(event, () =>
+      this.transactions.run(async (manager) => {
+        if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) throw new TenantNotFoundError(tenantId);
+        await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, tenantId, apiKey));
+        await this.audit.record(manager, event);
+        return { tenantId, apiKeyId, apiKey };
+      }),
+    );
   }
 
   /** Revokes at once, on every instance: the NOTIFY makes each one drop the tenant's cached credentials. */
   async revokeApiKey(actor: AuditActor, apiKeyId: string): Promise<void> {
-    const event: AuditEvent = { actor, action: 'api_key.revoke', keyId: apiKeyId };
-    await this.audit.change(event, async (manager) => {
-      const [rows] = (await manager.query(
-        'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING tenant_id',
-        [apiKeyId],
-      )) as [{ tenant_id: string }[], number];
-      if (rows.length === 0) {
-        // Already revoked: the refusal still belongs in its tenant's trail.
-        event.tenantId = (await manager.findOneBy(ApiKeyEntity, { id: apiKeyId }))?.tenantId ?? null;
-        throw new NotFoundError('API_KEY_NOT_FOUND', `No active API key ${apiKeyId}`);
-      }
-      event.tenantId = rows[0].tenant_id;
-      // Delivered on commit, so no instance can reload the key before the revocation is visible.
-      await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, rows[0].tenant_id]);
-    });
+    // Its tenant, for the audit row: a refused revocation still belongs in its tenant's trail.
+    const tenantId = (await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id: apiKeyId }))?.tenantId ?? null;
+    const event: AuditEvent = { actor, action: 'api_key.revoke', keyId: apiKeyId, tenantId };
+    await this.audit.attempt(event, () =>
+      this.transactions.run(async (manager) => {
+        const result = await manager.update(ApiKeyEntity, { id: apiKeyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+        if (!result.affected || tenantId === null) throw new ApiKeyNotFoundError(apiKeyId);
+        await this.audit.record(manager, event);
+        // Delivered on commit, so no instance can reload the key before the revocation is visible.
+        await announceTenantChange(manager, tenantId);
+      }),
+    );
     // The NOTIFY reaches this instance's own listener too, but only a moment later: forget here now.
-    this.cache.forget(event.tenantId!);
+    this.cache.forget(tenantId!);
   }
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
@@ -113,7 +116,7 @@ export class TenantsService {
 
   /** A tenant's API keys, revoked ones included, oldest first. */
   async listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
-    if (!(await this.tenantExists(tenantId))) throw new NotFoundError('TENANT_NOT_FOUND', `No tenant ${tenantId}`);
+    if (!(await this.tenantExists(tenantId))) throw new TenantNotFoundError(tenantId);
     return this.dataSource.getRepository(ApiKeyEntity).find({
       select: { id: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
       where: { tenantId },
@@ -132,7 +135,7 @@ export class TenantsService {
 
   /** Makes sure the configured bootstrap tenant and API key exist (idempotent, safe on every start). */
   async ensureBootstrap(tenantId: string, apiKey: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       await manager
         .createQueryBuilder()
         .insert()
@@ -150,7 +153,7 @@ export class TenantsService {
         .returning('id')
         .execute();
       if (inserted.raw.length > 0) {
-        await this.audit.recordIn(manager, { actor: SYSTEM_ACTOR, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { bootstrap: true } });
+        await this.audit.record(manager, { actor: SYSTEM_ACTOR, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { bootstrap: true } });
       }
       const existing = await manager.findOneBy(ApiKeyEntity, { secretHash: hashSecret(apiKey) });
       if (existing?.tenantId !== tenantId) {

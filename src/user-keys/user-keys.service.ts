@@ -2,9 +2,11 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { JWK } from 'jose';
 import type { UserPrincipal } from '../common/request-context';
-import { NotFoundError, ValidationFailedError } from '../common/domain-error';
+import { ValidationFailedError } from '../common/domain-error';
+import { Transactions } from '../database/transactions';
+import { UserKeyNotFoundError } from './user-key-errors';
 import {
-  formatUserPrivateKey, generateUserKeyPair, parseUserPublicKey, userKeyKind, UserKeyFormatError, type UserKeyFormat,
+  formatUserPrivateKey, generateUserKeyPair, parseUserPublicKey, userKeyKind, type UserKeyFormat,
 } from '../crypto/user-key-formats';
 import type { ImportUserKeyDto, RegisterUserKeyDto } from './dto/register-user-key.dto';
 import { toUserKeyView, type UserKeyView } from './dto/user-key.view';
@@ -15,6 +17,7 @@ import { AuditTrail, type AuditActor, type AuditEvent } from '../audit/audit-tra
 export class UserKeysService {
   constructor(
     private readonly keys: UserKeysRepository,
+    private readonly transactions: Transactions,
     private readonly audit: AuditTrail,
   ) {}
 
@@ -38,36 +41,36 @@ export class UserKeysService {
   async importKey(user: UserPrincipal, actor: AuditActor, request: ImportUserKeyDto): Promise<UserKeyView> {
     const event = { actor, action: 'user_key.import' as const, keyId: randomUUID() };
     return this.audit.attempt(event, async () => {
-      let publicKey: KeyObject;
-      try {
-        publicKey = parseUserPublicKey(request);
-      } catch (error) {
-        if (error instanceof UserKeyFormatError) throw new ValidationFailedError([{ field: error.field, message: error.message }]);
-        throw error;
-      }
-      return this.store(user, event, request.name, publicKey, request.format);
+      return this.store(user, event, request.name, parseUserPublicKey(request), request.format);
     });
   }
 
   async deleteKey(user: UserPrincipal, actor: AuditActor, id: string): Promise<{ id: string }> {
     const event: AuditEvent = { actor, action: 'user_key.delete', keyId: id };
-    return this.audit.change(event, async (manager) => {
-      if (!(await this.keys.delete(manager, user.issuer, user.userId, id))) throw new NotFoundError('USER_KEY_NOT_FOUND', 'Key not found');
-      return { id };
-    });
+    return this.audit.attempt(event, () =>
+      this.transactions.run(async (manager) => {
+        if (!(await this.keys.delete(manager, user.issuer, user.userId, id))) throw new UserKeyNotFoundError();
+        await this.audit.record(manager, event);
+        return { id };
+      }),
+    );
   }
 
   private async store(user: UserPrincipal, event: AuditEvent & { keyId: string }, name: string, publicKey: KeyObject, format: UserKeyFormat): Promise<UserKeyView> {
     const { keyType, curve } = userKeyKind(publicKey);
-    const key = await this.audit.commit(event, (manager) => this.keys.insert(manager, {
-      id: event.keyId,
-      issuer: user.issuer,
-      ownerId: user.userId,
-      name,
-      keyType,
-      curve,
-      publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }) as string,
-    }));
+    const key = await this.transactions.run(async (manager) => {
+      const inserted = await this.keys.insert(manager, {
+        id: event.keyId,
+        issuer: user.issuer,
+        ownerId: user.userId,
+        name,
+        keyType,
+        curve,
+        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }) as string,
+      });
+      await this.audit.record(manager, event);
+      return inserted;
+    });
     return toUserKeyView(key, format);
   }
 }

@@ -2,7 +2,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
 import { open, tenantKeyAssociatedData } from '../../src/crypto/sealing';
-import { importPrivateMaterial, type KeyType } from '../../src/crypto/signing-keys';
+import { importPrivateMaterial } from '../../src/crypto/signing-keys';
+import { type KeyType } from '../../src/crypto/algorithms';
 
 /** What an app said while a test file ran: every log line (all levels) and every response. */
 export interface Captured {

@@ -125,6 +125,7 @@ export function expectEnvelope(res: request.Response, status: number, success = 
   expect(res.headers['x-request-id']).toEqual(expect.any(String));
   if (!success) {
     expect(res.body.data).toBeNull();
+    expect(res.body.code).toMatch(/^[A-Z]+(?:_[A-Z]+)*$/);
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   }
 }

@@ -5,7 +5,7 @@ import {
   Validate, type ValidationArguments, type ValidatorConstraintInterface,
 } from 'class-validator';
 import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
-import { allowedLengths, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/signing-keys';
+import { algorithmSpec, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 import { CertificateOptionsDto } from './certificate-options.dto';
 
 /** The source document's short forms. */
@@ -20,12 +20,12 @@ class LengthFitsAlgorithm implements ValidatorConstraintInterface {
   validate(length: unknown, args: ValidationArguments): boolean {
     const { algorithm } = args.object as GenerateKeyDto;
     // An invalid algorithm has its own error; the length cannot be judged without one.
-    return !isSigningAlgorithm(algorithm) || allowedLengths(algorithm).includes(length as number);
+    return !isSigningAlgorithm(algorithm) || algorithmSpec(algorithm).lengths.includes(length as number);
   }
 
   defaultMessage(args: ValidationArguments): string {
     const { algorithm } = args.object as GenerateKeyDto;
-    return `length must be ${allowedLengths(algorithm).join(', ')} for ${algorithm}`;
+    return `length must be ${algorithmSpec(algorithm).lengths.join(', ')} for ${algorithm}`;
   }
 }
 

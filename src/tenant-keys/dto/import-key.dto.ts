@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
 import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/signing-keys';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 
 const MAX_KEY_TEXT = 16 * 1024;
 

@@ -32,8 +32,11 @@ export class VerifyTokenDto {
   token: string;
 }
 
+/** How long a rotated key keeps verifying when the rotation does not say. */
+export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
+
 export class RotateKeyDto extends CertificateOptionsDto {
-  @ApiPropertyOptional({ minimum: 0, default: 86400, description: 'How long the old key keeps verifying; 0 retires it at once' })
+  @ApiPropertyOptional({ minimum: 0, default: DEFAULT_GRACE_PERIOD_SECONDS, description: 'How long the old key keeps verifying; 0 retires it at once' })
   @IsOptional()
   @IsInt({ message: 'gracePeriodSeconds must be an integer' })
   @Min(0, { message: 'gracePeriodSeconds must be 0 or more' })

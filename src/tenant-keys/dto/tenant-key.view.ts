@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { JWK } from 'jose';
 import { certificateJwkMembers } from '../../crypto/certificates';
-import { SIGNING_ALGORITHMS } from '../../crypto/signing-keys';
+import { SIGNING_ALGORITHMS } from '../../crypto/algorithms';
 import { effectiveStatus, type KeyStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
 
 /** The contract's key object. Built from an entity in this one place; it never carries private material. */

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Curve, KeyType, SigningAlgorithm } from '../../crypto/algorithms';
 
 /** A tenant's signing key. Ids are unique per tenant; the private key is sealed with AES-256-GCM. */
 @Entity('tenant_keys')
@@ -16,13 +17,13 @@ export class TenantKeyEntity {
   name: string;
 
   @Column('varchar', { length: 16 })
-  algorithm: string;
+  algorithm: SigningAlgorithm;
 
   @Column('varchar', { length: 8 })
-  type: string;
+  type: KeyType;
 
   @Column('varchar', { length: 16, nullable: true })
-  curve: string | null;
+  curve: Curve | null;
 
   @Column('integer')
   length: number;

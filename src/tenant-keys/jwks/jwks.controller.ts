@@ -5,7 +5,8 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nest
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../../common/api-docs';
 import { Public } from '../../common/route-access';
-import { NotFoundError, ValidationFailedError } from '../../common/domain-error';
+import { ValidationFailedError } from '../../common/domain-error';
+import { TenantNotFoundError } from '../key-errors';
 import { UuidParamPipe } from '../../common/uuid-param.pipe';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { TenantsService } from '../../tenants/tenants.service';
@@ -78,7 +79,7 @@ export class JwksController {
   /** Answered from the cached serialized set: bytes and ETag are made once per change of the tenant's keys. */
   private async jwks(tenantId: string, ifNoneMatch: string | undefined, reply: FastifyReply): Promise<void> {
     const jwks = await this.cache.getOrLoad(tenantId, JWKS_CACHE_KEY, () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
-    if (!jwks) throw new NotFoundError('TENANT_NOT_FOUND', 'Tenant not found');
+    if (!jwks) throw new TenantNotFoundError();
     // Public keys are for whoever verifies, pages on other origins included (CORS itself: common/cors.ts).
     reply.headers({ 'cross-origin-resource-policy': 'cross-origin', 'cache-control': this.cacheControl, etag: jwks.etag });
     if (etagMatches(ifNoneMatch, jwks.etag)) void reply.code(304).send();

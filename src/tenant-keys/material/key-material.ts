@@ -1,10 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { createSelfSignedCertificate } from '../../crypto/certificates';
 import { open, seal, tenantKeyAssociatedData } from '../../crypto/sealing';
-import {
-  describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, randomKid,
-  type GeneratedKey, type KeyType, type SigningAlgorithm, type SigningKeySpec,
-} from '../../crypto/signing-keys';
+import { describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, randomKid, type GeneratedKey } from '../../crypto/signing-keys';
+import { type SigningAlgorithm, type SigningKeySpec } from '../../crypto/algorithms';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 
 export type KeyMaterial = Pick<TenantKeyEntity, 'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem'>;
@@ -51,5 +49,5 @@ export async function sealKeyMaterial(
 export function openSigningKey(openingKeys: readonly Buffer[], key: TenantKeyEntity): KeyObject | undefined {
   if (!key.privateKeySealed) return undefined;
   const material = open(openingKeys, key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
-  return importPrivateMaterial(material, key.type as KeyType);
+  return importPrivateMaterial(material, key.type);
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
-import { generateSigningKey, type GeneratedKey, type SigningKeySpec } from '../../crypto/signing-keys';
+import { generateSigningKey, type GeneratedKey } from '../../crypto/signing-keys';
+import { type SigningKeySpec } from '../../crypto/algorithms';
 import { MetricsService } from '../../metrics/metrics.service';
 
 /**

@@ -1,20 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { CLOCK_TOLERANCE_SECONDS } from '../../crypto/jwt-checks';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
-import { DomainError, ValidationFailedError } from '../../common/domain-error';
+import { ValidationFailedError } from '../../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import type { SignTokenDto } from '../dto/key-usage.dto';
 import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
 import { TenantCacheService } from '../../tenants/tenant-cache.service';
-import { KeyNotActiveError, KeyNotFoundError } from '../key-errors';
+import { KeyNotActiveError, KeyNotFoundError, TokenRejectedError } from '../key-errors';
 import { openSigningKey } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
+import { Transactions } from '../../database/transactions';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 
 /** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
 const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
-const CLOCK_TOLERANCE_SECONDS = 60;
 
 export class VerifiedToken {
   @ApiProperty({ enum: [true] })
@@ -35,12 +36,6 @@ export class SignedToken {
   token: string;
 }
 
-class TokenRejectedError extends DomainError {
-  constructor(reason: string) {
-    super('TOKEN_REJECTED', HttpStatus.BAD_REQUEST, `Token rejected: ${reason}`);
-  }
-}
-
 /** Signs and verifies JWTs with a tenant's stored keys; the private key never leaves the service. */
 @Injectable()
 export class KeySigningService {
@@ -48,6 +43,7 @@ export class KeySigningService {
     private readonly keys: TenantKeysRepository,
     private readonly cache: TenantCacheService,
     private readonly audit: AuditTrail,
+    private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -57,7 +53,7 @@ export class KeySigningService {
     const event: AuditEvent = { actor, action: 'key.sign', keyId: id };
     return this.audit.attempt(event, async () => {
       const signed = await this.sign(actor.tenantId, id, request);
-      await this.audit.succeeded(event);
+      await this.transactions.run((manager) => this.audit.record(manager, event));
       return signed;
     });
   }

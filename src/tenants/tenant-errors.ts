@@ -1,0 +1,18 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainError } from '../common/domain-error';
+
+/** The codes of tenant and API-key operations (the CLI's today). */
+export const TENANT_ERROR_CODES = ['TENANT_NOT_FOUND', 'API_KEY_NOT_FOUND'] as const;
+export type TenantErrorCode = (typeof TENANT_ERROR_CODES)[number];
+
+export class TenantNotFoundError extends DomainError<TenantErrorCode> {
+  constructor(tenantId: string) {
+    super('TENANT_NOT_FOUND', HttpStatus.NOT_FOUND, `No tenant ${tenantId}`);
+  }
+}
+
+export class ApiKeyNotFoundError extends DomainError<TenantErrorCode> {
+  constructor(apiKeyId: string) {
+    super('API_KEY_NOT_FOUND', HttpStatus.NOT_FOUND, `No active API key ${apiKeyId}`);
+  }
+}

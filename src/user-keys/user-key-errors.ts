@@ -1,0 +1,13 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainError } from '../common/domain-error';
+
+/** The codes `/keys` answers with, besides the common ones. */
+export const USER_KEY_ERROR_CODES = ['USER_KEY_NOT_FOUND'] as const;
+export type UserKeyErrorCode = (typeof USER_KEY_ERROR_CODES)[number];
+
+/** Also what another user's key id answers. */
+export class UserKeyNotFoundError extends DomainError<UserKeyErrorCode> {
+  constructor() {
+    super('USER_KEY_NOT_FOUND', HttpStatus.NOT_FOUND, 'Key not found');
+  }
+}
