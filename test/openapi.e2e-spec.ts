@@ -71,7 +71,7 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
     expect(document.components.schemas).toHaveProperty('EnvelopeDoc');
     expect(document.components.schemas).toHaveProperty('ErrorEnvelopeDoc');
     // The codes an error may carry, common and per feature: a closed list clients can switch on.
-    expect(document.components.schemas.ErrorEnvelopeDoc.properties.code.enum).toEqual(
+    expect((document.components.schemas.ErrorEnvelopeDoc as { properties: { code: { enum: string[] } } }).properties.code.enum).toEqual(
       expect.arrayContaining(['VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'KEY_NOT_FOUND', 'KEY_ID_TAKEN', 'KEY_NOT_ACTIVE', 'KEY_MATERIAL_EXISTS', 'USER_KEY_NOT_FOUND']),
     );
     for (const { path, operation } of operations()) {

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { ACCESS_TOKEN_ALGORITHMS } from '../crypto/algorithms';
 import { CLOCK_TOLERANCE_SECONDS } from '../crypto/jwt-checks';
 import { storedPublicKey } from '../crypto/stored-public-keys';
-import { TenantKeysRepository } from '../tenant-keys/tenant-keys.repository';
+import { TrustedKeys } from '../tenant-keys/trusted-keys';
 import type { UserPrincipal } from '../common/request-context';
 
 export const BEARER = /^Bearer\s+(\S+)$/i;
@@ -20,7 +20,7 @@ export class AccessTokenService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly tenantKeys: TenantKeysRepository,
+    private readonly trustedKeys: TrustedKeys,
   ) {
     if (config.oauth) this.jwks = createRemoteJWKSet(new URL(config.oauth.jwksUrl));
   }
@@ -55,10 +55,10 @@ export class AccessTokenService {
       throw new UnauthorizedError('Invalid or missing access token');
     }
     if (!kid || !alg || !ACCESS_TOKEN_ALGORITHMS.includes(alg) || typeof issuer !== 'string') return undefined;
-    const [key] = await this.tenantKeys.findTrustedByKidAndIssuer(kid, issuer);
+    const key = await this.trustedKeys.verifyingKey(kid, issuer);
     if (!key) return undefined;
     const payload = await this.verify(() =>
-      jwtVerify(token, storedPublicKey(key.publicKeyPem!), {
+      jwtVerify(token, storedPublicKey(key.publicKeyPem), {
         issuer,
         audience: this.config.oauth?.audience,
         algorithms: [key.algorithm],

@@ -8,11 +8,12 @@ import { RsaKeyPool } from './material/rsa-key-pool';
 import { TenantKeysController } from './tenant-keys.controller';
 import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantKeysService } from './tenant-keys.service';
+import { TrustedKeys } from './trusted-keys';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
   controllers: [TenantKeysController, JwksController],
-  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, RsaKeyPool],
-  exports: [TenantKeysRepository, RsaKeyPool],
+  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, RsaKeyPool, TrustedKeys],
+  exports: [TrustedKeys, RsaKeyPool],
 })
 export class TenantKeysModule {}
