@@ -94,7 +94,7 @@ async function startBaseline(args: string[]): Promise<Service> {
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child);
-  return { url, process: child, stop: async () => void child.kill('SIGTERM') };
+  return { url, process: child, stop: () => Promise.resolve(void child.kill('SIGTERM')) };
 }
 
 /** panva's oidc-provider serving `count` P-256 keys at /jwks, as the JWKS scenario's peer. */
@@ -110,7 +110,7 @@ async function startOidcProviderPeer(dir: string, count: number): Promise<Servic
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`oidc-provider exited with ${child.exitCode}`);
-    if (await fetch(`${url}/jwks`).then((res) => res.ok, () => false)) return { url, process: child, stop: async () => void child.kill('SIGTERM') };
+    if (await fetch(`${url}/jwks`).then((res) => res.ok, () => false)) return { url, process: child, stop: () => Promise.resolve(void child.kill('SIGTERM')) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('oidc-provider did not start');

@@ -16,7 +16,7 @@ export interface Runtime {
  */
 export async function prepareRuntime(config: AppConfig, logger = new Logger('Runtime')): Promise<Runtime> {
   if (config.databaseUrl) {
-    return { config: settleConfig(config, { databaseUrl: config.databaseUrl }), stop: async () => undefined };
+    return { config: settleConfig(config, { databaseUrl: config.databaseUrl }), stop: () => Promise.resolve() };
   }
   const openingKeys = config.openingKeys.length > 0 ? config.openingKeys : [readOrCreateKeyEncryptionKey(config.dataDir, logger)];
   const database = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);

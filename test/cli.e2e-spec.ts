@@ -130,7 +130,7 @@ describe('the CLI (npm run cli)', () => {
       expectEnvelope(await request(testApp.http).post('/key/generate').set(tenantHeaders(tenant.tenantId, tenant.apiKey)).send({ algorithm: 'ES256', name: `k${i}` }), 200);
     }
     const events = async () =>
-      (await testApp.dataSource.query('SELECT id, action FROM audit_events WHERE tenant_id = $1 ORDER BY id', [tenant.tenantId])) as { id: string; action: string }[];
+      await testApp.dataSource.query<{ id: string; action: string }[]>('SELECT id, action FROM audit_events WHERE tenant_id = $1 ORDER BY id', [tenant.tenantId]);
     const all = await events();
     expect(all).toHaveLength(6); // the tenant's first API key, then five keys
     // The four oldest are 400 days old; the newest two stay as they are.

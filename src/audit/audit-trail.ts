@@ -68,11 +68,11 @@ export class AuditTrail {
   async prune(actor: AuditActor, days: number, batchSize: number): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const [, count] = (await this.dataSource.query(
+      const [, count] = await this.dataSource.query<[unknown, number]>(
         `DELETE FROM audit_events WHERE id IN (
            SELECT id FROM audit_events WHERE at < now() - make_interval(days => $1) ORDER BY id LIMIT $2)`,
         [days, batchSize],
-      )) as [unknown, number];
+      );
       deleted += count;
       if (count < batchSize) break;
     }

@@ -8,6 +8,7 @@ export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof v
 
 /** PostgreSQL text cannot hold NUL: refused at the edge as a 400 instead of failing in the database. */
 export const NoNulCharacters = (field: string) =>
+  // eslint-disable-next-line no-control-regex -- NUL is the character refused.
   Matches(/^[^\u0000]*$/, { message: `${field} must not contain NUL characters` });
 
 /** A key's `name`: a string of 1 to 255 characters after trimming. */

@@ -136,7 +136,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   if (runningPort) {
     await ensureDatabase(urlFor(runningPort, 'postgres'), DATABASE_NAME);
     if (processLives(Number(existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8') : NaN))) {
-      return { url: urlFor(runningPort, DATABASE_NAME), started: false, stop: async () => undefined };
+      return { url: urlFor(runningPort, DATABASE_NAME), started: false, stop: () => Promise.resolve() };
     }
     writeFileSync(ownerFile, String(process.pid));
     return { url: urlFor(runningPort, DATABASE_NAME), started: true, stop };
@@ -147,7 +147,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     if (!existsSync(join(pgDir, 'PG_VERSION'))) await initialise(initdb, pgDir, password, owner);
     await run(pgCtl, ['start', `--pgdata=${pgDir}`, `--log=${logFile}`, '--wait', '--timeout=60', '--silent', `--options=-p ${port} -c listen_addresses=127.0.0.1`], owner);
   } catch (error) {
-    throw new Error(`Embedded PostgreSQL did not start on port ${port} in ${pgDir}: ${(error as Error).message.trim()} (${logTail(logFile)})`);
+    throw new Error(`Embedded PostgreSQL did not start on port ${port} in ${pgDir}: ${(error as Error).message.trim()} (${logTail(logFile)})`, { cause: error });
   }
   writeFileSync(ownerFile, String(process.pid));
   await ensureDatabase(urlFor(port, 'postgres'), DATABASE_NAME);

@@ -106,11 +106,11 @@ export class TenantsService {
 
   /** Every tenant, oldest first, with its number of active API keys. */
   async listTenants(): Promise<TenantSummary[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ id: string; name: string; created_at: Date; active_api_keys: number }[]>(
       `SELECT t.id, t.name, t.created_at, count(k.id) FILTER (WHERE k.revoked_at IS NULL)::int AS active_api_keys
        FROM tenants t LEFT JOIN api_keys k ON k.tenant_id = t.id
        GROUP BY t.id ORDER BY t.created_at, t.id`,
-    )) as { id: string; name: string; created_at: Date; active_api_keys: number }[];
+    );
     return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at, activeApiKeys: row.active_api_keys }));
   }
 
@@ -152,7 +152,7 @@ export class TenantsService {
         .orIgnore()
         .returning('id')
         .execute();
-      if (inserted.raw.length > 0) {
+      if ((inserted.raw as unknown[]).length > 0) {
         await this.audit.record(manager, { actor: SYSTEM_ACTOR, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { bootstrap: true } });
       }
       const existing = await manager.findOneBy(ApiKeyEntity, { secretHash: hashSecret(apiKey) });

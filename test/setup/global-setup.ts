@@ -20,5 +20,5 @@ export default async function globalSetup(): Promise<void> {
   const database = await startEmbeddedPostgres(dataDir, await freePort());
   process.env.TEST_ADMIN_DATABASE_URL = database.url;
   process.env.TEST_EMBEDDED_DATA_DIR = dataDir;
-  (globalThis as { stopTestDatabase?: () => Promise<void> }).stopTestDatabase = database.stop;
+  (globalThis as { stopTestDatabase?: () => Promise<void> }).stopTestDatabase = () => database.stop();
 }

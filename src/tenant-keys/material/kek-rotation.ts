@@ -40,18 +40,19 @@ export class KeyEncryptionRotation {
   }
 
   private async countRemaining(prefix: Buffer): Promise<number> {
-    const [{ remaining }] = (await this.dataSource.query(`SELECT count(*)::int AS remaining FROM tenant_keys WHERE ${NOT_UNDER_SEALING_KEY}`, [prefix])) as [
-      { remaining: number },
-    ];
+    const [{ remaining }] = await this.dataSource.query<[{ remaining: number }]>(
+      `SELECT count(*)::int AS remaining FROM tenant_keys WHERE ${NOT_UNDER_SEALING_KEY}`,
+      [prefix],
+    );
     return remaining;
   }
 
   private resealBatch(prefix: Buffer, batchSize: number): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
+      const rows = await manager.query<{ tenant_id: string; id: string; private_key_sealed: Buffer }[]>(
         `SELECT tenant_id, id, private_key_sealed FROM tenant_keys WHERE ${NOT_UNDER_SEALING_KEY} ORDER BY tenant_id, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [prefix, batchSize],
-      )) as { tenant_id: string; id: string; private_key_sealed: Buffer }[];
+      );
       for (const row of rows) {
         const associatedData = tenantKeyAssociatedData(row.tenant_id, row.id);
         let plaintext: Buffer;
@@ -59,7 +60,9 @@ export class KeyEncryptionRotation {
           plaintext = open(this.config.openingKeys, row.private_key_sealed, associatedData);
         } catch (error) {
           if (error instanceof SealOpenError) {
-            throw new Error(`Key ${row.id} of tenant ${row.tenant_id} opens with none of the configured key-encryption keys; nothing after it was re-sealed`);
+            throw new Error(`Key ${row.id} of tenant ${row.tenant_id} opens with none of the configured key-encryption keys; nothing after it was re-sealed`, {
+              cause: error,
+            });
           }
           throw error;
         }
