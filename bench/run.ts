@@ -99,10 +99,12 @@ async function startBaseline(args: string[]): Promise<Service> {
 
 /** panva's oidc-provider serving `count` P-256 keys at /jwks, as the JWKS scenario's peer. */
 async function startOidcProviderPeer(dir: string, count: number): Promise<Service> {
-  const keys = await Promise.all(Array.from({ length: count }, async (_, i) => {
-    const { privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
-    return { ...(privateKey.export({ format: 'jwk' }) as object), kid: `peer-${i}`, alg: 'ES256', use: 'sig' };
-  }));
+  const keys = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const { privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
+      return { ...(privateKey.export({ format: 'jwk' }) as object), kid: `peer-${i}`, alg: 'ES256', use: 'sig' };
+    }),
+  );
   const file = join(dir, 'oidc-provider-keys.json');
   writeFileSync(file, JSON.stringify({ keys }));
   const port = await freePort();
@@ -110,7 +112,13 @@ async function startOidcProviderPeer(dir: string, count: number): Promise<Servic
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`oidc-provider exited with ${child.exitCode}`);
-    if (await fetch(`${url}/jwks`).then((res) => res.ok, () => false)) return { url, process: child, stop: () => Promise.resolve(void child.kill('SIGTERM')) };
+    if (
+      await fetch(`${url}/jwks`).then(
+        (res) => res.ok,
+        () => false,
+      )
+    )
+      return { url, process: child, stop: () => Promise.resolve(void child.kill('SIGTERM')) };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('oidc-provider did not start');
@@ -127,7 +135,9 @@ async function seedTenants(admin: Client, kek: Buffer, count: number): Promise<{
   const tenants: { tenantId: string; keyId: string; apiKey: string }[] = [];
   for (let start = 0; start < count; start += 1000) {
     const rows = Array.from({ length: Math.min(1000, count - start) }, () => ({
-      tenantId: randomUUID(), keyId: randomUUID(), apiKey: `ks_${randomBytes(32).toString('base64url')}`,
+      tenantId: randomUUID(),
+      keyId: randomUUID(),
+      apiKey: `ks_${randomBytes(32).toString('base64url')}`,
     }));
     tenants.push(...rows);
     await admin.query(`INSERT INTO tenants (id, name) SELECT unnest($1::uuid[]), 'many'`, [rows.map((row) => row.tenantId)]);
@@ -139,7 +149,11 @@ async function seedTenants(admin: Client, kek: Buffer, count: number): Promise<{
       `INSERT INTO tenant_keys (tenant_id, id, name, algorithm, type, curve, length, kid, public_key_pem, public_jwk, private_key_sealed)
        SELECT t, k, 'many', 'ES256', 'EC', 'P-256', 256, $3, $4, $5, s FROM unnest($1::uuid[], $2::uuid[], $6::bytea[]) AS u(t, k, s)`,
       [
-        rows.map((row) => row.tenantId), rows.map((row) => row.keyId), kid, publicKeyPem, JSON.stringify(jwk),
+        rows.map((row) => row.tenantId),
+        rows.map((row) => row.keyId),
+        kid,
+        publicKeyPem,
+        JSON.stringify(jwk),
         rows.map((row) => seal(kek, material, tenantKeyAssociatedData(row.tenantId, row.keyId))),
       ],
     );
@@ -201,7 +215,12 @@ function record(name: string, measured: Awaited<ReturnType<typeof load>>, peakRs
 }
 
 /** A scenario against an HTTP limit: rounds of each in turn, the median round of each reported. */
-async function versus(name: string, service: Service, options: LoadOptions, limit: { name: string; baseline: Service; options: LoadOptions; target?: number }) {
+async function versus(
+  name: string,
+  service: Service,
+  options: LoadOptions,
+  limit: { name: string; baseline: Service; options: LoadOptions; target?: number },
+) {
   if (!selected(name)) return;
   const seconds = DURATION_S / ROUNDS;
   const ours: Awaited<ReturnType<typeof load>>[] = [];
@@ -279,7 +298,11 @@ async function manyTenants(service: Service, databaseUrl: string, kek: Buffer, h
   const [after, rssAfter] = await withPeakRss(service.process.pid!, () => load(service.url, hotRequest));
   const label = `${count.toLocaleString('en')} tenants`;
   record(`hot tenant sign, before ${label}`, before, rssBefore);
-  record(`${label}: JWKS + sign each (requests/s)`, { requestsPerSecond: (count * 2) / sweepSeconds, p50: 0, p99: 0, failed: failures ? `${failures} tenants failed` : undefined }, rssSweep);
+  record(
+    `${label}: JWKS + sign each (requests/s)`,
+    { requestsPerSecond: (count * 2) / sweepSeconds, p50: 0, p99: 0, failed: failures ? `${failures} tenants failed` : undefined },
+    rssSweep,
+  );
   record(`hot tenant sign, after ${label}`, after, rssAfter);
   results.at(-1)!.limitName = 'before';
   results.at(-1)!.limitPerSecond = before.requestsPerSecond;
@@ -309,7 +332,11 @@ async function main(): Promise<void> {
 
     // Seed: 100 keys through the API, one of them the issuer of user tokens.
     const post = async (path: string, body: object, extraHeaders: Record<string, string> = headers) => {
-      const res = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...extraHeaders }, body: JSON.stringify(body) });
+      const res = await fetch(`${service.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...extraHeaders },
+        body: JSON.stringify(body),
+      });
       const json = (await res.json()) as { success: boolean; data: Record<string, string> };
       if (!json.success) throw new Error(`${path}: ${JSON.stringify(json)}`);
       return json.data;
@@ -337,7 +364,9 @@ async function main(): Promise<void> {
     await admin.query('ANALYZE tenant_keys');
     const bigApiKey = `ks_${randomBytes(32).toString('base64url')}`;
     await admin.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash) VALUES (gen_random_uuid(), $1, $2, $3)`, [
-      bigTenantId, apiKeyPrefix(bigApiKey), hashSecret(bigApiKey),
+      bigTenantId,
+      apiKeyPrefix(bigApiKey),
+      hashSecret(bigApiKey),
     ]);
     await admin.end();
 
@@ -357,12 +386,32 @@ async function main(): Promise<void> {
       sign: await started(['sign']),
     };
     const jwksPath = `/tenants/${tenantId}/.well-known/jwks.json`;
-    await versus('GET /key (100 keys)', service, { path: '/key', headers }, { name: 'node:http + pg, same JSON', baseline: baselines.list, options: { path: '/' }, target: 0.7 });
-    await versus('GET /key/:id', service, { path: `/key/${signingKey.id}`, headers }, { name: 'node:http + pg, same JSON', baseline: baselines.get, options: { path: `/${signingKey.id}` }, target: 0.6 });
-    await versus('JWKS (100 keys)', service, { path: jwksPath }, { name: 'static JSON server', baseline: baselines.jwks, options: { path: '/' }, target: 0.8 });
+    await versus(
+      'GET /key (100 keys)',
+      service,
+      { path: '/key', headers },
+      { name: 'node:http + pg, same JSON', baseline: baselines.list, options: { path: '/' }, target: 0.7 },
+    );
+    await versus(
+      'GET /key/:id',
+      service,
+      { path: `/key/${signingKey.id}`, headers },
+      { name: 'node:http + pg, same JSON', baseline: baselines.get, options: { path: `/${signingKey.id}` }, target: 0.6 },
+    );
+    await versus(
+      'JWKS (100 keys)',
+      service,
+      { path: jwksPath },
+      { name: 'static JSON server', baseline: baselines.jwks, options: { path: '/' }, target: 0.8 },
+    );
     const oidcProvider = await startOidcProviderPeer(dataDir, 100);
     services.push(oidcProvider);
-    await versus('JWKS (100 keys) vs oidc-provider', service, { path: jwksPath }, { name: "oidc-provider's /jwks, 100 keys", baseline: oidcProvider, options: { path: '/jwks' }, target: 1.5 });
+    await versus(
+      'JWKS (100 keys) vs oidc-provider',
+      service,
+      { path: jwksPath },
+      { name: "oidc-provider's /jwks, 100 keys", baseline: oidcProvider, options: { path: '/jwks' }, target: 1.5 },
+    );
 
     const ecKey = await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
     const signInput = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');
@@ -373,68 +422,100 @@ async function main(): Promise<void> {
     const signRequest: LoadOptions = { path: `/key/${signingKey.id}/sign`, method: 'POST', headers, body: { payload: { sub: 'bench' } } };
     // Against what any HTTP server reaches here with the load generator on the same cores: the same request
     // and answer, node:http + crypto.sign, no auth, no database, no framework.
-    await versus('POST /key/:id/sign ES256', service, signRequest, { name: 'node:http + crypto.sign, same request', baseline: baselines.sign, options: { ...signRequest, path: '/' }, target: 0.5 });
+    await versus('POST /key/:id/sign ES256', service, signRequest, {
+      name: 'node:http + crypto.sign, same request',
+      baseline: baselines.sign,
+      options: { ...signRequest, path: '/' },
+      target: 0.5,
+    });
     record('(raw) crypto.sign ES256, one core, no HTTP', { requestsPerSecond: rawSign.perSecond, p50: 0, p99: 0, failed: undefined }, 0);
     await scenario('GET /keys (10 user keys)', service, { path: '/keys', headers: { authorization: `Bearer ${token}` } });
 
     const generations = QUICK ? 20 : 200;
-    await scenario('POST /key/generate ES256', service, { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'ES256', name: 'gen' }, amount: generations }, {
-      name: 'crypto.generateKeyPair P-256',
-      perSecond: await opsPerSecond(() => generateKeyPairAsync('ec', { namedCurve: 'prime256v1' }), generations),
-    });
+    await scenario(
+      'POST /key/generate ES256',
+      service,
+      { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'ES256', name: 'gen' }, amount: generations },
+      {
+        name: 'crypto.generateKeyPair P-256',
+        perSecond: await opsPerSecond(() => generateKeyPairAsync('ec', { namedCurve: 'prime256v1' }), generations),
+      },
+    );
     const rsaGenerations = QUICK ? 6 : 40;
     const rawRsa = await opsPerSecond(() => generateKeyPairAsync('rsa', { modulusLength: 2048 }), rsaGenerations);
-    await scenario('POST /key/generate RS256 (no pool)', service, { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'RS256', name: 'gen' }, amount: rsaGenerations }, {
-      name: 'crypto.generateKeyPair RSA-2048',
-      perSecond: rawRsa,
-    });
+    await scenario(
+      'POST /key/generate RS256 (no pool)',
+      service,
+      { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'RS256', name: 'gen' }, amount: rsaGenerations },
+      {
+        name: 'crypto.generateKeyPair RSA-2048',
+        perSecond: rawRsa,
+      },
+    );
 
     // Pages: a tenant of 100 keys against one of 10,000.
     await scenario('GET /key?limit=100 (100 keys)', service, { path: '/key?limit=100', headers });
     const bigHeaders = { authorization: `Basic ${bigApiKey}`, 'x-stencil-tenantid': bigTenantId };
-    const firstPage = await (await fetch(`${service.url}/key?limit=100`, { headers: bigHeaders })).json() as { meta: { nextCursor: string } };
+    const firstPage = (await (await fetch(`${service.url}/key?limit=100`, { headers: bigHeaders })).json()) as { meta: { nextCursor: string } };
     await scenario(`GET /key?limit=100 (${QUICK ? '2,000' : '10,000'} keys, first page)`, service, { path: '/key?limit=100', headers: bigHeaders });
-    await scenario(`GET /key?limit=100 (${QUICK ? '2,000' : '10,000'} keys, second page)`, service, { path: `/key?limit=100&cursor=${firstPage.meta.nextCursor}`, headers: bigHeaders });
-    await manyTenants(service, database.url, Buffer.from(env.KEY_ENCRYPTION_KEY, 'base64'), { path: `/key/${signingKey.id}/sign`, headers, body: { payload: { sub: 'hot' } } });
+    await scenario(`GET /key?limit=100 (${QUICK ? '2,000' : '10,000'} keys, second page)`, service, {
+      path: `/key?limit=100&cursor=${firstPage.meta.nextCursor}`,
+      headers: bigHeaders,
+    });
+    await manyTenants(service, database.url, Buffer.from(env.KEY_ENCRYPTION_KEY, 'base64'), {
+      path: `/key/${signingKey.id}/sign`,
+      headers,
+      body: { payload: { sub: 'hot' } },
+    });
     for (const running of services) await running.stop();
     services.length = 0;
 
     // A warm RSA pool: as many pairs ready as the scenario asks for.
     if (selected('POST /key/generate RS256 (warm pool)')) {
-    const pooled = await startService({ ...env, RSA_POOL_SIZES: `2048:${rsaGenerations}` });
-    services.push(pooled);
-    for (let i = 0; i < 1200; i++) {
-      const health = (await (await fetch(`${pooled.url}/health`)).json()) as { data: { rsaPoolReady: Record<string, number> } };
-      if (health.data.rsaPoolReady['2048'] >= rsaGenerations) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await scenario('POST /key/generate RS256 (warm pool)', pooled, { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'RS256', name: 'gen' }, amount: rsaGenerations }, {
-      name: 'crypto.generateKeyPair RSA-2048',
-      perSecond: rawRsa,
-    });
-    await pooled.stop();
-    services.length = 0;
+      const pooled = await startService({ ...env, RSA_POOL_SIZES: `2048:${rsaGenerations}` });
+      services.push(pooled);
+      for (let i = 0; i < 1200; i++) {
+        const health = (await (await fetch(`${pooled.url}/health`)).json()) as { data: { rsaPoolReady: Record<string, number> } };
+        if (health.data.rsaPoolReady['2048'] >= rsaGenerations) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await scenario(
+        'POST /key/generate RS256 (warm pool)',
+        pooled,
+        { path: '/key/generate', method: 'POST', headers, body: { algorithm: 'RS256', name: 'gen' }, amount: rsaGenerations },
+        {
+          name: 'crypto.generateKeyPair RSA-2048',
+          perSecond: rawRsa,
+        },
+      );
+      await pooled.stop();
+      services.length = 0;
     }
 
     // Reads while RSA-4096 keys are generated back to back, on a fresh process so its event-loop figures are its own.
     if (selected('GET /key/:id during RSA-4096 generation')) {
-    const busy = await startService(env);
-    services.push(busy);
-    let generating = true;
-    let made = 0;
-    const generator = Promise.all(
-      [0, 1].map(async () => {
-        while (generating) {
-          await fetch(`${busy.url}/key/generate`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ algorithm: 'RS512', name: 'big', length: 4096 }) });
-          made++;
-        }
-      }),
-    );
-    await scenario('GET /key/:id during RSA-4096 generation', busy, { path: `/key/${signingKey.id}`, headers });
-    generating = false;
-    await generator;
-    const health = (await (await fetch(`${busy.url}/health`)).json()) as { data: { eventLoopDelayMs: { p50: number; p99: number; max: number } } };
-    results.at(-1)!.limitName = `target p99 < 50 ms; ${made} RSA-4096 keys made meanwhile; event-loop delay p99 ${health.data.eventLoopDelayMs.p99} ms, max ${health.data.eventLoopDelayMs.max} ms`;
+      const busy = await startService(env);
+      services.push(busy);
+      let generating = true;
+      let made = 0;
+      const generator = Promise.all(
+        [0, 1].map(async () => {
+          while (generating) {
+            await fetch(`${busy.url}/key/generate`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...headers },
+              body: JSON.stringify({ algorithm: 'RS512', name: 'big', length: 4096 }),
+            });
+            made++;
+          }
+        }),
+      );
+      await scenario('GET /key/:id during RSA-4096 generation', busy, { path: `/key/${signingKey.id}`, headers });
+      generating = false;
+      await generator;
+      const health = (await (await fetch(`${busy.url}/health`)).json()) as { data: { eventLoopDelayMs: { p50: number; p99: number; max: number } } };
+      results.at(-1)!.limitName =
+        `target p99 < 50 ms; ${made} RSA-4096 keys made meanwhile; event-loop delay p99 ${health.data.eventLoopDelayMs.p99} ms, max ${health.data.eventLoopDelayMs.max} ms`;
     }
   } finally {
     for (const service of services) await service.stop().catch(() => undefined);
@@ -453,11 +534,15 @@ function report(): void {
     r.peakRssMb === undefined ? '' : String(r.peakRssMb),
     r.limitPerSecond === undefined ? (r.limitName ?? '') : `${r.limitName}: ${r.limitPerSecond.toFixed(0)}/s`,
     r.limitPerSecond === undefined ? '' : `${((r.requestsPerSecond / r.limitPerSecond) * 100).toFixed(0)}%`,
-    r.target === undefined ? '' : `${r.target * 100}%${r.limitPerSecond !== undefined && r.requestsPerSecond / r.limitPerSecond < r.target ? ' (missed)' : ''}`,
+    r.target === undefined
+      ? ''
+      : `${r.target * 100}%${r.limitPerSecond !== undefined && r.requestsPerSecond / r.limitPerSecond < r.target ? ' (missed)' : ''}`,
     r.failed ? `FAILED: ${r.failed}` : 'ok',
   ]);
   const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'limit (same run)', 'ours / limit', 'target', 'status'];
-  console.log(`\nKey service benchmark${QUICK ? ' (quick)' : ''}: ${cpus().length} cores, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s per timed scenario (${ROUNDS} alternating rounds against an HTTP limit)\n`);
+  console.log(
+    `\nKey service benchmark${QUICK ? ' (quick)' : ''}: ${cpus().length} cores, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s per timed scenario (${ROUNDS} alternating rounds against an HTTP limit)\n`,
+  );
   console.log(`| ${header.join(' | ')} |`);
   console.log(`| ${header.map(() => '---').join(' | ')} |`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);

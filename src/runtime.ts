@@ -37,8 +37,6 @@ function readOrCreateKeyEncryptionKey(dataDir: string, logger: Logger): Buffer {
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const key = randomBytes(32);
   writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600 });
-  logger.warn(
-    `KEY_ENCRYPTION_KEY is not set: generated one into ${path}. Back it up: without it, stored private keys cannot be read.`,
-  );
+  logger.warn(`KEY_ENCRYPTION_KEY is not set: generated one into ${path}. Back it up: without it, stored private keys cannot be read.`);
   return key;
 }

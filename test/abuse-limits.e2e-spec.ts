@@ -42,7 +42,10 @@ describe('rate limits per credential (RATE_LIMIT_READS, RATE_LIMIT_WRITES)', () 
     expectEnvelope(limited, 429);
     expectEnvelope(await request(testApp.http).delete(`/key/${key.id}`).set(headers), 429);
 
-    const signed = await request(testApp.http).post(`/key/${key.id}/sign`).set(headers).send({ payload: { sub: 's' } });
+    const signed = await request(testApp.http)
+      .post(`/key/${key.id}/sign`)
+      .set(headers)
+      .send({ payload: { sub: 's' } });
     expectEnvelope(signed, 200);
     expectEnvelope(await request(testApp.http).post('/key/verify').set(headers).send({ token: signed.body.data.token }), 200);
     expectEnvelope(await request(testApp.http).get(`/key/${key.id}`).set(headers), 200);
@@ -54,7 +57,8 @@ describe('rate limits per credential (RATE_LIMIT_READS, RATE_LIMIT_WRITES)', () 
       const generated = await request(legacy.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'legacy' });
       expectEnvelope(generated, 200);
       expectEnvelope(await request(legacy.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'again' }), 429);
-      for (let i = 0; i < 5; i++) expectEnvelope(await request(legacy.http).post(`/key/${generated.body.data.id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
+      for (let i = 0; i < 5; i++)
+        expectEnvelope(await request(legacy.http).post(`/key/${generated.body.data.id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
     } finally {
       await legacy.close();
     }

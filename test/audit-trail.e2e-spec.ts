@@ -39,7 +39,9 @@ describe('audit trail', () => {
     const events: AuditEventView[] = [];
     let cursor: string | null = null;
     do {
-      const res: request.Response = await request(testApp.http).get(`/key/audit?limit=3${query}${cursor ? `&cursor=${cursor}` : ''}`).set(who.headers);
+      const res: request.Response = await request(testApp.http)
+        .get(`/key/audit?limit=3${query}${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(who.headers);
       expectEnvelope(res, 200);
       expect(res.body.meta.limit).toBe(3);
       events.push(...res.body.data);
@@ -63,14 +65,38 @@ describe('audit trail', () => {
     expectEnvelope(rotated, 200);
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const importedId = randomUUID();
-    expectEnvelope(await call('post', `/key/import/${importedId}`, 'audit-import', { name: 'partner', publicKey: publicKey.export({ format: 'pem', type: 'spki' }) }), 200);
+    expectEnvelope(
+      await call('post', `/key/import/${importedId}`, 'audit-import', {
+        name: 'partner',
+        publicKey: publicKey.export({ format: 'pem', type: 'spki' }),
+      }),
+      200,
+    );
     expectEnvelope(await call('delete', `/key/${importedId}`, 'audit-delete'), 200);
 
     const actor = { type: 'api_key', id: tenant.apiKeyId };
-    expect(await eventFor('audit-generate')).toMatchObject({ action: 'key.generate', keyId, actor, outcome: 'success', detail: { algorithm: 'ES256' } });
+    expect(await eventFor('audit-generate')).toMatchObject({
+      action: 'key.generate',
+      keyId,
+      actor,
+      outcome: 'success',
+      detail: { algorithm: 'ES256' },
+    });
     expect(await eventFor('audit-rename')).toMatchObject({ action: 'key.rename', keyId, actor, outcome: 'success', detail: { name: 'renamed' } });
-    expect(await eventFor('audit-rotate')).toMatchObject({ action: 'key.rotate', keyId, actor, outcome: 'success', detail: { successorId: rotated.body.data.id } });
-    expect(await eventFor('audit-import')).toMatchObject({ action: 'key.import', keyId: importedId, actor, outcome: 'success', detail: { algorithm: 'ES256', hasPrivateKey: false } });
+    expect(await eventFor('audit-rotate')).toMatchObject({
+      action: 'key.rotate',
+      keyId,
+      actor,
+      outcome: 'success',
+      detail: { successorId: rotated.body.data.id },
+    });
+    expect(await eventFor('audit-import')).toMatchObject({
+      action: 'key.import',
+      keyId: importedId,
+      actor,
+      outcome: 'success',
+      detail: { algorithm: 'ES256', hasPrivateKey: false },
+    });
     expect(await eventFor('audit-delete')).toMatchObject({ action: 'key.delete', keyId: importedId, actor, outcome: 'success' });
 
     // Newest first, and each stamped with the time of its change.
@@ -91,13 +117,23 @@ describe('audit trail', () => {
     const missing = randomUUID();
     expectEnvelope(await call('put', `/key/${missing}`, 'audit-missing', { name: 'ghost' }), 404);
 
-    expect(await eventFor('audit-taken')).toMatchObject({ action: 'key.generate', keyId: key.id, outcome: 'failure', detail: { code: 'KEY_ID_TAKEN' } });
-    expect(await eventFor('audit-missing')).toMatchObject({ action: 'key.rename', keyId: missing, outcome: 'failure', detail: { code: 'KEY_NOT_FOUND' } });
+    expect(await eventFor('audit-taken')).toMatchObject({
+      action: 'key.generate',
+      keyId: key.id,
+      outcome: 'failure',
+      detail: { code: 'KEY_ID_TAKEN' },
+    });
+    expect(await eventFor('audit-missing')).toMatchObject({
+      action: 'key.rename',
+      keyId: missing,
+      outcome: 'failure',
+      detail: { code: 'KEY_NOT_FOUND' },
+    });
     const stored = await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers);
     expect(stored.body.data).toMatchObject({ algorithm: 'ES256', name: 'kept' });
   });
 
-  it('writes the audit row in the change\'s transaction: when the row cannot be written, the change rolls back', async () => {
+  it("writes the audit row in the change's transaction: when the row cannot be written, the change rolls back", async () => {
     // A trigger refuses the success rows of requests with this id, as a full disk or a bug would.
     await testApp.dataSource.query(`
       CREATE FUNCTION refuse_audit() RETURNS trigger AS $$
@@ -127,7 +163,10 @@ describe('audit trail', () => {
       expectEnvelope(await request(testApp.http).get(`/key/${newId}`).set(tenant.headers), 404);
       const after = await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers);
       expect(after.body.data).toMatchObject({ name: 'unchanged', status: 'active', rotatedTo: null });
-      const [{ count }] = await testApp.dataSource.query('SELECT count(*)::int AS count FROM tenant_keys WHERE tenant_id = $1 AND rotated_from = $2', [tenant.tenantId, key.id]);
+      const [{ count }] = await testApp.dataSource.query(
+        'SELECT count(*)::int AS count FROM tenant_keys WHERE tenant_id = $1 AND rotated_from = $2',
+        [tenant.tenantId, key.id],
+      );
       expect(count).toBe(0);
       // Each attempt is still on record, as a failure.
       for (const requestId of ['refused-generate', 'refused-rename', 'refused-rotate', 'refused-delete']) {
@@ -138,7 +177,7 @@ describe('audit trail', () => {
     }
   });
 
-  it('keeps each tenant\'s trail to itself', async () => {
+  it("keeps each tenant's trail to itself", async () => {
     const other = await testApp.createTenant('other');
     const mine = (await call('post', '/key/generate', 'audit-mine', { algorithm: 'ES256', name: 'mine' })).body.data;
     expectEnvelope(await call('put', `/key/${mine.id}`, 'audit-intrusion', { name: 'taken over' }, other), 404);
@@ -189,13 +228,27 @@ describe('audit trail', () => {
     expect((await trail()).at(-1)).toMatchObject({ action: 'api_key.create', keyId: tenant.apiKeyId, detail: { tenantCreated: true } });
   });
 
-  it('records user-key changes with the user as the actor, outside any tenant\'s trail', async () => {
+  it("records user-key changes with the user as the actor, outside any tenant's trail", async () => {
     const token = await idp.issueToken({ sub: 'audited-user', scope: 'add_key' });
-    const registered = await request(testApp.http).post('/keys/register').set('authorization', `Bearer ${token}`).set('x-request-id', 'audit-user').send({ name: 'phone' });
+    const registered = await request(testApp.http)
+      .post('/keys/register')
+      .set('authorization', `Bearer ${token}`)
+      .set('x-request-id', 'audit-user')
+      .send({ name: 'phone' });
     expectEnvelope(registered, 200);
-    const rows = await testApp.dataSource.query('SELECT tenant_id, actor_type, actor_id, action, key_id, outcome FROM audit_events WHERE request_id = $1', ['audit-user']);
+    const rows = await testApp.dataSource.query(
+      'SELECT tenant_id, actor_type, actor_id, action, key_id, outcome FROM audit_events WHERE request_id = $1',
+      ['audit-user'],
+    );
     expect(rows).toEqual([
-      { tenant_id: null, actor_type: 'user', actor_id: `${idp.issuer}#audited-user`, action: 'user_key.register', key_id: registered.body.data.id, outcome: 'success' },
+      {
+        tenant_id: null,
+        actor_type: 'user',
+        actor_id: `${idp.issuer}#audited-user`,
+        action: 'user_key.register',
+        key_id: registered.body.data.id,
+        outcome: 'success',
+      },
     ]);
     expect((await trail()).map((event) => event.requestId)).not.toContain('audit-user');
   });
@@ -209,10 +262,20 @@ describe('audit trail', () => {
     try {
       const own = await audited.createTenant('sign-audited');
       const signer = (await request(audited.http).post('/key/generate').set(own.headers).send({ algorithm: 'ES256', name: 's' })).body.data;
-      const signed = await request(audited.http).post(`/key/${signer.id}/sign`).set(own.headers).set('x-request-id', 'audit-sign-on').send({ payload: { sub: 'a' } });
+      const signed = await request(audited.http)
+        .post(`/key/${signer.id}/sign`)
+        .set(own.headers)
+        .set('x-request-id', 'audit-sign-on')
+        .send({ payload: { sub: 'a' } });
       expectEnvelope(signed, 200);
       const events = (await request(audited.http).get('/key/audit').set(own.headers)).body.data as AuditEventView[];
-      expect(events[0]).toMatchObject({ action: 'key.sign', keyId: signer.id, requestId: 'audit-sign-on', outcome: 'success', actor: { type: 'api_key', id: own.apiKeyId } });
+      expect(events[0]).toMatchObject({
+        action: 'key.sign',
+        keyId: signer.id,
+        requestId: 'audit-sign-on',
+        outcome: 'success',
+        actor: { type: 'api_key', id: own.apiKeyId },
+      });
     } finally {
       await audited.close();
     }

@@ -73,7 +73,10 @@ describe('the CLI (npm run cli)', () => {
     try {
       const result = runCli(['migration:run', '--json'], { ...env, DATABASE_URL: fresh.url });
       expect(result.status).toBe(0);
-      expect(JSON.parse(result.stdout)).toEqual({ migrated: true, applied: expect.arrayContaining(['InitialSchema1763800000000', 'ApiKeyLastUsed1764500000000']) });
+      expect(JSON.parse(result.stdout)).toEqual({
+        migrated: true,
+        applied: expect.arrayContaining(['InitialSchema1763800000000', 'ApiKeyLastUsed1764500000000']),
+      });
       const listed = runCli(['tenant:list', '--json'], { ...env, DATABASE_URL: fresh.url });
       expect(JSON.parse(listed.stdout)).toEqual({ tenants: [] });
     } finally {
@@ -110,9 +113,14 @@ describe('the CLI (npm run cli)', () => {
   });
 
   it('says in one line, without the URL or a stack, that the database cannot be reached', () => {
-    const result = runCli(['tenant:create', '--name', 'x'], { DATABASE_URL: 'postgres://user:hunter2@127.0.0.1:1/x', KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    const result = runCli(['tenant:create', '--name', 'x'], {
+      DATABASE_URL: 'postgres://user:hunter2@127.0.0.1:1/x',
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: cannot reach the database \(.*ECONNREFUSED.*\); check DATABASE_URL/)]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Error: cannot reach the database \(.*ECONNREFUSED.*\); check DATABASE_URL/),
+    ]);
     expect(result.stderr).not.toContain('hunter2');
   });
 
@@ -127,10 +135,18 @@ describe('the CLI (npm run cli)', () => {
   it('audit:prune deletes the events older than --days in batches, keeps the rest, and records itself', async () => {
     const tenant = JSON.parse(runCli(['tenant:create', '--name', 'pruned', '--json'], env).stdout);
     for (let i = 0; i < 5; i += 1) {
-      expectEnvelope(await request(testApp.http).post('/key/generate').set(tenantHeaders(tenant.tenantId, tenant.apiKey)).send({ algorithm: 'ES256', name: `k${i}` }), 200);
+      expectEnvelope(
+        await request(testApp.http)
+          .post('/key/generate')
+          .set(tenantHeaders(tenant.tenantId, tenant.apiKey))
+          .send({ algorithm: 'ES256', name: `k${i}` }),
+        200,
+      );
     }
     const events = async () =>
-      await testApp.dataSource.query<{ id: string; action: string }[]>('SELECT id, action FROM audit_events WHERE tenant_id = $1 ORDER BY id', [tenant.tenantId]);
+      await testApp.dataSource.query<{ id: string; action: string }[]>('SELECT id, action FROM audit_events WHERE tenant_id = $1 ORDER BY id', [
+        tenant.tenantId,
+      ]);
     const all = await events();
     expect(all).toHaveLength(6); // the tenant's first API key, then five keys
     // The four oldest are 400 days old; the newest two stay as they are.

@@ -17,11 +17,12 @@ describe('CORS', () => {
   });
   afterAll(() => testApp.close());
 
-  const preflight = (app: TestApp, path: string, method = 'GET', headers = 'x-stencil-tenantid') => request(app.http)
-    .options(path)
-    .set('origin', ELSEWHERE)
-    .set('access-control-request-method', method)
-    .set('access-control-request-headers', headers);
+  const preflight = (app: TestApp, path: string, method = 'GET', headers = 'x-stencil-tenantid') =>
+    request(app.http)
+      .options(path)
+      .set('origin', ELSEWHERE)
+      .set('access-control-request-method', method)
+      .set('access-control-request-headers', headers);
 
   describe('the JWKS, for browsers on any origin', () => {
     it.each([
@@ -30,9 +31,15 @@ describe('CORS', () => {
     ])('%s: Access-Control-Allow-Origin *, a cross-origin resource policy, twice (loaded, then cached)', async (_case, path, headers) => {
       const tenantHeader = Object.keys(headers).length ? { 'x-stencil-tenantid': tenant.tenantId } : {};
       for (const attempt of [1, 2]) {
-        const res = await request(testApp.http).get(path()).set({ origin: ELSEWHERE, ...tenantHeader });
-        expect({ attempt, status: res.status, allow: res.headers['access-control-allow-origin'], policy: res.headers['cross-origin-resource-policy'] })
-          .toEqual({ attempt, status: 200, allow: '*', policy: 'cross-origin' });
+        const res = await request(testApp.http)
+          .get(path())
+          .set({ origin: ELSEWHERE, ...tenantHeader });
+        expect({
+          attempt,
+          status: res.status,
+          allow: res.headers['access-control-allow-origin'],
+          policy: res.headers['cross-origin-resource-policy'],
+        }).toEqual({ attempt, status: 200, allow: '*', policy: 'cross-origin' });
       }
     });
 
@@ -57,7 +64,9 @@ describe('CORS', () => {
 
   describe('the admin and user APIs', () => {
     it('have no CORS by default: no allow-origin on answers, and the preflight is refused', async () => {
-      const res = await request(testApp.http).get('/key').set({ ...tenant.headers, origin: ELSEWHERE });
+      const res = await request(testApp.http)
+        .get('/key')
+        .set({ ...tenant.headers, origin: ELSEWHERE });
       expectEnvelope(res, 200);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
       expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
@@ -72,7 +81,9 @@ describe('CORS', () => {
       for (const path of ['/key?/.well-known/jwks.json', '/key/x/.well-known/jwks.json', '/health?x=/.well-known/jwks.json']) {
         const preflighted = await preflight(testApp, path, 'GET', 'authorization,x-stencil-tenantid');
         expect({ path, allow: preflighted.headers['access-control-allow-origin'] }).toEqual({ path, allow: undefined });
-        const answered = await request(testApp.http).get(path).set({ ...tenant.headers, origin: ELSEWHERE });
+        const answered = await request(testApp.http)
+          .get(path)
+          .set({ ...tenant.headers, origin: ELSEWHERE });
         expect({ path, allow: answered.headers['access-control-allow-origin'] }).toEqual({ path, allow: undefined });
       }
     });
@@ -80,13 +91,20 @@ describe('CORS', () => {
     it('with CORS_ORIGINS, the listed origins get the usual preflight answers, others nothing', async () => {
       const withOrigins = await startTestApp({ CORS_ORIGINS: `${ADMIN_UI}, http://localhost:5173` }, testApp);
       try {
-        const allowed = await request(withOrigins.http)
-          .options('/key/generate')
-          .set({ origin: ADMIN_UI, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,x-stencil-tenantid,content-type' });
+        const allowed = await request(withOrigins.http).options('/key/generate').set({
+          origin: ADMIN_UI,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,x-stencil-tenantid,content-type',
+        });
         expect(allowed.status).toBe(204);
-        expect(allowed.headers).toMatchObject({ 'access-control-allow-origin': ADMIN_UI, 'access-control-allow-headers': 'authorization,x-stencil-tenantid,content-type' });
+        expect(allowed.headers).toMatchObject({
+          'access-control-allow-origin': ADMIN_UI,
+          'access-control-allow-headers': 'authorization,x-stencil-tenantid,content-type',
+        });
         expect(listed(allowed.headers['access-control-allow-methods'])).toEqual(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
-        const answer = await request(withOrigins.http).get('/key').set({ ...tenant.headers, origin: ADMIN_UI });
+        const answer = await request(withOrigins.http)
+          .get('/key')
+          .set({ ...tenant.headers, origin: ADMIN_UI });
         expectEnvelope(answer, 200);
         expect(answer.headers['access-control-allow-origin']).toBe(ADMIN_UI);
         expect(listed(answer.headers['access-control-expose-headers'])).toEqual(['X-Request-Id', 'Retry-After']);

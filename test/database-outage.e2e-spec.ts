@@ -50,7 +50,10 @@ describe('a database outage under traffic', () => {
           const started = Date.now();
           const res =
             (i + worker) % 2 === 0
-              ? await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: `w${worker}-${i}` })
+              ? await request(testApp.http)
+                  .post('/key/generate')
+                  .set(tenant.headers)
+                  .send({ algorithm: 'ES256', name: `w${worker}-${i}` })
               : await request(testApp.http).get('/key?limit=5').set(tenant.headers);
           answers.push({ phase, status: res.status, ms: Date.now() - started, keyId: res.status === 200 ? res.body.data?.id : undefined });
           expect(res.body).toMatchObject({ success: res.status === 200 });

@@ -26,7 +26,15 @@ describe('/docs in a real browser', () => {
       executablePath: CHROMIUM,
       headless: true,
       // The machine has no network: without these Chromium keeps trying to reach Google's hosts.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     // A page blocked by the Content-Security-Policy, or broken, says so in the console.
@@ -63,10 +71,16 @@ describe('/docs in a real browser', () => {
     expect(await page.locator('.swagger-ui .title').first().innerText()).toContain('Key service');
 
     // Authorize: the API key (as "Basic <key>") and the tenant id, each in its own scheme.
-    await page.getByRole('button', { name: /Authorize/ }).first().click();
+    await page
+      .getByRole('button', { name: /Authorize/ })
+      .first()
+      .click();
     const dialog = page.locator('.dialog-ux');
     const scheme = (name: string) => dialog.locator('.auth-container').filter({ has: page.locator('h4', { hasText: new RegExp(`^${name}\\b`) }) });
-    for (const [name, value] of [['apiKey', `Basic ${tenant.apiKey}`], ['tenantId', tenant.tenantId]]) {
+    for (const [name, value] of [
+      ['apiKey', `Basic ${tenant.apiKey}`],
+      ['tenantId', tenant.tenantId],
+    ]) {
       await scheme(name).locator('input').fill(value);
       await scheme(name).getByRole('button', { name: 'Apply credentials' }).click();
       await scheme(name).getByRole('button', { name: 'Remove authorization' }).waitFor();
@@ -92,27 +106,51 @@ describe('/docs in a real browser', () => {
   it('a verifier page on another origin fetches the JWKS (by path and by header) and verifies a token with WebCrypto; the admin API stays closed to it', async () => {
     const generated = await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'browser-verified' });
     const key = generated.body.data;
-    const signed = await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: { sub: 'in-the-browser' } });
+    const signed = await request(testApp.http)
+      .post(`/key/${key.id}/sign`)
+      .set(tenant.headers)
+      .send({ payload: { sub: 'in-the-browser' } });
     const verifier = await browser.newPage();
     await verifier.goto(`http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`);
-    const seen = await verifier.evaluate(async ({ api, tenantId, apiKey, token }) => {
-      const byPath = (await (await fetch(`${api}/tenants/${tenantId}/.well-known/jwks.json`)).json()) as { keys: { kid: string; kty: string; crv: string; x: string; y: string }[] };
-      // A custom header makes the browser send a preflight first.
-      const byHeader = await (await fetch(`${api}/.well-known/jwks.json`, { headers: { 'x-stencil-tenantid': tenantId } })).json();
-      const [header, payload, signature] = token.split('.');
-      const { kid } = JSON.parse(atob(header.replace(/-/g, '+').replace(/_/g, '/')));
-      const jwk = byPath.keys.find((candidate) => candidate.kid === kid)!;
-      const publicKey = await crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
-      const bytes = (base64url: string) => Uint8Array.from(atob(base64url.replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0));
-      const valid = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, publicKey, bytes(signature), new TextEncoder().encode(`${header}.${payload}`));
-      let admin = 'answered';
-      try {
-        await fetch(`${api}/key`, { headers: { authorization: `Basic ${apiKey}`, 'x-stencil-tenantid': tenantId } });
-      } catch (error) {
-        admin = (error as Error).name;
-      }
-      return { valid, sameSets: JSON.stringify(byPath) === JSON.stringify(byHeader), sub: JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))).sub, admin };
-    }, { api: base(), tenantId: tenant.tenantId, apiKey: tenant.apiKey, token: signed.body.data.token as string });
+    const seen = await verifier.evaluate(
+      async ({ api, tenantId, apiKey, token }) => {
+        const byPath = (await (await fetch(`${api}/tenants/${tenantId}/.well-known/jwks.json`)).json()) as {
+          keys: { kid: string; kty: string; crv: string; x: string; y: string }[];
+        };
+        // A custom header makes the browser send a preflight first.
+        const byHeader = await (await fetch(`${api}/.well-known/jwks.json`, { headers: { 'x-stencil-tenantid': tenantId } })).json();
+        const [header, payload, signature] = token.split('.');
+        const { kid } = JSON.parse(atob(header.replace(/-/g, '+').replace(/_/g, '/')));
+        const jwk = byPath.keys.find((candidate) => candidate.kid === kid)!;
+        const publicKey = await crypto.subtle.importKey(
+          'jwk',
+          { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
+          { name: 'ECDSA', namedCurve: 'P-256' },
+          false,
+          ['verify'],
+        );
+        const bytes = (base64url: string) => Uint8Array.from(atob(base64url.replace(/-/g, '+').replace(/_/g, '/')), (char) => char.charCodeAt(0));
+        const valid = await crypto.subtle.verify(
+          { name: 'ECDSA', hash: 'SHA-256' },
+          publicKey,
+          bytes(signature),
+          new TextEncoder().encode(`${header}.${payload}`),
+        );
+        let admin = 'answered';
+        try {
+          await fetch(`${api}/key`, { headers: { authorization: `Basic ${apiKey}`, 'x-stencil-tenantid': tenantId } });
+        } catch (error) {
+          admin = (error as Error).name;
+        }
+        return {
+          valid,
+          sameSets: JSON.stringify(byPath) === JSON.stringify(byHeader),
+          sub: JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))).sub,
+          admin,
+        };
+      },
+      { api: base(), tenantId: tenant.tenantId, apiKey: tenant.apiKey, token: signed.body.data.token as string },
+    );
     await verifier.close();
     expect(seen).toEqual({ valid: true, sameSets: true, sub: 'in-the-browser', admin: 'TypeError' });
   }, 60_000);

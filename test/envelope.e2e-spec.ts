@@ -19,7 +19,10 @@ describe('the envelope on every answer', () => {
   });
 
   it('answers 413 for a body over 100 KB', async () => {
-    const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'x'.repeat(110 * 1024) });
+    const res = await request(testApp.http)
+      .post('/key/generate')
+      .set(tenant.headers)
+      .send({ algorithm: 'ES256', name: 'x'.repeat(110 * 1024) });
     expectEnvelope(res, 413);
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -32,7 +35,11 @@ describe('the envelope on every answer', () => {
 
   it('reads JSON under any +json type, with or without parameters', async () => {
     for (const type of ['application/json; charset=utf-8', 'application/merge-patch+json', 'application/merge-patch+json; charset=utf-8']) {
-      const res = await request(testApp.http).post('/key/generate').set(tenant.headers).set('content-type', type).send(JSON.stringify({ algorithm: 'ES256', name: type }));
+      const res = await request(testApp.http)
+        .post('/key/generate')
+        .set(tenant.headers)
+        .set('content-type', type)
+        .send(JSON.stringify({ algorithm: 'ES256', name: type }));
       expect({ type, status: res.status }).toEqual({ type, status: 200 });
     }
   });
@@ -41,13 +48,19 @@ describe('the envelope on every answer', () => {
     const malformed = await request(testApp.http).get('/key/%E0%A4%A').set(tenant.headers);
     expectEnvelope(malformed, 400);
     expect(malformed.body).toMatchObject({ message: 'Malformed URL', code: 'MALFORMED_REQUEST' });
-    const long = await request(testApp.http).get(`/key/${'x'.repeat(500)}`).set(tenant.headers);
+    const long = await request(testApp.http)
+      .get(`/key/${'x'.repeat(500)}`)
+      .set(tenant.headers);
     expectEnvelope(long, 400);
     expect(long.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'id', message: expect.stringContaining('UUID') }] });
   });
 
   it('answers 400 for malformed JSON', async () => {
-    const res = await request(testApp.http).put(`/key/${crypto.randomUUID()}`).set(tenant.headers).set('content-type', 'application/json').send('{name:');
+    const res = await request(testApp.http)
+      .put(`/key/${crypto.randomUUID()}`)
+      .set(tenant.headers)
+      .set('content-type', 'application/json')
+      .send('{name:');
     expectEnvelope(res, 400);
     expect(res.body).toMatchObject({ message: 'Malformed JSON body', code: 'MALFORMED_JSON' });
   });
@@ -85,7 +98,10 @@ describe('the envelope on every answer', () => {
       expect(live.body.data).toEqual({ status: 'ok', details: {} });
       const ready = await request(testApp.http).get('/health/ready');
       expectEnvelope(ready, 200);
-      expect(ready.body.data).toEqual({ status: 'ok', details: { database: { status: 'up', responseTime: expect.any(Number) }, migrations: { status: 'up' } } });
+      expect(ready.body.data).toEqual({
+        status: 'ok',
+        details: { database: { status: 'up', responseTime: expect.any(Number) }, migrations: { status: 'up' } },
+      });
     });
 
     it('ready is 503 while a migration is pending, live stays 200', async () => {

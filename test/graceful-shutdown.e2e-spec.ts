@@ -31,8 +31,13 @@ describe('SIGTERM under load', () => {
     const apiKey = randomBytes(32).toString('base64url');
     const port = await freePort();
     const env = {
-      DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()),
-      BOOTSTRAP_TENANT_ID: tenantId, BOOTSTRAP_API_KEY: apiKey, RSA_POOL_SIZES: 'off', RATE_LIMIT_WRITES: 'off',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      BOOTSTRAP_TENANT_ID: tenantId,
+      BOOTSTRAP_API_KEY: apiKey,
+      RSA_POOL_SIZES: 'off',
+      RATE_LIMIT_WRITES: 'off',
     };
     const headers = { ...tenantHeaders(tenantId, apiKey), 'content-type': 'application/json' };
     const generate = (body: object) => fetch(`http://127.0.0.1:${port}/key/generate`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -85,7 +90,9 @@ describe('SIGTERM under load', () => {
       const listed = (await (await fetch(`http://127.0.0.1:${port}/key`, { headers })).json()) as { data: { id: string }[] };
       const stored = new Set(listed.data.map((key) => key.id));
       expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
-      process.stdout.write(`graceful shutdown: ${acknowledged.length} acknowledged generates all stored; ${refused.length} callers refused after SIGTERM\n`);
+      process.stdout.write(
+        `graceful shutdown: ${acknowledged.length} acknowledged generates all stored; ${refused.length} callers refused after SIGTERM\n`,
+      );
     } finally {
       again.child.kill('SIGTERM');
       expect(await again.exited).toBe(0);

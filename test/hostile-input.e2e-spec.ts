@@ -10,17 +10,45 @@ let tried = 0;
 type Method = 'get' | 'post' | 'put' | 'delete';
 /** Every route, `:id` to be filled with a generated id. */
 const ROUTES: [Method, string][] = [
-  ['get', '/key'], ['post', '/key/generate'], ['post', '/key/generate/:id'], ['post', '/key/import'], ['post', '/key/import/:id'],
-  ['post', '/key/verify'], ['post', '/key/:id/sign'], ['post', '/key/:id/rotate'], ['get', '/key/:id'], ['put', '/key/:id'],
-  ['delete', '/key/:id'], ['get', '/key/audit'], ['get', '/keys'], ['post', '/keys/register'], ['post', '/keys/import'], ['delete', '/keys/:id'],
-  ['get', '/tenants/:id/.well-known/jwks.json'], ['get', '/.well-known/jwks.json'], ['get', '/health'], ['get', '/health/live'], ['get', '/health/ready'],
+  ['get', '/key'],
+  ['post', '/key/generate'],
+  ['post', '/key/generate/:id'],
+  ['post', '/key/import'],
+  ['post', '/key/import/:id'],
+  ['post', '/key/verify'],
+  ['post', '/key/:id/sign'],
+  ['post', '/key/:id/rotate'],
+  ['get', '/key/:id'],
+  ['put', '/key/:id'],
+  ['delete', '/key/:id'],
+  ['get', '/key/audit'],
+  ['get', '/keys'],
+  ['post', '/keys/register'],
+  ['post', '/keys/import'],
+  ['delete', '/keys/:id'],
+  ['get', '/tenants/:id/.well-known/jwks.json'],
+  ['get', '/.well-known/jwks.json'],
+  ['get', '/health'],
+  ['get', '/health/live'],
+  ['get', '/health/ready'],
 ];
 
 const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'algorithm', 'name', 'payload', 'header'];
 const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('\u0000', 'a\u0000b', '../../etc/passwd', "'; DROP TABLE tenant_keys; --", '%00', '\u202e', '💥'.repeat(300), 'ES256', 'RS256', 'HS256'),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '../../etc/passwd',
+    "'; DROP TABLE tenant_keys; --",
+    '%00',
+    '\u202e',
+    '💥'.repeat(300),
+    'ES256',
+    'RS256',
+    'HS256',
+  ),
   fc.string({ minLength: 1000, maxLength: 5000 }),
 );
 const hostileNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(1e308, -1e308, 2 ** 53 + 1, -0, 4096, 2048));
@@ -38,14 +66,38 @@ const hostileValue = fc.letrec<{ value: unknown }>((tie) => ({
 /** A JSON text: a value, an object of the routes' own fields with hostile values, deep nesting, or not JSON at all. */
 const hostileBody = fc.oneof(
   hostileValue.map((value) => JSON.stringify(value) ?? 'null'),
-  fc.record(
-    { algorithm: hostileValue, name: hostileValue, uuid: hostileValue, length: hostileValue, payload: hostileValue, header: hostileValue, token: hostileValue, expiresIn: hostileValue, keyType: hostileValue, format: hostileValue },
-    { requiredKeys: [] },
-  ).map((value) => JSON.stringify(value)),
-  fc.constantFrom('{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', `${'['.repeat(5000)}${']'.repeat(5000)}`, '{"a":', 'nul\u0000l'),
+  fc
+    .record(
+      {
+        algorithm: hostileValue,
+        name: hostileValue,
+        uuid: hostileValue,
+        length: hostileValue,
+        payload: hostileValue,
+        header: hostileValue,
+        token: hostileValue,
+        expiresIn: hostileValue,
+        keyType: hostileValue,
+        format: hostileValue,
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => JSON.stringify(value)),
+  fc.constantFrom(
+    '{"__proto__":{"polluted":true}}',
+    '{"constructor":{"prototype":{"polluted":true}}}',
+    `${'['.repeat(5000)}${']'.repeat(5000)}`,
+    '{"a":',
+    'nul\u0000l',
+  ),
   fc.string({ maxLength: 200 }),
 );
-const hostileId = fc.oneof(fc.uuid(), fc.constant(randomUUID()), hostileString.filter((s) => s.length > 0).map(encodeURIComponent), fc.constantFrom('%00', '..', 'null', '0'));
+const hostileId = fc.oneof(
+  fc.uuid(),
+  fc.constant(randomUUID()),
+  hostileString.filter((s) => s.length > 0).map(encodeURIComponent),
+  fc.constantFrom('%00', '..', 'null', '0'),
+);
 
 describe('hostile input on every route', () => {
   let testApp: TestApp;
@@ -57,8 +109,18 @@ describe('hostile input on every route', () => {
   beforeAll(async () => {
     testApp = await startTestApp();
     tenant = await testApp.createTenant('fuzzed');
-    const key = (await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'issuer', issuer: 'https://fuzz.example' })).body.data;
-    userToken = (await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: { sub: 'fuzzer', scope: 'add_key' } })).body.data.token;
+    const key = (
+      await request(testApp.http)
+        .post('/key/generate')
+        .set(tenant.headers)
+        .send({ algorithm: 'ES256', name: 'issuer', issuer: 'https://fuzz.example' })
+    ).body.data;
+    userToken = (
+      await request(testApp.http)
+        .post(`/key/${key.id}/sign`)
+        .set(tenant.headers)
+        .send({ payload: { sub: 'fuzzer', scope: 'add_key' } })
+    ).body.data.token;
   });
   afterAll(async () => {
     process.stdout.write(`hostile input: ${tried} generated requests tried\n`);
@@ -87,12 +149,18 @@ describe('hostile input on every route', () => {
 
   it('never answers 5xx, always the envelope, with good credentials and hostile bodies, ids and queries', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), hostileId, hostileBody, fc.dictionary(fc.constantFrom('limit', 'cursor', 'after', 'x'), hostileString, { maxKeys: 3 }), async ([method, route], id, body, query) => {
-        const path = route.replace(':id', id);
-        const headers = route.startsWith('/keys') ? { authorization: `Bearer ${userToken}` } : tenant.headers;
-        const res = await send(method, path, headers, method === 'post' || method === 'put' ? body : undefined).query(query);
-        expectSafe(res, path);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        hostileId,
+        hostileBody,
+        fc.dictionary(fc.constantFrom('limit', 'cursor', 'after', 'x'), hostileString, { maxKeys: 3 }),
+        async ([method, route], id, body, query) => {
+          const path = route.replace(':id', id);
+          const headers = route.startsWith('/keys') ? { authorization: `Bearer ${userToken}` } : tenant.headers;
+          const res = await send(method, path, headers, method === 'post' || method === 'put' ? body : undefined).query(query);
+          expectSafe(res, path);
+        },
+      ),
       { numRuns: RUNS * 3 },
     );
     // Nothing a body said changed the objects of the process.
@@ -102,7 +170,10 @@ describe('hostile input on every route', () => {
 
   it('answers any bad credential with the same 401', async () => {
     const credentialHeaders = fc.oneof(
-      fc.record({ authorization: hostileString, 'x-stencil-tenantid': fc.oneof(fc.uuid(), fc.constant(tenant?.tenantId ?? randomUUID()), hostileString) }, { requiredKeys: [] }),
+      fc.record(
+        { authorization: hostileString, 'x-stencil-tenantid': fc.oneof(fc.uuid(), fc.constant(tenant?.tenantId ?? randomUUID()), hostileString) },
+        { requiredKeys: [] },
+      ),
       fc.constantFrom(
         { authorization: 'Basic ks_not-a-real-key', 'x-stencil-tenantid': randomUUID() },
         { authorization: `Basic ${'A'.repeat(4000)}` },
@@ -111,20 +182,25 @@ describe('hostile input on every route', () => {
       ),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROUTES.filter(([, route]) => route.startsWith('/key'))), credentialHeaders, hostileBody, async ([method, route], headers, body) => {
-        const path = route.replace(':id', randomUUID());
-        // Printable header values only: anything else is refused by the HTTP client before it is sent.
-        const printable = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value).replace(/[^\x20-\x7e]/g, '')]));
-        const res = await send(method, path, printable, method === 'post' || method === 'put' ? body : undefined);
-        expectSafe(res, path);
-        // A bad body may be refused first (413, 415, 400 malformed JSON): that says nothing about credentials.
-        if (res.status === 401 || res.status === 403) {
-          const family = route.split('/')[1];
-          const seen = { status: res.status, body: { ...res.body, requestId: undefined } };
-          if (!unauthorized.has(family)) unauthorized.set(family, seen);
-          expect(seen).toEqual(unauthorized.get(family));
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES.filter(([, route]) => route.startsWith('/key'))),
+        credentialHeaders,
+        hostileBody,
+        async ([method, route], headers, body) => {
+          const path = route.replace(':id', randomUUID());
+          // Printable header values only: anything else is refused by the HTTP client before it is sent.
+          const printable = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value).replace(/[^\x20-\x7e]/g, '')]));
+          const res = await send(method, path, printable, method === 'post' || method === 'put' ? body : undefined);
+          expectSafe(res, path);
+          // A bad body may be refused first (413, 415, 400 malformed JSON): that says nothing about credentials.
+          if (res.status === 401 || res.status === 403) {
+            const family = route.split('/')[1];
+            const seen = { status: res.status, body: { ...res.body, requestId: undefined } };
+            if (!unauthorized.has(family)) unauthorized.set(family, seen);
+            expect(seen).toEqual(unauthorized.get(family));
+          }
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
     expect([...unauthorized.values()].map((seen) => seen.status)).toEqual([401, 401]);
@@ -139,7 +215,11 @@ describe('hostile input on every route', () => {
             ? await request(testApp.http).get('/key').set(tenant.headers).set('x-filler', big)
             : where === 'url'
               ? await request(testApp.http).get(`/key/${big}`).set(tenant.headers)
-              : await request(testApp.http).put(`/key/${randomUUID()}`).set(tenant.headers).set('content-type', 'application/json').send(JSON.stringify({ name: 'x'.repeat(size * 3) }));
+              : await request(testApp.http)
+                  .put(`/key/${randomUUID()}`)
+                  .set(tenant.headers)
+                  .set('content-type', 'application/json')
+                  .send(JSON.stringify({ name: 'x'.repeat(size * 3) }));
         expectSafe(res, '/key');
         if (where === 'body' && size * 3 + 11 > 100 * 1024) expect(res.status).toBe(413);
       }),

@@ -38,20 +38,26 @@ describe('key-encryption key rotation', () => {
   const signsWithAll = async (app: TestApp, ids: { id: string; algorithm: string }[]) => {
     const jwks = createLocalJWKSet((await request(app.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body);
     for (const { id, algorithm } of ids) {
-      const res = await request(app.http).post(`/key/${id}/sign`).set(tenant.headers).send({ payload: { sub: 'kek' } });
+      const res = await request(app.http)
+        .post(`/key/${id}/sign`)
+        .set(tenant.headers)
+        .send({ payload: { sub: 'kek' } });
       expectEnvelope(res, 200);
       if (!algorithm.startsWith('HS')) expect((await jwtVerify(res.body.data.token, jwks)).payload.sub).toBe('kek');
     }
   };
   const sealedUnder = async (app: TestApp) =>
-    (await app.dataSource.query(`SELECT substring(private_key_sealed FROM 2 FOR 4) AS kek FROM tenant_keys WHERE private_key_sealed IS NOT NULL`)).map(
-      (row: { kek: Buffer }) => row.kek.toString('hex'),
-    );
+    (
+      await app.dataSource.query(`SELECT substring(private_key_sealed FROM 2 FOR 4) AS kek FROM tenant_keys WHERE private_key_sealed IS NOT NULL`)
+    ).map((row: { kek: Buffer }) => row.kek.toString('hex'));
 
   it('opens old records beside new ones, re-seals them all with kek:rotate, and then works without the old key', async () => {
     const keys: { id: string; algorithm: string }[] = [];
     for (const algorithm of ['ES256', 'EdDSA', 'HS256', 'RS256']) {
-      const res = await request(before.http).post('/key/generate').set(tenant.headers).send({ algorithm, name: `old-${algorithm}` });
+      const res = await request(before.http)
+        .post('/key/generate')
+        .set(tenant.headers)
+        .send({ algorithm, name: `old-${algorithm}` });
       keys.push({ id: res.body.data.id, algorithm });
     }
 
@@ -87,7 +93,11 @@ describe('key-encryption key rotation', () => {
   });
 
   it('shows a progress bar on a terminal', async () => {
-    for (let i = 0; i < 3; i += 1) await request(before.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: `bar-${i}` });
+    for (let i = 0; i < 3; i += 1)
+      await request(before.http)
+        .post('/key/generate')
+        .set(tenant.headers)
+        .send({ algorithm: 'ES256', name: `bar-${i}` });
     // `script` gives the CLI a pseudo-terminal, as an operator's shell would.
     const result = spawnSync('script', ['-qec', `${process.execPath} ${CLI} kek:rotate --batch 1`, '/dev/null'], {
       env: cleanEnv({ DATABASE_URL: before.config.databaseUrl, KEY_ENCRYPTION_KEYS: [newKek, oldKek].map(base64).join(','), TERM: 'xterm' }),

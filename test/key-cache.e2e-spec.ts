@@ -32,8 +32,7 @@ describe('hot reads from memory, invalidated on every change', () => {
     await first.close();
   });
 
-  const generate = async (app: TestApp, body: object) =>
-    (await request(app.http).post('/key/generate').set(tenant.headers).send(body)).body.data;
+  const generate = async (app: TestApp, body: object) => (await request(app.http).post('/key/generate').set(tenant.headers).send(body)).body.data;
 
   it('serves the JWKS from memory until a change is announced', async () => {
     const key = await generate(first, { algorithm: 'ES256', name: 'cached' });
@@ -63,7 +62,9 @@ describe('hot reads from memory, invalidated on every change', () => {
     const key = await generate(first, { algorithm: 'ES256', name: 'rotate-me' });
     expectEnvelope(await request(second.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
     await request(first.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 60 });
-    await withinOneSecond(async () => (await request(second.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} })).status === 409);
+    await withinOneSecond(
+      async () => (await request(second.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} })).status === 409,
+    );
   });
 
   it('drops a retiring key from the cached JWKS at its retireAt, with no change announced', async () => {

@@ -27,7 +27,10 @@ describe('POST /key/import and POST /key/import/:id', () => {
     expectEnvelope(res, 200);
     const key = res.body.data;
     expect(key).toMatchObject({ algorithm: 'ES256', type: 'EC', curve: 'P-256', hasPrivateKey: false, status: 'active' });
-    const outside = await new SignJWT({ sub: 'partner-user' }).setProtectedHeader({ alg: 'ES256', kid: key.kid }).setIssuer('https://partner.example').sign(pair.privateKey);
+    const outside = await new SignJWT({ sub: 'partner-user' })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+      .setIssuer('https://partner.example')
+      .sign(pair.privateKey);
     const verified = await verify(outside);
     expectEnvelope(verified, 200);
     expect(verified.body.data).toMatchObject({ keyId: key.id, payload: { sub: 'partner-user' } });
@@ -42,15 +45,18 @@ describe('POST /key/import and POST /key/import/:id', () => {
     ['Ed25519', () => generateKeyPairSync('ed25519'), undefined, {}],
   ])('a private key (%s): the public key is derived, and the key signs', async (_case, makePair, algorithm, options) => {
     const pair = makePair();
-    const privateKey = options.privateKey === 'pkcs1'
-      ? (pair.privateKey.export({ format: 'pem', type: 'pkcs1' }) as string)
-      : pems(pair).privateKey;
+    const privateKey = options.privateKey === 'pkcs1' ? (pair.privateKey.export({ format: 'pem', type: 'pkcs1' }) as string) : pems(pair).privateKey;
     const res = await importKey({ name: 'own', privateKey, algorithm });
     expectEnvelope(res, 200);
     const key = res.body.data;
     expect(key.hasPrivateKey).toBe(true);
     expect(key.publicKey).toBe(pems(pair).publicKey);
-    const { token } = (await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: { n: 1 } })).body.data;
+    const { token } = (
+      await request(testApp.http)
+        .post(`/key/${key.id}/sign`)
+        .set(tenant.headers)
+        .send({ payload: { n: 1 } })
+    ).body.data;
     expect((await jwtVerify(token, pair.publicKey, { algorithms: [key.algorithm] })).payload.n).toBe(1);
     expect(key.algorithm).toBe(algorithm ?? (key.type === 'OKP' ? 'EdDSA' : 'ES384'));
   });
@@ -79,7 +85,9 @@ describe('POST /key/import and POST /key/import/:id', () => {
     expectEnvelope(res, 200);
     expect(res.body.data).toMatchObject({ type: 'HMAC', algorithm: 'HS384', publicKey: null, jwk: null });
     expect(JSON.stringify(res.body)).not.toContain(secret);
-    const outside = await new SignJWT({ sub: 's' }).setProtectedHeader({ alg: 'HS384', kid: res.body.data.kid }).sign(Buffer.from(secret, 'base64url'));
+    const outside = await new SignJWT({ sub: 's' })
+      .setProtectedHeader({ alg: 'HS384', kid: res.body.data.kid })
+      .sign(Buffer.from(secret, 'base64url'));
     expectEnvelope(await verify(outside), 200);
     const [row] = await testApp.dataSource.query('SELECT private_key_sealed FROM tenant_keys WHERE id = $1', [res.body.data.id]);
     expect((row.private_key_sealed as Buffer).includes(Buffer.from(secret, 'base64url'))).toBe(false);
@@ -90,21 +98,76 @@ describe('POST /key/import and POST /key/import/:id', () => {
     const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     it.each([
       ['no key at all', () => ({ name: 'n' }), 'publicKey', 'one of publicKey, privateKey, jwk or secret is required'],
-      ['garbage PEM', () => ({ name: 'n', publicKey: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' }), 'publicKey', 'publicKey must be an unencrypted SPKI or PKCS#1 PEM'],
-      ['an encrypted private PEM', () => ({
-        name: 'n',
-        privateKey: ec().privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pw' }),
-      }), 'privateKey', 'privateKey must not be encrypted'],
-      ['a private key sent as publicKey', () => ({ name: 'n', publicKey: pems(ec()).privateKey }), 'publicKey', 'publicKey holds a private key: send it as privateKey'],
-      ['a mismatched pair', () => ({ name: 'n', publicKey: pems(ec()).publicKey, privateKey: pems(ec()).privateKey }), 'privateKey', 'privateKey does not match publicKey'],
-      ['RS256 on an EC key', () => ({ name: 'n', algorithm: 'RS256', publicKey: pems(ec()).publicKey }), 'algorithm', 'algorithm RS256 does not fit a key of type ec'],
-      ['the wrong curve', () => ({ name: 'n', algorithm: 'ES384', publicKey: pems(ec()).publicKey }), 'algorithm', "algorithm ES384 (the key's curve wants ES256) does not fit a key of type ec"],
-      ['RSA under 2048 bits', () => ({ name: 'n', publicKey: pems(rsa1024()).publicKey }), 'publicKey', 'RSA keys must have at least 2048 bits, this one has 1024'],
-      ['a short HMAC secret', () => ({ name: 'n', secret: randomBytes(16).toString('base64url') }), 'secret', 'secret must be at least 32 bytes for HS256'],
-      ['a secret with ES256', () => ({ name: 'n', secret: randomBytes(32).toString('base64url'), algorithm: 'ES256' }), 'algorithm', 'algorithm ES256 does not fit an HMAC secret'],
-      ['an oct JWK', () => ({ name: 'n', jwk: { kty: 'oct', k: randomBytes(32).toString('base64url') } }), 'jwk', 'jwk must be an RSA, EC or OKP key; give HMAC secrets as secret'],
+      [
+        'garbage PEM',
+        () => ({ name: 'n', publicKey: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' }),
+        'publicKey',
+        'publicKey must be an unencrypted SPKI or PKCS#1 PEM',
+      ],
+      [
+        'an encrypted private PEM',
+        () => ({
+          name: 'n',
+          privateKey: ec().privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pw' }),
+        }),
+        'privateKey',
+        'privateKey must not be encrypted',
+      ],
+      [
+        'a private key sent as publicKey',
+        () => ({ name: 'n', publicKey: pems(ec()).privateKey }),
+        'publicKey',
+        'publicKey holds a private key: send it as privateKey',
+      ],
+      [
+        'a mismatched pair',
+        () => ({ name: 'n', publicKey: pems(ec()).publicKey, privateKey: pems(ec()).privateKey }),
+        'privateKey',
+        'privateKey does not match publicKey',
+      ],
+      [
+        'RS256 on an EC key',
+        () => ({ name: 'n', algorithm: 'RS256', publicKey: pems(ec()).publicKey }),
+        'algorithm',
+        'algorithm RS256 does not fit a key of type ec',
+      ],
+      [
+        'the wrong curve',
+        () => ({ name: 'n', algorithm: 'ES384', publicKey: pems(ec()).publicKey }),
+        'algorithm',
+        "algorithm ES384 (the key's curve wants ES256) does not fit a key of type ec",
+      ],
+      [
+        'RSA under 2048 bits',
+        () => ({ name: 'n', publicKey: pems(rsa1024()).publicKey }),
+        'publicKey',
+        'RSA keys must have at least 2048 bits, this one has 1024',
+      ],
+      [
+        'a short HMAC secret',
+        () => ({ name: 'n', secret: randomBytes(16).toString('base64url') }),
+        'secret',
+        'secret must be at least 32 bytes for HS256',
+      ],
+      [
+        'a secret with ES256',
+        () => ({ name: 'n', secret: randomBytes(32).toString('base64url'), algorithm: 'ES256' }),
+        'algorithm',
+        'algorithm ES256 does not fit an HMAC secret',
+      ],
+      [
+        'an oct JWK',
+        () => ({ name: 'n', jwk: { kty: 'oct', k: randomBytes(32).toString('base64url') } }),
+        'jwk',
+        'jwk must be an RSA, EC or OKP key; give HMAC secrets as secret',
+      ],
       ['a broken JWK', () => ({ name: 'n', jwk: { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' } }), 'jwk', 'jwk is not a valid RSA, EC or OKP key'],
-      ['jwk and PEM together', () => ({ name: 'n', jwk: ec().publicKey.export({ format: 'jwk' }), publicKey: pems(ec()).publicKey }), 'jwk', 'jwk cannot be combined with PEM keys or a secret'],
+      [
+        'jwk and PEM together',
+        () => ({ name: 'n', jwk: ec().publicKey.export({ format: 'jwk' }), publicKey: pems(ec()).publicKey }),
+        'jwk',
+        'jwk cannot be combined with PEM keys or a secret',
+      ],
     ])('for %s', async (_case, body, field, message) => {
       const res = await importKey(body());
       expectEnvelope(res, 400);
@@ -124,25 +187,38 @@ describe('POST /key/import and POST /key/import/:id', () => {
   });
 
   describe('one key, one kid', () => {
-    const jwksOf = async (tenantId = tenant.tenantId) => (await request(testApp.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys as JWK[];
+    const jwksOf = async (tenantId = tenant.tenantId) =>
+      (await request(testApp.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys as JWK[];
     const expectHeldBy = (res: request.Response, holderId: string) => {
       expectEnvelope(res, 409);
       expect(res.body.message).toBe(`The tenant already holds this key as key ${holderId}`);
     };
 
     it.each<[string, () => [object, object]]>([
-      ['the same RSA key as RS256 and again as PS256', () => {
-        const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-        return [{ privateKey: pems(pair).privateKey, algorithm: 'RS256' }, { publicKey: pems(pair).publicKey, algorithm: 'PS256' }];
-      }],
-      ['a P-256 key as PKCS#8 and again as SEC1', () => {
-        const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-        return [{ privateKey: pems(pair).privateKey }, { privateKey: pair.privateKey.export({ format: 'pem', type: 'sec1' }) }];
-      }],
-      ['an Ed25519 key as PEM and again as a JWK', () => {
-        const pair = generateKeyPairSync('ed25519');
-        return [{ publicKey: pems(pair).publicKey }, { jwk: pair.privateKey.export({ format: 'jwk' }) }];
-      }],
+      [
+        'the same RSA key as RS256 and again as PS256',
+        () => {
+          const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+          return [
+            { privateKey: pems(pair).privateKey, algorithm: 'RS256' },
+            { publicKey: pems(pair).publicKey, algorithm: 'PS256' },
+          ];
+        },
+      ],
+      [
+        'a P-256 key as PKCS#8 and again as SEC1',
+        () => {
+          const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+          return [{ privateKey: pems(pair).privateKey }, { privateKey: pair.privateKey.export({ format: 'pem', type: 'sec1' }) }];
+        },
+      ],
+      [
+        'an Ed25519 key as PEM and again as a JWK',
+        () => {
+          const pair = generateKeyPairSync('ed25519');
+          return [{ publicKey: pems(pair).publicKey }, { jwk: pair.privateKey.export({ format: 'jwk' }) }];
+        },
+      ],
     ])('%s: 409 naming the key that has it, and the JWKS keeps one entry that jose resolves', async (_case, forms) => {
       const [first, second] = forms();
       const held = await importKey({ name: 'first', ...first });
@@ -155,7 +231,10 @@ describe('POST /key/import and POST /key/import/:id', () => {
     });
 
     it('a certificate sent as publicKey is the key it certifies', async () => {
-      const generated = await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES384', name: 'certified', certificate: true });
+      const generated = await request(testApp.http)
+        .post('/key/generate')
+        .set(tenant.headers)
+        .send({ algorithm: 'ES384', name: 'certified', certificate: true });
       expectEnvelope(generated, 200);
       expectHeldBy(await importKey({ name: 'as certificate', publicKey: generated.body.data.certificate }), generated.body.data.id);
     });
@@ -166,13 +245,17 @@ describe('POST /key/import and POST /key/import/:id', () => {
       const winners = answers.filter((res) => res.status === 200);
       expect(winners).toHaveLength(1);
       for (const loser of answers.filter((res) => res.status !== 200)) expectHeldBy(loser, winners[0].body.data.id);
-      const [{ count }] = await testApp.dataSource.query('SELECT count(*)::int AS count FROM tenant_keys WHERE tenant_id = $1 AND kid = $2', [tenant.tenantId, winners[0].body.data.kid]);
+      const [{ count }] = await testApp.dataSource.query('SELECT count(*)::int AS count FROM tenant_keys WHERE tenant_id = $1 AND kid = $2', [
+        tenant.tenantId,
+        winners[0].body.data.kid,
+      ]);
       expect(count).toBe(1);
     });
 
     it('a retiring key still holds its material; once retired, or deleted, the material may come back', async () => {
       const { privateKey } = pems(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
-      const rotate = (id: string, gracePeriodSeconds: number) => request(testApp.http).post(`/key/${id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds });
+      const rotate = (id: string, gracePeriodSeconds: number) =>
+        request(testApp.http).post(`/key/${id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds });
       const retiring = (await importKey({ name: 'retiring', privateKey })).body.data;
       expectEnvelope(await rotate(retiring.id, 3600), 200);
       expectHeldBy(await importKey({ name: 'too soon', privateKey }), retiring.id);
@@ -214,10 +297,23 @@ describe('POST /key/import and POST /key/import/:id', () => {
       } finally {
         await runner.release();
       }
-      const statuses = await testApp.dataSource.query('SELECT id, status FROM tenant_keys WHERE tenant_id = $1 AND kid = $2 ORDER BY status', [tenant.tenantId, publicOnly.kid]);
-      expect(statuses).toEqual([{ id: signer, status: 'active' }, { id: publicOnly.id, status: 'retired' }]);
-      const [audit] = await testApp.dataSource.query("SELECT actor_type, action, detail FROM audit_events WHERE key_id = $1 AND action = 'key.retire'", [publicOnly.id]);
-      expect(audit).toEqual({ actor_type: 'system', action: 'key.retire', detail: expect.objectContaining({ keptKeyId: signer, kid: publicOnly.kid }) });
+      const statuses = await testApp.dataSource.query('SELECT id, status FROM tenant_keys WHERE tenant_id = $1 AND kid = $2 ORDER BY status', [
+        tenant.tenantId,
+        publicOnly.kid,
+      ]);
+      expect(statuses).toEqual([
+        { id: signer, status: 'active' },
+        { id: publicOnly.id, status: 'retired' },
+      ]);
+      const [audit] = await testApp.dataSource.query(
+        "SELECT actor_type, action, detail FROM audit_events WHERE key_id = $1 AND action = 'key.retire'",
+        [publicOnly.id],
+      );
+      expect(audit).toEqual({
+        actor_type: 'system',
+        action: 'key.retire',
+        detail: expect.objectContaining({ keptKeyId: signer, kid: publicOnly.kid }),
+      });
       const [index] = await testApp.dataSource.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'tenant_keys_tenant_kid_unretired'");
       expect(index.indexdef).toContain('UNIQUE');
     });

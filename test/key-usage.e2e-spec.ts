@@ -107,7 +107,10 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       const first = await jwks(own.tenantId).set('x-request-id', 'first-call');
       const cached = await jwks(own.tenantId).set('x-request-id', 'second-call');
       const pick = (res: request.Response) => ({
-        type: res.headers['content-type'], cache: res.headers['cache-control'], etag: res.headers.etag, length: res.headers['content-length'],
+        type: res.headers['content-type'],
+        cache: res.headers['cache-control'],
+        etag: res.headers.etag,
+        length: res.headers['content-length'],
       });
       expect(pick(cached)).toEqual(pick(first));
       expect(cached.text).toBe(first.text);
@@ -200,7 +203,12 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       const { token } = (await sign(key.id, { payload: { sub: 'dave' } })).body.data;
       const res = await verify(token);
       expectEnvelope(res, 200);
-      expect(res.body.data).toEqual({ valid: true, header: { alg: 'RS256', kid: key.kid, typ: 'JWT' }, payload: expect.objectContaining({ sub: 'dave' }), keyId: key.id });
+      expect(res.body.data).toEqual({
+        valid: true,
+        header: { alg: 'RS256', kid: key.kid, typ: 'JWT' },
+        payload: expect.objectContaining({ sub: 'dave' }),
+        keyId: key.id,
+      });
     });
 
     it("answers 400 'bad signature' for a token whose payload was changed", async () => {
@@ -214,20 +222,32 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
     });
 
     it.each([
-      ['expired', async (key: { id: string }) => {
-        const { token } = (await sign(key.id, { payload: { exp: Math.floor(Date.now() / 1000) - 3600 } })).body.data;
-        return token;
-      }, 'Token rejected: expired'],
-      ['unknown kid', async () => {
-        const { privateKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
-        return new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'nobody' }).sign(privateKey);
-      }, 'Token rejected: unknown kid'],
+      [
+        'expired',
+        async (key: { id: string }) => {
+          const { token } = (await sign(key.id, { payload: { exp: Math.floor(Date.now() / 1000) - 3600 } })).body.data;
+          return token;
+        },
+        'Token rejected: expired',
+      ],
+      [
+        'unknown kid',
+        async () => {
+          const { privateKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
+          return new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'nobody' }).sign(privateKey);
+        },
+        'Token rejected: unknown kid',
+      ],
       ['malformed', async () => 'not-a-token', 'Token rejected: malformed token'],
-      ["another tenant's token", async () => {
-        const other = await testApp.createTenant('foreign');
-        const foreign = await generate({ algorithm: 'ES256', name: 'foreign' }, other);
-        return (await sign(foreign.id, { payload: {} }, other)).body.data.token;
-      }, 'Token rejected: unknown kid'],
+      [
+        "another tenant's token",
+        async () => {
+          const other = await testApp.createTenant('foreign');
+          const foreign = await generate({ algorithm: 'ES256', name: 'foreign' }, other);
+          return (await sign(foreign.id, { payload: {} }, other)).body.data.token;
+        },
+        'Token rejected: unknown kid',
+      ],
     ])('answers 400 with the reason for %s', async (_case, makeToken, message) => {
       const key = await generate({ algorithm: 'ES256', name: 'reasons' });
       const res = await verify(await makeToken(key));
@@ -243,7 +263,14 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       const res = await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 3600 });
       expectEnvelope(res, 200);
       const successor = res.body.data;
-      expect(successor).toMatchObject({ algorithm: 'RS384', length: 3072, issuer: 'https://rot.example', name: 'rotating', status: 'active', rotatedFrom: old.id });
+      expect(successor).toMatchObject({
+        algorithm: 'RS384',
+        length: 3072,
+        issuer: 'https://rot.example',
+        name: 'rotating',
+        status: 'active',
+        rotatedFrom: old.id,
+      });
       expect(successor.id).not.toBe(old.id);
       const retiring = (await request(testApp.http).get(`/key/${old.id}`).set(tenant.headers)).body.data;
       expect(retiring).toMatchObject({ status: 'retiring', rotatedTo: successor.id });
@@ -291,14 +318,24 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       const registered = await request(testApp.http).post('/keys/register').set('authorization', `Bearer ${token}`).send({ name: 'phone' });
       expectEnvelope(registered, 200);
       expect(registered.body.data.ownerId).toBe('user-1');
-      const listed = await request(testApp.http).get('/keys').set('authorization', `Bearer ${await mint('user-1', '')}`);
+      const listed = await request(testApp.http)
+        .get('/keys')
+        .set('authorization', `Bearer ${await mint('user-1', '')}`);
       expect(listed.body.data.map((k: { id: string }) => k.id)).toEqual([registered.body.data.id]);
-      expectEnvelope(await request(testApp.http).post('/keys/register').set('authorization', `Bearer ${await mint('user-1', 'read')}`).send({ name: 'x' }), 403);
+      expectEnvelope(
+        await request(testApp.http)
+          .post('/keys/register')
+          .set('authorization', `Bearer ${await mint('user-1', 'read')}`)
+          .send({ name: 'x' }),
+        403,
+      );
 
       // The same sub vouched for by another tenant's key is another user.
       const other = await testApp.createTenant('other-issuer');
       const otherKey = await generate({ algorithm: 'ES256', name: 'other-tokens', issuer: 'https://login.other.example' }, other);
-      const foreign = await request(testApp.http).get('/keys').set('authorization', `Bearer ${await mint('user-1', '', other, otherKey.id)}`);
+      const foreign = await request(testApp.http)
+        .get('/keys')
+        .set('authorization', `Bearer ${await mint('user-1', '', other, otherKey.id)}`);
       expectEnvelope(foreign, 200);
       expect(foreign.body.data).toEqual([]);
     });
@@ -322,22 +359,25 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
   });
 
   describe('certificates', () => {
-    it.each(['RS256', 'PS384', 'ES256', 'ES512', 'EdDSA'])('%s with certificate: true: a self-signed certificate that openssl verifies, x5c and x5t#S256 in the view and the JWKS', async (algorithm) => {
-      const key = await generate({ algorithm, name: 'with cert', issuer: 'https://certs.example', certificate: true, certificateValidityDays: 90 });
-      const certificate = new X509Certificate(key.certificate);
-      expect(certificate.publicKey.equals(createPublicKey(key.publicKey))).toBe(true);
-      expect(certificate.verify(createPublicKey(key.publicKey))).toBe(true);
-      expect(certificate.subject).toBe('CN=with cert\nO=https://certs.example');
-      expect(certificate.issuer).toBe(certificate.subject);
-      expect(certificate.checkIssued(certificate)).toBe(true);
-      expect(opensslVerifiesSelfSigned(key.certificate)).toBe(true);
-      expect(Math.round((Date.parse(certificate.validTo) - Date.parse(certificate.validFrom)) / 86_400_000)).toBe(90);
-      const members = { x5c: [certificate.raw.toString('base64')], 'x5t#S256': createHash('sha256').update(certificate.raw).digest('base64url') };
-      expect(key.jwk).toMatchObject(members);
-      const published = (await jwks()).body.keys.find((k: JWK) => k.kid === key.kid);
-      expect(published).toEqual(key.jwk);
-      expect((await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data.jwk).toEqual(key.jwk);
-    });
+    it.each(['RS256', 'PS384', 'ES256', 'ES512', 'EdDSA'])(
+      '%s with certificate: true: a self-signed certificate that openssl verifies, x5c and x5t#S256 in the view and the JWKS',
+      async (algorithm) => {
+        const key = await generate({ algorithm, name: 'with cert', issuer: 'https://certs.example', certificate: true, certificateValidityDays: 90 });
+        const certificate = new X509Certificate(key.certificate);
+        expect(certificate.publicKey.equals(createPublicKey(key.publicKey))).toBe(true);
+        expect(certificate.verify(createPublicKey(key.publicKey))).toBe(true);
+        expect(certificate.subject).toBe('CN=with cert\nO=https://certs.example');
+        expect(certificate.issuer).toBe(certificate.subject);
+        expect(certificate.checkIssued(certificate)).toBe(true);
+        expect(opensslVerifiesSelfSigned(key.certificate)).toBe(true);
+        expect(Math.round((Date.parse(certificate.validTo) - Date.parse(certificate.validFrom)) / 86_400_000)).toBe(90);
+        const members = { x5c: [certificate.raw.toString('base64')], 'x5t#S256': createHash('sha256').update(certificate.raw).digest('base64url') };
+        expect(key.jwk).toMatchObject(members);
+        const published = (await jwks()).body.keys.find((k: JWK) => k.kid === key.kid);
+        expect(published).toEqual(key.jwk);
+        expect((await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data.jwk).toEqual(key.jwk);
+      },
+    );
 
     it('rotation keeps a certificate for the successor', async () => {
       const old = await generate({ algorithm: 'ES384', name: 'cert-rotating', certificate: true });
@@ -354,7 +394,11 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
     it.each([
       [{ algorithm: 'HS256', name: 'n', certificate: true }, 'certificate', 'certificate is available for RSA, EC and EdDSA keys only'],
       [{ algorithm: 'ES256', name: 'n', certificate: 'yes' }, 'certificate', 'certificate must be true or false'],
-      [{ algorithm: 'ES256', name: 'n', certificate: true, certificateValidityDays: 0 }, 'certificateValidityDays', 'certificateValidityDays must be 1 to 3650'],
+      [
+        { algorithm: 'ES256', name: 'n', certificate: true, certificateValidityDays: 0 },
+        'certificateValidityDays',
+        'certificateValidityDays must be 1 to 3650',
+      ],
     ])('answers 400 for %j', async (body, field, message) => {
       const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
       expectEnvelope(res, 400);

@@ -25,15 +25,31 @@ describe('request logs', () => {
     app.logs.map((line) => JSON.parse(line) as RequestLine).filter((line) => line.req?.id === requestId && line.res !== undefined);
 
   it('writes one JSON line per request: method, route, status, duration, request id, tenant id; no headers', async () => {
-    const generated = await request(testApp.http).post('/key/generate').set(tenant.headers).set('x-request-id', 'log-generate').send({ algorithm: 'ES256', name: 'logged' });
+    const generated = await request(testApp.http)
+      .post('/key/generate')
+      .set(tenant.headers)
+      .set('x-request-id', 'log-generate')
+      .send({ algorithm: 'ES256', name: 'logged' });
     expectEnvelope(generated, 200);
     const key = generated.body.data;
     expectEnvelope(await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers).set('x-request-id', 'log-get'), 200);
-    expectEnvelope(await request(testApp.http).get(`/key/${key.id}`).set('authorization', 'Basic ks_not_a_real_key_but_long_enough').set('x-request-id', 'log-denied'), 401);
+    expectEnvelope(
+      await request(testApp.http)
+        .get(`/key/${key.id}`)
+        .set('authorization', 'Basic ks_not_a_real_key_but_long_enough')
+        .set('x-request-id', 'log-denied'),
+      401,
+    );
 
     const [line] = linesFor(testApp, 'log-generate');
     expect(linesFor(testApp, 'log-generate')).toHaveLength(1);
-    expect(line).toMatchObject({ level: 30, route: '/key/generate', tenantId: tenant.tenantId, req: { method: 'POST', url: '/key/generate' }, res: { statusCode: 200 } });
+    expect(line).toMatchObject({
+      level: 30,
+      route: '/key/generate',
+      tenantId: tenant.tenantId,
+      req: { method: 'POST', url: '/key/generate' },
+      res: { statusCode: 200 },
+    });
     expect(line.msg).toMatch(/^POST \/key\/generate 200 \d+ms$/);
     expect(line.responseTime).toEqual(expect.any(Number));
     expect(line.req).toEqual({ id: 'log-generate', method: 'POST', url: '/key/generate' });
@@ -49,7 +65,9 @@ describe('request logs', () => {
     expect((await request(testApp.http).get(url).set('x-request-id', 'log-jwks-1')).status).toBe(200);
     expect((await request(testApp.http).get(url).set('x-request-id', 'log-jwks-2')).status).toBe(200);
     for (const id of ['log-jwks-1', 'log-jwks-2']) {
-      expect(linesFor(testApp, id)).toEqual([expect.objectContaining({ route: '/tenants/:tenantId/.well-known/jwks.json', res: { statusCode: 200 } })]);
+      expect(linesFor(testApp, id)).toEqual([
+        expect.objectContaining({ route: '/tenants/:tenantId/.well-known/jwks.json', res: { statusCode: 200 } }),
+      ]);
     }
   });
 

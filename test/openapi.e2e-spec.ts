@@ -8,7 +8,11 @@ import { cleanEnv } from './support/processes';
 import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 type Operation = { security?: Record<string, string[]>[]; responses: Record<string, { content?: { 'application/json'?: { schema?: unknown } } }> };
-type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> } };
+type OpenApi = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+};
 
 const NIL_UUID = '00000000-0000-4000-8000-000000000000';
 
@@ -72,7 +76,17 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
     expect(document.components.schemas).toHaveProperty('ErrorEnvelopeDoc');
     // The codes an error may carry, common and per feature: a closed list clients can switch on.
     expect((document.components.schemas.ErrorEnvelopeDoc as { properties: { code: { enum: string[] } } }).properties.code.enum).toEqual(
-      expect.arrayContaining(['VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED', 'DATABASE_UNAVAILABLE', 'KEY_NOT_FOUND', 'KEY_ID_TAKEN', 'KEY_NOT_ACTIVE', 'KEY_MATERIAL_EXISTS', 'USER_KEY_NOT_FOUND']),
+      expect.arrayContaining([
+        'VALIDATION_FAILED',
+        'UNAUTHORIZED',
+        'RATE_LIMITED',
+        'DATABASE_UNAVAILABLE',
+        'KEY_NOT_FOUND',
+        'KEY_ID_TAKEN',
+        'KEY_NOT_ACTIVE',
+        'KEY_MATERIAL_EXISTS',
+        'USER_KEY_NOT_FOUND',
+      ]),
     );
     for (const { path, operation } of operations()) {
       const statuses = Object.keys(operation.responses);
@@ -100,7 +114,12 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
       ];
       if (method === 'post' || method === 'put') {
         attempts.push({ url: path.replace(/\{\w+\}/g, NIL_UUID), authed: true, body: 'plain text', type: 'text/plain' });
-        attempts.push({ url: path.replace(/\{\w+\}/g, NIL_UUID), authed: true, body: JSON.stringify({ name: 'x'.repeat(200 * 1024) }), type: 'application/json' });
+        attempts.push({
+          url: path.replace(/\{\w+\}/g, NIL_UUID),
+          authed: true,
+          body: JSON.stringify({ name: 'x'.repeat(200 * 1024) }),
+          type: 'application/json',
+        });
         attempts.push({ url: path.replace(/\{\w+\}/g, NIL_UUID), authed: true, body: '{}', type: 'application/json' });
       }
       for (const attempt of attempts) {
@@ -119,7 +138,10 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
 
   it('npm run openapi writes the same document, with no database', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'openapi-')), 'openapi.json');
-    const result = spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'openapi', 'write-openapi.js'), file], { env: cleanEnv({}), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'openapi', 'write-openapi.js'), file], {
+      env: cleanEnv({}),
+      encoding: 'utf8',
+    });
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(document);
   });

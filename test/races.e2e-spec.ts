@@ -30,7 +30,10 @@ describe('concurrent changes to one key', () => {
     statuses.reduce<Record<number, number>>((counts, status) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
 
   const storedRows = async (id: string) =>
-    first.dataSource.query('SELECT name, kid, public_key_pem, private_key_sealed FROM tenant_keys WHERE tenant_id = $1 AND id = $2', [tenant.tenantId, id]);
+    first.dataSource.query('SELECT name, kid, public_key_pem, private_key_sealed FROM tenant_keys WHERE tenant_id = $1 AND id = $2', [
+      tenant.tenantId,
+      id,
+    ]);
 
   describe.each([
     ['one instance', false],
@@ -40,7 +43,10 @@ describe('concurrent changes to one key', () => {
       const id = randomUUID();
       const responses = await Promise.all(
         Array.from({ length: CONCURRENCY }, (_, i) =>
-          request(instance(i, both).http).post(`/key/generate/${id}`).set(tenant.headers).send({ algorithm: 'ES256', name: `racer-${i}` }),
+          request(instance(i, both).http)
+            .post(`/key/generate/${id}`)
+            .set(tenant.headers)
+            .send({ algorithm: 'ES256', name: `racer-${i}` }),
         ),
       );
       expect(statusCounts(responses.map((res) => res.status))).toEqual({ 200: 1, 409: CONCURRENCY - 1 });
@@ -75,7 +81,10 @@ describe('concurrent changes to one key', () => {
         Array.from({ length: CONCURRENCY }, (_, i) =>
           i % 5 === 0
             ? request(instance(i, both).http).delete(`/key/${key.id}`).set(tenant.headers)
-            : request(instance(i, both).http).put(`/key/${key.id}`).set(tenant.headers).send({ name: `rename-${i}` }),
+            : request(instance(i, both).http)
+                .put(`/key/${key.id}`)
+                .set(tenant.headers)
+                .send({ name: `rename-${i}` }),
         ),
       );
       const deletes = responses.filter((_, i) => i % 5 === 0).map((res) => res.status);

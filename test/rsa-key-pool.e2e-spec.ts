@@ -29,7 +29,10 @@ describe('RSA keys from a pool of pre-generated pairs (RSA_POOL_SIZES)', () => {
     // Four at once: two from the pool, the rest generated directly while the pool refills.
     const responses = await Promise.all(
       ['RS256', 'PS256', 'RS512', 'RS384'].map((algorithm) =>
-        request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm, name: `pooled ${algorithm}` }),
+        request(testApp.http)
+          .post('/key/generate')
+          .set(tenant.headers)
+          .send({ algorithm, name: `pooled ${algorithm}` }),
       ),
     );
     for (const res of responses) {

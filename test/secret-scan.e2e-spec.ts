@@ -21,7 +21,11 @@ describe('the secret scan of logs and responses', () => {
   afterAll(() => testApp.close());
 
   const hmacSecret = async () =>
-    open(testApp.config.openingKeys, (await readRawKeyRow(testApp, tenant.tenantId, keyIds.HS256)).private_key_sealed as Buffer, tenantKeyAssociatedData(tenant.tenantId, keyIds.HS256));
+    open(
+      testApp.config.openingKeys,
+      (await readRawKeyRow(testApp, tenant.tenantId, keyIds.HS256)).private_key_sealed as Buffer,
+      tenantKeyAssociatedData(tenant.tenantId, keyIds.HS256),
+    );
 
   const scan = (logs: string[], responseBody = '{}') => {
     const captured = newCapture();
@@ -35,8 +39,14 @@ describe('the secret scan of logs and responses', () => {
   });
 
   it.each([
-    ['a stored private key as PEM in a log line', async () => [(await openStoredPrivateKey(testApp, tenant.tenantId, keyIds.ES256)).export({ format: 'pem', type: 'pkcs8' }).toString()]],
-    ["a stored key's JWK d in a log line", async () => [`d=${(await openStoredPrivateKey(testApp, tenant.tenantId, keyIds.ES256)).export({ format: 'jwk' }).d}`]],
+    [
+      'a stored private key as PEM in a log line',
+      async () => [(await openStoredPrivateKey(testApp, tenant.tenantId, keyIds.ES256)).export({ format: 'pem', type: 'pkcs8' }).toString()],
+    ],
+    [
+      "a stored key's JWK d in a log line",
+      async () => [`d=${(await openStoredPrivateKey(testApp, tenant.tenantId, keyIds.ES256)).export({ format: 'jwk' }).d}`],
+    ],
     ['an HMAC secret in hex in a log line', async () => [`secret ${(await hmacSecret()).toString('hex')}`]],
     ['an API key in a log line', async () => [`authorization: Basic ${tenant.apiKey}`]],
     ['an access token in a log line', async () => ['token eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJlc2ln']],

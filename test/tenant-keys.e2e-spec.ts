@@ -17,8 +17,7 @@ describe('/key (tenant admin API)', () => {
   });
   afterAll(() => testApp.close());
 
-  const generate = (body: object, path = '/key/generate') =>
-    request(testApp.http).post(path).set(tenant.headers).send(body);
+  const generate = (body: object, path = '/key/generate') => request(testApp.http).post(path).set(tenant.headers).send(body);
 
   /** Signs a JWT with the stored private key and verifies it with the returned PEM and JWK. */
   async function expectSignsAndVerifies(key: { id: string; algorithm: string; publicKey: string; jwk: JWK }) {
@@ -44,13 +43,37 @@ describe('/key (tenant admin API)', () => {
       expect(res.body.message).toBe('Key generated');
       const key = res.body.data;
       expect(key).toMatchObject({
-        algorithm, name: `${algorithm} key`, length: bits, hasPrivateKey: true, issuer: 'https://auth.example.com',
-        status: 'active', retireAt: null, rotatedFrom: null, rotatedTo: null, certificate: null,
+        algorithm,
+        name: `${algorithm} key`,
+        length: bits,
+        hasPrivateKey: true,
+        issuer: 'https://auth.example.com',
+        status: 'active',
+        retireAt: null,
+        rotatedFrom: null,
+        rotatedTo: null,
+        certificate: null,
       });
       expect(Object.keys(key).sort()).toEqual(
         [
-          'algorithm', 'certificate', 'createdAt', 'curve', 'hasPrivateKey', 'id', 'issuer', 'jwk', 'kid', 'length', 'name', 'publicKey',
-          'retireAt', 'rotatedFrom', 'rotatedTo', 'status', 'type', 'updatedAt',
+          'algorithm',
+          'certificate',
+          'createdAt',
+          'curve',
+          'hasPrivateKey',
+          'id',
+          'issuer',
+          'jwk',
+          'kid',
+          'length',
+          'name',
+          'publicKey',
+          'retireAt',
+          'rotatedFrom',
+          'rotatedTo',
+          'status',
+          'type',
+          'updatedAt',
         ].sort(),
       );
       await expectSignsAndVerifies(key);
@@ -124,9 +147,7 @@ describe('/key (tenant admin API)', () => {
         second.id,
       ]);
       const moved = (await readRawKeyRow(testApp, tenant.tenantId, second.id)).private_key_sealed as Buffer;
-      expect(() => open(testApp.config.openingKeys, moved, tenantKeyAssociatedData(tenant.tenantId, second.id))).toThrow(
-        /could not be opened/,
-      );
+      expect(() => open(testApp.config.openingKeys, moved, tenantKeyAssociatedData(tenant.tenantId, second.id))).toThrow(/could not be opened/);
       // Where it came from, it still opens.
       expect(open(testApp.config.openingKeys, moved, tenantKeyAssociatedData(tenant.tenantId, first.id)).length).toBeGreaterThan(0);
     });
@@ -149,7 +170,12 @@ describe('/key (tenant admin API)', () => {
         ['a NUL character in the name', { algorithm: 'ES256', name: 'a\u0000b' }, 'name', 'name must not contain NUL characters'],
         ['a NUL character in the issuer', { algorithm: 'ES256', name: 'n', issuer: 'a\u0000' }, 'issuer', 'issuer must not contain NUL characters'],
         ['an unknown field', { algorithm: 'ES256', name: 'n', privateKey: 'x' }, 'privateKey', 'property privateKey should not exist'],
-        ['a prototype-pollution key', JSON.parse('{"algorithm":"ES256","name":"n","__proto__":{"admin":true}}'), '__proto__', 'property __proto__ should not exist'],
+        [
+          'a prototype-pollution key',
+          JSON.parse('{"algorithm":"ES256","name":"n","__proto__":{"admin":true}}'),
+          '__proto__',
+          'property __proto__ should not exist',
+        ],
       ])('for %s', async (_case, body, field, message) => {
         const res = await generate(body);
         expectEnvelope(res, 400);
@@ -169,7 +195,11 @@ describe('/key (tenant admin API)', () => {
       });
 
       it('for malformed JSON', async () => {
-        const res = await request(testApp.http).post('/key/generate').set(tenant.headers).set('content-type', 'application/json').send('{"algorithm":');
+        const res = await request(testApp.http)
+          .post('/key/generate')
+          .set(tenant.headers)
+          .set('content-type', 'application/json')
+          .send('{"algorithm":');
         expectEnvelope(res, 400);
         expect(res.body.message).toBe('Malformed JSON body');
       });
@@ -251,7 +281,10 @@ describe('/key (tenant admin API)', () => {
     beforeAll(async () => {
       paged = await testApp.createTenant('paged');
       for (let i = 0; i < 7; i++) {
-        await request(testApp.http).post('/key/generate').set(paged.headers).send({ algorithm: 'ES256', name: `k${i}` });
+        await request(testApp.http)
+          .post('/key/generate')
+          .set(paged.headers)
+          .send({ algorithm: 'ES256', name: `k${i}` });
       }
       all = (await request(testApp.http).get('/key').set(paged.headers)).body.data;
     });
@@ -337,7 +370,10 @@ describe('/key (tenant admin API)', () => {
 
     it('accepts the FusionAuth-shaped body', async () => {
       const created = (await generate({ algorithm: 'ES256', name: 'before' })).body.data;
-      const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send({ key: { name: 'wrapped' } });
+      const res = await request(testApp.http)
+        .put(`/key/${created.id}`)
+        .set(tenant.headers)
+        .send({ key: { name: 'wrapped' } });
       expectEnvelope(res, 200);
       expect(res.body.data.name).toBe('wrapped');
     });

@@ -22,8 +22,7 @@ describe('/keys (user API)', () => {
     await idp.close();
   });
 
-  const register = (token: string, body: object) =>
-    request(testApp.http).post('/keys/register').set('authorization', `Bearer ${token}`).send(body);
+  const register = (token: string, body: object) => request(testApp.http).post('/keys/register').set('authorization', `Bearer ${token}`).send(body);
   const list = (token: string, query = '') => request(testApp.http).get(`/keys${query}`).set('authorization', `Bearer ${token}`);
 
   /** Signs with the private key as handed over and verifies with the public key as listed. */
@@ -83,7 +82,12 @@ describe('/keys (user API)', () => {
       const jwt = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'ES256' }).sign(createPrivateKey({ key: privateKey, format: 'jwk' }));
       const [header, payload, signature] = jwt.split('.');
       expect(
-        verify('sha256', Buffer.from(`${header}.${payload}`), { key: createPublicKey({ key: publicKey, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url')),
+        verify(
+          'sha256',
+          Buffer.from(`${header}.${payload}`),
+          { key: createPublicKey({ key: publicKey, format: 'jwk' }), dsaEncoding: 'ieee-p1363' },
+          Buffer.from(signature, 'base64url'),
+        ),
       ).toBe(true);
     });
 
@@ -152,27 +156,42 @@ describe('/keys (user API)', () => {
   });
 
   describe('POST /keys/import', () => {
-    const importKey = (token: string, body: object) =>
-      request(testApp.http).post('/keys/import').set('authorization', `Bearer ${token}`).send(body);
+    const importKey = (token: string, body: object) => request(testApp.http).post('/keys/import').set('authorization', `Bearer ${token}`).send(body);
 
     it.each([
-      ['hex (ecdsa P-256)', () => {
-        const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-        const jwk = pair.publicKey.export({ format: 'jwk' });
-        return { pair, body: { publicKey: `04${Buffer.from(jwk.x!, 'base64url').toString('hex')}${Buffer.from(jwk.y!, 'base64url').toString('hex')}` }, keyType: 'ecdsa' };
-      }],
-      ['PEM (secp256k1)', () => {
-        const pair = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
-        return { pair, body: { publicKey: pair.publicKey.export({ format: 'pem', type: 'spki' }) }, keyType: 'ecdsa' };
-      }],
-      ['JWK (ed25519)', () => {
-        const pair = generateKeyPairSync('ed25519');
-        return { pair, body: { jwk: pair.publicKey.export({ format: 'jwk' }) }, keyType: 'ed25519' };
-      }],
-      ['PEM (rsa)', () => {
-        const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-        return { pair, body: { publicKey: pair.publicKey.export({ format: 'pem', type: 'spki' }) }, keyType: 'rsa' };
-      }],
+      [
+        'hex (ecdsa P-256)',
+        () => {
+          const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+          const jwk = pair.publicKey.export({ format: 'jwk' });
+          return {
+            pair,
+            body: { publicKey: `04${Buffer.from(jwk.x!, 'base64url').toString('hex')}${Buffer.from(jwk.y!, 'base64url').toString('hex')}` },
+            keyType: 'ecdsa',
+          };
+        },
+      ],
+      [
+        'PEM (secp256k1)',
+        () => {
+          const pair = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
+          return { pair, body: { publicKey: pair.publicKey.export({ format: 'pem', type: 'spki' }) }, keyType: 'ecdsa' };
+        },
+      ],
+      [
+        'JWK (ed25519)',
+        () => {
+          const pair = generateKeyPairSync('ed25519');
+          return { pair, body: { jwk: pair.publicKey.export({ format: 'jwk' }) }, keyType: 'ed25519' };
+        },
+      ],
+      [
+        'PEM (rsa)',
+        () => {
+          const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+          return { pair, body: { publicKey: pair.publicKey.export({ format: 'pem', type: 'spki' }) }, keyType: 'rsa' };
+        },
+      ],
     ])('registers a public key the user made, given in %s', async (_case, make) => {
       const { pair, body, keyType } = make();
       const res = await importKey(aliceToken, { name: 'mine', format: 'pem', ...body });
@@ -188,8 +207,16 @@ describe('/keys (user API)', () => {
       [{ name: 'n', publicKey: `04${'11'.repeat(64)}` }, 'publicKey', 'publicKey is not a point on P-256'],
       [{ name: 'n', publicKey: '0411' }, 'publicKey', 'a P-256 publicKey in hex is the uncompressed point 04||X||Y (65 bytes)'],
       [{ name: 'n', jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AA', d: 'AA' } }, 'jwk', 'jwk must be a public key: never send a private key'],
-      [{ name: 'n', publicKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) }, 'publicKey', 'publicKey must be a public key: never send a private key'],
-      [{ name: 'n', keyType: 'rsa', jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32, 1).toString('base64url') } }, 'keyType', 'keyType rsa does not fit the key, which is ed25519'],
+      [
+        { name: 'n', publicKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) },
+        'publicKey',
+        'publicKey must be a public key: never send a private key',
+      ],
+      [
+        { name: 'n', keyType: 'rsa', jwk: { kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32, 1).toString('base64url') } },
+        'keyType',
+        'keyType rsa does not fit the key, which is ed25519',
+      ],
     ])('answers 400 for %j', async (body, field, message) => {
       const res = await importKey(aliceToken, body);
       expectEnvelope(res, 400);
@@ -275,7 +302,11 @@ describe('/keys (user API)', () => {
       ['a token of the wrong issuer', () => idp.issueToken({ sub: 'alice', scope: 'add_key' }, { issuer: 'https://evil.example' })],
       ['a token for another audience', () => idp.issueToken({ sub: 'alice', scope: 'add_key' }, { audience: 'other-service' })],
       ['a token without sub', () => idp.issueToken({ scope: 'add_key' })],
-      ['an alg: none token', async () => new UnsecuredJWT({ sub: 'alice', scope: 'add_key' }).setIssuer(idp.issuer).setAudience(idp.audience).setExpirationTime('5m').encode()],
+      [
+        'an alg: none token',
+        async () =>
+          new UnsecuredJWT({ sub: 'alice', scope: 'add_key' }).setIssuer(idp.issuer).setAudience(idp.audience).setExpirationTime('5m').encode(),
+      ],
       [
         'an HMAC token (signed with the public JWK as secret)',
         async () => {
@@ -303,10 +334,7 @@ describe('/keys (user API)', () => {
 
     it.each(cases)('%s', async (_case, makeToken) => {
       const token = await makeToken();
-      for (const call of [
-        () => request(testApp.http).get('/keys'),
-        () => request(testApp.http).post('/keys/register').send({ name: 'x' }),
-      ]) {
+      for (const call of [() => request(testApp.http).get('/keys'), () => request(testApp.http).post('/keys/register').send({ name: 'x' })]) {
         const res = token ? await call().set('authorization', `Bearer ${token}`) : await call();
         expectEnvelope(res, 401);
         expect(res.body.message).toBe('Invalid or missing access token');

@@ -2,8 +2,19 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 
 export type ActorType = 'api_key' | 'user' | 'cli' | 'system';
 export const AUDIT_ACTIONS = [
-  'key.generate', 'key.import', 'key.rename', 'key.rotate', 'key.retire', 'key.delete', 'key.sign',
-  'user_key.register', 'user_key.import', 'user_key.delete', 'api_key.create', 'api_key.revoke', 'audit.prune',
+  'key.generate',
+  'key.import',
+  'key.rename',
+  'key.rotate',
+  'key.retire',
+  'key.delete',
+  'key.sign',
+  'user_key.register',
+  'user_key.import',
+  'user_key.delete',
+  'api_key.create',
+  'api_key.revoke',
+  'audit.prune',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'failure';

@@ -31,7 +31,13 @@ export class AuditEventView {
   @ApiProperty({ enum: ['success', 'failure'] })
   outcome: AuditOutcome;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, example: { code: 'KEY_NOT_FOUND' }, description: 'Algorithm, new name, successor id or error code; never key material' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    example: { code: 'KEY_NOT_FOUND' },
+    description: 'Algorithm, new name, successor id or error code; never key material',
+  })
   detail: AuditDetail | null;
 }
 

@@ -82,13 +82,13 @@ export class AuditTrail {
 
   /** One page of a tenant's events, newest first, and the cursor of the next. */
   async listPage(tenantId: string, limit: number, cursor?: string, keyId?: string): Promise<Page<AuditEventView>> {
-    const query = this.dataSource
-      .getRepository(AuditEventEntity)
-      .createQueryBuilder('event')
-      .where('event.tenant_id = :tenantId', { tenantId });
+    const query = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('event').where('event.tenant_id = :tenantId', { tenantId });
     if (keyId) query.andWhere('event.key_id = :keyId', { keyId: keyId.toLowerCase() });
     if (cursor) query.andWhere('event.id < :before', { before: decodeCursor(cursor, ([id]) => /^[1-9][0-9]{0,17}$/.test(id))[0] });
-    const events = await query.orderBy('event.id', 'DESC').limit(limit + 1).getMany();
+    const events = await query
+      .orderBy('event.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     return pageOf(events, limit, toAuditEventView, (last) => encodeCursor(last.id));
   }
 

@@ -89,7 +89,11 @@ function principal(issuer: string, payload: JWTPayload): UserPrincipal {
 /** Scopes from `scope` (space-separated, OAuth 2) or `scp` (array, as some providers send). */
 function scopesOf(payload: JWTPayload): Set<string> {
   const scopes = new Set<string>();
-  if (typeof payload.scope === 'string') payload.scope.split(' ').filter(Boolean).forEach((s) => scopes.add(s));
+  if (typeof payload.scope === 'string')
+    payload.scope
+      .split(' ')
+      .filter(Boolean)
+      .forEach((s) => scopes.add(s));
   if (Array.isArray(payload.scp)) payload.scp.filter((s) => typeof s === 'string').forEach((s) => scopes.add(s));
   return scopes;
 }

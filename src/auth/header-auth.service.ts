@@ -25,20 +25,16 @@ export class HeaderAuthService {
   async authenticate(headers: IncomingHttpHeaders): Promise<TenantPrincipal> {
     const apiKey = CREDENTIALS.exec(single(headers.authorization) ?? '')?.[1];
     const tenantId = single(headers['x-stencil-tenantid']) ?? single(headers['x-stencil-tenanid']);
-    if (
-      !apiKey ||
-      apiKey.length < MIN_API_KEY_LENGTH ||
-      apiKey.length > MAX_API_KEY_LENGTH ||
-      !tenantId ||
-      !isUUID(tenantId, 'all')
-    ) {
+    if (!apiKey || apiKey.length < MIN_API_KEY_LENGTH || apiKey.length > MAX_API_KEY_LENGTH || !tenantId || !isUUID(tenantId, 'all')) {
       throw new UnauthorizedError();
     }
     const normalizedTenantId = tenantId.toLowerCase();
     // A verified key is remembered by its hash until the tenant's credentials change (revocation
     // announces itself); failures are never remembered. The first check compares in constant time.
-    const apiKeyId = await this.cache.getOrLoad(normalizedTenantId, `api-key:${hashSecret(apiKey).toString('base64')}`, async () =>
-      (await this.tenants.findActiveApiKey(normalizedTenantId, apiKey))?.id,
+    const apiKeyId = await this.cache.getOrLoad(
+      normalizedTenantId,
+      `api-key:${hashSecret(apiKey).toString('base64')}`,
+      async () => (await this.tenants.findActiveApiKey(normalizedTenantId, apiKey))?.id,
     );
     if (!apiKeyId) throw new UnauthorizedError();
     this.tenants.noteApiKeyUsed(apiKeyId);

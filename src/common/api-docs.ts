@@ -36,7 +36,11 @@ export class ErrorEnvelopeDoc {
   @ApiProperty({ example: 'Validation failed' })
   message: string;
 
-  @ApiProperty({ type: String, example: 'VALIDATION_FAILED', description: 'What went wrong, as a stable code: clients tell two answers of one status apart by it.' })
+  @ApiProperty({
+    type: String,
+    example: 'VALIDATION_FAILED',
+    description: 'What went wrong, as a stable code: clients tell two answers of one status apart by it.',
+  })
   code: string;
 
   @ApiProperty({ type: 'object', additionalProperties: false, nullable: true, description: 'Always null.' })
@@ -77,7 +81,11 @@ export function ApiEnvelope(model: Type, { status = 200, description = 'Success'
   if (paged) properties.meta = { $ref: getSchemaPath(PageMetaDoc) };
   return applyDecorators(
     ApiExtraModels(EnvelopeDoc, PageMetaDoc, model),
-    ApiResponse({ status, description, schema: { allOf: [{ $ref: getSchemaPath(EnvelopeDoc) }, { type: 'object', properties, required: ['data'] }] } }),
+    ApiResponse({
+      status,
+      description,
+      schema: { allOf: [{ $ref: getSchemaPath(EnvelopeDoc) }, { type: 'object', properties, required: ['data'] }] },
+    }),
   );
 }
 

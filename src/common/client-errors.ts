@@ -16,7 +16,9 @@ export function answerClientErrorInEnvelope(error: NodeJS.ErrnoException, socket
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const requestId = randomUUID();
   const body = JSON.stringify(
-    status === 431 ? errorEnvelope('HEADERS_TOO_LARGE', 'Request headers too large', requestId) : errorEnvelope('MALFORMED_REQUEST', 'Malformed request', requestId),
+    status === 431
+      ? errorEnvelope('HEADERS_TOO_LARGE', 'Request headers too large', requestId)
+      : errorEnvelope('MALFORMED_REQUEST', 'Malformed request', requestId),
   );
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
@@ -30,6 +32,7 @@ export function answerClientErrorInEnvelope(error: NodeJS.ErrnoException, socket
  */
 export function answerFrameworkErrorInEnvelope(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
-  const body = status === 414 ? errorEnvelope('URI_TOO_LONG', 'URL too long', request.id) : errorEnvelope('MALFORMED_REQUEST', 'Malformed URL', request.id);
+  const body =
+    status === 414 ? errorEnvelope('URI_TOO_LONG', 'URL too long', request.id) : errorEnvelope('MALFORMED_REQUEST', 'Malformed URL', request.id);
   void reply.code(status).header('x-request-id', request.id).send(body);
 }

@@ -13,8 +13,9 @@ const NO_CORS: FastifyCorsOptions = { origin: false };
  * got hold of.
  */
 export function corsOptionsFor(origins: readonly string[]): FastifyCorsOptionsDelegateCallback {
-  const api: FastifyCorsOptions = origins.length === 0
-    ? NO_CORS
-    : { origin: [...origins], methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], exposedHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 };
+  const api: FastifyCorsOptions =
+    origins.length === 0
+      ? NO_CORS
+      : { origin: [...origins], methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], exposedHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 };
   return (request, done) => done(null, JWKS_PATH.test(request.url) ? JWKS_CORS : api);
 }

@@ -24,7 +24,11 @@ export const IsKeyName = () =>
 /** A key's optional `issuer`: a string of at most 1,024 characters. */
 export const IsKeyIssuer = () =>
   applyDecorators(
-    ApiPropertyOptional({ maxLength: 1024, example: 'https://auth.example.com', description: 'The `iss` of tokens it signs, unless the payload has one' }),
+    ApiPropertyOptional({
+      maxLength: 1024,
+      example: 'https://auth.example.com',
+      description: 'The `iss` of tokens it signs, unless the payload has one',
+    }),
     IsOptional(),
     IsString({ message: 'issuer must be a string' }),
     MaxLength(1024, { message: 'issuer must be at most 1024 characters' }),

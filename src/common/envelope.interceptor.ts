@@ -10,10 +10,12 @@ export class EnvelopeInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const message = this.reflector.get<string>(RESPONSE_MESSAGE, context.getHandler()) ?? 'OK';
-    return next.handle().pipe(
-      map((data: unknown) =>
-        data instanceof Page ? { success: true, message, data: data.items, meta: data.meta } : { success: true, message, data: data ?? null },
-      ),
-    );
+    return next
+      .handle()
+      .pipe(
+        map((data: unknown) =>
+          data instanceof Page ? { success: true, message, data: data.items, meta: data.meta } : { success: true, message, data: data ?? null },
+        ),
+      );
   }
 }

@@ -4,7 +4,19 @@ import { KeyIdTakenError } from '../tenant-keys/key-errors';
 
 /** The little of Fastify's request and reply that the filter uses. */
 function hostFor(requestId: string) {
-  const res = { sent: false, statusCode: 0, body: undefined as unknown, code(code: number) { this.statusCode = code; return this; }, send(body: unknown) { this.body = body; return this; } };
+  const res = {
+    sent: false,
+    statusCode: 0,
+    body: undefined as unknown,
+    code(code: number) {
+      this.statusCode = code;
+      return this;
+    },
+    send(body: unknown) {
+      this.body = body;
+      return this;
+    },
+  };
   const host = { switchToHttp: () => ({ getRequest: () => ({ id: requestId }), getResponse: () => res }) } as unknown as ArgumentsHost;
   return { host, res };
 }
@@ -52,7 +64,10 @@ describe('EnvelopeExceptionFilter', () => {
 
   it('answers 503 when the connection was lost inside a transaction (the query runner is gone before COMMIT)', () => {
     const { host, res } = hostFor('req-5');
-    filter.catch(Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), { name: 'QueryRunnerAlreadyReleasedError' }), host);
+    filter.catch(
+      Object.assign(new Error('Query runner already released. Cannot run queries anymore.'), { name: 'QueryRunnerAlreadyReleasedError' }),
+      host,
+    );
     expect(res.statusCode).toBe(503);
   });
 });

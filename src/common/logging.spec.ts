@@ -13,7 +13,11 @@ describe('the root logger', () => {
   it('writes JSON lines and censors credentials and key material wherever they appear', () => {
     const { lines, stream } = collector();
     createRootLogger(configWith(), stream).info(
-      { req: { headers: { authorization: 'Basic ks_secret_api_key_value', 'x-stencil-tenantid': 't-1' } }, key: { privateKey: '-----BEGIN PRIVATE KEY-----', d: 'scalar' }, secret: 'hmac' },
+      {
+        req: { headers: { authorization: 'Basic ks_secret_api_key_value', 'x-stencil-tenantid': 't-1' } },
+        key: { privateKey: '-----BEGIN PRIVATE KEY-----', d: 'scalar' },
+        secret: 'hmac',
+      },
       'hello',
     );
     expect(lines).toHaveLength(1);

@@ -48,15 +48,22 @@ describe('loadConfig', () => {
       Buffer.from(older, 'base64'),
     ]);
     expect(problemsOf({ KEY_ENCRYPTION_KEYS: KEK, KEY_ENCRYPTION_KEY: KEK })).toEqual(['Set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEYS, not both']);
-    expect(problemsOf({ KEY_ENCRYPTION_KEYS: `${KEK},short` })).toEqual([expect.stringContaining('KEY_ENCRYPTION_KEYS must be 32 random bytes in base64 each')]);
+    expect(problemsOf({ KEY_ENCRYPTION_KEYS: `${KEK},short` })).toEqual([
+      expect.stringContaining('KEY_ENCRYPTION_KEYS must be 32 random bytes in base64 each'),
+    ]);
   });
 
   it('reads RATE_LIMIT_WRITES (600/60 by default) and RATE_LIMIT_READS (off by default) as requests/seconds or off', () => {
     expect(loadConfig({}).rateLimits).toEqual({ writes: { limit: 600, windowSeconds: 60 }, reads: undefined });
-    expect(loadConfig({ RATE_LIMIT_WRITES: '5/1', RATE_LIMIT_READS: '100/10' }).rateLimits).toEqual({ writes: { limit: 5, windowSeconds: 1 }, reads: { limit: 100, windowSeconds: 10 } });
+    expect(loadConfig({ RATE_LIMIT_WRITES: '5/1', RATE_LIMIT_READS: '100/10' }).rateLimits).toEqual({
+      writes: { limit: 5, windowSeconds: 1 },
+      reads: { limit: 100, windowSeconds: 10 },
+    });
     expect(loadConfig({ RATE_LIMIT_WRITES: 'off' }).rateLimits.writes).toBeUndefined();
     for (const bad of ['600', '0/60', '10/0', 'many/60', '1.5/60']) {
-      expect(problemsOf({ RATE_LIMIT_READS: bad })).toEqual([`RATE_LIMIT_READS must be "off" or requests/seconds per credential, like 600/60, got "${bad}"`]);
+      expect(problemsOf({ RATE_LIMIT_READS: bad })).toEqual([
+        `RATE_LIMIT_READS must be "off" or requests/seconds per credential, like 600/60, got "${bad}"`,
+      ]);
     }
   });
 
@@ -89,7 +96,10 @@ describe('loadConfig', () => {
 
   it('reads CORS_ORIGINS as a list of origins, none by default', () => {
     expect(loadConfig({}).corsOrigins).toEqual([]);
-    expect(loadConfig({ CORS_ORIGINS: 'https://admin.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://admin.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://admin.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://admin.example.com',
+      'http://localhost:5173',
+    ]);
     expect(problemsOf({ CORS_ORIGINS: 'https://admin.example.com/path' })).toEqual([
       'CORS_ORIGINS must be a comma-separated list of origins like https://admin.example.com (scheme, host, port; no path), got "https://admin.example.com/path"',
     ]);
@@ -98,7 +108,9 @@ describe('loadConfig', () => {
   it('reads DEFAULT_TOKEN_LIFETIME_SECONDS, 3600 by default, at most ten years', () => {
     expect(loadConfig({}).defaultTokenLifetimeSeconds).toBe(3600);
     expect(loadConfig({ DEFAULT_TOKEN_LIFETIME_SECONDS: '300' }).defaultTokenLifetimeSeconds).toBe(300);
-    expect(problemsOf({ DEFAULT_TOKEN_LIFETIME_SECONDS: '0' })).toEqual(['DEFAULT_TOKEN_LIFETIME_SECONDS must be a whole number of seconds from 1 to 315360000, got "0"']);
+    expect(problemsOf({ DEFAULT_TOKEN_LIFETIME_SECONDS: '0' })).toEqual([
+      'DEFAULT_TOKEN_LIFETIME_SECONDS must be a whole number of seconds from 1 to 315360000, got "0"',
+    ]);
   });
 
   it('reads CACHE_MAX_ENTRIES, 50,000 by default', () => {
@@ -114,7 +126,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses DATABASE_URL without KEY_ENCRYPTION_KEY, saying why', () => {
-    expect(problemsOf({ DATABASE_URL: 'postgres://db/keys' })).toEqual([expect.stringContaining('KEY_ENCRYPTION_KEY is required when DATABASE_URL is set')]);
+    expect(problemsOf({ DATABASE_URL: 'postgres://db/keys' })).toEqual([
+      expect.stringContaining('KEY_ENCRYPTION_KEY is required when DATABASE_URL is set'),
+    ]);
   });
 
   it('lists every problem, one line each', () => {
@@ -148,7 +162,11 @@ describe('loadConfig', () => {
   });
 
   it('reads RSA_POOL_SIZES: a default pool, "off", or lengths with counts', () => {
-    expect([...loadConfig({}).rsaPoolSizes]).toEqual([[2048, 4], [3072, 1], [4096, 1]]);
+    expect([...loadConfig({}).rsaPoolSizes]).toEqual([
+      [2048, 4],
+      [3072, 1],
+      [4096, 1],
+    ]);
     expect(loadConfig({ RSA_POOL_SIZES: 'off' }).rsaPoolSizes.size).toBe(0);
     expect([...loadConfig({ RSA_POOL_SIZES: '4096:2, 2048:0' }).rsaPoolSizes]).toEqual([[4096, 2]]);
     expect(problemsOf({ RSA_POOL_SIZES: '1024:3' })).toEqual([expect.stringContaining('RSA_POOL_SIZES must be')]);

@@ -82,7 +82,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrap: bootstrapTenant(read),
     oauth: oauthProvider(read),
     jwksMaxAgeSeconds: read.integer('JWKS_MAX_AGE', 300, { min: 0, as: 'a whole number of seconds' }),
-    defaultTokenLifetimeSeconds: read.integer('DEFAULT_TOKEN_LIFETIME_SECONDS', 3600, { min: 1, max: MAX_TOKEN_LIFETIME_SECONDS, as: 'a whole number of seconds' }),
+    defaultTokenLifetimeSeconds: read.integer('DEFAULT_TOKEN_LIFETIME_SECONDS', 3600, {
+      min: 1,
+      max: MAX_TOKEN_LIFETIME_SECONDS,
+      as: 'a whole number of seconds',
+    }),
     corsOrigins: corsOrigins(read),
     rsaPoolSizes: rsaPoolSizes(read),
     cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 50_000, { min: 1, as: 'a whole number' }),
@@ -99,13 +103,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 /** KEY_ENCRYPTION_KEYS (newest first, comma-separated) for rotation, or KEY_ENCRYPTION_KEY for one key. */
 function keyEncryptionKeys(read: EnvReader, databaseUrl: string | undefined): Buffer[] {
   const several = read.string('KEY_ENCRYPTION_KEYS');
-  if (read.string('KEY_ENCRYPTION_KEY') !== undefined && several !== undefined) read.problem('Set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEYS, not both');
+  if (read.string('KEY_ENCRYPTION_KEY') !== undefined && several !== undefined)
+    read.problem('Set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEYS, not both');
   const name = several !== undefined ? 'KEY_ENCRYPTION_KEYS' : 'KEY_ENCRYPTION_KEY';
   const keys: Buffer[] = [];
   for (const encoded of read.list(name)) {
     const bytes = Buffer.from(encoded, 'base64');
     if (bytes.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) {
-      read.problem(`${name} must be 32 random bytes in base64${several !== undefined ? ' each, newest first, comma-separated' : ''} (try: openssl rand -base64 32)`);
+      read.problem(
+        `${name} must be 32 random bytes in base64${several !== undefined ? ' each, newest first, comma-separated' : ''} (try: openssl rand -base64 32)`,
+      );
       return [];
     }
     keys.push(bytes);
@@ -203,7 +210,11 @@ export type RuntimeConfig = AppConfig & {
  */
 export function settleConfig(
   config: AppConfig,
-  { databaseUrl, openingKeys = config.openingKeys, embeddedDatabase = false }: { databaseUrl: string; openingKeys?: Buffer[]; embeddedDatabase?: boolean },
+  {
+    databaseUrl,
+    openingKeys = config.openingKeys,
+    embeddedDatabase = false,
+  }: { databaseUrl: string; openingKeys?: Buffer[]; embeddedDatabase?: boolean },
 ): RuntimeConfig {
   return { ...config, databaseUrl, openingKeys, sealingKey: openingKeys[0], embeddedDatabase };
 }

@@ -6,7 +6,19 @@ import type { webcrypto } from 'node:crypto';
  * is recognised, and whether a certificate applies. Nothing else enumerates algorithms.
  */
 export const SIGNING_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'HS256',
+  'HS384',
+  'HS512',
 ] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export type KeyType = 'RSA' | 'EC' | 'OKP' | 'HMAC';
@@ -134,4 +146,6 @@ export function algorithmsFor(keyType: string, nodeCurve?: string): SigningAlgor
 }
 
 /** The EC curves a key may be imported on, by Node's name, for messages. */
-export const SUPPORTED_EC_CURVES = SIGNING_ALGORITHMS.flatMap((algorithm) => (ALGORITHMS[algorithm].type === 'EC' ? [ALGORITHMS[algorithm].curve] : []));
+export const SUPPORTED_EC_CURVES = SIGNING_ALGORITHMS.flatMap((algorithm) =>
+  ALGORITHMS[algorithm].type === 'EC' ? [ALGORITHMS[algorithm].curve] : [],
+);

@@ -10,7 +10,12 @@ describe('self-signed certificates', () => {
   it.each(ASYMMETRIC_ALGORITHMS)('%s: its own issuer, certifies the key, verifies with it', async (algorithm) => {
     const { publicKey, privateKey } = await generateSigningKey(signingKeySpec(algorithm));
     const pem = await createSelfSignedCertificate({
-      algorithm, publicKey: publicKey!, privateKey, subject: 'login, "signing" = #1 <a+b>;', issuer: 'https://auth.example.com', validityDays: 30,
+      algorithm,
+      publicKey: publicKey!,
+      privateKey,
+      subject: 'login, "signing" = #1 <a+b>;',
+      issuer: 'https://auth.example.com',
+      validityDays: 30,
     });
     const certificate = new X509Certificate(pem);
     const parsed = new x509.X509Certificate(pem);
@@ -26,7 +31,9 @@ describe('self-signed certificates', () => {
 
   it('has the extensions RFC 5280 asks of a self-signed certificate, never an empty list', async () => {
     const { publicKey, privateKey } = await generateSigningKey(signingKeySpec('ES256'));
-    const parsed = new x509.X509Certificate(await createSelfSignedCertificate({ algorithm: 'ES256', publicKey: publicKey!, privateKey, subject: 'k', issuer: null, validityDays: 1 }));
+    const parsed = new x509.X509Certificate(
+      await createSelfSignedCertificate({ algorithm: 'ES256', publicKey: publicKey!, privateKey, subject: 'k', issuer: null, validityDays: 1 }),
+    );
     expect(parsed.subject).toBe('CN=k');
     const basic = parsed.getExtension(x509.BasicConstraintsExtension)!;
     expect({ critical: basic.critical, ca: basic.ca, pathLength: basic.pathLength }).toEqual({ critical: true, ca: true, pathLength: 0 });
@@ -38,7 +45,14 @@ describe('self-signed certificates', () => {
 
   it('x5c is the DER in base64 and x5t#S256 its SHA-256 in base64url', async () => {
     const { publicKey, privateKey } = await generateSigningKey(signingKeySpec('EdDSA'));
-    const pem = await createSelfSignedCertificate({ algorithm: 'EdDSA', publicKey: publicKey!, privateKey, subject: 'k', issuer: null, validityDays: 1 });
+    const pem = await createSelfSignedCertificate({
+      algorithm: 'EdDSA',
+      publicKey: publicKey!,
+      privateKey,
+      subject: 'k',
+      issuer: null,
+      validityDays: 1,
+    });
     const der = new X509Certificate(pem).raw;
     expect(certificateJwkMembers(pem)).toEqual({
       x5c: [der.toString('base64')],

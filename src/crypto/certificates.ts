@@ -53,10 +53,11 @@ export async function createSelfSignedCertificate(request: CertificateRequest): 
  * be simpler, but it splits values at commas, so a key named "login, signing" came out as CN=signing.
  */
 function distinguishedName(commonName: string, organization: string | null): string {
-  const escape = (value: string) => value
-    .replace(/[\\,+"<>;=]/g, (char) => `\\${char}`)
-    .replace(/^[ #]/, (char) => `\\${char}`)
-    .replace(/ $/, '\\ ');
+  const escape = (value: string) =>
+    value
+      .replace(/[\\,+"<>;=]/g, (char) => `\\${char}`)
+      .replace(/^[ #]/, (char) => `\\${char}`)
+      .replace(/ $/, '\\ ');
   return organization === null ? `CN=${escape(commonName)}` : `CN=${escape(commonName)}, O=${escape(organization)}`;
 }
 

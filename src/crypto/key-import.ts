@@ -1,7 +1,15 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { isPrivateKeyPem } from './pem';
-import { algorithmSpec, algorithmsFor, MIN_RSA_BITS, signingKeySpec, SUPPORTED_EC_CURVES, type SigningAlgorithm, type SigningKeySpec } from './algorithms';
+import {
+  algorithmSpec,
+  algorithmsFor,
+  MIN_RSA_BITS,
+  signingKeySpec,
+  SUPPORTED_EC_CURVES,
+  type SigningAlgorithm,
+  type SigningKeySpec,
+} from './algorithms';
 import { KeyInputError } from './key-input-error';
 
 export interface KeyImportInput {

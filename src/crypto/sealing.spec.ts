@@ -25,17 +25,23 @@ describe('seal / open', () => {
     ['another row (tenant)', () => open([kek], seal(kek, plaintext, aad), tenantKeyAssociatedData('tenant-b', 'key-1'))],
     ['another row (key id)', () => open([kek], seal(kek, plaintext, aad), tenantKeyAssociatedData('tenant-a', 'key-2'))],
     ['another key-encryption key', () => open([randomBytes(32)], seal(kek, plaintext, aad), aad)],
-    ['a flipped ciphertext bit', () => {
-      const sealed = seal(kek, plaintext, aad);
-      sealed[sealed.length - 1] ^= 1;
-      return open([kek], sealed, aad);
-    }],
+    [
+      'a flipped ciphertext bit',
+      () => {
+        const sealed = seal(kek, plaintext, aad);
+        sealed[sealed.length - 1] ^= 1;
+        return open([kek], sealed, aad);
+      },
+    ],
     ['a truncated blob', () => open([kek], seal(kek, plaintext, aad).subarray(0, 20), aad)],
-    ['an unknown format version', () => {
-      const sealed = seal(kek, plaintext, aad);
-      sealed[0] = 9;
-      return open([kek], sealed, aad);
-    }],
+    [
+      'an unknown format version',
+      () => {
+        const sealed = seal(kek, plaintext, aad);
+        sealed[0] = 9;
+        return open([kek], sealed, aad);
+      },
+    ],
   ])('refuses to open with %s', (_case, attempt) => {
     expect(attempt).toThrow(SealOpenError);
   });

@@ -7,7 +7,9 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 describe('storedPublicKey', () => {
   it('parses a PEM once and gives back the key it holds', async () => {
     const pems = await Promise.all(
-      ['P-256', 'P-384'].map(async (namedCurve) => (await generateKeyPairAsync('ec', { namedCurve })).publicKey.export({ format: 'pem', type: 'spki' }) as string),
+      ['P-256', 'P-384'].map(
+        async (namedCurve) => (await generateKeyPairAsync('ec', { namedCurve })).publicKey.export({ format: 'pem', type: 'spki' }) as string,
+      ),
     );
     const [first, second] = pems.map(storedPublicKey);
     expect(storedPublicKey(pems[0])).toBe(first);

@@ -1,8 +1,6 @@
 import { KeyInputError } from './key-input-error';
 import { createECDH, createPublicKey } from 'node:crypto';
-import {
-  formatUserPrivateKey, formatUserPublicKey, generateUserKeyPair, parseUserPublicKey, USER_KEY_CURVES, 
-} from './user-key-formats';
+import { formatUserPrivateKey, formatUserPublicKey, generateUserKeyPair, parseUserPublicKey, USER_KEY_CURVES } from './user-key-formats';
 
 const OPENSSL = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', secp256k1: 'secp256k1' } as const;
 

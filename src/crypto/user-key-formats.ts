@@ -47,7 +47,9 @@ export function effectiveFormat(keyType: UserKeyType, format: UserKeyFormat): Us
 }
 
 function base64UrlToHex(value: string, bytes: number): string {
-  return Buffer.from(value, 'base64url').toString('hex').padStart(bytes * 2, '0');
+  return Buffer.from(value, 'base64url')
+    .toString('hex')
+    .padStart(bytes * 2, '0');
 }
 
 /**
@@ -102,7 +104,8 @@ export function parseUserPublicKey(input: UserPublicKeyInput): KeyObject {
   if (input.keyType && input.keyType !== kind.keyType) {
     throw new KeyInputError('keyType', `keyType ${input.keyType} does not fit the key, which is ${kind.keyType}`);
   }
-  if (input.curve && input.curve !== kind.curve) throw new KeyInputError('curve', `curve ${input.curve} does not fit the key, which is ${kind.curve}`);
+  if (input.curve && input.curve !== kind.curve)
+    throw new KeyInputError('curve', `curve ${input.curve} does not fit the key, which is ${kind.curve}`);
   if (kind.keyType === 'rsa' && key.asymmetricKeyDetails!.modulusLength! < USER_RSA_BITS) {
     throw new KeyInputError('publicKey', `RSA keys must have at least ${USER_RSA_BITS} bits`);
   }

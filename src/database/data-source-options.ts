@@ -11,7 +11,16 @@ import { AuditEvents1764300000000 } from '../../migrations/1764300000000-audit-e
 import { OneKeyOneKid1764400000000 } from '../../migrations/1764400000000-one-key-one-kid';
 import { ApiKeyLastUsed1764500000000 } from '../../migrations/1764500000000-api-key-last-used';
 
-export const MIGRATIONS = [InitialSchema1763800000000, KeyLifecycle1763900000000, UserKeyTypes1764000000000, KeyCertificates1764100000000, KeyPageIndex1764200000000, AuditEvents1764300000000, OneKeyOneKid1764400000000, ApiKeyLastUsed1764500000000];
+export const MIGRATIONS = [
+  InitialSchema1763800000000,
+  KeyLifecycle1763900000000,
+  UserKeyTypes1764000000000,
+  KeyCertificates1764100000000,
+  KeyPageIndex1764200000000,
+  AuditEvents1764300000000,
+  OneKeyOneKid1764400000000,
+  ApiKeyLastUsed1764500000000,
+];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */
 export function dataSourceOptions(url: string, runMigrations = true): DataSourceOptions {

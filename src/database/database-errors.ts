@@ -1,9 +1,24 @@
 /** PostgreSQL SQLSTATEs and socket errors that mean "the database is not there right now". */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300', '3D000',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  '3D000',
 ]);
-const UNAVAILABLE_MESSAGES = /Connection terminated|not currently accepting connections|timeout exceeded when trying to connect|Client has encountered a connection error|not connected/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|not currently accepting connections|timeout exceeded when trying to connect|Client has encountered a connection error|not connected/i;
 
 interface ErrorWithCode {
   code?: unknown;

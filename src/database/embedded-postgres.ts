@@ -34,7 +34,9 @@ async function loadBinaries(): Promise<PostgresBinaries> {
   try {
     return (await import(name)) as PostgresBinaries;
   } catch (error) {
-    throw new Error(`DATABASE_URL is not set and the embedded PostgreSQL (${name}, an optional dependency) is not installed: set DATABASE_URL`, { cause: error });
+    throw new Error(`DATABASE_URL is not set and the embedded PostgreSQL (${name}, an optional dependency) is not installed: set DATABASE_URL`, {
+      cause: error,
+    });
   }
 }
 
@@ -98,7 +100,11 @@ async function initialise(initdb: string, pgDir: string, password: string, owner
       chownSync(pgDir, owner.uid, owner.gid);
       chownSync(passwordFile, owner.uid, owner.gid);
     }
-    await run(initdb, [`--pgdata=${pgDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-locale'], owner);
+    await run(
+      initdb,
+      [`--pgdata=${pgDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-locale'],
+      owner,
+    );
   } finally {
     rmSync(passwordFile, { force: true });
   }
@@ -122,8 +128,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   if ('uid' in owner) chmodSync(dataDir, 0o755);
   const pgDir = join(dataDir, 'pg');
   const password = readOrCreateSecret(join(dataDir, 'postgres-password'));
-  const urlFor = (serverPort: number, database: string) =>
-    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${serverPort}/${database}`;
+  const urlFor = (serverPort: number, database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${serverPort}/${database}`;
 
   const { initdb, pg_ctl: pgCtl } = await loadBinaries();
   const stop = async () => {
@@ -145,9 +150,15 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   const logFile = join(pgDir, 'server.log');
   try {
     if (!existsSync(join(pgDir, 'PG_VERSION'))) await initialise(initdb, pgDir, password, owner);
-    await run(pgCtl, ['start', `--pgdata=${pgDir}`, `--log=${logFile}`, '--wait', '--timeout=60', '--silent', `--options=-p ${port} -c listen_addresses=127.0.0.1`], owner);
+    await run(
+      pgCtl,
+      ['start', `--pgdata=${pgDir}`, `--log=${logFile}`, '--wait', '--timeout=60', '--silent', `--options=-p ${port} -c listen_addresses=127.0.0.1`],
+      owner,
+    );
   } catch (error) {
-    throw new Error(`Embedded PostgreSQL did not start on port ${port} in ${pgDir}: ${(error as Error).message.trim()} (${logTail(logFile)})`, { cause: error });
+    throw new Error(`Embedded PostgreSQL did not start on port ${port} in ${pgDir}: ${(error as Error).message.trim()} (${logTail(logFile)})`, {
+      cause: error,
+    });
   }
   writeFileSync(ownerFile, String(process.pid));
   await ensureDatabase(urlFor(port, 'postgres'), DATABASE_NAME);

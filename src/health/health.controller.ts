@@ -2,7 +2,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Controller, Get, HttpStatus, type OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import {
-  HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult, type HealthIndicatorFunction,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  type HealthCheckResult,
+  type HealthIndicatorFunction,
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/route-access';
@@ -26,7 +30,12 @@ class HealthReport {
   @ApiProperty({ type: EventLoopDelayView, description: 'Milliseconds since start' })
   eventLoopDelayMs: EventLoopDelayView;
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { 2048: 4 }, description: 'Pre-generated RSA pairs ready, per modulus length' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { 2048: 4 },
+    description: 'Pre-generated RSA pairs ready, per modulus length',
+  })
   rsaPoolReady: Record<string, number>;
 }
 
@@ -96,7 +105,10 @@ export class HealthController implements OnModuleDestroy {
 
   /** Readiness: send traffic only when the database answers and every migration is applied. */
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness probe', description: '200 when the database answers within two seconds and no migration is pending; 503 naming what is not ready.' })
+  @ApiOperation({
+    summary: 'Readiness probe',
+    description: '200 when the database answers within two seconds and no migration is pending; 503 naming what is not ready.',
+  })
   @ApiEnvelope(ProbeView)
   @ResponseMessage('Ready')
   ready(): Promise<ProbeView> {

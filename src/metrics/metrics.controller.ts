@@ -12,7 +12,11 @@ export class MetricsController {
 
   /** Prometheus text format, not the envelope: what scrapers read. */
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics', description: 'Requests and latency by route and status, key generation by algorithm, RSA pool, event-loop delay, database pool. Public unless METRICS_TOKEN is set; expose it to your scraper only.' })
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description:
+      'Requests and latency by route and status, key generation by algorithm, RSA pool, event-loop delay, database pool. Public unless METRICS_TOKEN is set; expose it to your scraper only.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
   async scrape(@Res() reply: FastifyReply): Promise<void> {

@@ -25,7 +25,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`Basic <api key>` (or `Bearer <api key>`)' }, API_KEY_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-stencil-tenantid', description: 'The tenant id the API key belongs to' }, TENANT_ID_SCHEME)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An OAuth or QRAuth access token' }, BEARER_SCHEME)
-    .addSecurity(METRICS_SCHEME, { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the service has one (otherwise /metrics is public)' })
+    .addSecurity(METRICS_SCHEME, {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'METRICS_TOKEN, when the service has one (otherwise /metrics is public)',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   // The error envelope's `code` is one of a closed list: the common codes and each feature's own.

@@ -2,7 +2,14 @@ import { HttpStatus } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 
 /** The codes `/key` and the JWKS answer with, besides the common ones. */
-export const TENANT_KEY_ERROR_CODES = ['KEY_NOT_FOUND', 'KEY_ID_TAKEN', 'KEY_NOT_ACTIVE', 'KEY_MATERIAL_EXISTS', 'TOKEN_REJECTED', 'TENANT_NOT_FOUND'] as const;
+export const TENANT_KEY_ERROR_CODES = [
+  'KEY_NOT_FOUND',
+  'KEY_ID_TAKEN',
+  'KEY_NOT_ACTIVE',
+  'KEY_MATERIAL_EXISTS',
+  'TOKEN_REJECTED',
+  'TENANT_NOT_FOUND',
+] as const;
 export type TenantKeyErrorCode = (typeof TENANT_KEY_ERROR_CODES)[number];
 
 /** Also what another tenant's key id answers: a tenant cannot tell the two apart. */

@@ -35,7 +35,10 @@ export class TenantKeysController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the tenant\'s keys', description: 'Without `limit` or `cursor`: every key, oldest first. With them: a page, and `meta.nextCursor`.' })
+  @ApiOperation({
+    summary: "List the tenant's keys",
+    description: 'Without `limit` or `cursor`: every key, oldest first. With them: a page, and `meta.nextCursor`.',
+  })
   @ApiEnvelope(TenantKeyView, { paged: true })
   @ApiErrors(400)
   @ResponseMessage('Keys retrieved')
@@ -47,7 +50,10 @@ export class TenantKeysController {
 
   @Post('generate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Generate a signing key', description: 'RSA, RSA-PSS, EC, EdDSA or HMAC; the private key is sealed at rest and never returned.' })
+  @ApiOperation({
+    summary: 'Generate a signing key',
+    description: 'RSA, RSA-PSS, EC, EdDSA or HMAC; the private key is sealed at rest and never returned.',
+  })
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key generated')
@@ -62,17 +68,16 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key generated')
-  generateWithId(
-    @Actor() actor: TenantActor,
-    @Param('id', UuidParamPipe) id: string,
-    @Body() body: GenerateKeyDto,
-  ): Promise<TenantKeyView> {
+  generateWithId(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: GenerateKeyDto): Promise<TenantKeyView> {
     return this.keys.generateKey(actor, body, id);
   }
 
   @Post('import')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Import a key made elsewhere', description: 'PEM (public, private or both), a JWK, or an HMAC secret. A public-only key verifies but cannot sign.' })
+  @ApiOperation({
+    summary: 'Import a key made elsewhere',
+    description: 'PEM (public, private or both), a JWK, or an HMAC secret. A public-only key verifies but cannot sign.',
+  })
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key imported')
@@ -87,18 +92,17 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key imported')
-  importWithId(
-    @Actor() actor: TenantActor,
-    @Param('id', UuidParamPipe) id: string,
-    @Body() body: ImportKeyDto,
-  ): Promise<TenantKeyView> {
+  importWithId(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: ImportKeyDto): Promise<TenantKeyView> {
     return this.keys.importKey(actor, body, id);
   }
 
   @Post('verify')
   @HttpCode(200)
   @CountsAsRead()
-  @ApiOperation({ summary: 'Verify a JWT with the tenant\'s key named by its `kid`', description: '400 with the reason in `message` when it does not verify.' })
+  @ApiOperation({
+    summary: "Verify a JWT with the tenant's key named by its `kid`",
+    description: '400 with the reason in `message` when it does not verify.',
+  })
   @ApiEnvelope(VerifiedToken)
   @ApiErrors(400, 413, 415)
   @ResponseMessage('Token verified')
@@ -109,37 +113,35 @@ export class TenantKeysController {
   @Post(':id/sign')
   @HttpCode(200)
   @CountsAsRead()
-  @ApiOperation({ summary: 'Sign a JWT with a key', description: '`alg` and `kid` come from the key, `iat` is set. 409 for a key that is not active or has no private key.' })
+  @ApiOperation({
+    summary: 'Sign a JWT with a key',
+    description: '`alg` and `kid` come from the key, `iat` is set. 409 for a key that is not active or has no private key.',
+  })
   @KEY_ID
   @ApiEnvelope(SignedToken)
   @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Token signed')
-  sign(
-    @Actor() actor: TenantActor,
-    @Param('id', UuidParamPipe) id: string,
-    @Body() body: SignTokenDto,
-  ): Promise<SignedToken> {
+  sign(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: SignTokenDto): Promise<SignedToken> {
     return this.signing.signToken(actor, id, body);
   }
 
   @Post(':id/rotate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate a key', description: 'A successor like it signs from now on; the old key keeps verifying, and stays in the JWKS, for the grace period.' })
+  @ApiOperation({
+    summary: 'Rotate a key',
+    description: 'A successor like it signs from now on; the old key keeps verifying, and stays in the JWKS, for the grace period.',
+  })
   @KEY_ID
   @ApiEnvelope(TenantKeyView, { description: 'The successor' })
   @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Key rotated')
-  rotate(
-    @Actor() actor: TenantActor,
-    @Param('id', UuidParamPipe) id: string,
-    @Body() body: RotateKeyDto,
-  ): Promise<TenantKeyView> {
+  rotate(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: RotateKeyDto): Promise<TenantKeyView> {
     return this.keys.rotateKey(actor, id, body);
   }
 
   /** Declared before `:id`, which would take "audit" for an id. */
   @Get('audit')
-  @ApiOperation({ summary: 'The tenant\'s audit trail', description: 'Every change to its keys and API keys, newest first, in pages.' })
+  @ApiOperation({ summary: "The tenant's audit trail", description: 'Every change to its keys and API keys, newest first, in pages.' })
   @ApiEnvelope(AuditEventView, { paged: true })
   @ApiErrors(400)
   @ResponseMessage('Audit events retrieved')
@@ -163,11 +165,7 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 404, 413, 415)
   @ResponseMessage('Key renamed')
-  rename(
-    @Actor() actor: TenantActor,
-    @Param('id', UuidParamPipe) id: string,
-    @Body() body: RenameKeyDto,
-  ): Promise<TenantKeyView> {
+  rename(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: RenameKeyDto): Promise<TenantKeyView> {
     return this.keys.renameKey(actor, id, body.name);
   }
 

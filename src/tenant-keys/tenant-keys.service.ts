@@ -122,7 +122,12 @@ export class TenantKeysService {
       if (effectiveStatus(old) !== 'active') throw new KeyNotActiveError('Only an active key can be rotated');
       const spec: SigningKeySpec = { algorithm: old.algorithm, type: old.type, curve: old.curve, length: old.length };
       // The successor keeps a certificate if the old key had one, unless the request says otherwise.
-      const certificate = certificateSubject(spec.algorithm, { ...request, certificate: request.certificate ?? old.certificatePem !== null }, old.name, old.issuer);
+      const certificate = certificateSubject(
+        spec.algorithm,
+        { ...request, certificate: request.certificate ?? old.certificatePem !== null },
+        old.name,
+        old.issuer,
+      );
       const material = await this.makeKeyMaterial(actor.tenantId, successorId, spec, certificate);
       const successor = newKeyRow(actor.tenantId, successorId, spec, material, { name: old.name, issuer: old.issuer, rotatedFrom: id });
       const retireAt = new Date(Date.now() + (request.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1000);

@@ -129,20 +129,16 @@ export class TenantsService {
     if (this.lastUsedWritten.has(apiKeyId)) return;
     this.lastUsedWritten.set(apiKeyId, true);
     this.dataSource
-      .query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [apiKeyId])
+      .query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [
+        apiKeyId,
+      ])
       .catch((error: unknown) => this.logger.warn(`Could not record when API key ${apiKeyId} was last used: ${(error as Error).message}`));
   }
 
   /** Makes sure the configured bootstrap tenant and API key exist (idempotent, safe on every start). */
   async ensureBootstrap(tenantId: string, apiKey: string): Promise<void> {
     await this.transactions.run(async (manager) => {
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(TenantEntity)
-        .values({ id: tenantId, name: 'bootstrap' })
-        .orIgnore()
-        .execute();
+      await manager.createQueryBuilder().insert().into(TenantEntity).values({ id: tenantId, name: 'bootstrap' }).orIgnore().execute();
       const apiKeyId = randomUUID();
       const inserted = await manager
         .createQueryBuilder()

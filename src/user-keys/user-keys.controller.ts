@@ -30,7 +30,10 @@ export class UserKeysController {
   @HttpCode(200)
   @RequireScopes('add_key')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Register a new key pair (scope add_key)', description: 'The private key is in this answer only: it is never stored and cannot be shown again.' })
+  @ApiOperation({
+    summary: 'Register a new key pair (scope add_key)',
+    description: 'The private key is in this answer only: it is never stored and cannot be shown again.',
+  })
   @ApiEnvelope(RegisteredUserKeyView)
   @ApiErrors(400, 413, 415)
   @ResponseMessage('Key registered: store the private key now, it will not be shown again')

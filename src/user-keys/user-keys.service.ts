@@ -5,9 +5,7 @@ import type { UserPrincipal } from '../common/request-context';
 import { ValidationFailedError } from '../common/domain-error';
 import { Transactions } from '../database/transactions';
 import { UserKeyNotFoundError } from './user-key-errors';
-import {
-  formatUserPrivateKey, generateUserKeyPair, parseUserPublicKey, userKeyKind, type UserKeyFormat,
-} from '../crypto/user-key-formats';
+import { formatUserPrivateKey, generateUserKeyPair, parseUserPublicKey, userKeyKind, type UserKeyFormat } from '../crypto/user-key-formats';
 import type { ImportUserKeyDto, RegisterUserKeyDto } from './dto/register-user-key.dto';
 import { toUserKeyView, type UserKeyView } from './dto/user-key.view';
 import { UserKeysRepository } from './user-keys.repository';
@@ -56,7 +54,13 @@ export class UserKeysService {
     );
   }
 
-  private async store(user: UserPrincipal, event: AuditEvent & { keyId: string }, name: string, publicKey: KeyObject, format: UserKeyFormat): Promise<UserKeyView> {
+  private async store(
+    user: UserPrincipal,
+    event: AuditEvent & { keyId: string },
+    name: string,
+    publicKey: KeyObject,
+    format: UserKeyFormat,
+  ): Promise<UserKeyView> {
     const { keyType, curve } = userKeyKind(publicKey);
     const key = await this.transactions.run(async (manager) => {
       const inserted = await this.keys.insert(manager, {

@@ -6,7 +6,10 @@ export interface IdentityProvider {
   jwksUrl: string;
   audience: string;
   /** A token signed by the provider's key (ES256 unless `alg` says RS256). */
-  issueToken(claims: JWTPayload, options?: { alg?: 'ES256' | 'RS256'; expiresIn?: string | number; issuer?: string; audience?: string; notBefore?: number }): Promise<string>;
+  issueToken(
+    claims: JWTPayload,
+    options?: { alg?: 'ES256' | 'RS256'; expiresIn?: string | number; issuer?: string; audience?: string; notBefore?: number },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 

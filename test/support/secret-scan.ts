@@ -35,13 +35,16 @@ export function captureResponses(server: Server, into: Captured['responses']): v
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     const keep = (chunk: unknown) => {
-      if (chunk && typeof chunk !== 'function') chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(typeof chunk === 'string' ? chunk : (chunk as Uint8Array)));
+      if (chunk && typeof chunk !== 'function')
+        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(typeof chunk === 'string' ? chunk : (chunk as Uint8Array)));
     };
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.write = ((chunk: unknown, ...rest: unknown[]) => (keep(chunk), write(chunk, ...rest))) as ServerResponse['write'];
     res.end = ((chunk?: unknown, ...rest: unknown[]) => (keep(chunk), end(chunk, ...rest))) as ServerResponse['end'];
-    res.once('finish', () => into.push({ method: req.method ?? '', url: req.url ?? '', status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    res.once('finish', () =>
+      into.push({ method: req.method ?? '', url: req.url ?? '', status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }),
+    );
   });
 }
 
@@ -80,10 +83,12 @@ export async function expectNoSecretsLeaked(captured: Captured, dataSource: Data
   const leaks: string[] = [];
   const check = (where: string, text: string, patterns: RegExp[]) => {
     for (const pattern of patterns) if (pattern.test(text)) leaks.push(`${where}: matches ${pattern}`);
-    for (const secret of secrets) if (secret.length >= 16 && text.includes(secret)) leaks.push(`${where}: contains a secret (${secret.slice(0, 6)}…)`);
+    for (const secret of secrets)
+      if (secret.length >= 16 && text.includes(secret)) leaks.push(`${where}: contains a secret (${secret.slice(0, 6)}…)`);
   };
   captured.logs.forEach((line, i) => check(`log line ${i}`, line, [PRIVATE_PEM, API_KEY, JWT]));
   // In responses, API keys are searched by value: base64url public keys (JWK x, y, n) may hold "ks_" + 16 characters.
-  for (const response of captured.responses.filter((r) => !isRegister(r))) check(`${response.method} ${response.url} (${response.status})`, response.body, [PRIVATE_PEM]);
+  for (const response of captured.responses.filter((r) => !isRegister(r)))
+    check(`${response.method} ${response.url} (${response.status})`, response.body, [PRIVATE_PEM]);
   expect(leaks).toEqual([]);
 }

@@ -1,8 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
-  IsIn, IsInt, IsOptional, IsUUID, ValidatorConstraint,
-  Validate, type ValidationArguments, type ValidatorConstraintInterface,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  ValidatorConstraint,
+  Validate,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
 import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
 import { algorithmSpec, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
@@ -41,7 +47,10 @@ export class GenerateKeyDto extends CertificateOptionsDto {
   @IsKeyIssuer()
   issuer?: string;
 
-  @ApiPropertyOptional({ description: 'RSA modulus bits (2048, 3072, 4096; default 2048) or HMAC key bits; fixed by the curve for EC', example: 2048 })
+  @ApiPropertyOptional({
+    description: 'RSA modulus bits (2048, 3072, 4096; default 2048) or HMAC key bits; fixed by the curve for EC',
+    example: 2048,
+  })
   @IsOptional()
   @IsInt({ message: 'length must be an integer' })
   @Validate(LengthFitsAlgorithm)

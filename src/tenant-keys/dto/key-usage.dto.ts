@@ -3,20 +3,32 @@ import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'clas
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 import { CertificateOptionsDto } from './certificate-options.dto';
 
-
 export class SignTokenDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { sub: 'user-42' }, description: 'The claims; `iat` is set, `iss` from the key unless given' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { sub: 'user-42' },
+    description: 'The claims; `iat` is set, `iss` from the key unless given',
+  })
   @IsObject({ message: 'payload must be a JSON object' })
   payload: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Extra header parameters; `alg`, `kid`, `crit`, `b64`, `jku`, `jwk` and `x5*` are the service\'s' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: "Extra header parameters; `alg`, `kid`, `crit`, `b64`, `jku`, `jwk` and `x5*` are the service's",
+  })
   @IsOptional()
   @IsObject({ message: 'header must be a JSON object' })
   header?: Record<string, unknown>;
 
   @ApiPropertyOptional({
-    type: Number, nullable: true, minimum: 1, example: 3600,
-    description: 'Seconds until `exp`. Left out: `DEFAULT_TOKEN_LIFETIME_SECONDS` (3600 unless configured), unless the payload sets `exp` itself. `null`: a token without `exp`, which never expires',
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    example: 3600,
+    description:
+      'Seconds until `exp`. Left out: `DEFAULT_TOKEN_LIFETIME_SECONDS` (3600 unless configured), unless the payload sets `exp` itself. `null`: a token without `exp`, which never expires',
   })
   @IsOptional()
   @IsInt({ message: 'expiresIn must be an integer number of seconds' })
@@ -26,7 +38,7 @@ export class SignTokenDto {
 }
 
 export class VerifyTokenDto {
-  @ApiProperty({ description: 'A compact JWS signed by one of the tenant\'s keys (found by `kid`)' })
+  @ApiProperty({ description: "A compact JWS signed by one of the tenant's keys (found by `kid`)" })
   @IsString({ message: 'token must be a string' })
   @MaxLength(64 * 1024, { message: 'token must be at most 65536 characters' })
   token: string;
@@ -36,7 +48,11 @@ export class VerifyTokenDto {
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 
 export class RotateKeyDto extends CertificateOptionsDto {
-  @ApiPropertyOptional({ minimum: 0, default: DEFAULT_GRACE_PERIOD_SECONDS, description: 'How long the old key keeps verifying; 0 retires it at once' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    default: DEFAULT_GRACE_PERIOD_SECONDS,
+    description: 'How long the old key keeps verifying; 0 retires it at once',
+  })
   @IsOptional()
   @IsInt({ message: 'gracePeriodSeconds must be an integer' })
   @Min(0, { message: 'gracePeriodSeconds must be 0 or more' })

@@ -37,7 +37,9 @@ export class TenantKeyView {
   publicKey: string | null;
 
   @ApiProperty({
-    type: 'object', additionalProperties: true, nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
     description: 'Public JWK with kid, alg, use, and with a certificate its x5c and x5t#S256, as in the JWKS; null for HMAC keys',
   })
   jwk: JWK | null;

@@ -14,7 +14,6 @@ import { TenantCacheService } from '../../tenants/tenant-cache.service';
 import { publishedJwk } from '../dto/tenant-key.view';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 
-
 /** A tenant's JWKS as cached: serialized and UTF-8 encoded once, with its ETag, until the first retireAt in it. */
 interface CachedJwks {
   body: Buffer;
@@ -48,7 +47,10 @@ export class JwksController {
   }
 
   @Get('tenants/:tenantId/.well-known/jwks.json')
-  @ApiOperation({ summary: 'A tenant\'s public keys, for verifiers', description: 'Active keys, and retiring ones until their retireAt. No credentials.' })
+  @ApiOperation({
+    summary: "A tenant's public keys, for verifiers",
+    description: 'Active keys, and retiring ones until their retireAt. No credentials.',
+  })
   @ApiParam({ name: 'tenantId', format: 'uuid' })
   @JWKS_RESPONSE
   @ApiErrors(400, 404)
@@ -61,7 +63,7 @@ export class JwksController {
   }
 
   @Get('.well-known/jwks.json')
-  @ApiOperation({ summary: 'A tenant\'s public keys, the tenant named by header' })
+  @ApiOperation({ summary: "A tenant's public keys, the tenant named by header" })
   @ApiHeader({ name: 'x-stencil-tenantid', required: true, description: 'The tenant id' })
   @JWKS_RESPONSE
   @ApiErrors(400, 404)
@@ -78,7 +80,12 @@ export class JwksController {
 
   /** Answered from the cached serialized set: bytes and ETag are made once per change of the tenant's keys. */
   private async jwks(tenantId: string, ifNoneMatch: string | undefined, reply: FastifyReply): Promise<void> {
-    const jwks = await this.cache.getOrLoad(tenantId, JWKS_CACHE_KEY, () => this.loadJwks(tenantId), (loaded) => loaded?.expiresAt ?? Infinity);
+    const jwks = await this.cache.getOrLoad(
+      tenantId,
+      JWKS_CACHE_KEY,
+      () => this.loadJwks(tenantId),
+      (loaded) => loaded?.expiresAt ?? Infinity,
+    );
     if (!jwks) throw new TenantNotFoundError();
     // Public keys are for whoever verifies, pages on other origins included (CORS itself: common/cors.ts).
     reply.headers({ 'cross-origin-resource-policy': 'cross-origin', 'cache-control': this.cacheControl, etag: jwks.etag });

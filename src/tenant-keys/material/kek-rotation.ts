@@ -60,9 +60,12 @@ export class KeyEncryptionRotation {
           plaintext = open(this.config.openingKeys, row.private_key_sealed, associatedData);
         } catch (error) {
           if (error instanceof SealOpenError) {
-            throw new Error(`Key ${row.id} of tenant ${row.tenant_id} opens with none of the configured key-encryption keys; nothing after it was re-sealed`, {
-              cause: error,
-            });
+            throw new Error(
+              `Key ${row.id} of tenant ${row.tenant_id} opens with none of the configured key-encryption keys; nothing after it was re-sealed`,
+              {
+                cause: error,
+              },
+            );
           }
           throw error;
         }

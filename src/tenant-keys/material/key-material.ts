@@ -1,7 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import { createSelfSignedCertificate } from '../../crypto/certificates';
 import { open, seal, tenantKeyAssociatedData } from '../../crypto/sealing';
-import { describePublicKey, exportPrivateMaterial, generateSigningKey, importPrivateMaterial, randomKid, type GeneratedKey } from '../../crypto/signing-keys';
+import {
+  describePublicKey,
+  exportPrivateMaterial,
+  generateSigningKey,
+  importPrivateMaterial,
+  randomKid,
+  type GeneratedKey,
+} from '../../crypto/signing-keys';
 import { type SigningAlgorithm, type SigningKeySpec } from '../../crypto/algorithms';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 

@@ -17,7 +17,10 @@ export class RsaKeyPool implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly refilling = new Set<number>();
   private stopped = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig, metrics: MetricsService) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    metrics: MetricsService,
+  ) {
     if (config.rsaPoolSizes.size === 0) return;
     const readyCounts = () => this.readyCounts();
     new Gauge({

@@ -76,9 +76,7 @@ export class KeySigningService {
 
     const payload = { ...request.payload };
     if (payload.iss === undefined && key.issuer) payload.iss = key.issuer;
-    const jwt = new SignJWT(payload)
-      .setProtectedHeader({ typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid })
-      .setIssuedAt();
+    const jwt = new SignJWT(payload).setProtectedHeader({ typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid }).setIssuedAt();
     // No token lives forever by accident: a default lifetime unless the payload has its own exp or null asks for none.
     const lifetime = request.expiresIn === undefined && payload.exp === undefined ? this.config.defaultTokenLifetimeSeconds : request.expiresIn;
     if (lifetime) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + lifetime);

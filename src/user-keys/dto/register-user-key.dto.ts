@@ -3,7 +3,12 @@ import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator
 import type { JWK } from 'jose';
 import { IsKeyName } from '../../common/dto-decorators';
 import {
-  USER_KEY_CURVES, USER_KEY_FORMATS, USER_KEY_TYPES, type UserKeyCurve, type UserKeyFormat, type UserKeyType,
+  USER_KEY_CURVES,
+  USER_KEY_FORMATS,
+  USER_KEY_TYPES,
+  type UserKeyCurve,
+  type UserKeyFormat,
+  type UserKeyType,
 } from '../../crypto/user-key-formats';
 
 const KEY_TYPE_MESSAGE = `keyType must be one of ${USER_KEY_TYPES.join(', ')}`;

@@ -11,7 +11,10 @@ export class UserKeyView {
   @ApiProperty({ example: 'phone' })
   name: string;
 
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }], description: 'Hex point, SPKI PEM or JWK, as `format` asks' })
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }],
+    description: 'Hex point, SPKI PEM or JWK, as `format` asks',
+  })
   publicKey: string | JWK;
 
   @ApiProperty({ enum: USER_KEY_TYPES, example: 'ecdsa' })
@@ -29,7 +32,10 @@ export class UserKeyView {
 
 /** The one answer that carries a private key: registration. */
 export class RegisteredUserKeyView extends UserKeyView {
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }], description: 'Shown this once, never stored: hex scalar, PKCS#8 PEM or JWK' })
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }],
+    description: 'Shown this once, never stored: hex scalar, PKCS#8 PEM or JWK',
+  })
   privateKey: string | JWK;
 }
 
