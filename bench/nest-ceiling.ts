@@ -10,7 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import autocannon from 'autocannon';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
-import { freePort } from '../test/support/free-port';
+import { freePort } from '../tools/free-port';
 
 const body = JSON.stringify({
   keys: Array.from({ length: 100 }, (_, i) => ({

@@ -21,7 +21,7 @@ import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { seal, tenantKeyAssociatedData } from '../src/crypto/sealing';
 import { describePublicKey, exportPrivateMaterial } from '../src/crypto/signing-keys';
 import { apiKeyPrefix, hashSecret } from '../src/tenants/api-key-secret';
-import { freePort } from '../test/support/free-port';
+import { freePort } from '../tools/free-port';
 
 const QUICK = process.argv.includes('--quick');
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);

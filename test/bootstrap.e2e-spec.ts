@@ -7,7 +7,7 @@ import request from 'supertest';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { apiKeyPrefix } from '../src/tenants/api-key-secret';
 import { TenantBootstrap } from '../src/tenants/tenant-bootstrap';
-import { freePort } from './support/free-port';
+import { freePort } from '../tools/free-port';
 import { runCli, startService } from './support/processes';
 import { expectEnvelope, startTestApp, tenantHeaders } from './support/test-app';
 

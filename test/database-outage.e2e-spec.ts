@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres';
-import { freePort } from './support/free-port';
+import { freePort } from '../tools/free-port';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /** No answer may take longer than this, database or not (the pool gives up connecting after 5 s). */

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './support/free-port';
+import { freePort } from '../tools/free-port';
 import { startService } from './support/processes';
 import { tenantHeaders } from './support/test-app';
 

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { freePort } from '../support/free-port';
+import { freePort } from '../../tools/free-port';
 
 /**
  * One PostgreSQL for the whole run: DATABASE_URL when set, else an embedded one in a temporary folder.

@@ -1,3 +1,4 @@
+/** A TCP port free on 127.0.0.1 right now: for the test and benchmark runs' servers (tools/ is shared by test/ and bench/). */
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {
