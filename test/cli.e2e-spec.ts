@@ -4,6 +4,7 @@ import { apiKeyPrefix } from '../src/tenants/api-key-secret';
 import { runCli } from './support/processes';
 import { createTestDatabase } from './support/test-database';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp } from './support/test-app';
+import { eventually } from './support/eventually';
 
 describe('the CLI (npm run cli)', () => {
   let testApp: TestApp;
@@ -94,11 +95,10 @@ describe('the CLI (npm run cli)', () => {
 
     // lastUsedAt is written off the request path: wait for it.
     const listApiKeys = () => JSON.parse(runCli(['apikey:list', '--tenant', tenant.tenantId, '--json'], env).stdout);
-    let listed = listApiKeys();
-    for (let tries = 0; tries < 50 && !listed.apiKeys[0].lastUsedAt; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      listed = listApiKeys();
-    }
+    const { value: listed } = await eventually('lastUsedAt recorded', () => {
+      const answer = listApiKeys();
+      return answer.apiKeys[0].lastUsedAt ? answer : undefined;
+    });
     expect(listed).toEqual({
       tenantId: tenant.tenantId,
       apiKeys: [

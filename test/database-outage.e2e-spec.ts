@@ -5,6 +5,7 @@ import request from 'supertest';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres';
 import { freePort } from '../tools/free-port';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+import { eventually } from './support/eventually';
 
 /** No answer may take longer than this, database or not (the pool gives up connecting after 5 s). */
 const ANSWER_BOUND_MS = 7_000;
@@ -62,26 +63,23 @@ describe('a database outage under traffic', () => {
         }
       }),
     );
-    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const by = (wanted: Answer['phase']) => answers.filter((answer) => answer.phase === wanted);
 
-    await wait(700);
+    await eventually('answers before the outage', () => by('before').length >= 20);
     phase = 'down';
     await database.stop();
-    await wait(1_500);
+    await eventually('503s while the database is down', () => by('down').filter((answer) => answer.status === 503).length >= 8);
     const health = await request(testApp.http).get('/health');
     expectEnvelope(health, 503);
 
     database = await startEmbeddedPostgres(dataDir, port);
     phase = 'after';
-    // The pool reconnects on demand: wait for the first success, then keep the traffic going a little.
-    const backSince = Date.now();
-    while (!answers.some((answer) => answer.phase === 'after' && answer.status === 200) && Date.now() - backSince < 10_000) await wait(50);
-    await wait(700);
+    // The pool reconnects on demand: wait for successes, then stop the traffic.
+    await eventually('answers after the database is back', () => by('after').filter((answer) => answer.status === 200).length >= 20);
     running = false;
     await traffic;
     expectEnvelope(await request(testApp.http).get('/health'), 200);
 
-    const by = (wanted: Answer['phase']) => answers.filter((answer) => answer.phase === wanted);
     // Only 200 and 503, ever, each within the bound.
     expect([...new Set(answers.map((answer) => answer.status))].sort()).toEqual([200, 503]);
     expect(Math.max(...answers.map((answer) => answer.ms))).toBeLessThan(ANSWER_BOUND_MS);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { freePort } from '../tools/free-port';
 import { startService } from './support/processes';
 import { tenantHeaders } from './support/test-app';
+import { eventually } from './support/eventually';
 
 /** Whether a new TCP connection to the port is accepted. */
 const accepts = (port: number) =>
@@ -65,8 +66,9 @@ describe('SIGTERM under load', () => {
         }
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    // An RSA-4096 generation takes a second or more: in flight when the signal comes.
+    await eventually('keys acknowledged under traffic', () => acknowledged.length >= 20, { withinMs: 30_000 });
+    // An RSA-4096 generation takes a second or more: in flight when the signal comes. Nothing outside shows
+    // that the request has arrived, so it gets a moment to, far less than the generation lasts.
     const slow = generate({ algorithm: 'RS512', name: 'in-flight', length: 4096 });
     await new Promise((resolve) => setTimeout(resolve, 100));
 

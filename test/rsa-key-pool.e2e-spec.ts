@@ -3,6 +3,7 @@ import request from 'supertest';
 import { RsaKeyPool } from '../src/tenant-keys/material/rsa-key-pool';
 import { openStoredPrivateKey } from './support/stored-keys';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+import { eventually } from './support/eventually';
 
 describe('RSA keys from a pool of pre-generated pairs (RSA_POOL_SIZES)', () => {
   jest.setTimeout(180_000);
@@ -12,8 +13,7 @@ describe('RSA keys from a pool of pre-generated pairs (RSA_POOL_SIZES)', () => {
 
   /** Waits for the background refill; RSA generation takes long on a busy machine (a bound on patience, not on speed). */
   const poolFilled = async (length: number, size: number) => {
-    for (let i = 0; i < 1_200 && pool.size(length) < size; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(pool.size(length)).toBe(size);
+    await eventually(`the RSA-${length} pool at ${size}`, () => pool.size(length) === size, { withinMs: 60_000, everyMs: 50 });
   };
 
   beforeAll(async () => {
