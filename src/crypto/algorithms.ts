@@ -22,7 +22,26 @@ export const SIGNING_ALGORITHMS = [
 ] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export type KeyType = 'RSA' | 'EC' | 'OKP' | 'HMAC';
-export type Curve = 'P-256' | 'P-384' | 'P-521' | 'Ed25519';
+
+/**
+ * The curves the service knows (signing keys and user keys), by JOSE's name: Node's name for it, and the size in
+ * bytes of a coordinate and of a private scalar.
+ */
+export const CURVES = {
+  'P-256': { nodeCurve: 'prime256v1', bytes: 32 },
+  'P-384': { nodeCurve: 'secp384r1', bytes: 48 },
+  'P-521': { nodeCurve: 'secp521r1', bytes: 66 },
+  secp256k1: { nodeCurve: 'secp256k1', bytes: 32 },
+  Ed25519: { nodeCurve: 'ed25519', bytes: 32 },
+} as const;
+export type CurveName = keyof typeof CURVES;
+/** The curves a signing key may be on. */
+export type Curve = Extract<CurveName, 'P-256' | 'P-384' | 'P-521' | 'Ed25519'>;
+
+/** JOSE's name of the curve Node calls `nodeCurve`; undefined for a curve the service does not know. */
+export function curveNamed(nodeCurve: string): CurveName | undefined {
+  return (Object.keys(CURVES) as CurveName[]).find((curve) => CURVES[curve].nodeCurve === nodeCurve);
+}
 
 export const RSA_LENGTHS = [2048, 3072, 4096] as const;
 /** The smallest RSA modulus an import may have. */
@@ -65,13 +84,13 @@ const rsa = (name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS', hashBits: HashBits): Algorit
   };
 };
 
-const ec = (curve: Curve, nodeCurve: string, length: number, hashBits: HashBits): AlgorithmSpec => ({
+const ec = (curve: Curve, length: number, hashBits: HashBits): AlgorithmSpec => ({
   type: 'EC',
   curve,
   hashBits,
   lengths: [length],
   kty: 'EC',
-  recognisedAs: { keyTypes: ['ec'], nodeCurve },
+  recognisedAs: { keyTypes: ['ec'], nodeCurve: CURVES[curve].nodeCurve },
   webCrypto: { importParams: { name: 'ECDSA', namedCurve: curve }, signingAlgorithm: { name: 'ECDSA', hash: `SHA-${hashBits}` } },
 });
 
@@ -93,9 +112,9 @@ const ALGORITHMS: Record<SigningAlgorithm, AlgorithmSpec> = {
   PS256: rsa('RSA-PSS', 256),
   PS384: rsa('RSA-PSS', 384),
   PS512: rsa('RSA-PSS', 512),
-  ES256: ec('P-256', 'prime256v1', 256, 256),
-  ES384: ec('P-384', 'secp384r1', 384, 384),
-  ES512: ec('P-521', 'secp521r1', 521, 512),
+  ES256: ec('P-256', 256, 256),
+  ES384: ec('P-384', 384, 384),
+  ES512: ec('P-521', 521, 512),
   EdDSA: {
     type: 'OKP',
     curve: 'Ed25519',

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 
 import { isPrivateKeyPem } from './pem';
+import { CURVES, curveNamed } from './algorithms';
 import { KeyInputError } from './key-input-error';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -15,10 +16,13 @@ export const USER_KEY_FORMATS = ['hex', 'pem', 'jwk'] as const;
 export type UserKeyFormat = (typeof USER_KEY_FORMATS)[number];
 
 const USER_RSA_BITS = 2048;
-const NODE_CURVE: Record<UserKeyCurve, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', secp256k1: 'secp256k1' };
-const JOSE_CURVE: Record<string, UserKeyCurve> = { prime256v1: 'P-256', secp384r1: 'P-384', secp256k1: 'secp256k1' };
-const CURVE_BYTES: Record<UserKeyCurve, number> = { 'P-256': 32, 'P-384': 48, secp256k1: 32 };
-const ED25519_BYTES = 32;
+const ED25519_BYTES = CURVES.Ed25519.bytes;
+
+/** The user-key curve Node calls `nodeCurve`, if it is one. */
+function userKeyCurve(nodeCurve: string | undefined): UserKeyCurve | undefined {
+  const curve = nodeCurve === undefined ? undefined : curveNamed(nodeCurve);
+  return USER_KEY_CURVES.find((known) => known === curve);
+}
 
 /** A user key's kind as the API names it: `ecdsa` with its curve, `ed25519`, or `rsa` (no curve). */
 export interface UserKeyKind {
@@ -29,14 +33,14 @@ export interface UserKeyKind {
 export function generateUserKeyPair(keyType: UserKeyType, curve: UserKeyCurve = 'P-256'): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
   if (keyType === 'ed25519') return generateKeyPairAsync('ed25519');
   if (keyType === 'rsa') return generateKeyPairAsync('rsa', { modulusLength: USER_RSA_BITS });
-  return generateKeyPairAsync('ec', { namedCurve: NODE_CURVE[curve] });
+  return generateKeyPairAsync('ec', { namedCurve: CURVES[curve].nodeCurve });
 }
 
 export function userKeyKind(key: KeyObject): UserKeyKind {
   const type = key.asymmetricKeyType;
   if (type === 'ed25519') return { keyType: 'ed25519', curve: 'Ed25519' };
   if (type === 'rsa') return { keyType: 'rsa', curve: null };
-  const curve = type === 'ec' ? JOSE_CURVE[key.asymmetricKeyDetails!.namedCurve!] : undefined;
+  const curve = type === 'ec' ? userKeyCurve(key.asymmetricKeyDetails!.namedCurve) : undefined;
   if (!curve) throw new KeyInputError('publicKey', 'publicKey must be an ECDSA (P-256, P-384, secp256k1), Ed25519 or RSA key');
   return { keyType: 'ecdsa', curve };
 }
@@ -63,7 +67,7 @@ export function formatUserPublicKey(publicKey: KeyObject, format: UserKeyFormat)
   const jwk = publicKey.export({ format: 'jwk' }) as JWK;
   if (shown === 'jwk') return jwk;
   if (keyType === 'ed25519') return base64UrlToHex(jwk.x!, ED25519_BYTES);
-  const bytes = CURVE_BYTES[curve as UserKeyCurve];
+  const bytes = CURVES[curve as UserKeyCurve].bytes;
   return `04${base64UrlToHex(jwk.x!, bytes)}${base64UrlToHex(jwk.y!, bytes)}`;
 }
 
@@ -74,7 +78,7 @@ export function formatUserPrivateKey(privateKey: KeyObject, format: UserKeyForma
   if (shown === 'pem') return privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   const jwk = privateKey.export({ format: 'jwk' }) as JWK;
   if (shown === 'jwk') return jwk;
-  return base64UrlToHex(jwk.d!, keyType === 'ed25519' ? ED25519_BYTES : CURVE_BYTES[curve as UserKeyCurve]);
+  return base64UrlToHex(jwk.d!, keyType === 'ed25519' ? ED25519_BYTES : CURVES[curve as UserKeyCurve].bytes);
 }
 
 export interface UserPublicKeyInput {
@@ -120,7 +124,7 @@ function fromHex(hex: string, keyType: UserKeyType, curve: UserKeyCurve): KeyObj
     return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' });
   }
   if (keyType === 'rsa') throw new KeyInputError('publicKey', 'give RSA keys as PEM or JWK');
-  const size = CURVE_BYTES[curve];
+  const size = CURVES[curve].bytes;
   if (bytes.length !== 1 + 2 * size || bytes[0] !== 0x04) {
     throw new KeyInputError('publicKey', `a ${curve} publicKey in hex is the uncompressed point 04||X||Y (${1 + 2 * size} bytes)`);
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
+import { Transactions } from '../../database/transactions';
 import { open, seal, sealedPrefix, SealOpenError, tenantKeyAssociatedData } from '../../crypto/sealing';
 
 export interface RotationProgress {
@@ -22,6 +23,7 @@ const NOT_UNDER_SEALING_KEY = 'private_key_sealed IS NOT NULL AND substring(priv
 export class KeyEncryptionRotation {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -48,7 +50,7 @@ export class KeyEncryptionRotation {
   }
 
   private resealBatch(prefix: Buffer, batchSize: number): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.transactions.run(async (manager) => {
       const rows = await manager.query<{ tenant_id: string; id: string; private_key_sealed: Buffer }[]>(
         `SELECT tenant_id, id, private_key_sealed FROM tenant_keys WHERE ${NOT_UNDER_SEALING_KEY} ORDER BY tenant_id, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [prefix, batchSize],
