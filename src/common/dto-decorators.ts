@@ -11,10 +11,12 @@ export const NoNulCharacters = (field: string) =>
   // eslint-disable-next-line no-control-regex -- NUL is the character refused.
   Matches(/^[^\u0000]*$/, { message: `${field} must not contain NUL characters` });
 
-/** A key's `name`: a string of 1 to 255 characters after trimming. */
-export const IsKeyName = () =>
+/** A key's `name`: a string of 1 to 255 characters after trimming (optional where a change may leave it). */
+export const IsKeyName = ({ optional = false } = {}) =>
   applyDecorators(
-    ApiProperty({ minLength: 1, maxLength: 255, example: 'tokens' }),
+    ...(optional
+      ? [ApiPropertyOptional({ minLength: 1, maxLength: 255, example: 'tokens' }), IsOptional()]
+      : [ApiProperty({ minLength: 1, maxLength: 255, example: 'tokens' })]),
     Trim(),
     IsString({ message: 'name must be a string' }),
     Length(1, 255, { message: 'name must be 1 to 255 characters' }),

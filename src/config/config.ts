@@ -29,6 +29,10 @@ export interface AppConfig {
    * and for sign, verify and reads (`reads`); undefined: no limit.
    */
   rateLimits: Record<RateLimitKind, RateLimit | undefined>;
+  /** Seconds between two runs of the key lifecycle scheduler (pre-publish, activate, retire, delete) in each instance. */
+  lifecycleTickSeconds: number;
+  /** The shortest wait `POST /key/:id/schedule-deletion` accepts before a key is deleted. */
+  deletionMinWindowSeconds: number;
   /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
   auditSign: boolean;
   logLevel: LogLevel;
@@ -91,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rsaPoolSizes: rsaPoolSizes(read),
     cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 50_000, { min: 1, as: 'a whole number' }),
     rateLimits: rateLimits(read),
+    lifecycleTickSeconds: read.integer('LIFECYCLE_TICK_SECONDS', 30, { min: 1, max: 3600, as: 'a whole number of seconds' }),
+    deletionMinWindowSeconds: read.integer('DELETION_MIN_WINDOW_SECONDS', 7 * 24 * 60 * 60, { min: 0, as: 'a whole number of seconds' }),
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),
     metricsToken: secret(read, 'METRICS_TOKEN'),

@@ -10,6 +10,7 @@ import { KeyPageIndex1764200000000 } from '../../migrations/1764200000000-key-pa
 import { AuditEvents1764300000000 } from '../../migrations/1764300000000-audit-events';
 import { OneKeyOneKid1764400000000 } from '../../migrations/1764400000000-one-key-one-kid';
 import { ApiKeyLastUsed1764500000000 } from '../../migrations/1764500000000-api-key-last-used';
+import { KeyLifecyclePolicies1764600000000 } from '../../migrations/1764600000000-key-lifecycle-policies';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   AuditEvents1764300000000,
   OneKeyOneKid1764400000000,
   ApiKeyLastUsed1764500000000,
+  KeyLifecyclePolicies1764600000000,
 ];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */

@@ -7,6 +7,7 @@ export const TENANT_KEY_ERROR_CODES = [
   'KEY_ID_TAKEN',
   'KEY_NOT_ACTIVE',
   'KEY_MATERIAL_EXISTS',
+  'ALIAS_TAKEN',
   'TOKEN_REJECTED',
   'TENANT_NOT_FOUND',
 ] as const;
@@ -54,5 +55,12 @@ export class TokenRejectedError extends DomainError<TenantKeyErrorCode> {
 export class TenantNotFoundError extends DomainError<TenantKeyErrorCode> {
   constructor() {
     super('TENANT_NOT_FOUND', HttpStatus.NOT_FOUND, 'Tenant not found');
+  }
+}
+
+/** Another key of the tenant carries this alias. */
+export class AliasTakenError extends DomainError<TenantKeyErrorCode> {
+  constructor(alias: string) {
+    super('ALIAS_TAKEN', HttpStatus.CONFLICT, `Another key of the tenant has the alias ${alias}`);
   }
 }

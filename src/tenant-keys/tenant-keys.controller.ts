@@ -15,7 +15,8 @@ import { ImportKeyDto } from './dto/import-key.dto';
 import { ListKeysQueryDto } from './dto/list-keys.query';
 import { RotateKeyDto, SignTokenDto, VerifyTokenDto } from './dto/key-usage.dto';
 import { KeySigningService, SignedToken, VerifiedToken } from './signing/key-signing.service';
-import { RenameKeyDto } from './dto/rename-key.dto';
+import { UpdateKeyDto } from './dto/update-key.dto';
+import { ScheduleDeletionDto } from './dto/key-lifecycle.dto';
 import { TenantKeyView } from './dto/tenant-key.view';
 import { TenantKeysService } from './tenant-keys.service';
 
@@ -139,6 +140,31 @@ export class TenantKeysController {
     return this.keys.rotateKey(actor, id, body);
   }
 
+  @Get('alias/:alias')
+  @ApiOperation({ summary: 'Get the key an alias points at', description: 'The active key of its rotation chain.' })
+  @ApiParam({ name: 'alias', description: '1 to 64 characters of a-z, 0-9, ".", "_" and "-"' })
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 404)
+  @ResponseMessage('Key retrieved')
+  getByAlias(@CurrentTenant() tenant: TenantPrincipal, @Param('alias') alias: string): Promise<TenantKeyView> {
+    return this.keys.getKeyByAlias(tenant.tenantId, alias);
+  }
+
+  @Post('alias/:alias/sign')
+  @HttpCode(200)
+  @CountsAsRead()
+  @ApiOperation({
+    summary: 'Sign a JWT with the key an alias points at',
+    description: 'As `/key/{id}/sign`; rotations move the alias, callers change nothing.',
+  })
+  @ApiParam({ name: 'alias', description: '1 to 64 characters of a-z, 0-9, ".", "_" and "-"' })
+  @ApiEnvelope(SignedToken)
+  @ApiErrors(400, 404, 409, 413, 415)
+  @ResponseMessage('Token signed')
+  signByAlias(@Actor() actor: TenantActor, @Param('alias') alias: string, @Body() body: SignTokenDto): Promise<SignedToken> {
+    return this.signing.signTokenByAlias(actor, alias, body);
+  }
+
   /** Declared before `:id`, which would take "audit" for an id. */
   @Get('audit')
   @ApiOperation({ summary: "The tenant's audit trail", description: 'Every change to its keys and API keys, newest first, in pages.' })
@@ -160,13 +186,42 @@ export class TenantKeysController {
   }
 
   @Put(':id')
-  @ApiOperation({ summary: 'Rename a key', description: 'The FusionAuth wrapper `{ "key": { "name": … } }` is accepted too.' })
+  @ApiOperation({
+    summary: 'Rename a key, or set its alias or rotation policy',
+    description:
+      'Any of `name`, `alias` and `rotationPolicy` (null removes the last two). The FusionAuth wrapper `{ "key": { "name": … } }` is accepted too.',
+  })
   @KEY_ID
   @ApiEnvelope(TenantKeyView)
-  @ApiErrors(400, 404, 413, 415)
-  @ResponseMessage('Key renamed')
-  rename(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: RenameKeyDto): Promise<TenantKeyView> {
-    return this.keys.renameKey(actor, id, body.name);
+  @ApiErrors(400, 404, 409, 413, 415)
+  @ResponseMessage('Key updated')
+  update(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: UpdateKeyDto): Promise<TenantKeyView> {
+    return this.keys.updateKey(actor, id, body);
+  }
+
+  @Post(':id/schedule-deletion')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Schedule the deletion of a key',
+    description: 'It leaves the JWKS and neither signs nor verifies at once; it is deleted after `afterSeconds` (default 30 days) unless cancelled.',
+  })
+  @KEY_ID
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 404, 409, 413, 415)
+  @ResponseMessage('Key deletion scheduled')
+  scheduleDeletion(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: ScheduleDeletionDto): Promise<TenantKeyView> {
+    return this.keys.scheduleDeletion(actor, id, body.afterSeconds);
+  }
+
+  @Post(':id/cancel-deletion')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a scheduled deletion', description: 'The key is as it was: its status, and its alias if still free.' })
+  @KEY_ID
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 404, 409, 413, 415)
+  @ResponseMessage('Key deletion cancelled')
+  cancelDeletion(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string): Promise<TenantKeyView> {
+    return this.keys.cancelDeletion(actor, id);
   }
 
   @Delete(':id')

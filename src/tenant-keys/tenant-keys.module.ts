@@ -9,11 +9,14 @@ import { TenantKeysController } from './tenant-keys.controller';
 import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantKeysService } from './tenant-keys.service';
 import { TrustedKeys } from './trusted-keys';
+import { KeyWrites } from './key-writes';
+import { KeyLifecycle } from './lifecycle/key-lifecycle';
+import { KeyLifecycleScheduler } from './lifecycle/key-lifecycle.scheduler';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
   controllers: [TenantKeysController, JwksController],
-  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, RsaKeyPool, TrustedKeys],
+  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, RsaKeyPool, TrustedKeys, KeyWrites, KeyLifecycle, KeyLifecycleScheduler],
   exports: [TrustedKeys, RsaKeyPool],
 })
 export class TenantKeysModule {}

@@ -5,8 +5,27 @@ import { effectiveStatus, TenantKeyEntity } from './entities/tenant-key.entity';
 
 /** The partial unique index that gives each unretired key material one kid per tenant. */
 export const UNIQUE_KID_INDEX = 'tenant_keys_tenant_kid_unretired';
+/** The partial unique index that gives an alias to one key of a tenant. */
+export const UNIQUE_ALIAS_INDEX = 'tenant_keys_tenant_alias';
 
 export type NewTenantKey = Omit<TenantKeyEntity, 'createdAt' | 'updatedAt'>;
+/** What a change may set on a stored key: its name and lifecycle, never its material. */
+export type KeyChanges = Partial<
+  Pick<
+    TenantKeyEntity,
+    | 'name'
+    | 'alias'
+    | 'rotationPolicy'
+    | 'nextRotationAt'
+    | 'status'
+    | 'retireAt'
+    | 'activatesAt'
+    | 'deleteAt'
+    | 'restoreStatus'
+    | 'restoreAlias'
+    | 'rotatedTo'
+  >
+>;
 
 /** One method per query; every one is scoped by tenant id. */
 @Injectable()
@@ -36,6 +55,15 @@ export class TenantKeysRepository {
     return query.orderBy('key.created_at', 'ASC').addOrderBy('key.id', 'ASC').limit(limit).getMany();
   }
 
+  async getByAlias(tenantId: string, alias: string): Promise<TenantKeyEntity | undefined> {
+    return (await this.keys.findOneBy({ tenantId, alias })) ?? undefined;
+  }
+
+  /** Whether a key of the tenant carries this alias, as the transaction sees it. */
+  aliasHeld(manager: EntityManager, tenantId: string, alias: string): Promise<boolean> {
+    return manager.existsBy(TenantKeyEntity, { tenantId, alias });
+  }
+
   findByKid(tenantId: string, kid: string): Promise<TenantKeyEntity[]> {
     return this.keys.find({ where: { tenantId, kid }, order: { createdAt: 'DESC' } });
   }
@@ -54,12 +82,12 @@ export class TenantKeysRepository {
       .getMany();
   }
 
-  /** Asymmetric keys that verifiers should trust: active, or retiring and not yet past retireAt. */
+  /** Asymmetric keys that verifiers should trust: next (published ahead), active, or retiring and not yet past retireAt. */
   private publishable() {
     return this.keys
       .createQueryBuilder('key')
       .where('key.public_jwk IS NOT NULL')
-      .andWhere("(key.status = 'active' OR (key.status = 'retiring' AND key.retire_at > now()))");
+      .andWhere("(key.status IN ('next', 'active') OR (key.status = 'retiring' AND key.retire_at > now()))");
   }
 
   /**
@@ -94,21 +122,26 @@ export class TenantKeysRepository {
       .execute();
   }
 
+  /** The key, locked until the transaction ends; undefined when the tenant has no such key. */
+  async lock(manager: EntityManager, tenantId: string, id: string): Promise<TenantKeyEntity | undefined> {
+    return (await manager.findOne(TenantKeyEntity, { where: { tenantId, id }, lock: { mode: 'pessimistic_write' } })) ?? undefined;
+  }
+
   /** Undefined when the tenant has no such key (or it was deleted meanwhile). */
-  async rename(manager: EntityManager, tenantId: string, id: string, name: string): Promise<TenantKeyEntity | undefined> {
-    const result = await manager.update(TenantKeyEntity, { tenantId, id }, { name });
+  async update(manager: EntityManager, tenantId: string, id: string, changes: KeyChanges): Promise<TenantKeyEntity | undefined> {
+    const result = await manager.update(TenantKeyEntity, { tenantId, id }, changes);
     return result.affected ? ((await manager.findOneBy(TenantKeyEntity, { tenantId, id })) ?? undefined) : undefined;
   }
 
   /**
-   * The old key becomes `retiring` (only if it is still active and not rotated) and its successor is
-   * inserted. Undefined when the old key was no longer active.
+   * The old key becomes `retiring` (only if it is still active and not rotated), giving up its alias and its next
+   * rotation to the successor, which is inserted. Undefined when the old key was no longer active.
    */
   async rotate(manager: EntityManager, tenantId: string, id: string, retireAt: Date, successor: NewTenantKey): Promise<TenantKeyEntity | undefined> {
     const result = await manager.update(
       TenantKeyEntity,
       { tenantId, id, status: 'active', rotatedTo: IsNull() },
-      { status: 'retiring', retireAt, rotatedTo: successor.id },
+      { status: 'retiring', retireAt, rotatedTo: successor.id, alias: null, nextRotationAt: null },
     );
     if (!result.affected) return undefined;
     return this.insert(manager, successor);

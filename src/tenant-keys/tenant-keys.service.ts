@@ -1,39 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import type { EntityManager } from 'typeorm';
+import type { AuditDetail } from '../audit/audit-event.entity';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
 import { ValidationFailedError } from '../common/domain-error';
 import { decodeCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/algorithms';
+import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, signingKeySpec, type SigningAlgorithm } from '../crypto/algorithms';
 import { parseImportedKey } from '../crypto/key-import';
 import { isUniqueViolation, violatedUniqueIndex } from '../database/database-errors';
-import { announceTenantChange } from '../database/tenant-changes';
-import { Transactions } from '../database/transactions';
-import { MetricsService } from '../metrics/metrics.service';
-import { TenantCacheService } from '../tenants/tenant-cache.service';
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
+import { ALIAS, ALIAS_MESSAGE, DEFAULT_DELETION_SECONDS, type RotationPolicyDto } from './dto/key-lifecycle.dto';
 import { DEFAULT_GRACE_PERIOD_SECONDS, type RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
-import { effectiveStatus } from './entities/tenant-key.entity';
-import { KeyIdTakenError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
-import { generateKeyMaterial, sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
-import { RsaKeyPool } from './material/rsa-key-pool';
-import { TenantKeysRepository, UNIQUE_KID_INDEX, type NewTenantKey } from './tenant-keys.repository';
+import type { UpdateKeyDto } from './dto/update-key.dto';
+import { effectiveStatus, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
+import { AliasTakenError, KeyIdTakenError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
+import { KeyWrites, newKeyRow, secondsAfter, specOf } from './key-writes';
+import { KeyLifecycle } from './lifecycle/key-lifecycle';
+import { sealKeyMaterial, type CertificateSubject } from './material/key-material';
+import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
 
 @Injectable()
 export class TenantKeysService {
   constructor(
     private readonly keys: TenantKeysRepository,
-    private readonly transactions: Transactions,
-    private readonly cache: TenantCacheService,
-    private readonly rsaPool: RsaKeyPool,
+    private readonly writes: KeyWrites,
+    private readonly lifecycle: KeyLifecycle,
     private readonly audit: AuditTrail,
-    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -54,22 +51,39 @@ export class TenantKeysService {
     return toTenantKeyView(key);
   }
 
-  async renameKey(actor: TenantActor, id: string, name: string): Promise<TenantKeyView> {
-    const event: AuditEvent = { actor, action: 'key.rename', keyId: id, detail: { name } };
+  async getKeyByAlias(tenantId: string, alias: string): Promise<TenantKeyView> {
+    const key = await this.keys.getByAlias(tenantId, validAlias(alias));
+    if (!key) throw new KeyNotFoundError();
+    return toTenantKeyView(key);
+  }
+
+  /** `PUT /key/:id`: the name, the alias, the rotation policy, or any of them (null removes the last two). */
+  async updateKey(actor: TenantActor, id: string, request: UpdateKeyDto): Promise<TenantKeyView> {
+    const onlyName = request.alias === undefined && request.rotationPolicy === undefined;
+    if (onlyName && request.name === undefined) {
+      throw new ValidationFailedError([{ field: 'body', message: 'body must set name, alias or rotationPolicy' }]);
+    }
+    const detail = { ...definedOnly({ name: request.name, alias: request.alias ?? undefined }), ...policyDetail(request.rotationPolicy) };
+    const event: AuditEvent = { actor, action: onlyName ? 'key.rename' : 'key.update', keyId: id, detail };
     return this.audit.attempt(event, async () => {
-      const renamed = await this.change(actor.tenantId, event, async (manager) => {
-        const key = await this.keys.rename(manager, actor.tenantId, id, name);
-        if (!key) throw new KeyNotFoundError();
-        return key;
-      });
-      return toTenantKeyView(renamed);
+      const policy = request.rotationPolicy === undefined ? undefined : this.validPolicy(request.rotationPolicy);
+      const updated = await this.aliasChange(request.alias, () =>
+        this.writes.commit(actor.tenantId, event, async (manager) => {
+          const key = await this.keys.lock(manager, actor.tenantId, id);
+          if (!key) throw new KeyNotFoundError();
+          const changes: KeyChanges = definedOnly({ name: request.name, alias: request.alias });
+          if (policy !== undefined) Object.assign(changes, this.policyChanges(key, policy));
+          return (await this.keys.update(manager, actor.tenantId, id, changes))!;
+        }),
+      );
+      return toTenantKeyView(updated);
     });
   }
 
   async deleteKey(actor: TenantActor, id: string): Promise<{ id: string }> {
     const event: AuditEvent = { actor, action: 'key.delete', keyId: id };
     return this.audit.attempt(event, () =>
-      this.change(actor.tenantId, event, async (manager) => {
+      this.writes.commit(actor.tenantId, event, async (manager) => {
         if (!(await this.keys.delete(manager, actor.tenantId, id))) throw new KeyNotFoundError();
         return { id };
       }),
@@ -83,35 +97,52 @@ export class TenantKeysService {
     return this.audit.attempt(failure, async () => {
       assertIdsAgree(request.uuid, pathId);
       const spec = signingKeySpec(request.algorithm, request.length);
+      const policy = this.validPolicy(request.rotationPolicy ?? null);
       const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
       const id = await this.unusedKeyId(actor.tenantId, requested);
-      const material = await this.makeKeyMaterial(actor.tenantId, id, spec, certificate);
-      const key = newKeyRow(actor.tenantId, id, spec, material, { name: request.name, issuer: request.issuer ?? null });
+      const material = await this.writes.generate(actor.tenantId, id, spec, certificate);
+      const key = newKeyRow(actor.tenantId, id, spec, material, {
+        name: request.name,
+        issuer: request.issuer ?? null,
+        alias: request.alias,
+        rotationPolicy: policy,
+        nextRotationAt: policy && secondsAfter(new Date(), policy.rotateEverySeconds),
+      });
       return this.insertNewKey({ ...failure, keyId: id }, key, { imported: false });
     });
   }
 
-  /** A key made elsewhere; a public-only key verifies but cannot sign. */
+  /** A key made elsewhere; a public-only key verifies but cannot sign (nor rotate on a schedule). */
   async importKey(actor: TenantActor, request: ImportKeyDto, pathId?: string): Promise<TenantKeyView> {
     const requested = requestedKeyId(request.uuid, pathId);
     const failure: AuditEvent = { actor, action: 'key.import', keyId: requested };
     return this.audit.attempt(failure, async () => {
       assertIdsAgree(request.uuid, pathId);
       const imported = parseImportedKey(request);
+      const policy = this.validPolicy(request.rotationPolicy ?? null);
+      if (policy && !imported.privateKey) {
+        throw new ValidationFailedError([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);
+      }
       const id = await this.unusedKeyId(actor.tenantId, requested);
       const material = await sealKeyMaterial(this.config.sealingKey, actor.tenantId, id, imported.spec.algorithm, imported);
       // Checked first for a clear answer; the unique index on (tenant, kid) still decides races.
       const holder = material.publicJwk && (await this.keys.findUnretiredByKid(actor.tenantId, material.kid));
       if (holder) throw new KeyMaterialExistsError(holder.id);
-      const key = newKeyRow(actor.tenantId, id, imported.spec, material, { name: request.name, issuer: request.issuer ?? null });
+      const key = newKeyRow(actor.tenantId, id, imported.spec, material, {
+        name: request.name,
+        issuer: request.issuer ?? null,
+        alias: request.alias,
+        rotationPolicy: policy,
+        nextRotationAt: policy && secondsAfter(new Date(), policy.rotateEverySeconds),
+      });
       const detail = { algorithm: imported.spec.algorithm, hasPrivateKey: imported.privateKey !== undefined };
       return this.insertNewKey({ ...failure, keyId: id, detail }, key, { imported: true });
     });
   }
 
   /**
-   * A new key like the old one (algorithm, length, issuer, name); the old one keeps verifying,
-   * and stays in the JWKS, until `retireAt`, but no longer signs.
+   * A new key like the old one (algorithm, length, issuer, name, alias, policy) signs from now on; the old one keeps
+   * verifying, and stays in the JWKS, until `retireAt`. A successor already published (`next`) is activated now.
    */
   async rotateKey(actor: TenantActor, id: string, request: RotateKeyDto): Promise<TenantKeyView> {
     const successorId = randomUUID();
@@ -120,19 +151,29 @@ export class TenantKeysService {
       const old = await this.keys.getById(actor.tenantId, id);
       if (!old) throw new KeyNotFoundError();
       if (effectiveStatus(old) !== 'active') throw new KeyNotActiveError('Only an active key can be rotated');
-      const spec: SigningKeySpec = { algorithm: old.algorithm, type: old.type, curve: old.curve, length: old.length };
+      const published = old.rotatedTo ? await this.keys.getById(actor.tenantId, old.rotatedTo) : undefined;
+      if (published?.status === 'next') return this.activateNow(actor, published);
+      const policy = request.rotationPolicy === undefined ? old.rotationPolicy : this.validPolicy(request.rotationPolicy);
       // The successor keeps a certificate if the old key had one, unless the request says otherwise.
       const certificate = certificateSubject(
-        spec.algorithm,
+        old.algorithm,
         { ...request, certificate: request.certificate ?? old.certificatePem !== null },
         old.name,
         old.issuer,
       );
-      const material = await this.makeKeyMaterial(actor.tenantId, successorId, spec, certificate);
-      const successor = newKeyRow(actor.tenantId, successorId, spec, material, { name: old.name, issuer: old.issuer, rotatedFrom: id });
-      const retireAt = new Date(Date.now() + (request.gracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS) * 1000);
-      const rotated = await this.change(actor.tenantId, event, async (manager) => {
-        const inserted = await this.keys.rotate(manager, actor.tenantId, id, retireAt, successor);
+      const material = await this.writes.generate(actor.tenantId, successorId, specOf(old), certificate);
+      const now = new Date();
+      const successor = newKeyRow(actor.tenantId, successorId, specOf(old), material, {
+        name: old.name,
+        issuer: old.issuer,
+        alias: old.alias,
+        rotationPolicy: policy,
+        rotatedFrom: id,
+        nextRotationAt: policy && secondsAfter(now, policy.rotateEverySeconds),
+      });
+      const grace = request.gracePeriodSeconds ?? old.rotationPolicy?.retireAfterSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
+      const rotated = await this.writes.commit(actor.tenantId, event, async (manager) => {
+        const inserted = await this.keys.rotate(manager, actor.tenantId, id, secondsAfter(now, grace), successor);
         // Someone rotated or deleted it between our read and our write.
         if (!inserted) throw new KeyNotActiveError('Only an active key can be rotated');
         return inserted;
@@ -142,24 +183,98 @@ export class TenantKeysService {
   }
 
   /**
-   * A change to the tenant's keys, in one transaction: the repository's writes, the audit row and the change's
-   * announcement to every instance; then this instance forgets the tenant's cached keys at once.
+   * The key leaves the JWKS and neither signs nor verifies; at `deleteAt` it is deleted, unless the deletion is
+   * cancelled before.
    */
-  private async change<T>(tenantId: string, event: AuditEvent, write: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const result = await this.transactions.run(async (manager) => {
-      const written = await write(manager);
-      await this.audit.record(manager, event);
-      await announceTenantChange(manager, tenantId);
-      return written;
+  async scheduleDeletion(actor: TenantActor, id: string, afterSeconds = DEFAULT_DELETION_SECONDS): Promise<TenantKeyView> {
+    const event: AuditEvent = { actor, action: 'key.schedule_deletion', keyId: id, detail: { afterSeconds } };
+    return this.audit.attempt(event, async () => {
+      if (afterSeconds < this.config.deletionMinWindowSeconds) {
+        const message = `afterSeconds must be at least ${this.config.deletionMinWindowSeconds} (DELETION_MIN_WINDOW_SECONDS)`;
+        throw new ValidationFailedError([{ field: 'afterSeconds', message }]);
+      }
+      const scheduled = await this.writes.commit(actor.tenantId, event, async (manager) => {
+        const key = await this.keys.lock(manager, actor.tenantId, id);
+        if (!key) throw new KeyNotFoundError();
+        if (key.status === 'pending_deletion') throw new KeyNotActiveError('Key is already pending deletion');
+        return (await this.keys.update(manager, actor.tenantId, id, {
+          status: 'pending_deletion',
+          deleteAt: secondsAfter(new Date(), afterSeconds),
+          restoreStatus: key.status,
+          restoreAlias: key.alias,
+          alias: null,
+        }))!;
+      });
+      return toTenantKeyView(scheduled);
     });
-    this.cache.forget(tenantId);
-    return result;
   }
 
-  private makeKeyMaterial(tenantId: string, id: string, spec: SigningKeySpec, certificate: CertificateSubject | undefined): Promise<KeyMaterial> {
-    return this.metrics.timeKeyGeneration(spec.algorithm, () =>
-      generateKeyMaterial(this.config.sealingKey, tenantId, id, spec, certificate, this.rsaPool.take(spec)),
-    );
+  /** Puts a key pending deletion back as it was: its status, and its alias if no other key took it meanwhile. */
+  async cancelDeletion(actor: TenantActor, id: string): Promise<TenantKeyView> {
+    const event: AuditEvent = { actor, action: 'key.cancel_deletion', keyId: id };
+    return this.audit.attempt(event, async () => {
+      const restored = await this.writes.commit(actor.tenantId, event, async (manager) => {
+        const key = await this.keys.lock(manager, actor.tenantId, id);
+        if (!key) throw new KeyNotFoundError();
+        if (key.status !== 'pending_deletion') throw new KeyNotActiveError('Key is not pending deletion');
+        const aliasFree = key.restoreAlias !== null && !(await this.keys.aliasHeld(manager, actor.tenantId, key.restoreAlias));
+        return (await this.keys.update(manager, actor.tenantId, id, {
+          status: key.restoreStatus ?? 'active',
+          alias: aliasFree ? key.restoreAlias : null,
+          deleteAt: null,
+          restoreStatus: null,
+          restoreAlias: null,
+        }))!;
+      });
+      return toTenantKeyView(restored);
+    });
+  }
+
+  private async activateNow(actor: TenantActor, next: TenantKeyEntity): Promise<TenantKeyView> {
+    const activated = await this.writes.commit(actor.tenantId, { actor, action: 'key.activate', keyId: next.id }, async (manager) => {
+      const locked = await this.keys.lock(manager, actor.tenantId, next.id);
+      if (locked?.status !== 'next') throw new KeyNotActiveError('Only an active key can be rotated');
+      return (await this.lifecycle.activate(manager, locked, actor)).result;
+    });
+    return toTenantKeyView(activated);
+  }
+
+  /**
+   * A policy's bounds that protect verifiers: the successor is in every cached JWKS before it signs
+   * (prePublishSeconds at least JWKS_MAX_AGE), and published within the period (less than rotateEverySeconds).
+   */
+  private validPolicy(policy: RotationPolicyDto | null): RotationPolicy | null {
+    if (!policy) return null;
+    const maxAge = this.config.jwksMaxAgeSeconds;
+    if (policy.prePublishSeconds < maxAge) {
+      const message = `rotationPolicy.prePublishSeconds must be at least ${maxAge} (JWKS_MAX_AGE), so that cached key sets hold the successor before it signs`;
+      throw new ValidationFailedError([{ field: 'rotationPolicy.prePublishSeconds', message }]);
+    }
+    if (policy.prePublishSeconds >= policy.rotateEverySeconds) {
+      const message = `rotationPolicy.prePublishSeconds must be less than rotateEverySeconds (${policy.rotateEverySeconds})`;
+      throw new ValidationFailedError([{ field: 'rotationPolicy.prePublishSeconds', message }]);
+    }
+    const { rotateEverySeconds, prePublishSeconds, retireAfterSeconds } = policy;
+    return { rotateEverySeconds, prePublishSeconds, retireAfterSeconds };
+  }
+
+  /** Setting a policy starts its first period now (for a key that signs); removing it stops the schedule. */
+  private policyChanges(key: TenantKeyEntity, policy: RotationPolicy | null): KeyChanges {
+    if (policy && !key.privateKeySealed) {
+      throw new ValidationFailedError([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);
+    }
+    const signs = effectiveStatus(key) === 'active' && key.rotatedTo === null;
+    return { rotationPolicy: policy, nextRotationAt: policy && signs ? secondsAfter(new Date(), policy.rotateEverySeconds) : null };
+  }
+
+  /** Runs a change that may set `alias`: the unique index on (tenant, alias) answers ALIAS_TAKEN. */
+  private async aliasChange<T>(alias: string | null | undefined, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } catch (error) {
+      if (alias && isUniqueViolation(error) && violatedUniqueIndex(error) === UNIQUE_ALIAS_INDEX) throw new AliasTakenError(alias);
+      throw error;
+    }
   }
 
   /** The id for a new key: the one asked for, or a fresh one; 409 if taken. */
@@ -172,11 +287,13 @@ export class TenantKeysService {
 
   private async insertNewKey(event: AuditEvent, key: NewTenantKey, { imported }: { imported: boolean }): Promise<TenantKeyView> {
     try {
-      const inserted = await this.change(key.tenantId, event, async (manager) => {
-        // A generated key's kid is new; an imported one may be held by a key whose retirement is not yet stored.
-        if (imported) await this.keys.settleRetirements(manager, key.tenantId, key.kid);
-        return this.keys.insert(manager, key);
-      });
+      const inserted = await this.aliasChange(key.alias, () =>
+        this.writes.commit(key.tenantId, event, async (manager) => {
+          // A generated key's kid is new; an imported one may be held by a key whose retirement is not yet stored.
+          if (imported) await this.keys.settleRetirements(manager, key.tenantId, key.kid);
+          return this.keys.insert(manager, key);
+        }),
+      );
       return toTenantKeyView(inserted);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -188,15 +305,26 @@ export class TenantKeysService {
   }
 }
 
-/** The row of a new active key: its spec, its material, and where it comes from. */
-function newKeyRow(
-  tenantId: string,
-  id: string,
-  spec: SigningKeySpec,
-  material: KeyMaterial,
-  { name, issuer, rotatedFrom = null }: { name: string; issuer: string | null; rotatedFrom?: string | null },
-): NewTenantKey {
-  return { ...spec, ...material, tenantId, id, name, issuer, status: 'active', retireAt: null, rotatedFrom, rotatedTo: null };
+/** An alias from a path: the same rule as in bodies, a 400 naming it otherwise. */
+function validAlias(alias: string): string {
+  if (!ALIAS.test(alias)) throw new ValidationFailedError([{ field: 'alias', message: ALIAS_MESSAGE }]);
+  return alias;
+}
+
+/** The object without its undefined members. */
+function definedOnly<T extends object>(object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+/** A policy change as the audit trail records it. */
+function policyDetail(policy: RotationPolicyDto | null | undefined): AuditDetail {
+  if (policy === undefined) return {};
+  if (policy === null) return { rotationPolicy: 'removed' };
+  return {
+    rotateEverySeconds: policy.rotateEverySeconds,
+    prePublishSeconds: policy.prePublishSeconds,
+    retireAfterSeconds: policy.retireAfterSeconds,
+  };
 }
 
 /** The id a generate or import asks for (path or body), if any, named in the audit row even when refused. */

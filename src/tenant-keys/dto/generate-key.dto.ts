@@ -11,6 +11,7 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
+import { IsAlias, IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
 import { algorithmSpec, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 import { CertificateOptionsDto } from './certificate-options.dto';
 
@@ -46,6 +47,12 @@ export class GenerateKeyDto extends CertificateOptionsDto {
 
   @IsKeyIssuer()
   issuer?: string;
+
+  @IsAlias()
+  alias?: string | null;
+
+  @IsRotationPolicy()
+  rotationPolicy?: RotationPolicyDto | null;
 
   @ApiPropertyOptional({
     description: 'RSA modulus bits (2048, 3072, 4096; default 2048) or HMAC key bits; fixed by the curve for EC',

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
 import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
+import { IsAlias, IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 
 const MAX_KEY_TEXT = 16 * 1024;
@@ -13,6 +14,12 @@ export class ImportKeyDto {
 
   @IsKeyIssuer()
   issuer?: string;
+
+  @IsAlias()
+  alias?: string | null;
+
+  @IsRotationPolicy()
+  rotationPolicy?: RotationPolicyDto | null;
 
   @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: 'Inferred when absent: RS256, ES by curve, EdDSA, HS256' })
   @IsOptional()

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 import { CertificateOptionsDto } from './certificate-options.dto';
+import { IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
 
 export class SignTokenDto {
   @ApiProperty({
@@ -58,4 +59,7 @@ export class RotateKeyDto extends CertificateOptionsDto {
   @Min(0, { message: 'gracePeriodSeconds must be 0 or more' })
   @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'gracePeriodSeconds must be at most ten years' })
   gracePeriodSeconds?: number;
+
+  @IsRotationPolicy()
+  rotationPolicy?: RotationPolicyDto | null;
 }

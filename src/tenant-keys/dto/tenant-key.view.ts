@@ -2,7 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { JWK } from 'jose';
 import { certificateJwkMembers } from '../../crypto/certificates';
 import { SIGNING_ALGORITHMS } from '../../crypto/algorithms';
-import { effectiveStatus, type KeyStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
+import { effectiveStatus, KEY_STATUSES, type KeyStatus, type RotationPolicy, type TenantKeyEntity } from '../entities/tenant-key.entity';
+import { RotationPolicyDto } from './key-lifecycle.dto';
 
 /** The contract's key object. Built from an entity in this one place; it never carries private material. */
 export class TenantKeyView {
@@ -47,8 +48,23 @@ export class TenantKeyView {
   @ApiProperty({ type: String, nullable: true, description: 'Self-signed X.509 certificate, PEM, if asked for' })
   certificate: string | null;
 
-  @ApiProperty({ enum: ['active', 'retiring', 'retired'] })
+  @ApiProperty({ enum: KEY_STATUSES, description: 'next → active → retiring → retired; pending_deletion until deleted or cancelled' })
   status: KeyStatus;
+
+  @ApiProperty({ type: String, nullable: true, example: 'login-tokens', description: 'The name that follows rotations' })
+  alias: string | null;
+
+  @ApiProperty({ type: RotationPolicyDto, nullable: true })
+  rotationPolicy: RotationPolicy | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When an active key with a policy hands over to its successor' })
+  nextRotationAt: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When a next key starts signing' })
+  activatesAt: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When a key pending deletion is deleted' })
+  deleteAt: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   retireAt: string | null;
@@ -82,6 +98,11 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     certificate: key.certificatePem,
     status: effectiveStatus(key),
     retireAt: key.retireAt?.toISOString() ?? null,
+    alias: key.alias,
+    rotationPolicy: key.rotationPolicy,
+    nextRotationAt: key.nextRotationAt?.toISOString() ?? null,
+    activatesAt: key.activatesAt?.toISOString() ?? null,
+    deleteAt: key.deleteAt?.toISOString() ?? null,
     rotatedFrom: key.rotatedFrom,
     rotatedTo: key.rotatedTo,
     createdAt: key.createdAt.toISOString(),

@@ -65,6 +65,32 @@ export class TenantKeyEntity {
   @Column('uuid', { name: 'rotated_to', nullable: true })
   rotatedTo: string | null;
 
+  /** A name unique in the tenant that follows rotations: the active key of a rotation chain carries it. */
+  @Column('varchar', { length: 64, nullable: true })
+  alias: string | null;
+
+  @Column('jsonb', { name: 'rotation_policy', nullable: true })
+  rotationPolicy: RotationPolicy | null;
+
+  /** When an active key with a policy hands over to its successor (which is published `prePublishSeconds` before). */
+  @Column('timestamptz', { name: 'next_rotation_at', nullable: true })
+  nextRotationAt: Date | null;
+
+  /** When a `next` key becomes active. */
+  @Column('timestamptz', { name: 'activates_at', nullable: true })
+  activatesAt: Date | null;
+
+  /** When a `pending_deletion` key is deleted. */
+  @Column('timestamptz', { name: 'delete_at', nullable: true })
+  deleteAt: Date | null;
+
+  /** What a cancelled deletion puts back: the status and alias the key had. */
+  @Column('varchar', { name: 'restore_status', length: 16, nullable: true })
+  restoreStatus: KeyStatus | null;
+
+  @Column('varchar', { name: 'restore_alias', length: 64, nullable: true })
+  restoreAlias: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
@@ -72,7 +98,16 @@ export class TenantKeyEntity {
   updatedAt: Date;
 }
 
-export type KeyStatus = 'active' | 'retiring' | 'retired';
+/** next: published, not yet signing; active: signs; retiring: verifies until retireAt; pending_deletion: neither. */
+export const KEY_STATUSES = ['next', 'active', 'retiring', 'retired', 'pending_deletion'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+/** Rotation on its own: every `rotateEverySeconds`, the successor published `prePublishSeconds` before, the old key kept `retireAfterSeconds`. */
+export interface RotationPolicy {
+  rotateEverySeconds: number;
+  prePublishSeconds: number;
+  retireAfterSeconds: number;
+}
 
 /** Retirement needs no job: a retiring key is retired from the moment its retireAt has passed. */
 export function effectiveStatus(key: Pick<TenantKeyEntity, 'status' | 'retireAt'>, now = new Date()): KeyStatus {

@@ -13,6 +13,7 @@ import { openSigningKey } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 import { Transactions } from '../../database/transactions';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
+import { ALIAS, ALIAS_MESSAGE } from '../dto/key-lifecycle.dto';
 
 /** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
 const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
@@ -58,6 +59,19 @@ export class KeySigningService {
     });
   }
 
+  /** Signs with the key the alias points at now: rotations move the alias, so its callers never change. */
+  async signTokenByAlias(actor: TenantActor, alias: string, request: SignTokenDto): Promise<SignedToken> {
+    if (!ALIAS.test(alias)) throw new ValidationFailedError([{ field: 'alias', message: ALIAS_MESSAGE }]);
+    // Remembered like the keys, until the tenant's keys change (a rotation moving the alias is such a change).
+    const id = await this.cache.getOrLoad(
+      actor.tenantId,
+      `alias:${alias}`,
+      async () => (await this.keys.getByAlias(actor.tenantId, alias))?.id ?? null,
+    );
+    if (!id) throw new KeyNotFoundError();
+    return this.signToken(actor, id, request);
+  }
+
   private async sign(tenantId: string, id: string, request: SignTokenDto): Promise<SignedToken> {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
@@ -71,6 +85,8 @@ export class KeySigningService {
       throw new ValidationFailedError(reserved.map((name) => ({ field: `header.${name}`, message: `header.${name} is set by the service` })));
     }
     const status = effectiveStatus(key);
+    if (status === 'next') throw new KeyNotActiveError(`Key is next: it signs from ${key.activatesAt?.toISOString() ?? 'its activation'}`);
+    if (status === 'pending_deletion') throw new KeyNotActiveError('Key is pending deletion and does not sign');
     if (status !== 'active') throw new KeyNotActiveError(`Key is ${status} and no longer signs`);
     if (!signingKey) throw new KeyNotActiveError('Key has no private key and cannot sign');
 
@@ -79,7 +95,9 @@ export class KeySigningService {
     const jwt = new SignJWT(payload).setProtectedHeader({ typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid }).setIssuedAt();
     // No token lives forever by accident: a default lifetime unless the payload has its own exp or null asks for none.
     const lifetime = request.expiresIn === undefined && payload.exp === undefined ? this.config.defaultTokenLifetimeSeconds : request.expiresIn;
-    if (lifetime) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + lifetime);
+    const now = Math.floor(Date.now() / 1000);
+    assertOutlivedByKey(key, lifetime === undefined ? (typeof payload.exp === 'number' ? payload.exp - now : null) : lifetime);
+    if (lifetime) jwt.setExpirationTime(now + lifetime);
     return { token: await jwt.sign(signingKey) };
   }
 
@@ -93,8 +111,9 @@ export class KeySigningService {
     if (!kid) throw new TokenRejectedError('no kid in the header');
     const candidates = await this.keys.findByKid(tenantId, kid);
     if (candidates.length === 0) throw new TokenRejectedError('unknown kid');
-    const key = candidates.find((candidate) => effectiveStatus(candidate) !== 'retired');
-    if (!key) throw new TokenRejectedError('key retired');
+    const key = candidates.find((candidate) => !['retired', 'pending_deletion'].includes(effectiveStatus(candidate)));
+    if (!key)
+      throw new TokenRejectedError(candidates.some((candidate) => candidate.status === 'pending_deletion') ? 'key pending deletion' : 'key retired');
     try {
       const { payload, protectedHeader } = await jwtVerify(token, this.verificationKey(key), {
         algorithms: [key.algorithm],
@@ -109,6 +128,18 @@ export class KeySigningService {
   private verificationKey(key: TenantKeyEntity) {
     return key.publicKeyPem ? storedPublicKey(key.publicKeyPem) : openSigningKey(this.config.openingKeys, key)!;
   }
+}
+
+/**
+ * A key with a rotation policy stays in the JWKS `retireAfterSeconds` after it stops signing: a token must not live
+ * longer, or verifiers would refuse it before it expires. `lifetime` null: a token without exp.
+ */
+function assertOutlivedByKey(key: TenantKeyEntity, lifetime: number | null): void {
+  const bound = key.rotationPolicy?.retireAfterSeconds;
+  if (bound === undefined || (lifetime !== null && lifetime <= bound)) return;
+  throw new ValidationFailedError([
+    { field: 'expiresIn', message: `expiresIn must be at most ${bound} seconds (the key's rotationPolicy.retireAfterSeconds)` },
+  ]);
 }
 
 function reasonFor(error: unknown): string {

@@ -1,0 +1,77 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, IsOptional, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
+
+/** What an alias may be: 1 to 64 characters of a-z, 0-9, `.`, `_` and `-`. */
+export const ALIAS = /^[a-z0-9._-]{1,64}$/;
+export const ALIAS_MESSAGE = 'alias must be 1 to 64 characters of a-z, 0-9, ".", "_" and "-"';
+
+/** A whole number of seconds from 1 to ten years, named in its message. */
+const IsPeriod = (field: string, description: string) =>
+  applyDecorators(
+    ApiProperty({ minimum: 1, maximum: MAX_TOKEN_LIFETIME_SECONDS, description }),
+    IsInt({ message: `${field} must be a whole number of seconds` }),
+    Min(1, { message: `${field} must be at least 1` }),
+    Max(MAX_TOKEN_LIFETIME_SECONDS, { message: `${field} must be at most ten years` }),
+  );
+
+/** Rotation on its own; the bounds that depend on the service's JWKS_MAX_AGE are checked by the service. */
+export class RotationPolicyDto {
+  @IsPeriod('rotationPolicy.rotateEverySeconds', 'How long each key signs before its successor takes over')
+  rotateEverySeconds: number;
+
+  @IsPeriod(
+    'rotationPolicy.prePublishSeconds',
+    'How long before that the successor is in the JWKS: at least JWKS_MAX_AGE, less than rotateEverySeconds',
+  )
+  prePublishSeconds: number;
+
+  @IsPeriod(
+    'rotationPolicy.retireAfterSeconds',
+    'How long the old key keeps verifying after it stops signing; also the longest token lifetime it signs',
+  )
+  retireAfterSeconds: number;
+}
+
+/** `alias` and `rotationPolicy` as generate, import, rotate and PUT take them; `null` removes (PUT) or means none. */
+export const IsAlias = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      nullable: true,
+      pattern: ALIAS.source,
+      example: 'login-tokens',
+      description: 'A name unique in the tenant that follows rotations: sign with `/key/alias/{alias}/sign`. null removes it.',
+    }),
+    IsOptional(),
+    ValidateIf((_object, value) => value !== null),
+    Matches(ALIAS, { message: ALIAS_MESSAGE }),
+  );
+
+export const IsRotationPolicy = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: RotationPolicyDto, nullable: true, description: 'Rotate on a schedule; null removes the policy' }),
+    IsOptional(),
+    ValidateIf((_object, value) => value !== null),
+    IsObject({ message: 'rotationPolicy must be an object' }),
+    ValidateNested(),
+    Type(() => RotationPolicyDto),
+  );
+
+export class ScheduleDeletionDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    default: 30 * 24 * 60 * 60,
+    description: 'Seconds until the key is deleted; at least DELETION_MIN_WINDOW_SECONDS',
+  })
+  @IsOptional()
+  @IsInt({ message: 'afterSeconds must be a whole number of seconds' })
+  @Min(0, { message: 'afterSeconds must be 0 or more' })
+  @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'afterSeconds must be at most ten years' })
+  afterSeconds?: number;
+}
+
+/** The wait of a scheduled deletion when the request does not say. */
+export const DEFAULT_DELETION_SECONDS = 30 * 24 * 60 * 60;

@@ -1,6 +1,0 @@
-import { IsKeyName } from '../../common/dto-decorators';
-
-export class RenameKeyDto {
-  @IsKeyName()
-  name: string;
-}

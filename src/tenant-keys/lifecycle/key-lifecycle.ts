@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../../audit/audit-trail';
+import { TenantKeyEntity } from '../entities/tenant-key.entity';
+import { KeyWrites, newKeyRow, secondsAfter, specOf } from '../key-writes';
+import { TenantKeysRepository } from '../tenant-keys.repository';
+
+/** Steps taken per kind and per run at most, so that one run cannot hold an instance forever. */
+const MAX_STEPS_PER_RUN = 100;
+
+type Step = (manager: EntityManager) => Promise<{ tenantId: string; event: AuditEvent; result: string } | undefined>;
+
+/**
+ * The steps keys take on their own: publish the successor of a key with a rotation policy `prePublishSeconds`
+ * before its rotation, activate it at `nextRotationAt` (it takes the alias; the old key retires after
+ * `retireAfterSeconds`), store `retired` at `retireAt`, delete a key at the end of its scheduled deletion.
+ * Each step claims its key with `FOR UPDATE SKIP LOCKED` in the step's own transaction, with its audit row and the
+ * change's announcement: every instance may run the steps at once, and each due step is taken exactly once.
+ */
+@Injectable()
+export class KeyLifecycle {
+  constructor(
+    private readonly keys: TenantKeysRepository,
+    private readonly writes: KeyWrites,
+  ) {}
+
+  /** Takes every step that is due now; answers how many were taken. */
+  async runDueSteps(): Promise<number> {
+    let taken = 0;
+    for (const step of [this.publishNext, this.activateDue, this.retireDue, this.deleteDue]) {
+      for (let i = 0; i < MAX_STEPS_PER_RUN && (await this.writes.commitFound(step)); i++) taken++;
+    }
+    return taken;
+  }
+
+  /** Makes a `next` key active now (at its time, or when its predecessor is rotated by hand). */
+  async activate(
+    manager: EntityManager,
+    next: TenantKeyEntity,
+    actor: AuditActor,
+  ): Promise<{ tenantId: string; event: AuditEvent; result: TenantKeyEntity }> {
+    const predecessor = next.rotatedFrom ? await this.keys.lock(manager, next.tenantId, next.rotatedFrom) : undefined;
+    const policy = next.rotationPolicy;
+    const now = new Date();
+    let alias: string | null = null;
+    if (predecessor && predecessor.status === 'active') {
+      alias = predecessor.alias;
+      const retireAfter = predecessor.rotationPolicy?.retireAfterSeconds ?? policy?.retireAfterSeconds ?? 0;
+      await this.keys.update(manager, predecessor.tenantId, predecessor.id, {
+        status: 'retiring',
+        retireAt: secondsAfter(now, retireAfter),
+        alias: null,
+        nextRotationAt: null,
+      });
+    }
+    // The next period counts from the planned activation, unless that is already past (the instances were down).
+    const planned = policy && next.activatesAt ? secondsAfter(next.activatesAt, policy.rotateEverySeconds) : null;
+    const nextRotationAt = policy ? (planned && planned > now ? planned : secondsAfter(now, policy.rotateEverySeconds)) : null;
+    const activated = await this.keys.update(manager, next.tenantId, next.id, { status: 'active', activatesAt: null, alias, nextRotationAt });
+    return {
+      tenantId: next.tenantId,
+      event: {
+        actor,
+        action: 'key.activate',
+        keyId: next.id,
+        tenantId: next.tenantId,
+        detail: predecessor ? { previousId: predecessor.id } : undefined,
+      },
+      result: activated!,
+    };
+  }
+
+  /** The successor of a key whose rotation is `prePublishSeconds` away, published as `next`. */
+  private readonly publishNext: Step = async (manager) => {
+    const old = await this.claim(
+      manager,
+      `key.status = 'active' AND key.rotated_to IS NULL AND key.rotation_policy IS NOT NULL AND key.next_rotation_at IS NOT NULL
+       AND key.next_rotation_at - make_interval(secs => (key.rotation_policy->>'prePublishSeconds')::int) <= now()`,
+    );
+    if (!old) return undefined;
+    const successorId = randomUUID();
+    const material = await this.writes.successorMaterial(old, successorId);
+    const successor = newKeyRow(old.tenantId, successorId, specOf(old), material, {
+      name: old.name,
+      issuer: old.issuer,
+      status: 'next',
+      rotationPolicy: old.rotationPolicy,
+      rotatedFrom: old.id,
+      activatesAt: old.nextRotationAt,
+    });
+    await this.keys.insert(manager, successor);
+    await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId });
+    return {
+      tenantId: old.tenantId,
+      event: { actor: SYSTEM_ACTOR, action: 'key.publish_next', keyId: old.id, tenantId: old.tenantId, detail: { successorId } },
+      result: successorId,
+    };
+  };
+
+  private readonly activateDue: Step = async (manager) => {
+    const next = await this.claim(manager, `key.status = 'next' AND key.activates_at <= now()`);
+    if (!next) return undefined;
+    const { tenantId, event } = await this.activate(manager, next, SYSTEM_ACTOR);
+    return { tenantId, event, result: next.id };
+  };
+
+  /** Retirement is in effect from retireAt on (effectiveStatus); this stores it and tells the trail. */
+  private readonly retireDue: Step = async (manager) => {
+    const key = await this.claim(manager, `key.status = 'retiring' AND key.retire_at <= now()`);
+    if (!key) return undefined;
+    await this.keys.update(manager, key.tenantId, key.id, { status: 'retired' });
+    return { tenantId: key.tenantId, event: { actor: SYSTEM_ACTOR, action: 'key.retire', keyId: key.id, tenantId: key.tenantId }, result: key.id };
+  };
+
+  private readonly deleteDue: Step = async (manager) => {
+    const key = await this.claim(manager, `key.status = 'pending_deletion' AND key.delete_at <= now()`);
+    if (!key) return undefined;
+    await this.keys.delete(manager, key.tenantId, key.id);
+    const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { scheduled: true } };
+    return { tenantId: key.tenantId, event, result: key.id };
+  };
+
+  /** One key in this state, locked for this transaction; keys another instance holds are skipped. */
+  private claim(manager: EntityManager, due: string): Promise<TenantKeyEntity | null> {
+    return manager
+      .createQueryBuilder(TenantKeyEntity, 'key')
+      .where(due)
+      .orderBy('key.created_at', 'ASC')
+      .limit(1)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getOne();
+  }
+}

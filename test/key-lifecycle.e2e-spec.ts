@@ -1,0 +1,295 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import request from 'supertest';
+import { eventually } from './support/eventually';
+import { createTestDatabase } from './support/test-database';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+/** Short periods, so that rotations happen within a test: the scheduler looks every second. */
+const FAST = { LIFECYCLE_TICK_SECONDS: '1', JWKS_MAX_AGE: '1', DELETION_MIN_WINDOW_SECONDS: '2' };
+
+const jwksOf = async (app: TestApp, tenantId: string) =>
+  (await request(app.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
+
+describe('keys that look after themselves', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    testApp = await startTestApp(FAST);
+    tenant = await testApp.createTenant('lifecycle');
+  });
+  afterAll(() => testApp.close());
+
+  const generate = (body: object) => request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
+  const signByAlias = (app: TestApp, alias: string, body: object = { payload: { sub: 'user' } }) =>
+    request(app.http).post(`/key/alias/${alias}/sign`).set(tenant.headers).send(body);
+
+  describe('aliases', () => {
+    it('names one key of the tenant: GET and sign by alias, ALIAS_TAKEN for a second key, null removes it', async () => {
+      const key = (await generate({ algorithm: 'ES256', name: 'aliased', alias: 'login.tokens-1' })).body.data;
+      expect(key.alias).toBe('login.tokens-1');
+      const got = await request(testApp.http).get('/key/alias/login.tokens-1').set(tenant.headers);
+      expectEnvelope(got, 200);
+      expect(got.body.data.id).toBe(key.id);
+
+      const signed = await signByAlias(testApp, 'login.tokens-1');
+      expectEnvelope(signed, 200);
+      const { payload, protectedHeader } = await jwtVerify(signed.body.data.token, createLocalJWKSet(await jwksOf(testApp, tenant.tenantId)));
+      expect([protectedHeader.kid, payload.sub]).toEqual([key.kid, 'user']);
+
+      const taken = await generate({ algorithm: 'ES256', name: 'second', alias: 'login.tokens-1' });
+      expectEnvelope(taken, 409);
+      expect(taken.body.code).toBe('ALIAS_TAKEN');
+      const other = (await generate({ algorithm: 'ES256', name: 'other' })).body.data;
+      const moved = await request(testApp.http).put(`/key/${other.id}`).set(tenant.headers).send({ alias: 'login.tokens-1' });
+      expectEnvelope(moved, 409);
+      expect(moved.body.code).toBe('ALIAS_TAKEN');
+
+      const removed = await request(testApp.http).put(`/key/${key.id}`).set(tenant.headers).send({ alias: null });
+      expectEnvelope(removed, 200);
+      expect(removed.body.data.alias).toBeNull();
+      expectEnvelope(await request(testApp.http).get('/key/alias/login.tokens-1').set(tenant.headers), 404);
+      expectEnvelope(await request(testApp.http).put(`/key/${other.id}`).set(tenant.headers).send({ alias: 'login.tokens-1' }), 200);
+    });
+
+    it('refuses an alias outside a-z 0-9 . _ - or longer than 64, in bodies and paths', async () => {
+      for (const alias of ['Upper', 'with space', 'x'.repeat(65), '']) {
+        const res = await generate({ algorithm: 'ES256', name: 'n', alias });
+        expectEnvelope(res, 400);
+        expect(res.body.errors).toEqual([{ field: 'alias', message: expect.stringContaining('alias must be 1 to 64 characters') }]);
+      }
+      const path = await request(testApp.http).get('/key/alias/Upper').set(tenant.headers);
+      expectEnvelope(path, 400);
+      expect(path.body.errors).toEqual([{ field: 'alias', message: expect.stringContaining('alias must be') }]);
+    });
+
+    it('follows a rotation by hand: the alias signs with the successor, callers change nothing', async () => {
+      const key = (await generate({ algorithm: 'ES256', name: 'hand', alias: 'hand-rotated' })).body.data;
+      const successor = (await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({})).body.data;
+      expect(successor.alias).toBe('hand-rotated');
+      const old = (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data;
+      expect([old.status, old.alias]).toEqual(['retiring', null]);
+      const signed = await signByAlias(testApp, 'hand-rotated');
+      expect(decodeProtectedHeader(signed.body.data.token).kid).toBe(successor.kid);
+    });
+  });
+
+  describe('rotation policies, validated for verifiers', () => {
+    const policy = (rotateEverySeconds: number, prePublishSeconds: number, retireAfterSeconds: number) => ({
+      rotateEverySeconds,
+      prePublishSeconds,
+      retireAfterSeconds,
+    });
+
+    it.each([
+      [policy(600, 0, 60), 'rotationPolicy.prePublishSeconds', 'rotationPolicy.prePublishSeconds must be at least 1'],
+      [policy(600, 600, 60), 'rotationPolicy.prePublishSeconds', 'rotationPolicy.prePublishSeconds must be less than rotateEverySeconds (600)'],
+      [policy(600, 60, 1.5), 'rotationPolicy.retireAfterSeconds', 'rotationPolicy.retireAfterSeconds must be a whole number of seconds'],
+      [{ rotateEverySeconds: 600, prePublishSeconds: 60 }, 'rotationPolicy.retireAfterSeconds', expect.stringContaining('retireAfterSeconds')],
+    ])('answers 400 for %j, naming the field and its bound', async (rotationPolicy, field, message) => {
+      const res = await generate({ algorithm: 'ES256', name: 'n', rotationPolicy });
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message }]));
+    });
+
+    it('wants prePublishSeconds of at least JWKS_MAX_AGE, so that cached key sets hold the successor before it signs', async () => {
+      const app = await startTestApp({ JWKS_MAX_AGE: '300' });
+      try {
+        const own = await app.createTenant();
+        const res = await request(app.http)
+          .post('/key/generate')
+          .set(own.headers)
+          .send({ algorithm: 'ES256', name: 'n', rotationPolicy: policy(3600, 299, 600) });
+        expectEnvelope(res, 400);
+        expect(res.body.errors).toEqual([
+          { field: 'rotationPolicy.prePublishSeconds', message: expect.stringContaining('at least 300 (JWKS_MAX_AGE)') },
+        ]);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('refuses a policy on a key without its private part', async () => {
+      const publicKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
+      const res = await request(testApp.http)
+        .post('/key/import')
+        .set(tenant.headers)
+        .send({ name: 'public', publicKey, rotationPolicy: policy(600, 60, 60) });
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);
+    });
+
+    it('shows the policy and the next rotation in the view; a key with a policy signs no token that outlives retireAfterSeconds', async () => {
+      const key = (await generate({ algorithm: 'ES256', name: 'bounded', rotationPolicy: policy(3600, 60, 120) })).body.data;
+      expect(key.rotationPolicy).toEqual(policy(3600, 60, 120));
+      expect(Date.parse(key.nextRotationAt) - Date.parse(key.createdAt)).toBeGreaterThan(3_590_000);
+      const sign = (body: object) =>
+        request(testApp.http)
+          .post(`/key/${key.id}/sign`)
+          .set(tenant.headers)
+          .send({ payload: {}, ...body });
+      for (const body of [{ expiresIn: 121 }, {}, { expiresIn: null }]) {
+        const res = await sign(body);
+        expectEnvelope(res, 400);
+        expect(res.body.errors).toEqual([
+          { field: 'expiresIn', message: "expiresIn must be at most 120 seconds (the key's rotationPolicy.retireAfterSeconds)" },
+        ]);
+      }
+      expectEnvelope(await sign({ expiresIn: 120 }), 200);
+      const removed = await request(testApp.http).put(`/key/${key.id}`).set(tenant.headers).send({ rotationPolicy: null });
+      expect([removed.body.data.rotationPolicy, removed.body.data.nextRotationAt]).toEqual([null, null]);
+      expectEnvelope(await sign({}), 200);
+    });
+  });
+
+  describe('scheduled deletion', () => {
+    it('takes the key out of the JWKS at once, cancels back to how it was, and deletes it once at deleteAt', async () => {
+      const key = (await generate({ algorithm: 'ES256', name: 'doomed', alias: 'doomed' })).body.data;
+      const token = (await signByAlias(testApp, 'doomed')).body.data.token as string;
+      const schedule = (afterSeconds: number) =>
+        request(testApp.http).post(`/key/${key.id}/schedule-deletion`).set(tenant.headers).send({ afterSeconds });
+
+      const tooSoon = await schedule(1);
+      expectEnvelope(tooSoon, 400);
+      expect(tooSoon.body.errors).toEqual([{ field: 'afterSeconds', message: 'afterSeconds must be at least 2 (DELETION_MIN_WINDOW_SECONDS)' }]);
+
+      const pending = await schedule(600);
+      expectEnvelope(pending, 200);
+      expect(pending.body.data).toMatchObject({ status: 'pending_deletion', alias: null, deleteAt: expect.any(String) });
+      expect((await jwksOf(testApp, tenant.tenantId)).keys.map((jwk) => jwk.kid)).not.toContain(key.kid);
+      const refused = await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} });
+      expectEnvelope(refused, 409);
+      expect(refused.body.code).toBe('KEY_NOT_ACTIVE');
+      const verified = await request(testApp.http).post('/key/verify').set(tenant.headers).send({ token });
+      expectEnvelope(verified, 400);
+      expect(verified.body.message).toBe('Token rejected: key pending deletion');
+
+      const cancelled = await request(testApp.http).post(`/key/${key.id}/cancel-deletion`).set(tenant.headers);
+      expectEnvelope(cancelled, 200);
+      expect(cancelled.body.data).toMatchObject({ status: 'active', alias: 'doomed', deleteAt: null });
+      expect((await jwksOf(testApp, tenant.tenantId)).keys.map((jwk) => jwk.kid)).toContain(key.kid);
+      expectEnvelope(await request(testApp.http).post('/key/verify').set(tenant.headers).send({ token }), 200);
+
+      expectEnvelope(await schedule(2), 200);
+      await eventually(
+        'the key deleted at its deleteAt',
+        async () => (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).status === 404,
+      );
+      const deletions = await testApp.dataSource.query<{ actor_type: string }[]>(
+        "SELECT actor_type FROM audit_events WHERE key_id = $1 AND action = 'key.delete'",
+        [key.id],
+      );
+      expect(deletions).toEqual([{ actor_type: 'system' }]);
+    });
+  });
+});
+
+describe('rotation on a schedule, with three instances on one database', () => {
+  jest.setTimeout(90_000);
+
+  const env = async () => {
+    const database = await createTestDatabase();
+    return { database, env: { ...FAST, DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') } };
+  };
+  const keysOf = (app: TestApp, tenantId: string) =>
+    app.dataSource.query<{ id: string; status: string; rotated_from: string | null; alias: string | null; created_at: Date }[]>(
+      'SELECT id, status, rotated_from, alias, created_at FROM tenant_keys WHERE tenant_id = $1 ORDER BY created_at',
+      [tenantId],
+    );
+  const actionsOf = async (app: TestApp, tenantId: string, action: string) =>
+    (
+      await app.dataSource.query<{ key_id: string }[]>('SELECT key_id FROM audit_events WHERE tenant_id = $1 AND action = $2', [tenantId, action])
+    ).map((row) => row.key_id);
+
+  it('publishes one successor per period, activates it once, and the alias always signs', async () => {
+    const { database, env: shared } = await env();
+    const apps = [await startTestApp(shared), await startTestApp(shared), await startTestApp(shared)];
+    try {
+      const tenant = await apps[0].createTenant('scheduled');
+      const policy = { rotateEverySeconds: 4, prePublishSeconds: 2, retireAfterSeconds: 3 };
+      const first = (
+        await request(apps[0].http)
+          .post('/key/generate')
+          .set(tenant.headers)
+          .send({ algorithm: 'ES256', name: 'rolling', alias: 'rolling', rotationPolicy: policy })
+      ).body.data;
+
+      // Sign by alias on every instance in turn, all along: never a moment without an active key behind the alias.
+      const statuses: number[] = [];
+      const kids = new Set<string>();
+      let signing = true;
+      const signer = (async () => {
+        for (let i = 0; signing; i++) {
+          const res = await request(apps[i % 3].http)
+            .post('/key/alias/rolling/sign')
+            .set(tenant.headers)
+            .send({ payload: { i }, expiresIn: 3 });
+          statuses.push(res.status);
+          if (res.status === 200) kids.add(decodeProtectedHeader(res.body.data.token as string).kid!);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      })();
+      await eventually('three scheduled activations', async () => (await actionsOf(apps[0], tenant.tenantId, 'key.activate')).length >= 3, {
+        withinMs: 40_000,
+        everyMs: 200,
+      });
+      signing = false;
+      await signer;
+
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      expect(kids.size).toBeGreaterThanOrEqual(3);
+      const keys = await keysOf(apps[0], tenant.tenantId);
+      // A chain: each key has at most one successor, published once and activated once.
+      const successors = keys.filter((key) => key.rotated_from !== null);
+      expect(new Set(successors.map((key) => key.rotated_from)).size).toBe(successors.length);
+      const published = await actionsOf(apps[0], tenant.tenantId, 'key.publish_next');
+      expect(published.length).toBe(successors.length);
+      expect(new Set(published).size).toBe(published.length);
+      const activated = await actionsOf(apps[0], tenant.tenantId, 'key.activate');
+      expect(new Set(activated).size).toBe(activated.length);
+      expect(keys.filter((key) => key.status === 'active').map((key) => key.alias)).toEqual(['rolling']);
+      expect(keys[0].id).toBe(first.id);
+      // One successor per period: creations about rotateEverySeconds apart, never two in one period.
+      const gaps = successors.slice(1).map((key, i) => key.created_at.getTime() - successors[i].created_at.getTime());
+      for (const gap of gaps) expect(gap).toBeGreaterThan(2_500);
+    } finally {
+      for (const app of apps) await app.close();
+      await database.drop();
+    }
+  });
+
+  it('activates a pre-published successor once after a restart that missed its time', async () => {
+    const { database, env: shared } = await env();
+    let app = await startTestApp(shared);
+    try {
+      const tenant = await app.createTenant('restart');
+      const policy = { rotateEverySeconds: 5, prePublishSeconds: 3, retireAfterSeconds: 3 };
+      const key = (
+        await request(app.http)
+          .post('/key/generate')
+          .set(tenant.headers)
+          .send({ algorithm: 'ES256', name: 'restart', alias: 'restart', rotationPolicy: policy })
+      ).body.data;
+      const { value: next } = await eventually('the successor published', async () =>
+        (await keysOf(app, tenant.tenantId)).find((row) => row.status === 'next'),
+      );
+      const activatesAt = Date.parse((await request(app.http).get(`/key/${next.id}`).set(tenant.headers)).body.data.activatesAt as string);
+      await app.close();
+      // Every instance is down when the successor's time comes.
+      await eventually('its activation time passed', () => Date.now() > activatesAt + 500, { withinMs: 10_000 });
+      app = await startTestApp(shared);
+      await eventually(
+        'the successor active after the restart',
+        async () => (await keysOf(app, tenant.tenantId)).find((row) => row.id === next.id)?.status === 'active',
+      );
+      const rows = await keysOf(app, tenant.tenantId);
+      expect(rows.find((row) => row.id === key.id)).toMatchObject({ status: 'retiring', alias: null });
+      expect(rows.find((row) => row.id === next.id)?.alias).toBe('restart');
+      expect(await actionsOf(app, tenant.tenantId, 'key.activate')).toEqual([next.id]);
+    } finally {
+      await app.close();
+      await database.drop();
+    }
+  });
+});
