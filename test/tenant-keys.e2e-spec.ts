@@ -58,6 +58,7 @@ describe('/key (tenant admin API)', () => {
         [
           'algorithm',
           'certificate',
+          'certificateExpiresAt',
           'createdAt',
           'curve',
           'hasPrivateKey',

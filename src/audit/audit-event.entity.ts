@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'key.activate',
   'key.schedule_deletion',
   'key.cancel_deletion',
+  'key.certificate',
   'key.rotate',
   'key.retire',
   'key.delete',

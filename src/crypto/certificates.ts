@@ -1,8 +1,9 @@
 // @peculiar/x509 resolves its parts with tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
-import { createHash, webcrypto, type KeyObject } from 'node:crypto';
+import { createHash, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { algorithmSpec, type SigningAlgorithm } from './algorithms';
+import { KeyInputError } from './key-input-error';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -28,9 +29,7 @@ export async function createSelfSignedCertificate(request: CertificateRequest): 
   const webCrypto = algorithmSpec(request.algorithm).webCrypto;
   if (!webCrypto) throw new Error(`${request.algorithm} keys have no public key to certify`);
   const { importParams, signingAlgorithm } = webCrypto;
-  const subtle = webcrypto.subtle;
-  const publicKey = await subtle.importKey('spki', request.publicKey.export({ format: 'der', type: 'spki' }), importParams, true, ['verify']);
-  const privateKey = await subtle.importKey('pkcs8', request.privateKey.export({ format: 'der', type: 'pkcs8' }), importParams, false, ['sign']);
+  const { publicKey, privateKey } = await webCryptoKeys(importParams, request.publicKey, request.privateKey);
   const notBefore = new Date();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     name: distinguishedName(request.subject, request.issuer),
@@ -53,24 +52,107 @@ export async function createSelfSignedCertificate(request: CertificateRequest): 
  * be simpler, but it splits values at commas, so a key named "login, signing" came out as CN=signing.
  */
 function distinguishedName(commonName: string, organization: string | null): string {
-  const escape = (value: string) =>
-    value
-      .replace(/[\\,+"<>;=]/g, (char) => `\\${char}`)
-      .replace(/^[ #]/, (char) => `\\${char}`)
-      .replace(/ $/, '\\ ');
-  return organization === null ? `CN=${escape(commonName)}` : `CN=${escape(commonName)}, O=${escape(organization)}`;
+  return organization === null ? `CN=${escapeDnValue(commonName)}` : `CN=${escapeDnValue(commonName)}, O=${escapeDnValue(organization)}`;
 }
 
-/** The certificate's DER: the base64 between a PEM's armour lines. */
+/** A distinguished name's attribute value, escaped as RFC 4514 asks. */
+function escapeDnValue(value: string): string {
+  return value
+    .replace(/[\\,+"<>;=]/g, (char) => `\\${char}`)
+    .replace(/^[ #]/, (char) => `\\${char}`)
+    .replace(/ $/, '\\ ');
+}
+
+/** The key pair as WebCrypto keys, for @peculiar/x509. */
+async function webCryptoKeys(importParams: Parameters<typeof webcrypto.subtle.importKey>[2], publicKey: KeyObject, privateKey: KeyObject) {
+  const subtle = webcrypto.subtle;
+  return {
+    publicKey: await subtle.importKey('spki', publicKey.export({ format: 'der', type: 'spki' }), importParams, true, ['verify']),
+    privateKey: await subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), importParams, false, ['sign']),
+  };
+}
+
+/** The certificates of a PEM text, leaf first as stored. */
+export function certificatePems(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** A certificate's DER: the base64 between its PEM armour lines. */
 function certificateDer(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
 }
 
 /**
- * The JWK members that carry a certificate: `x5c`, the DER in plain base64 (RFC 7517 section 4.7), and
- * `x5t#S256`, the base64url SHA-256 of that DER (section 4.9).
+ * The JWK members that carry a certificate chain: `x5c`, each certificate's DER in plain base64, leaf first
+ * (RFC 7517 section 4.7), and `x5t#S256`, the base64url SHA-256 of the leaf's DER (section 4.9).
  */
 export function certificateJwkMembers(pem: string): { x5c: string[]; 'x5t#S256': string } {
-  const der = certificateDer(pem);
-  return { x5c: [der.toString('base64')], 'x5t#S256': createHash('sha256').update(der).digest('base64url') };
+  const ders = certificatePems(pem).map(certificateDer);
+  return { x5c: ders.map((der) => der.toString('base64')), 'x5t#S256': createHash('sha256').update(ders[0]).digest('base64url') };
+}
+
+/** When the leaf certificate of a stored chain stops being valid. */
+export function leafCertificateExpiry(pem: string): Date {
+  return new Date(new X509Certificate(certificatePems(pem)[0]).validTo);
+}
+
+/** The subject a certificate signing request names. */
+export interface CertificateRequestSubject {
+  commonName: string;
+  organization?: string;
+  organizationalUnit?: string;
+  country?: string;
+  state?: string;
+  locality?: string;
+}
+
+/** A PKCS#10 certificate signing request for the key, signed by it, to be sent to a CA. PEM. */
+export async function createCertificateSigningRequest(
+  algorithm: SigningAlgorithm,
+  { publicKey, privateKey }: { publicKey: KeyObject; privateKey: KeyObject },
+  subject: CertificateRequestSubject,
+): Promise<string> {
+  const webCrypto = algorithmSpec(algorithm).webCrypto;
+  if (!webCrypto) throw new Error(`${algorithm} keys have no public key to certify`);
+  const { publicKey: cryptoPublicKey, privateKey: cryptoPrivateKey } = await webCryptoKeys(webCrypto.importParams, publicKey, privateKey);
+  const parts: [string, string | undefined][] = [
+    ['CN', subject.commonName],
+    ['OU', subject.organizationalUnit],
+    ['O', subject.organization],
+    ['L', subject.locality],
+    ['ST', subject.state],
+    ['C', subject.country],
+  ];
+  const request = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: parts
+      .filter((part): part is [string, string] => part[1] !== undefined)
+      .map(([type, value]) => `${type}=${escapeDnValue(value)}`)
+      .join(', '),
+    keys: { publicKey: cryptoPublicKey as never, privateKey: cryptoPrivateKey as never },
+    signingAlgorithm: webCrypto.signingAlgorithm,
+  });
+  return request.toString('pem');
+}
+
+/**
+ * Checks a CA-issued chain for a key, leaf first: the leaf holds this public key, each certificate is signed by the
+ * next, and all are within their dates. Throws a KeyInputError naming the certificate at fault.
+ */
+export function checkCertificateChain(chain: readonly string[], publicKey: KeyObject, now = new Date()): void {
+  const field = (i: number) => `certificateChain[${i}]`;
+  const certificates = chain.map((pem, i) => {
+    try {
+      return new X509Certificate(pem);
+    } catch {
+      throw new KeyInputError(field(i), `${field(i)} is not a PEM certificate`);
+    }
+  });
+  if (!certificates[0].publicKey.equals(publicKey)) throw new KeyInputError(field(0), `${field(0)} does not hold this key's public key`);
+  certificates.forEach((certificate, i) => {
+    if (new Date(certificate.validFrom) > now || new Date(certificate.validTo) < now) {
+      throw new KeyInputError(field(i), `${field(i)} is not valid now (from ${certificate.validFrom} to ${certificate.validTo})`);
+    }
+    const issuer = certificates[i + 1];
+    if (issuer && !certificate.verify(issuer.publicKey)) throw new KeyInputError(field(i), `${field(i)} is not signed by ${field(i + 1)}`);
+  });
 }

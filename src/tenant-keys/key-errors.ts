@@ -8,6 +8,7 @@ export const TENANT_KEY_ERROR_CODES = [
   'KEY_NOT_ACTIVE',
   'KEY_MATERIAL_EXISTS',
   'ALIAS_TAKEN',
+  'CERTIFICATE_EXPIRED',
   'TOKEN_REJECTED',
   'TENANT_NOT_FOUND',
 ] as const;
@@ -62,5 +63,16 @@ export class TenantNotFoundError extends DomainError<TenantKeyErrorCode> {
 export class AliasTakenError extends DomainError<TenantKeyErrorCode> {
   constructor(alias: string) {
     super('ALIAS_TAKEN', HttpStatus.CONFLICT, `Another key of the tenant has the alias ${alias}`);
+  }
+}
+
+/** The key's leaf certificate has expired: relying parties that check x5c would refuse what it signs. */
+export class CertificateExpiredError extends DomainError<TenantKeyErrorCode> {
+  constructor(expiredAt: Date) {
+    super(
+      'CERTIFICATE_EXPIRED',
+      HttpStatus.CONFLICT,
+      `The key's certificate expired at ${expiredAt.toISOString()}: attach a new one, or rotate the key`,
+    );
   }
 }

@@ -16,6 +16,8 @@ import { ListKeysQueryDto } from './dto/list-keys.query';
 import { RotateKeyDto, SignTokenDto, VerifyTokenDto } from './dto/key-usage.dto';
 import { KeySigningService, SignedToken, VerifiedToken } from './signing/key-signing.service';
 import { UpdateKeyDto } from './dto/update-key.dto';
+import { AttachCertificateDto, CertificateRequestDto, CertificateSigningRequestView } from './dto/certificate-requests.dto';
+import { KeyCertificatesService } from './certificates/key-certificates.service';
 import { ScheduleDeletionDto } from './dto/key-lifecycle.dto';
 import { TenantKeyView } from './dto/tenant-key.view';
 import { TenantKeysService } from './tenant-keys.service';
@@ -32,6 +34,7 @@ export class TenantKeysController {
   constructor(
     private readonly keys: TenantKeysService,
     private readonly signing: KeySigningService,
+    private readonly certificates: KeyCertificatesService,
     private readonly audit: AuditTrail,
   ) {}
 
@@ -197,6 +200,34 @@ export class TenantKeysController {
   @ResponseMessage('Key updated')
   update(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: UpdateKeyDto): Promise<TenantKeyView> {
     return this.keys.updateKey(actor, id, body);
+  }
+
+  @Post(':id/csr')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'A certificate signing request for the key',
+    description: 'PKCS#10, signed by the key, for a CA to issue a certificate from.',
+  })
+  @KEY_ID
+  @ApiEnvelope(CertificateSigningRequestView)
+  @ApiErrors(400, 404, 409, 413, 415)
+  @ResponseMessage('Certificate signing request created')
+  certificateSigningRequest(@CurrentTenant() tenant: TenantPrincipal, @Param('id', UuidParamPipe) id: string, @Body() body: CertificateRequestDto) {
+    return this.certificates.createSigningRequest(tenant.tenantId, id, body);
+  }
+
+  @Put(':id/certificate')
+  @ApiOperation({
+    summary: 'Attach a CA-issued certificate chain to the key',
+    description:
+      'Leaf first; the leaf must hold the key, each certificate be signed by the next, all within their dates. The JWKS then carries the chain in x5c.',
+  })
+  @KEY_ID
+  @ApiEnvelope(TenantKeyView)
+  @ApiErrors(400, 404, 413, 415)
+  @ResponseMessage('Certificate attached')
+  attachCertificate(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: AttachCertificateDto): Promise<TenantKeyView> {
+    return this.certificates.attachChain(actor, id, body);
   }
 
   @Post(':id/schedule-deletion')

@@ -10,13 +10,24 @@ import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantKeysService } from './tenant-keys.service';
 import { TrustedKeys } from './trusted-keys';
 import { KeyWrites } from './key-writes';
+import { KeyCertificatesService } from './certificates/key-certificates.service';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { KeyLifecycleScheduler } from './lifecycle/key-lifecycle.scheduler';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
   controllers: [TenantKeysController, JwksController],
-  providers: [TenantKeysService, TenantKeysRepository, KeySigningService, RsaKeyPool, TrustedKeys, KeyWrites, KeyLifecycle, KeyLifecycleScheduler],
+  providers: [
+    TenantKeysService,
+    TenantKeysRepository,
+    KeySigningService,
+    RsaKeyPool,
+    TrustedKeys,
+    KeyWrites,
+    KeyLifecycle,
+    KeyLifecycleScheduler,
+    KeyCertificatesService,
+  ],
   exports: [TrustedKeys, RsaKeyPool],
 })
 export class TenantKeysModule {}

@@ -24,6 +24,7 @@ export type KeyChanges = Partial<
     | 'restoreStatus'
     | 'restoreAlias'
     | 'rotatedTo'
+    | 'certificatePem'
   >
 >;
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { JWK } from 'jose';
-import { certificateJwkMembers } from '../../crypto/certificates';
+import { certificateJwkMembers, leafCertificateExpiry } from '../../crypto/certificates';
 import { SIGNING_ALGORITHMS } from '../../crypto/algorithms';
 import { effectiveStatus, KEY_STATUSES, type KeyStatus, type RotationPolicy, type TenantKeyEntity } from '../entities/tenant-key.entity';
 import { RotationPolicyDto } from './key-lifecycle.dto';
@@ -45,8 +45,20 @@ export class TenantKeyView {
   })
   jwk: JWK | null;
 
-  @ApiProperty({ type: String, nullable: true, description: 'Self-signed X.509 certificate, PEM, if asked for' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'X.509 certificate, PEM: self-signed if asked for, or the CA-issued chain attached (leaf first)',
+  })
   certificate: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "When the leaf certificate expires; an expired one stops the key's signing",
+  })
+  certificateExpiresAt: string | null;
 
   @ApiProperty({ enum: KEY_STATUSES, description: 'next → active → retiring → retired; pending_deletion until deleted or cancelled' })
   status: KeyStatus;
@@ -96,6 +108,7 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     publicKey: key.publicKeyPem,
     jwk: publishedJwk(key),
     certificate: key.certificatePem,
+    certificateExpiresAt: key.certificatePem ? leafCertificateExpiry(key.certificatePem).toISOString() : null,
     status: effectiveStatus(key),
     retireAt: key.retireAt?.toISOString() ?? null,
     alias: key.alias,

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { leafCertificateExpiry } from '../../crypto/certificates';
 import { CLOCK_TOLERANCE_SECONDS } from '../../crypto/jwt-checks';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
 import { ValidationFailedError } from '../../common/domain-error';
@@ -8,7 +9,7 @@ import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import type { SignTokenDto } from '../dto/key-usage.dto';
 import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
 import { TenantCacheService } from '../../tenants/tenant-cache.service';
-import { KeyNotActiveError, KeyNotFoundError, TokenRejectedError } from '../key-errors';
+import { CertificateExpiredError, KeyNotActiveError, KeyNotFoundError, TokenRejectedError } from '../key-errors';
 import { openSigningKey } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 import { Transactions } from '../../database/transactions';
@@ -76,10 +77,11 @@ export class KeySigningService {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
-      return row && { key: row, signingKey: openSigningKey(this.config.openingKeys, row) };
+      const certificateExpiresAt = row?.certificatePem ? leafCertificateExpiry(row.certificatePem) : null;
+      return row && { key: row, signingKey: openSigningKey(this.config.openingKeys, row), certificateExpiresAt };
     });
     if (!cached) throw new KeyNotFoundError();
-    const { key, signingKey } = cached;
+    const { key, signingKey, certificateExpiresAt } = cached;
     const reserved = Object.keys(request.header ?? {}).filter((name) => RESERVED_HEADER_PARAMETERS.includes(name));
     if (reserved.length > 0) {
       throw new ValidationFailedError(reserved.map((name) => ({ field: `header.${name}`, message: `header.${name} is set by the service` })));
@@ -89,6 +91,7 @@ export class KeySigningService {
     if (status === 'pending_deletion') throw new KeyNotActiveError('Key is pending deletion and does not sign');
     if (status !== 'active') throw new KeyNotActiveError(`Key is ${status} and no longer signs`);
     if (!signingKey) throw new KeyNotActiveError('Key has no private key and cannot sign');
+    if (certificateExpiresAt && certificateExpiresAt.getTime() < Date.now()) throw new CertificateExpiredError(certificateExpiresAt);
 
     const payload = { ...request.payload };
     if (payload.iss === undefined && key.issuer) payload.iss = key.issuer;

@@ -1,0 +1,58 @@
+import { createPublicKey } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
+import { ValidationFailedError } from '../../common/domain-error';
+import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
+import { algorithmSpec } from '../../crypto/algorithms';
+import { checkCertificateChain, createCertificateSigningRequest } from '../../crypto/certificates';
+import type { AttachCertificateDto, CertificateRequestDto, CertificateSigningRequestView } from '../dto/certificate-requests.dto';
+import { toTenantKeyView, type TenantKeyView } from '../dto/tenant-key.view';
+import type { TenantKeyEntity } from '../entities/tenant-key.entity';
+import { KeyNotActiveError, KeyNotFoundError } from '../key-errors';
+import { KeyWrites } from '../key-writes';
+import { openSigningKey } from '../material/key-material';
+import { TenantKeysRepository } from '../tenant-keys.repository';
+
+/** Certificates signed by a CA for a key: the request to send (CSR) and the chain that comes back. */
+@Injectable()
+export class KeyCertificatesService {
+  constructor(
+    private readonly keys: TenantKeysRepository,
+    private readonly writes: KeyWrites,
+    private readonly audit: AuditTrail,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
+
+  /** A PKCS#10 request for the key, signed by it; nothing is stored. */
+  async createSigningRequest(tenantId: string, id: string, subject: CertificateRequestDto): Promise<CertificateSigningRequestView> {
+    const key = await this.certifiableKey(tenantId, id);
+    const privateKey = openSigningKey(this.config.openingKeys, key);
+    if (!privateKey) throw new KeyNotActiveError('Key has no private key and cannot sign a certificate request');
+    return { csr: await createCertificateSigningRequest(key.algorithm, { publicKey: createPublicKey(privateKey), privateKey }, subject) };
+  }
+
+  /** Attaches a CA-issued chain (leaf first) once it is checked: the JWKS then carries the whole chain in x5c. */
+  async attachChain(actor: TenantActor, id: string, request: AttachCertificateDto): Promise<TenantKeyView> {
+    const event: AuditEvent = { actor, action: 'key.certificate', keyId: id, detail: { certificates: request.certificateChain.length } };
+    return this.audit.attempt(event, async () => {
+      const key = await this.certifiableKey(actor.tenantId, id);
+      checkCertificateChain(request.certificateChain, createPublicKey(key.publicKeyPem!));
+      const certificatePem = request.certificateChain.map((pem) => `${pem.trim()}\n`).join('');
+      const updated = await this.writes.commit(actor.tenantId, event, async (manager) => {
+        const stored = await this.keys.update(manager, actor.tenantId, id, { certificatePem });
+        if (!stored) throw new KeyNotFoundError();
+        return stored;
+      });
+      return toTenantKeyView(updated);
+    });
+  }
+
+  private async certifiableKey(tenantId: string, id: string): Promise<TenantKeyEntity> {
+    const key = await this.keys.getById(tenantId, id);
+    if (!key) throw new KeyNotFoundError();
+    if (!algorithmSpec(key.algorithm).webCrypto || !key.publicKeyPem) {
+      throw new ValidationFailedError([{ field: 'id', message: 'certificates are available for RSA, EC and EdDSA keys only' }]);
+    }
+    return key;
+  }
+}

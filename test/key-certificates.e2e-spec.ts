@@ -1,0 +1,214 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JSONWebKeySet } from 'jose';
+import request from 'supertest';
+import { eventually } from './support/eventually';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+/**
+ * Certificates from a CA: the service writes the request, OpenSSL plays the CA (a root and an intermediate made
+ * here), and what comes back is attached, checked and published.
+ */
+describe('certificates with a life', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+  let dir: string;
+  const file = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    tenant = await testApp.createTenant('certificates');
+    dir = mkdtempSync(join(tmpdir(), 'keyservice-ca-'));
+    // A root CA and an intermediate it signs, as a real CA has.
+    writeFileSync(
+      file('ca.cnf'),
+      '[v3_ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n[leaf]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n',
+    );
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'root.key',
+      '-out',
+      'root.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Test Root',
+      '-extensions',
+      'v3_ca',
+      '-config',
+      file('ca.cnf'),
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'inter.key',
+      '-out',
+      'inter.csr',
+      '-subj',
+      '/CN=Test Intermediate',
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'inter.csr',
+      '-CA',
+      'root.pem',
+      '-CAkey',
+      'root.key',
+      '-CAcreateserial',
+      '-out',
+      'inter.pem',
+      '-days',
+      '30',
+      '-extfile',
+      file('ca.cnf'),
+      '-extensions',
+      'v3_ca',
+    );
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await testApp.close();
+  });
+
+  const generate = async (algorithm: string) =>
+    (
+      await request(testApp.http)
+        .post('/key/generate')
+        .set(tenant.headers)
+        .send({ algorithm, name: `${algorithm} for a CA` })
+    ).body.data;
+  const csrFor = (id: string, body: object) => request(testApp.http).post(`/key/${id}/csr`).set(tenant.headers).send(body);
+  const attach = (id: string, certificateChain: string[]) =>
+    request(testApp.http).put(`/key/${id}/certificate`).set(tenant.headers).send({ certificateChain });
+  /** The CA issues a leaf for this CSR, valid `days`. */
+  const issue = (csr: string, name: string, days = 10) => {
+    writeFileSync(file(`${name}.csr`), csr);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'inter.pem',
+      '-CAkey',
+      'inter.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      String(days),
+      '-extfile',
+      file('ca.cnf'),
+      '-extensions',
+      'leaf',
+    );
+    return readFileSync(file(`${name}.pem`), 'utf8');
+  };
+
+  it.each(['ES256', 'RS256', 'PS384', 'EdDSA'])(
+    '%s: a CSR signed by the key that OpenSSL verifies, a chain attached and published in x5c',
+    async (algorithm) => {
+      const key = await generate(algorithm);
+      const res = await csrFor(key.id, { commonName: 'login.example.com', organization: 'Example, Ltd', country: 'NL' });
+      expectEnvelope(res, 200);
+      const csr = res.body.data.csr as string;
+      writeFileSync(file(`${algorithm}.csr`), csr);
+      expect(openssl('req', '-in', `${algorithm}.csr`, '-verify', '-noout', '-subject')).toMatch(/CN\s*=\s*login\.example\.com/);
+      // The CSR holds the key's own public key.
+      expect(openssl('req', '-in', `${algorithm}.csr`, '-pubkey', '-noout').trim()).toBe((key.publicKey as string).trim());
+
+      const leaf = issue(csr, algorithm);
+      const intermediate = readFileSync(file('inter.pem'), 'utf8');
+      const attached = await attach(key.id, [leaf, intermediate, readFileSync(file('root.pem'), 'utf8')]);
+      expectEnvelope(attached, 200);
+      expect(Date.parse(attached.body.data.certificateExpiresAt as string)).toBeGreaterThan(Date.now() + 9 * 86_400_000);
+      const jwks = (await request(testApp.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
+      const published = jwks.keys.find((jwk) => jwk.kid === key.kid)!;
+      expect(published.x5c).toHaveLength(3);
+      // What verifiers get verifies up to the root with OpenSSL.
+      const pem = (der: string) => `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+      writeFileSync(file('x5c-leaf.pem'), pem(published.x5c![0]));
+      writeFileSync(file('x5c-inter.pem'), pem(published.x5c![1]));
+      expect(openssl('verify', '-CAfile', 'root.pem', '-untrusted', 'x5c-inter.pem', 'x5c-leaf.pem').trim()).toBe('x5c-leaf.pem: OK');
+      expectEnvelope(await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
+    },
+  );
+
+  it('refuses a chain whose leaf holds another key, out of order, or not a certificate, naming the one at fault', async () => {
+    const key = await generate('ES256');
+    const other = await generate('ES256');
+    const otherLeaf = issue((await csrFor(other.id, { commonName: 'other' })).body.data.csr, 'other');
+    const ownLeaf = issue((await csrFor(key.id, { commonName: 'own' })).body.data.csr, 'own');
+    const root = readFileSync(file('root.pem'), 'utf8');
+    for (const [chain, field, message] of [
+      [[otherLeaf], 'certificateChain[0]', "certificateChain[0] does not hold this key's public key"],
+      [[ownLeaf, root], 'certificateChain[0]', 'certificateChain[0] is not signed by certificateChain[1]'],
+      [[ownLeaf, 'not a certificate'], 'certificateChain[1]', 'certificateChain[1] is not a PEM certificate'],
+    ] as const) {
+      const res = await attach(key.id, [...chain]);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field, message }]);
+    }
+    const hmac = await generate('HS256');
+    expectEnvelope(await csrFor(hmac.id, { commonName: 'x' }), 400);
+  });
+
+  it('stops signing with CERTIFICATE_EXPIRED once the leaf has expired, and says so in the view', async () => {
+    const key = await generate('ES256');
+    writeFileSync(file('short.csr'), (await csrFor(key.id, { commonName: 'short-lived' })).body.data.csr);
+    // A leaf that expires two seconds from now (openssl x509 -days counts whole days: its successor, ca, sets dates).
+    const until = new Date(Date.now() + 2_000);
+    const stamp = (date: Date) => date.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+    writeFileSync(file('index.txt'), '');
+    writeFileSync(
+      file('ca-short.cnf'),
+      `[ca]\ndefault_ca=short\n[short]\ndatabase=${file('index.txt')}\nnew_certs_dir=${dir}\nserial=${file('serial')}\ndefault_md=sha256\npolicy=any\ncopy_extensions=none\n[any]\ncommonName=supplied\n`,
+    );
+    writeFileSync(file('serial'), '1000\n');
+    openssl(
+      'ca',
+      '-batch',
+      '-config',
+      file('ca-short.cnf'),
+      '-cert',
+      'inter.pem',
+      '-keyfile',
+      'inter.key',
+      '-in',
+      'short.csr',
+      '-out',
+      'short.pem',
+      '-startdate',
+      stamp(new Date(Date.now() - 60_000)),
+      '-enddate',
+      stamp(until),
+      '-notext',
+    );
+    const attached = await attach(key.id, [readFileSync(file('short.pem'), 'utf8'), readFileSync(file('inter.pem'), 'utf8')]);
+    expectEnvelope(attached, 200);
+    expectEnvelope(await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
+    await eventually('the leaf expired', () => Date.now() > until.getTime() + 1_000);
+    const refused = await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} });
+    expectEnvelope(refused, 409);
+    expect(refused.body.code).toBe('CERTIFICATE_EXPIRED');
+    const view = (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data;
+    expect(Date.parse(view.certificateExpiresAt as string)).toBeLessThan(Date.now());
+  });
+});
