@@ -11,6 +11,9 @@ import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './s
  * Certificates from a CA: the service writes the request, OpenSSL plays the CA (a root and an intermediate made
  * here), and what comes back is attached, checked and published.
  */
+/** openssl req's options for a new P-256 key, unencrypted. */
+const NEW_P256_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
 describe('certificates with a life', () => {
   let testApp: TestApp;
   let tenant: TestTenant;
@@ -30,11 +33,7 @@ describe('certificates with a life', () => {
     openssl(
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
+      ...NEW_P256_KEY,
       '-keyout',
       'root.key',
       '-out',
@@ -48,20 +47,7 @@ describe('certificates with a life', () => {
       '-config',
       file('ca.cnf'),
     );
-    openssl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'inter.key',
-      '-out',
-      'inter.csr',
-      '-subj',
-      '/CN=Test Intermediate',
-    );
+    openssl('req', ...NEW_P256_KEY, '-keyout', 'inter.key', '-out', 'inter.csr', '-subj', '/CN=Test Intermediate');
     openssl(
       'x509',
       '-req',

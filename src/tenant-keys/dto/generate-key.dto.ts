@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsIn,
@@ -10,10 +10,9 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
-import { IsAlias, IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
 import { algorithmSpec, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 import { CertificateOptionsDto } from './certificate-options.dto';
+import { NewKeyDto } from './new-key.dto';
 
 /** The source document's short forms. */
 const SHORT_FORMS: Record<string, SigningAlgorithm> = { RS: 'RS256', ES: 'ES256' };
@@ -36,23 +35,11 @@ class LengthFitsAlgorithm implements ValidatorConstraintInterface {
   }
 }
 
-export class GenerateKeyDto extends CertificateOptionsDto {
+export class GenerateKeyDto extends IntersectionType(NewKeyDto, CertificateOptionsDto) {
   @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256', description: 'Also the short forms `RS` (RS256) and `ES` (ES256)' })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHORT_FORMS[value]) || value)
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   algorithm: SigningAlgorithm;
-
-  @IsKeyName()
-  name: string;
-
-  @IsKeyIssuer()
-  issuer?: string;
-
-  @IsAlias()
-  alias?: string | null;
-
-  @IsRotationPolicy()
-  rotationPolicy?: RotationPolicyDto | null;
 
   @ApiPropertyOptional({
     description: 'RSA modulus bits (2048, 3072, 4096; default 2048) or HMAC key bits; fixed by the curve for EC',

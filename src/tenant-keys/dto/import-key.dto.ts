@@ -1,26 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
-import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
-import { IsAlias, IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
+import { NewKeyDto } from './new-key.dto';
 
 const MAX_KEY_TEXT = 16 * 1024;
 
 /** A key made elsewhere: PEM (public, private or both), a JWK, or an HMAC secret. */
-export class ImportKeyDto {
-  @IsKeyName()
-  name: string;
-
-  @IsKeyIssuer()
-  issuer?: string;
-
-  @IsAlias()
-  alias?: string | null;
-
-  @IsRotationPolicy()
-  rotationPolicy?: RotationPolicyDto | null;
-
+export class ImportKeyDto extends NewKeyDto {
   @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: 'Inferred when absent: RS256, ES by curve, EdDSA, HS256' })
   @IsOptional()
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
