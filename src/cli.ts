@@ -11,13 +11,17 @@ import { ConfigError, loadConfig, loadDotEnv } from './config/config';
 import { KeyEncryptionRotation, type RotationProgress } from './tenant-keys/material/kek-rotation';
 import { isDatabaseUnavailable } from './database/database-errors';
 import { prepareRuntime, type Runtime } from './runtime';
-import { TenantsService } from './tenants/tenants.service';
+import { TenantsService, type ApiKeyGrant } from './tenants/tenants.service';
+import { API_KEY_SCOPES, type ApiKeyScope } from './common/route-access';
+import { ALIAS } from './tenant-keys/dto/key-lifecycle.dto';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
   tenant:create --name <name> [--json]     create a tenant and its first API key (shown once)
   tenant:list [--json]                     list tenants: id, name, created, active API keys
-  apikey:create --tenant <id> [--json]     create another API key for a tenant (shown once)
+  apikey:create --tenant <id> [--name <name>] [--scopes <a,b>] [--sign-keys <id|alias,...>] [--expires <date-time>] [--json]
+                                           create another API key for a tenant (shown once); by default every
+                                           scope (${API_KEY_SCOPES.join(', ')}), any key, no expiry
   apikey:list --tenant <id> [--json]       list a tenant's API keys: id, prefix, created, last used,
                                            revoked (never the secret)
   apikey:revoke --id <api key id> [--json] revoke an API key at once
@@ -96,6 +100,27 @@ function wholeNumber(value: string, option: string, max: number): number {
   return parsed;
 }
 
+/** `apikey:create`'s options: a name, scopes (all by default), the keys it may sign with, an expiry. */
+function apiKeyGrant(values: { name?: string; scopes?: string; 'sign-keys'?: string; expires?: string }): ApiKeyGrant {
+  const list = (value: string) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  const scopes = values.scopes === undefined ? undefined : list(values.scopes);
+  const unknown = scopes?.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
+  if (scopes?.length === 0 || unknown !== undefined) throw new UsageError(`--scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
+  const signKeys = values['sign-keys'] === undefined ? null : list(values['sign-keys']);
+  if (signKeys?.length === 0 || signKeys?.some((key) => !isUUID(key, 'all') && !ALIAS.test(key)))
+    throw new UsageError('--sign-keys must be a comma-separated list of key ids or aliases');
+  const expiresAt = values.expires === undefined ? null : new Date(values.expires);
+  if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()))
+    throw new UsageError('--expires must be a future ISO 8601 date-time, like 2027-01-31T00:00:00Z');
+  if (values.name !== undefined && (values.name.trim() === '' || values.name.length > 255))
+    throw new UsageError('--name must be 1 to 255 characters');
+  return { name: values.name?.trim() ?? null, scopes: scopes as ApiKeyScope[] | undefined, signKeys, expiresAt };
+}
+
 /** A table for people: one row per line, columns padded. */
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
@@ -121,6 +146,9 @@ async function run(argv: string[]): Promise<void> {
       allowPositionals: true,
       options: {
         name: { type: 'string' },
+        scopes: { type: 'string' },
+        'sign-keys': { type: 'string' },
+        expires: { type: 'string' },
         tenant: { type: 'string' },
         id: { type: 'string' },
         batch: { type: 'string', default: '200' },
@@ -148,6 +176,7 @@ async function run(argv: string[]): Promise<void> {
   if (name !== undefined && name.length > 255) throw new UsageError('--name must be 1 to 255 characters');
   const tenantId = ['apikey:create', 'apikey:list'].includes(command) ? requiredUuid(values.tenant, '--tenant') : undefined;
   const apiKeyId = command === 'apikey:revoke' ? requiredUuid(values.id, '--id') : undefined;
+  const grant = command === 'apikey:create' ? apiKeyGrant(values) : undefined;
   const days = command === 'audit:prune' ? wholeNumber(required(values.days, '--days'), '--days', 36_500) : undefined;
   const batchSize = wholeNumber(values.batch, '--batch', 10_000);
 
@@ -186,7 +215,7 @@ async function run(argv: string[]): Promise<void> {
         break;
       }
       case 'apikey:create': {
-        const issued = await tenants.createApiKey(cliActor(), tenantId!);
+        const issued = await tenants.createApiKey(cliActor(), tenantId!, grant);
         print(
           { tenantId: issued.tenantId, apiKeyId: issued.apiKeyId, apiKey: issued.apiKey },
           `API key created for tenant ${issued.tenantId}.\n  api key id: ${issued.apiKeyId}\n  API key:    ${issued.apiKey}\nThe API key is shown only now.`,
@@ -209,8 +238,17 @@ async function run(argv: string[]): Promise<void> {
         print(
           { tenantId, apiKeys },
           table(
-            ['API KEY ID', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
-            apiKeys.map((k) => [k.id, k.prefix, when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)]),
+            ['API KEY ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES', 'REVOKED'],
+            apiKeys.map((k) => [
+              k.id,
+              k.name ?? '-',
+              k.prefix,
+              k.scopes.join(','),
+              when(k.createdAt),
+              when(k.lastUsedAt),
+              when(k.expiresAt),
+              when(k.revokedAt),
+            ]),
           ),
         );
         break;

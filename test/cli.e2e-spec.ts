@@ -51,6 +51,9 @@ describe('the CLI (npm run cli)', () => {
     [['apikey:list'], '--tenant is required', 2],
     [['apikey:revoke'], '--id is required', 2],
     [['apikey:create', '--tenant', 'acme'], '--tenant must be a UUID', 2],
+    [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', '--scopes', 'keys:all'], '--scopes must be a comma-separated list of', 2],
+    [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', '--sign-keys', 'Not An Alias'], '--sign-keys must be', 2],
+    [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', '--expires', '2001-01-01T00:00:00Z'], '--expires must be a future', 2],
     [['tenant:delete'], 'unknown command "tenant:delete"', 2],
     [['tenant:create', '--nme', 'x'], "Unknown option '--nme'", 2],
     [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'], 'No tenant 5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', 1],
@@ -85,9 +88,11 @@ describe('the CLI (npm run cli)', () => {
     }
   });
 
-  it('tenant:list and apikey:list show ids, prefixes and when a key was last used, never a secret', async () => {
+  it('tenant:list and apikey:list show ids, names, prefixes, scopes and when a key was last used, never a secret', async () => {
     const tenant = JSON.parse(runCli(['tenant:create', '--name', 'listed', '--json'], env).stdout);
-    const second = JSON.parse(runCli(['apikey:create', '--tenant', tenant.tenantId, '--json'], env).stdout);
+    const expires = new Date(Date.now() + 86_400_000).toISOString();
+    const grant = ['--name', 'signer', '--scopes', 'keys:sign,keys:verify', '--sign-keys', 'login', '--expires', expires];
+    const second = JSON.parse(runCli(['apikey:create', '--tenant', tenant.tenantId, ...grant, '--json'], env).stdout);
     expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(tenant.tenantId, tenant.apiKey)), 200);
 
     const tenants = JSON.parse(runCli(['tenant:list', '--json'], env).stdout).tenants;
@@ -102,12 +107,32 @@ describe('the CLI (npm run cli)', () => {
     expect(listed).toEqual({
       tenantId: tenant.tenantId,
       apiKeys: [
-        { id: tenant.apiKeyId, prefix: apiKeyPrefix(tenant.apiKey), createdAt: expect.any(String), lastUsedAt: expect.any(String), revokedAt: null },
-        { id: second.apiKeyId, prefix: apiKeyPrefix(second.apiKey), createdAt: expect.any(String), lastUsedAt: null, revokedAt: null },
+        {
+          id: tenant.apiKeyId,
+          name: null,
+          prefix: apiKeyPrefix(tenant.apiKey),
+          scopes: ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage'],
+          signKeys: null,
+          expiresAt: null,
+          createdAt: expect.any(String),
+          lastUsedAt: expect.any(String),
+          revokedAt: null,
+        },
+        {
+          id: second.apiKeyId,
+          name: 'signer',
+          prefix: apiKeyPrefix(second.apiKey),
+          scopes: ['keys:sign', 'keys:verify'],
+          signKeys: ['login'],
+          expiresAt: expires,
+          createdAt: expect.any(String),
+          lastUsedAt: null,
+          revokedAt: null,
+        },
       ],
     });
     const text = runCli(['apikey:list', '--tenant', tenant.tenantId], env).stdout;
-    expect(text.split('\n')[0]).toMatch(/^API KEY ID\s+PREFIX\s+CREATED\s+LAST USED\s+REVOKED$/);
+    expect(text.split('\n')[0]).toMatch(/^API KEY ID\s+NAME\s+PREFIX\s+SCOPES\s+CREATED\s+LAST USED\s+EXPIRES\s+REVOKED$/);
     expect(text).toContain(tenant.apiKeyId);
     for (const secret of [tenant.apiKey, second.apiKey]) expect(text + JSON.stringify(listed)).not.toContain(secret);
   });

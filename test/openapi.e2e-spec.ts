@@ -64,7 +64,8 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
       metricsToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
     });
     for (const { path, operation } of operations()) {
-      if (path.startsWith('/key/') || path === '/key') expect(operation.security).toEqual([{ apiKey: [], tenantId: [] }]);
+      if (path.startsWith('/key/') || path === '/key' || path.startsWith('/api-keys'))
+        expect(operation.security).toEqual([{ apiKey: [], tenantId: [] }]);
       else if (path.startsWith('/keys')) expect(operation.security).toEqual([{ accessToken: [] }]);
       else if (path === '/metrics') expect(operation.security).toEqual([{ metricsToken: [] }]);
       else expect(operation.security).toBeUndefined();

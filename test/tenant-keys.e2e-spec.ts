@@ -74,6 +74,7 @@ describe('/key (tenant admin API)', () => {
           'rotatedTo',
           'alias',
           'rotationPolicy',
+          'signingPolicy',
           'nextRotationAt',
           'activatesAt',
           'deleteAt',
@@ -387,7 +388,7 @@ describe('/key (tenant admin API)', () => {
     it.each([
       [{ name: '' }, 'name', 'name must be 1 to 255 characters'],
       [{ name: 'x'.repeat(256) }, 'name', 'name must be 1 to 255 characters'],
-      [{}, 'body', 'body must set name, alias or rotationPolicy'],
+      [{}, 'body', 'body must set name, alias, rotationPolicy or signingPolicy'],
       [{ name: 'ok', algorithm: 'RS256' }, 'algorithm', 'property algorithm should not exist'],
     ])('answers 400 for %j', async (body, field, message) => {
       const created = (await generate({ algorithm: 'ES256', name: 'keep' })).body.data;

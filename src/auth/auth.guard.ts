@@ -1,12 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ForbiddenError, UnauthorizedError } from '../common/domain-error';
+import { ScopeRequiredError, UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { secretMatches, hashSecret } from '../tenants/api-key-secret';
 import { AccessTokenService, BEARER } from './access-token.service';
 import type { AuthenticatedRequest } from '../common/request-context';
-import { AUTH_KIND, REQUIRED_SCOPES, type AuthKind } from '../common/route-access';
+import { API_KEY_SCOPE, AUTH_KIND, REQUIRED_SCOPES, type ApiKeyScope, type AuthKind } from '../common/route-access';
 import { HeaderAuthService } from './header-auth.service';
 
 /** The one global guard: a route with no declared way in is closed. */
@@ -31,14 +31,18 @@ export class AuthGuard implements CanActivate {
     switch (kind) {
       case 'public':
         return true;
-      case 'tenant-api-key':
+      case 'tenant-api-key': {
         req.tenant = await this.headerAuth.authenticate(req.headers);
+        // Deny by default: a route that names no scope is open to no API key.
+        const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(API_KEY_SCOPE, targets);
+        if (!scope || !req.tenant.scopes.has(scope)) throw new ScopeRequiredError(`This API key lacks the scope ${scope ?? 'for this route'}`);
         return true;
+      }
       case 'access-token': {
         req.user = await this.accessTokens.authenticate(req.headers.authorization);
         const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, targets) ?? [];
         const missing = required.filter((scope) => !req.user!.scopes.has(scope));
-        if (missing.length > 0) throw new ForbiddenError(`Access token lacks the scope ${missing.join(', ')}`);
+        if (missing.length > 0) throw new ScopeRequiredError(`Access token lacks the scope ${missing.join(', ')}`);
         return true;
       }
       case 'metrics-token': {

@@ -31,14 +31,19 @@ export class HeaderAuthService {
     const normalizedTenantId = tenantId.toLowerCase();
     // A verified key is remembered by its hash until the tenant's credentials change (revocation
     // announces itself); failures are never remembered. The first check compares in constant time.
-    const apiKeyId = await this.cache.getOrLoad(
+    // An expiring key is remembered until it expires, no longer.
+    const verified = await this.cache.getOrLoad(
       normalizedTenantId,
       `api-key:${hashSecret(apiKey).toString('base64')}`,
-      async () => (await this.tenants.findActiveApiKey(normalizedTenantId, apiKey))?.id,
+      async () => {
+        const found = await this.tenants.findActiveApiKey(normalizedTenantId, apiKey);
+        return found && { id: found.id, scopes: new Set(found.scopes), signKeys: found.signKeys, expiresAt: found.expiresAt?.getTime() ?? Infinity };
+      },
+      (value) => value?.expiresAt ?? Infinity,
     );
-    if (!apiKeyId) throw new UnauthorizedError();
-    this.tenants.noteApiKeyUsed(apiKeyId);
-    return { tenantId: normalizedTenantId, apiKeyId };
+    if (!verified || verified.expiresAt <= Date.now()) throw new UnauthorizedError();
+    this.tenants.noteApiKeyUsed(verified.id);
+    return { tenantId: normalizedTenantId, apiKeyId: verified.id, scopes: verified.scopes, signKeys: verified.signKeys };
   }
 }
 

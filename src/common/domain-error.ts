@@ -22,6 +22,7 @@ export const COMMON_ERROR_CODES = [
   'HEADERS_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'RATE_LIMITED',
+  'SCOPE_REQUIRED',
   'DATABASE_UNAVAILABLE',
   'NOT_READY',
   'INTERNAL_ERROR',
@@ -57,6 +58,13 @@ export class UnauthorizedError extends DomainError {
 export class ForbiddenError extends DomainError {
   constructor(message: string) {
     super('FORBIDDEN', HttpStatus.FORBIDDEN, message);
+  }
+}
+
+/** The credential lacks what the call needs: the message names the scope. */
+export class ScopeRequiredError extends DomainError {
+  constructor(message: string) {
+    super('SCOPE_REQUIRED', HttpStatus.FORBIDDEN, message);
   }
 }
 

@@ -2,6 +2,10 @@
 export interface TenantPrincipal {
   tenantId: string;
   apiKeyId: string;
+  /** What the API key may do (`API_KEY_SCOPES`). */
+  scopes: ReadonlySet<string>;
+  /** The keys (ids or aliases) it may sign with; null: any. */
+  signKeys: readonly string[] | null;
 }
 
 /** Who called a `/keys` route: a user, as vouched for by an access token's issuer. */

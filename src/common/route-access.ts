@@ -3,7 +3,7 @@
  * it needs and how it counts against the rate limits: metadata the controllers declare and auth/ enforces.
  */
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import { ApiErrors } from './api-docs';
 import type { AuthenticatedRequest } from './request-context';
 
@@ -32,6 +32,15 @@ export const AccessTokenAuth = () =>
 export const MetricsTokenAuth = () =>
   applyDecorators(SetMetadata(AUTH_KIND, 'metrics-token' satisfies AuthKind), ApiBearerAuth(METRICS_SCHEME), ApiErrors(401, 500, 503));
 export const RequireScopes = (...scopes: string[]) => applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiErrors(403));
+
+/** What an API key may do; a route under `TenantApiKeyAuth` names the one it needs (`ApiKeyScope`). */
+export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+export const API_KEY_SCOPE = 'api-key-scope';
+
+/** The scope an API key needs for this route; the OpenAPI document shows it as `x-required-scope`. */
+export const ApiKeyScope = (scope: ApiKeyScope) =>
+  applyDecorators(SetMetadata(API_KEY_SCOPE, scope), ApiExtension('x-required-scope', scope), ApiErrors(403));
 
 export const COUNTS_AS_READ = 'rate-limit:counts-as-read';
 

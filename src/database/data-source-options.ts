@@ -11,6 +11,7 @@ import { AuditEvents1764300000000 } from '../../migrations/1764300000000-audit-e
 import { OneKeyOneKid1764400000000 } from '../../migrations/1764400000000-one-key-one-kid';
 import { ApiKeyLastUsed1764500000000 } from '../../migrations/1764500000000-api-key-last-used';
 import { KeyLifecyclePolicies1764600000000 } from '../../migrations/1764600000000-key-lifecycle-policies';
+import { LeastPrivilege1764700000000 } from '../../migrations/1764700000000-least-privilege';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   OneKeyOneKid1764400000000,
   ApiKeyLastUsed1764500000000,
   KeyLifecyclePolicies1764600000000,
+  LeastPrivilege1764700000000,
 ];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */

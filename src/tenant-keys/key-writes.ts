@@ -11,6 +11,7 @@ import type { KeyStatus, RotationPolicy, TenantKeyEntity } from './entities/tena
 import { generateKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
 import { RsaKeyPool } from './material/rsa-key-pool';
 import type { NewTenantKey } from './tenant-keys.repository';
+import type { SigningPolicy } from './signing/signing-policy';
 
 /** Where a new key stands in its lifecycle, beyond its material. */
 export interface NewKeyPlace {
@@ -18,6 +19,7 @@ export interface NewKeyPlace {
   issuer: string | null;
   alias?: string | null;
   rotationPolicy?: RotationPolicy | null;
+  signingPolicy?: SigningPolicy | null;
   status?: KeyStatus;
   rotatedFrom?: string | null;
   activatesAt?: Date | null;
@@ -102,6 +104,7 @@ export function newKeyRow(tenantId: string, id: string, spec: SigningKeySpec, ma
     rotatedTo: null,
     alias: place.alias ?? null,
     rotationPolicy: place.rotationPolicy ?? null,
+    signingPolicy: place.signingPolicy ?? null,
     nextRotationAt: place.nextRotationAt ?? null,
     activatesAt: place.activatesAt ?? null,
     deleteAt: null,

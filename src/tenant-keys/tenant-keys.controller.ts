@@ -5,7 +5,7 @@ import { Actor } from '../audit/actor.decorator';
 import { AuditEventView } from '../audit/audit-event.view';
 import { AuditTrail, type TenantActor } from '../audit/audit-trail';
 import { ListAuditEventsQueryDto } from '../audit/list-audit-events.query';
-import { CountsAsRead, CurrentTenant, TenantApiKeyAuth } from '../common/route-access';
+import { ApiKeyScope, CountsAsRead, CurrentTenant, TenantApiKeyAuth } from '../common/route-access';
 import type { TenantPrincipal } from '../common/request-context';
 import { Page, ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
@@ -38,6 +38,7 @@ export class TenantKeysController {
     private readonly audit: AuditTrail,
   ) {}
 
+  @ApiKeyScope('keys:read')
   @Get()
   @ApiOperation({
     summary: "List the tenant's keys",
@@ -52,6 +53,7 @@ export class TenantKeysController {
     return this.keys.listKeysPage(tenant.tenantId, query.limit ?? DEFAULT_PAGE_SIZE, cursor);
   }
 
+  @ApiKeyScope('keys:write')
   @Post('generate')
   @HttpCode(200)
   @ApiOperation({
@@ -65,6 +67,7 @@ export class TenantKeysController {
     return this.keys.generateKey(actor, body);
   }
 
+  @ApiKeyScope('keys:write')
   @Post('generate/:id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Generate a signing key with the id of your choice', description: '409 if the tenant already has a key with this id.' })
@@ -76,6 +79,7 @@ export class TenantKeysController {
     return this.keys.generateKey(actor, body, id);
   }
 
+  @ApiKeyScope('keys:write')
   @Post('import')
   @HttpCode(200)
   @ApiOperation({
@@ -89,6 +93,7 @@ export class TenantKeysController {
     return this.keys.importKey(actor, body);
   }
 
+  @ApiKeyScope('keys:write')
   @Post('import/:id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Import a key with the id of your choice' })
@@ -100,6 +105,7 @@ export class TenantKeysController {
     return this.keys.importKey(actor, body, id);
   }
 
+  @ApiKeyScope('keys:verify')
   @Post('verify')
   @HttpCode(200)
   @CountsAsRead()
@@ -114,6 +120,7 @@ export class TenantKeysController {
     return this.signing.verifyToken(tenant.tenantId, body.token);
   }
 
+  @ApiKeyScope('keys:sign')
   @Post(':id/sign')
   @HttpCode(200)
   @CountsAsRead()
@@ -125,10 +132,16 @@ export class TenantKeysController {
   @ApiEnvelope(SignedToken)
   @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Token signed')
-  sign(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: SignTokenDto): Promise<SignedToken> {
-    return this.signing.signToken(actor, id, body);
+  sign(
+    @Actor() actor: TenantActor,
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: SignTokenDto,
+  ): Promise<SignedToken> {
+    return this.signing.signToken(actor, tenant.signKeys, id, body);
   }
 
+  @ApiKeyScope('keys:write')
   @Post(':id/rotate')
   @HttpCode(200)
   @ApiOperation({
@@ -143,6 +156,7 @@ export class TenantKeysController {
     return this.keys.rotateKey(actor, id, body);
   }
 
+  @ApiKeyScope('keys:read')
   @Get('alias/:alias')
   @ApiOperation({ summary: 'Get the key an alias points at', description: 'The active key of its rotation chain.' })
   @ApiParam({ name: 'alias', description: '1 to 64 characters of a-z, 0-9, ".", "_" and "-"' })
@@ -153,6 +167,7 @@ export class TenantKeysController {
     return this.keys.getKeyByAlias(tenant.tenantId, alias);
   }
 
+  @ApiKeyScope('keys:sign')
   @Post('alias/:alias/sign')
   @HttpCode(200)
   @CountsAsRead()
@@ -164,11 +179,17 @@ export class TenantKeysController {
   @ApiEnvelope(SignedToken)
   @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Token signed')
-  signByAlias(@Actor() actor: TenantActor, @Param('alias') alias: string, @Body() body: SignTokenDto): Promise<SignedToken> {
-    return this.signing.signTokenByAlias(actor, alias, body);
+  signByAlias(
+    @Actor() actor: TenantActor,
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('alias') alias: string,
+    @Body() body: SignTokenDto,
+  ): Promise<SignedToken> {
+    return this.signing.signTokenByAlias(actor, tenant.signKeys, alias, body);
   }
 
   /** Declared before `:id`, which would take "audit" for an id. */
+  @ApiKeyScope('audit:read')
   @Get('audit')
   @ApiOperation({ summary: "The tenant's audit trail", description: 'Every change to its keys and API keys, newest first, in pages.' })
   @ApiEnvelope(AuditEventView, { paged: true })
@@ -178,6 +199,7 @@ export class TenantKeysController {
     return this.audit.listPage(tenant.tenantId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor, query.keyId);
   }
 
+  @ApiKeyScope('keys:read')
   @Get(':id')
   @ApiOperation({ summary: 'Get a key' })
   @KEY_ID
@@ -188,6 +210,7 @@ export class TenantKeysController {
     return this.keys.getKey(tenant.tenantId, id);
   }
 
+  @ApiKeyScope('keys:write')
   @Put(':id')
   @ApiOperation({
     summary: 'Rename a key, or set its alias or rotation policy',
@@ -202,6 +225,7 @@ export class TenantKeysController {
     return this.keys.updateKey(actor, id, body);
   }
 
+  @ApiKeyScope('keys:write')
   @Post(':id/csr')
   @HttpCode(200)
   @ApiOperation({
@@ -216,6 +240,7 @@ export class TenantKeysController {
     return this.certificates.createSigningRequest(tenant.tenantId, id, body);
   }
 
+  @ApiKeyScope('keys:write')
   @Put(':id/certificate')
   @ApiOperation({
     summary: 'Attach a CA-issued certificate chain to the key',
@@ -230,6 +255,7 @@ export class TenantKeysController {
     return this.certificates.attachChain(actor, id, body);
   }
 
+  @ApiKeyScope('keys:write')
   @Post(':id/schedule-deletion')
   @HttpCode(200)
   @ApiOperation({
@@ -244,6 +270,7 @@ export class TenantKeysController {
     return this.keys.scheduleDeletion(actor, id, body.afterSeconds);
   }
 
+  @ApiKeyScope('keys:write')
   @Post(':id/cancel-deletion')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a scheduled deletion', description: 'The key is as it was: its status, and its alias if still free.' })
@@ -255,6 +282,7 @@ export class TenantKeysController {
     return this.keys.cancelDeletion(actor, id);
   }
 
+  @ApiKeyScope('keys:write')
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a key at once', description: 'Tokens it signed stop verifying now; rotation is the gentle way.' })
   @KEY_ID

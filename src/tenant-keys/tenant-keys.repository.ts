@@ -25,6 +25,7 @@ export type KeyChanges = Partial<
     | 'restoreAlias'
     | 'rotatedTo'
     | 'certificatePem'
+    | 'signingPolicy'
   >
 >;
 

@@ -13,7 +13,8 @@ import { isUniqueViolation, violatedUniqueIndex } from '../database/database-err
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
-import { ALIAS, ALIAS_MESSAGE, DEFAULT_DELETION_SECONDS, type RotationPolicyDto } from './dto/key-lifecycle.dto';
+import { ALIAS, ALIAS_MESSAGE, DEFAULT_DELETION_SECONDS, type RotationPolicyDto, type SigningPolicyDto } from './dto/key-lifecycle.dto';
+import type { SigningPolicy } from './signing/signing-policy';
 import { DEFAULT_GRACE_PERIOD_SECONDS, type RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import type { UpdateKeyDto } from './dto/update-key.dto';
@@ -59,11 +60,17 @@ export class TenantKeysService {
 
   /** `PUT /key/:id`: the name, the alias, the rotation policy, or any of them (null removes the last two). */
   async updateKey(actor: TenantActor, id: string, request: UpdateKeyDto): Promise<TenantKeyView> {
-    const onlyName = request.alias === undefined && request.rotationPolicy === undefined;
+    const onlyName = request.alias === undefined && request.rotationPolicy === undefined && request.signingPolicy === undefined;
     if (onlyName && request.name === undefined) {
-      throw new ValidationFailedError([{ field: 'body', message: 'body must set name, alias or rotationPolicy' }]);
+      throw new ValidationFailedError([{ field: 'body', message: 'body must set name, alias, rotationPolicy or signingPolicy' }]);
     }
-    const detail = { ...definedOnly({ name: request.name, alias: request.alias ?? undefined }), ...policyDetail(request.rotationPolicy) };
+    const detail = {
+      ...definedOnly({ name: request.name, alias: request.alias ?? undefined }),
+      ...policyDetail(request.rotationPolicy),
+      ...(request.signingPolicy === undefined
+        ? {}
+        : { signingPolicy: request.signingPolicy === null ? 'removed' : JSON.stringify(request.signingPolicy) }),
+    };
     const event: AuditEvent = { actor, action: onlyName ? 'key.rename' : 'key.update', keyId: id, detail };
     return this.audit.attempt(event, async () => {
       const policy = request.rotationPolicy === undefined ? undefined : this.validPolicy(request.rotationPolicy);
@@ -71,7 +78,11 @@ export class TenantKeysService {
         this.writes.commit(actor.tenantId, event, async (manager) => {
           const key = await this.keys.lock(manager, actor.tenantId, id);
           if (!key) throw new KeyNotFoundError();
-          const changes: KeyChanges = definedOnly({ name: request.name, alias: request.alias });
+          const changes: KeyChanges = definedOnly({
+            name: request.name,
+            alias: request.alias,
+            signingPolicy: signingPolicyOf(request.signingPolicy),
+          });
           if (policy !== undefined) Object.assign(changes, this.policyChanges(key, policy));
           return (await this.keys.update(manager, actor.tenantId, id, changes))!;
         }),
@@ -106,6 +117,7 @@ export class TenantKeysService {
         issuer: request.issuer ?? null,
         alias: request.alias,
         rotationPolicy: policy,
+        signingPolicy: signingPolicyOf(request.signingPolicy),
         nextRotationAt: policy && secondsAfter(new Date(), policy.rotateEverySeconds),
       });
       return this.insertNewKey({ ...failure, keyId: id }, key, { imported: false });
@@ -133,6 +145,7 @@ export class TenantKeysService {
         issuer: request.issuer ?? null,
         alias: request.alias,
         rotationPolicy: policy,
+        signingPolicy: signingPolicyOf(request.signingPolicy),
         nextRotationAt: policy && secondsAfter(new Date(), policy.rotateEverySeconds),
       });
       const detail = { algorithm: imported.spec.algorithm, hasPrivateKey: imported.privateKey !== undefined };
@@ -168,6 +181,7 @@ export class TenantKeysService {
         issuer: old.issuer,
         alias: old.alias,
         rotationPolicy: policy,
+        signingPolicy: old.signingPolicy,
         rotatedFrom: id,
         nextRotationAt: policy && secondsAfter(now, policy.rotateEverySeconds),
       });
@@ -314,6 +328,13 @@ function validAlias(alias: string): string {
 /** The object without its undefined members. */
 function definedOnly<T extends object>(object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+/** A signing policy as stored: only the members given (null stays null: no policy). */
+function signingPolicyOf(policy: SigningPolicyDto | null | undefined): SigningPolicy | null | undefined {
+  if (!policy) return policy;
+  const { allowedAudiences, requiredClaims, forbiddenClaims, maxExpiresInSeconds, fixedIssuer } = policy;
+  return definedOnly({ allowedAudiences, requiredClaims, forbiddenClaims, maxExpiresInSeconds, fixedIssuer });
 }
 
 /** A policy change as the audit trail records it. */

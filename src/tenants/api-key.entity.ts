@@ -22,6 +22,21 @@ export class ApiKeyEntity {
   @Column('timestamptz', { name: 'revoked_at', nullable: true })
   revokedAt: Date | null;
 
+  @Column('varchar', { length: 255, nullable: true })
+  name: string | null;
+
+  /** What the key may do (API_KEY_SCOPES). */
+  @Column('text', { array: true })
+  scopes: string[];
+
+  /** The keys (ids or aliases) it may sign with; null: any. */
+  @Column('text', { name: 'sign_keys', array: true, nullable: true })
+  signKeys: string[] | null;
+
+  /** After this the key is refused like a revoked one. */
+  @Column('timestamptz', { name: 'expires_at', nullable: true })
+  expiresAt: Date | null;
+
   /** Written at most once a minute per key (TenantsService.noteApiKeyUsed). */
   @Column('timestamptz', { name: 'last_used_at', nullable: true })
   lastUsedAt: Date | null;

@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 
 /** The codes of tenant and API-key operations (the CLI's today). */
-export const TENANT_ERROR_CODES = ['TENANT_NOT_FOUND', 'API_KEY_NOT_FOUND'] as const;
+export const TENANT_ERROR_CODES = ['TENANT_NOT_FOUND', 'API_KEY_NOT_FOUND', 'CANNOT_REVOKE_SELF'] as const;
 export type TenantErrorCode = (typeof TENANT_ERROR_CODES)[number];
 
 export class TenantNotFoundError extends DomainError<TenantErrorCode> {

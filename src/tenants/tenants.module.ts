@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
 import { TenantCacheService } from './tenant-cache.service';
 import { TenantEntity } from './tenant.entity';
 import { TenantsService } from './tenants.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantEntity, ApiKeyEntity])],
-  providers: [TenantsService, TenantCacheService],
+  controllers: [ApiKeysController],
+  providers: [TenantsService, TenantCacheService, ApiKeysService],
   exports: [TenantsService, TenantCacheService],
 })
 export class TenantsModule {}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, MoreThan, Or } from 'typeorm';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../common/route-access';
 import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
@@ -20,7 +21,32 @@ export interface TenantSummary {
 }
 
 /** An API key as listed: never its secret, nor the secret's hash. */
-export type ApiKeySummary = Pick<ApiKeyEntity, 'id' | 'prefix' | 'createdAt' | 'lastUsedAt' | 'revokedAt'>;
+export type ApiKeySummary = Pick<
+  ApiKeyEntity,
+  'id' | 'name' | 'prefix' | 'scopes' | 'signKeys' | 'expiresAt' | 'createdAt' | 'lastUsedAt' | 'revokedAt'
+>;
+
+/** What a new API key may do; by default (the CLI without options) everything, for ever. */
+export interface ApiKeyGrant {
+  name?: string | null;
+  scopes?: readonly ApiKeyScope[];
+  /** Key ids or aliases it may sign with; null: any. */
+  signKeys?: readonly string[] | null;
+  expiresAt?: Date | null;
+}
+
+/** The columns of an API key that may be shown: never the secret's hash. */
+const API_KEY_SUMMARY = {
+  id: true,
+  name: true,
+  prefix: true,
+  scopes: true,
+  signKeys: true,
+  expiresAt: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+} as const;
 
 /** `lastUsedAt` is precise to this much, so that a busy key costs one write a minute, not one per request. */
 const LAST_USED_PRECISION_MS = 60_000;
@@ -63,23 +89,34 @@ export class TenantsService {
     return this.dataSource.getRepository(TenantEntity).existsBy({ id: tenantId });
   }
 
-  async createApiKey(actor: AuditActor, tenantId: string, apiKey = generateApiKey()): Promise<IssuedApiKey> {
+  async createApiKey(actor: AuditActor, tenantId: string, grant: ApiKeyGrant = {}, apiKey = generateApiKey()): Promise<IssuedApiKey> {
     const apiKeyId = randomUUID();
-    const event: AuditEvent = { actor, action: 'api_key.create', tenantId, keyId: apiKeyId };
+    const scopes = [...(grant.scopes ?? API_KEY_SCOPES)];
+    const event: AuditEvent = { actor, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { scopes: scopes.join(' ') } };
     return this.audit.attempt(event, () =>
       this.transactions.run(async (manager) => {
         if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) throw new TenantNotFoundError(tenantId);
-        await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, tenantId, apiKey));
+        await manager.insert(ApiKeyEntity, {
+          ...this.apiKeyRow(apiKeyId, tenantId, apiKey),
+          name: grant.name ?? null,
+          scopes,
+          signKeys: grant.signKeys ? [...grant.signKeys] : null,
+          expiresAt: grant.expiresAt ?? null,
+        });
         await this.audit.record(manager, event);
         return { tenantId, apiKeyId, apiKey };
       }),
     );
   }
 
-  /** Revokes at once, on every instance: the NOTIFY makes each one drop the tenant's cached credentials. */
-  async revokeApiKey(actor: AuditActor, apiKeyId: string): Promise<void> {
+  /**
+   * Revokes at once, on every instance: the NOTIFY makes each one drop the tenant's cached credentials. With
+   * `ofTenant` (over HTTP), another tenant's key is answered as not found.
+   */
+  async revokeApiKey(actor: AuditActor, apiKeyId: string, ofTenant?: string): Promise<void> {
     // Its tenant, for the audit row: a refused revocation still belongs in its tenant's trail.
-    const tenantId = (await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id: apiKeyId }))?.tenantId ?? null;
+    const owner = (await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id: apiKeyId }))?.tenantId ?? null;
+    const tenantId = ofTenant === undefined || owner === ofTenant ? owner : null;
     const event: AuditEvent = { actor, action: 'api_key.revoke', keyId: apiKeyId, tenantId };
     await this.audit.attempt(event, () =>
       this.transactions.run(async (manager) => {
@@ -100,6 +137,8 @@ export class TenantsService {
       tenantId,
       prefix: apiKeyPrefix(apiKey),
       revokedAt: IsNull(),
+      // An expired key is refused as a revoked one is.
+      expiresAt: Or(IsNull(), MoreThan(new Date())),
     });
     return candidates.find((candidate) => secretMatches(apiKey, candidate.secretHash));
   }
@@ -117,11 +156,12 @@ export class TenantsService {
   /** A tenant's API keys, revoked ones included, oldest first. */
   async listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
     if (!(await this.tenantExists(tenantId))) throw new TenantNotFoundError(tenantId);
-    return this.dataSource.getRepository(ApiKeyEntity).find({
-      select: { id: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
-      where: { tenantId },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
+    return this.dataSource.getRepository(ApiKeyEntity).find({ select: API_KEY_SUMMARY, where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** One of the tenant's API keys (never its secret); undefined for another tenant's or none. */
+  async getApiKey(tenantId: string, id: string): Promise<ApiKeySummary | undefined> {
+    return (await this.dataSource.getRepository(ApiKeyEntity).findOne({ select: API_KEY_SUMMARY, where: { tenantId, id } })) ?? undefined;
   }
 
   /** Records that the key authenticated a request: at most once a minute per key, never delaying the request. */

@@ -52,9 +52,10 @@ const PRIVATE_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 const API_KEY = /ks_[A-Za-z0-9_-]{16,}/;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{4,}\.[\w-]{16,}/;
 const isRegister = (response: Captured['responses'][number]) => response.method === 'POST' && response.url.startsWith('/keys/register');
+const isApiKeyIssue = (response: Captured['responses'][number]) => response.method === 'POST' && response.url === '/api-keys';
 
 /**
- * No private material in any log line or in any response but the one-time register answer: no PEM private
+ * No private material in any log line or in any response but the one-time answers (user key register, API key issue): no PEM private
  * key, no stored tenant private key or HMAC secret in any encoding, no user private key outside its
  * register answer; and no API key or access token in the logs.
  */
@@ -80,6 +81,11 @@ export async function expectNoSecretsLeaked(captured: Captured, dataSource: Data
     const secret = typeof privateKey === 'string' ? privateKey.replace(/-----[A-Z ]+-----|\s/g, '') : privateKey?.d;
     if (secret) secrets.add(secret.slice(0, 64));
   }
+  for (const response of captured.responses.filter(isApiKeyIssue)) {
+    // The new API key's secret is shown in this answer once, and must be nowhere else.
+    const apiKey = (JSON.parse(response.body || '{}') as { data?: { apiKey?: string } }).data?.apiKey;
+    if (apiKey) secrets.add(apiKey);
+  }
   const leaks: string[] = [];
   const check = (where: string, text: string, patterns: RegExp[]) => {
     for (const pattern of patterns) if (pattern.test(text)) leaks.push(`${where}: matches ${pattern}`);
@@ -88,7 +94,7 @@ export async function expectNoSecretsLeaked(captured: Captured, dataSource: Data
   };
   captured.logs.forEach((line, i) => check(`log line ${i}`, line, [PRIVATE_PEM, API_KEY, JWT]));
   // In responses, API keys are searched by value: base64url public keys (JWK x, y, n) may hold "ks_" + 16 characters.
-  for (const response of captured.responses.filter((r) => !isRegister(r)))
+  for (const response of captured.responses.filter((r) => !isRegister(r) && !isApiKeyIssue(r)))
     check(`${response.method} ${response.url} (${response.status})`, response.body, [PRIVATE_PEM]);
   expect(leaks).toEqual([]);
 }

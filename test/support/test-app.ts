@@ -29,6 +29,8 @@ export interface TestApp {
   /** Every route Fastify registered, as `METHOD /path/:param`. */
   routes: readonly string[];
   createTenant(name?: string): Promise<TestTenant>;
+  /** A secret the test made (an API key): the secret scan then fails if any log line or answer but its own shows it. */
+  trackSecret(secret: string): void;
   /**
    * Runs `work`, which provokes errors on purpose: their log lines are kept (and scanned) but not printed,
    * so that a green run shows no stack traces. Answers the messages of the error lines logged meanwhile.
@@ -92,6 +94,9 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
       const issued = await app.get(TenantsService).createTenant(cliActor(), name);
       captured.issuedSecrets.push(issued.apiKey);
       return { ...issued, headers: tenantHeaders(issued.tenantId, issued.apiKey) };
+    },
+    trackSecret(secret) {
+      captured.issuedSecrets.push(secret);
     },
     async withExpectedErrors(work) {
       const from = captured.logs.length;

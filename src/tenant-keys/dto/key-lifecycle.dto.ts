@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 
 /** What an alias may be: 1 to 64 characters of a-z, 0-9, `.`, `_` and `-`. */
@@ -75,3 +75,51 @@ export class ScheduleDeletionDto {
 
 /** The wait of a scheduled deletion when the request does not say. */
 export const DEFAULT_DELETION_SECONDS = 30 * 24 * 60 * 60;
+
+/** What a key will sign; every member optional. */
+export class SigningPolicyDto {
+  @ApiPropertyOptional({ type: [String], description: 'The only `aud` values its tokens may carry (one is then required)' })
+  @IsOptional()
+  @IsArray({ message: 'signingPolicy.allowedAudiences must be an array of strings' })
+  @ArrayMaxSize(50, { message: 'signingPolicy.allowedAudiences must hold at most 50 audiences' })
+  @IsString({ each: true, message: 'signingPolicy.allowedAudiences must be an array of strings' })
+  @Length(1, 1024, { each: true, message: 'each audience must be 1 to 1024 characters' })
+  allowedAudiences?: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['sub'], description: 'Claims every token must carry' })
+  @IsOptional()
+  @IsArray({ message: 'signingPolicy.requiredClaims must be an array of claim names' })
+  @ArrayMaxSize(50, { message: 'signingPolicy.requiredClaims must hold at most 50 claims' })
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { each: true, message: 'signingPolicy.requiredClaims must be claim names' })
+  requiredClaims?: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['admin'], description: 'Claims no token may carry' })
+  @IsOptional()
+  @IsArray({ message: 'signingPolicy.forbiddenClaims must be an array of claim names' })
+  @ArrayMaxSize(50, { message: 'signingPolicy.forbiddenClaims must hold at most 50 claims' })
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { each: true, message: 'signingPolicy.forbiddenClaims must be claim names' })
+  forbiddenClaims?: string[];
+
+  @ApiPropertyOptional({ minimum: 1, description: 'The longest lifetime of a token it signs (tokens without exp are refused)' })
+  @IsOptional()
+  @IsInt({ message: 'signingPolicy.maxExpiresInSeconds must be a whole number of seconds' })
+  @Min(1, { message: 'signingPolicy.maxExpiresInSeconds must be at least 1' })
+  @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'signingPolicy.maxExpiresInSeconds must be at most ten years' })
+  maxExpiresInSeconds?: number;
+
+  @ApiPropertyOptional({ example: 'https://auth.example.com', description: 'The only `iss` its tokens may carry (set when absent)' })
+  @IsOptional()
+  @IsString({ message: 'signingPolicy.fixedIssuer must be a string' })
+  @Length(1, 1024, { message: 'signingPolicy.fixedIssuer must be 1 to 1024 characters' })
+  fixedIssuer?: string;
+}
+
+export const IsSigningPolicy = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: SigningPolicyDto, nullable: true, description: 'What the key will sign; null removes the policy' }),
+    IsOptional(),
+    ValidateIf((_object, value) => value !== null),
+    IsObject({ message: 'signingPolicy must be an object' }),
+    ValidateNested(),
+    Type(() => SigningPolicyDto),
+  );

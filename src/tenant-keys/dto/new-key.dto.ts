@@ -1,5 +1,5 @@
 import { IsKeyIssuer, IsKeyName } from '../../common/dto-decorators';
-import { IsAlias, IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
+import { IsAlias, IsRotationPolicy, IsSigningPolicy, RotationPolicyDto, SigningPolicyDto } from './key-lifecycle.dto';
 
 /** What generate and import share: the new key's name, issuer, alias and rotation policy. */
 export class NewKeyDto {
@@ -14,4 +14,7 @@ export class NewKeyDto {
 
   @IsRotationPolicy()
   rotationPolicy?: RotationPolicyDto | null;
+
+  @IsSigningPolicy()
+  signingPolicy?: SigningPolicyDto | null;
 }

@@ -3,7 +3,8 @@ import type { JWK } from 'jose';
 import { certificateJwkMembers, leafCertificateExpiry } from '../../crypto/certificates';
 import { SIGNING_ALGORITHMS } from '../../crypto/algorithms';
 import { effectiveStatus, KEY_STATUSES, type KeyStatus, type RotationPolicy, type TenantKeyEntity } from '../entities/tenant-key.entity';
-import { RotationPolicyDto } from './key-lifecycle.dto';
+import { RotationPolicyDto, SigningPolicyDto } from './key-lifecycle.dto';
+import type { SigningPolicy } from '../signing/signing-policy';
 
 /** The contract's key object. Built from an entity in this one place; it never carries private material. */
 export class TenantKeyView {
@@ -69,6 +70,9 @@ export class TenantKeyView {
   @ApiProperty({ type: RotationPolicyDto, nullable: true })
   rotationPolicy: RotationPolicy | null;
 
+  @ApiProperty({ type: SigningPolicyDto, nullable: true })
+  signingPolicy: SigningPolicy | null;
+
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When an active key with a policy hands over to its successor' })
   nextRotationAt: string | null;
 
@@ -113,6 +117,7 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     retireAt: key.retireAt?.toISOString() ?? null,
     alias: key.alias,
     rotationPolicy: key.rotationPolicy,
+    signingPolicy: key.signingPolicy,
     nextRotationAt: key.nextRotationAt?.toISOString() ?? null,
     activatesAt: key.activatesAt?.toISOString() ?? null,
     deleteAt: key.deleteAt?.toISOString() ?? null,

@@ -1,5 +1,5 @@
 import { IsKeyName } from '../../common/dto-decorators';
-import { IsAlias, IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
+import { IsAlias, IsRotationPolicy, IsSigningPolicy, RotationPolicyDto, SigningPolicyDto } from './key-lifecycle.dto';
 
 /** `PUT /key/:id`: any of the name, the alias and the rotation policy (null removes the last two). */
 export class UpdateKeyDto {
@@ -11,4 +11,7 @@ export class UpdateKeyDto {
 
   @IsRotationPolicy()
   rotationPolicy?: RotationPolicyDto | null;
+
+  @IsSigningPolicy()
+  signingPolicy?: SigningPolicyDto | null;
 }

@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { Curve, KeyType, SigningAlgorithm } from '../../crypto/algorithms';
+import type { SigningPolicy } from '../signing/signing-policy';
 
 /** A tenant's signing key. Ids are unique per tenant; the private key is sealed with AES-256-GCM. */
 @Entity('tenant_keys')
@@ -83,6 +84,10 @@ export class TenantKeyEntity {
   /** When a `pending_deletion` key is deleted. */
   @Column('timestamptz', { name: 'delete_at', nullable: true })
   deleteAt: Date | null;
+
+  /** What the key will sign (audiences, required and forbidden claims, lifetime, issuer). */
+  @Column('jsonb', { name: 'signing_policy', nullable: true })
+  signingPolicy: SigningPolicy | null;
 
   /** What a cancelled deletion puts back: the status and alias the key had. */
   @Column('varchar', { name: 'restore_status', length: 16, nullable: true })

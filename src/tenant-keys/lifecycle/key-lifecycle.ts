@@ -86,6 +86,7 @@ export class KeyLifecycle {
       issuer: old.issuer,
       status: 'next',
       rotationPolicy: old.rotationPolicy,
+      signingPolicy: old.signingPolicy,
       rotatedFrom: old.id,
       activatesAt: old.nextRotationAt,
     });

@@ -4,7 +4,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type J
 import { leafCertificateExpiry } from '../../crypto/certificates';
 import { CLOCK_TOLERANCE_SECONDS } from '../../crypto/jwt-checks';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
-import { ValidationFailedError } from '../../common/domain-error';
+import { ScopeRequiredError, ValidationFailedError } from '../../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import type { SignTokenDto } from '../dto/key-usage.dto';
 import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
@@ -15,6 +15,7 @@ import { TenantKeysRepository } from '../tenant-keys.repository';
 import { Transactions } from '../../database/transactions';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 import { ALIAS, ALIAS_MESSAGE } from '../dto/key-lifecycle.dto';
+import { applySigningPolicy } from './signing-policy';
 
 /** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
 const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
@@ -50,18 +51,18 @@ export class KeySigningService {
   ) {}
 
   /** With `AUDIT_SIGN=true`, every signature (and every refusal) is in the audit trail. */
-  async signToken(actor: TenantActor, id: string, request: SignTokenDto): Promise<SignedToken> {
-    if (!this.config.auditSign) return this.sign(actor.tenantId, id, request);
+  async signToken(actor: TenantActor, signKeys: readonly string[] | null, id: string, request: SignTokenDto): Promise<SignedToken> {
+    if (!this.config.auditSign) return this.sign(actor.tenantId, signKeys, id, request);
     const event: AuditEvent = { actor, action: 'key.sign', keyId: id };
     return this.audit.attempt(event, async () => {
-      const signed = await this.sign(actor.tenantId, id, request);
+      const signed = await this.sign(actor.tenantId, signKeys, id, request);
       await this.transactions.run((manager) => this.audit.record(manager, event));
       return signed;
     });
   }
 
   /** Signs with the key the alias points at now: rotations move the alias, so its callers never change. */
-  async signTokenByAlias(actor: TenantActor, alias: string, request: SignTokenDto): Promise<SignedToken> {
+  async signTokenByAlias(actor: TenantActor, signKeys: readonly string[] | null, alias: string, request: SignTokenDto): Promise<SignedToken> {
     if (!ALIAS.test(alias)) throw new ValidationFailedError([{ field: 'alias', message: ALIAS_MESSAGE }]);
     // Remembered like the keys, until the tenant's keys change (a rotation moving the alias is such a change).
     const id = await this.cache.getOrLoad(
@@ -70,10 +71,11 @@ export class KeySigningService {
       async () => (await this.keys.getByAlias(actor.tenantId, alias))?.id ?? null,
     );
     if (!id) throw new KeyNotFoundError();
-    return this.signToken(actor, id, request);
+    return this.signToken(actor, signKeys, id, request);
   }
 
-  private async sign(tenantId: string, id: string, request: SignTokenDto): Promise<SignedToken> {
+  /** `signKeys`: the key ids and aliases the caller's API key may sign with (null: any). */
+  private async sign(tenantId: string, signKeys: readonly string[] | null, id: string, request: SignTokenDto): Promise<SignedToken> {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
@@ -82,6 +84,9 @@ export class KeySigningService {
     });
     if (!cached) throw new KeyNotFoundError();
     const { key, signingKey, certificateExpiresAt } = cached;
+    if (signKeys && !signKeys.includes(key.id) && !(key.alias !== null && signKeys.includes(key.alias))) {
+      throw new ScopeRequiredError(`This API key may not sign with key ${key.id}`);
+    }
     const reserved = Object.keys(request.header ?? {}).filter((name) => RESERVED_HEADER_PARAMETERS.includes(name));
     if (reserved.length > 0) {
       throw new ValidationFailedError(reserved.map((name) => ({ field: `header.${name}`, message: `header.${name} is set by the service` })));
@@ -94,12 +99,14 @@ export class KeySigningService {
     if (certificateExpiresAt && certificateExpiresAt.getTime() < Date.now()) throw new CertificateExpiredError(certificateExpiresAt);
 
     const payload = { ...request.payload };
-    if (payload.iss === undefined && key.issuer) payload.iss = key.issuer;
-    const jwt = new SignJWT(payload).setProtectedHeader({ typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid }).setIssuedAt();
     // No token lives forever by accident: a default lifetime unless the payload has its own exp or null asks for none.
     const lifetime = request.expiresIn === undefined && payload.exp === undefined ? this.config.defaultTokenLifetimeSeconds : request.expiresIn;
     const now = Math.floor(Date.now() / 1000);
-    assertOutlivedByKey(key, lifetime === undefined ? (typeof payload.exp === 'number' ? payload.exp - now : null) : lifetime);
+    const tokenLifetime = lifetime === undefined ? (typeof payload.exp === 'number' ? payload.exp - now : null) : lifetime;
+    assertOutlivedByKey(key, tokenLifetime);
+    if (key.signingPolicy) applySigningPolicy(key.signingPolicy, payload, tokenLifetime);
+    if (payload.iss === undefined && key.issuer) payload.iss = key.issuer;
+    const jwt = new SignJWT(payload).setProtectedHeader({ typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid }).setIssuedAt();
     if (lifetime) jwt.setExpirationTime(now + lifetime);
     return { token: await jwt.sign(signingKey) };
   }

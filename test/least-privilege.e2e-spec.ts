@@ -1,0 +1,298 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import request from 'supertest';
+import { cliActor } from '../src/audit/audit-trail';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../src/common/route-access';
+import { TenantsService, type ApiKeyGrant } from '../src/tenants/tenants.service';
+import { eventually } from './support/eventually';
+import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
+
+type Headers = Record<string, string>;
+
+describe('least privilege: scoped, expiring API keys and signing policies', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+  let tenants: TenantsService;
+  const http = () => request(testApp.http);
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    tenant = await testApp.createTenant('least privilege');
+    tenants = testApp.app.get(TenantsService);
+  });
+  afterAll(() => testApp.close());
+
+  /** An API key of the test tenant with this grant; its secret joins the secret scan. */
+  const apiKeyWith = async (grant: ApiKeyGrant): Promise<{ id: string; headers: Headers }> => {
+    const issued = await tenants.createApiKey(cliActor(), tenant.tenantId, grant);
+    testApp.trackSecret(issued.apiKey);
+    return { id: issued.apiKeyId, headers: tenantHeaders(tenant.tenantId, issued.apiKey) };
+  };
+  const generate = async (body: object = {}) =>
+    (
+      await http()
+        .post('/key/generate')
+        .set(tenant.headers)
+        .send({ algorithm: 'ES256', name: 'matrix', ...body })
+    ).body.data as {
+      id: string;
+      kid: string;
+    };
+
+  describe('every route against every scope', () => {
+    let signing: { id: string };
+    let token: string;
+    const publicPem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
+
+    beforeAll(async () => {
+      signing = await generate({ alias: 'matrix-signer' });
+      token = (await http().post(`/key/${signing.id}/sign`).set(tenant.headers).send({ payload: {} })).body.data.token;
+    });
+
+    /** Each route of `/key` and `/api-keys`, the scope it needs, and a call that is valid enough to pass the guard. */
+    const routes: [string, ApiKeyScope, (headers: Headers) => Promise<request.Response>][] = [
+      ['GET /key', 'keys:read', (h) => http().get('/key').set(h)],
+      ['GET /key/:id', 'keys:read', (h) => http().get(`/key/${signing.id}`).set(h)],
+      ['GET /key/alias/:alias', 'keys:read', (h) => http().get('/key/alias/matrix-signer').set(h)],
+      ['POST /key/generate', 'keys:write', (h) => http().post('/key/generate').set(h).send({ algorithm: 'ES256', name: 'g' })],
+      ['POST /key/generate/:id', 'keys:write', (h) => http().post(`/key/generate/${randomUUID()}`).set(h).send({ algorithm: 'ES256', name: 'g' })],
+      ['POST /key/import', 'keys:write', (h) => http().post('/key/import').set(h).send({ name: 'i', publicKey: publicPem() })],
+      ['POST /key/import/:id', 'keys:write', (h) => http().post(`/key/import/${randomUUID()}`).set(h).send({ name: 'i', publicKey: publicPem() })],
+      ['PUT /key/:id', 'keys:write', (h) => http().put(`/key/${signing.id}`).set(h).send({ name: 'renamed' })],
+      [
+        'POST /key/:id/rotate',
+        'keys:write',
+        async (h) =>
+          http()
+            .post(`/key/${(await generate()).id}/rotate`)
+            .set(h)
+            .send({}),
+      ],
+      ['POST /key/:id/csr', 'keys:write', (h) => http().post(`/key/${signing.id}/csr`).set(h).send({ commonName: 'x' })],
+      [
+        'PUT /key/:id/certificate',
+        'keys:write',
+        (h) =>
+          http()
+            .put(`/key/${signing.id}/certificate`)
+            .set(h)
+            .send({ certificateChain: ['x'] }),
+      ],
+      [
+        'POST /key/:id/schedule-deletion',
+        'keys:write',
+        async (h) =>
+          http()
+            .post(`/key/${(await generate()).id}/schedule-deletion`)
+            .set(h)
+            .send({}),
+      ],
+      ['POST /key/:id/cancel-deletion', 'keys:write', (h) => http().post(`/key/${signing.id}/cancel-deletion`).set(h)],
+      [
+        'DELETE /key/:id',
+        'keys:write',
+        async (h) =>
+          http()
+            .delete(`/key/${(await generate()).id}`)
+            .set(h),
+      ],
+      ['POST /key/:id/sign', 'keys:sign', (h) => http().post(`/key/${signing.id}/sign`).set(h).send({ payload: {} })],
+      ['POST /key/alias/:alias/sign', 'keys:sign', (h) => http().post('/key/alias/matrix-signer/sign').set(h).send({ payload: {} })],
+      ['POST /key/verify', 'keys:verify', (h) => http().post('/key/verify').set(h).send({ token })],
+      ['GET /key/audit', 'audit:read', (h) => http().get('/key/audit').set(h)],
+      ['GET /api-keys', 'api-keys:manage', (h) => http().get('/api-keys').set(h)],
+      [
+        'POST /api-keys',
+        'api-keys:manage',
+        (h) =>
+          http()
+            .post('/api-keys')
+            .set(h)
+            .send({ name: 'granted', scopes: ['api-keys:manage'] }),
+      ],
+      ['GET /api-keys/:id', 'api-keys:manage', (h) => http().get(`/api-keys/${tenant.apiKeyId}`).set(h)],
+      [
+        'DELETE /api-keys/:id',
+        'api-keys:manage',
+        async (h) =>
+          http()
+            .delete(`/api-keys/${(await apiKeyWith({ scopes: ['keys:read'] })).id}`)
+            .set(h),
+      ],
+    ];
+
+    it.each(API_KEY_SCOPES)('a key with only %s: allowed where that scope is named, 403 SCOPE_REQUIRED naming the scope elsewhere', async (scope) => {
+      const { headers } = await apiKeyWith({ scopes: [scope] });
+      for (const [route, needed, call] of routes) {
+        const res = await call(headers);
+        if (needed === scope) {
+          expect({ route, allowed: res.status !== 403 && res.status < 500 }).toEqual({ route, allowed: true });
+        } else {
+          expect({ route, status: res.status, code: res.body.code }).toEqual({ route, status: 403, code: 'SCOPE_REQUIRED' });
+          expect(res.body.message).toBe(`This API key lacks the scope ${needed}`);
+        }
+      }
+    });
+
+    it('the OpenAPI document names each route’s scope, and every /key and /api-keys route has one', async () => {
+      const document = (await http().get('/docs-json')).body as { paths: Record<string, Record<string, { 'x-required-scope'?: string }>> };
+      const documented = Object.entries(document.paths)
+        .filter(([path]) => path === '/key' || path.startsWith('/key/') || path.startsWith('/api-keys'))
+        .flatMap(([path, operations]) =>
+          Object.entries(operations).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation['x-required-scope']]),
+        );
+      const expected = routes.map(([route, scope]) => [route.replace(/:(\w+)/g, '{$1}'), scope]);
+      expect(documented.sort()).toEqual(expected.sort());
+    });
+
+    it('every existing key keeps every scope on upgrade (the migration default), as the bootstrap and first keys do', async () => {
+      const listed = (await http().get(`/api-keys/${tenant.apiKeyId}`).set(tenant.headers)).body.data;
+      expect([...listed.scopes].sort()).toEqual([...API_KEY_SCOPES].sort());
+    });
+  });
+
+  describe('API keys over HTTP', () => {
+    it('creates a key shown once, lists and gets it without its secret, revokes it; the revoked key is refused', async () => {
+      const created = await http()
+        .post('/api-keys')
+        .set(tenant.headers)
+        .send({ name: 'signer', scopes: ['keys:sign'], signKeys: ['some-alias'] });
+      expectEnvelope(created, 200);
+      const issued = created.body.data;
+      testApp.trackSecret(issued.apiKey);
+      expect(issued).toMatchObject({ name: 'signer', scopes: ['keys:sign'], signKeys: ['some-alias'], expiresAt: null, revokedAt: null });
+      expect(issued.apiKey).toMatch(/^ks_/);
+      const fetched = (await http().get(`/api-keys/${issued.id}`).set(tenant.headers)).body.data;
+      expect(fetched).not.toHaveProperty('apiKey');
+      expect(JSON.stringify((await http().get('/api-keys').set(tenant.headers)).body)).not.toContain(issued.apiKey);
+      const headers = tenantHeaders(tenant.tenantId, issued.apiKey);
+      expectEnvelope(await http().get('/key').set(headers), 403);
+      expectEnvelope(await http().delete(`/api-keys/${issued.id}`).set(tenant.headers), 200);
+      const refused = await http().post('/key/verify').set(headers).send({ token: 'x' });
+      expectEnvelope(refused, 401);
+      expectEnvelope(await http().delete(`/api-keys/${issued.id}`).set(tenant.headers), 404);
+    });
+
+    it('grants at most what the caller holds, and a key cannot revoke itself', async () => {
+      const manager = await apiKeyWith({ scopes: ['api-keys:manage', 'keys:read'], signKeys: ['only-this'] });
+      const more = await http()
+        .post('/api-keys')
+        .set(manager.headers)
+        .send({ name: 'more', scopes: ['keys:write'] });
+      expectEnvelope(more, 403);
+      expect(more.body).toMatchObject({ code: 'SCOPE_REQUIRED', message: 'This API key cannot grant the scope keys:write, which it does not hold' });
+      const anyKey = await http()
+        .post('/api-keys')
+        .set(manager.headers)
+        .send({ name: 'any key', scopes: ['keys:read'] });
+      expectEnvelope(anyKey, 403);
+      expect(anyKey.body.message).toBe('This API key cannot grant signing with any key, which it may not sign with');
+      const within = await http()
+        .post('/api-keys')
+        .set(manager.headers)
+        .send({ name: 'within', scopes: ['keys:read'], signKeys: ['only-this'] });
+      expectEnvelope(within, 200);
+      testApp.trackSecret(within.body.data.apiKey);
+      const self = await http().delete(`/api-keys/${manager.id}`).set(manager.headers);
+      expectEnvelope(self, 409);
+      expect(self.body.code).toBe('CANNOT_REVOKE_SELF');
+    });
+
+    it('refuses another tenant’s key as not found, and bad bodies naming the field', async () => {
+      const other = await testApp.createTenant('other');
+      expectEnvelope(await http().get(`/api-keys/${other.apiKeyId}`).set(tenant.headers), 404);
+      expectEnvelope(await http().delete(`/api-keys/${other.apiKeyId}`).set(tenant.headers), 404);
+      expectEnvelope(await http().get('/key').set(other.headers), 200);
+      for (const [body, field] of [
+        [{ name: 'x', scopes: ['keys:everything'] }, 'scopes'],
+        [{ name: 'x', scopes: [] }, 'scopes'],
+        [{ name: 'x', scopes: ['keys:read'], expiresAt: '2001-01-01T00:00:00Z' }, 'expiresAt'],
+        [{ name: 'x', scopes: ['keys:read'], signKeys: ['Not An Alias'] }, 'signKeys'],
+      ] as const) {
+        const res = await http().post('/api-keys').set(tenant.headers).send(body);
+        expectEnvelope(res, 400);
+        expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
+      }
+    });
+
+    it('refuses an expired key with the same 401 as a revoked one', async () => {
+      const expiring = await apiKeyWith({ scopes: ['keys:read'], expiresAt: new Date(Date.now() + 1_500) });
+      expectEnvelope(await http().get('/key').set(expiring.headers), 200);
+      const { value: refused } = await eventually('the key expired', async () => {
+        const res = await http().get('/key').set(expiring.headers);
+        return res.status === 401 ? res : undefined;
+      });
+      const revoked = await apiKeyWith({ scopes: ['keys:read'] });
+      await tenants.revokeApiKey(cliActor(), revoked.id);
+      const revokedAnswer = await http().get('/key').set(revoked.headers);
+      expect([refused.body.code, refused.body.message]).toEqual([revokedAnswer.body.code, revokedAnswer.body.message]);
+    });
+  });
+
+  describe('signing keys an API key may use', () => {
+    it('signs only with the keys it names, by id or by alias', async () => {
+      const allowed = await generate({ alias: 'allowed-signer' });
+      const other = await generate();
+      const { headers } = await apiKeyWith({ scopes: ['keys:sign'], signKeys: ['allowed-signer'] });
+      expectEnvelope(await http().post(`/key/${allowed.id}/sign`).set(headers).send({ payload: {} }), 200);
+      expectEnvelope(await http().post('/key/alias/allowed-signer/sign').set(headers).send({ payload: {} }), 200);
+      const refused = await http().post(`/key/${other.id}/sign`).set(headers).send({ payload: {} });
+      expectEnvelope(refused, 403);
+      expect(refused.body).toMatchObject({ code: 'SCOPE_REQUIRED', message: `This API key may not sign with key ${other.id}` });
+    });
+  });
+
+  describe('signing policies', () => {
+    const policy = {
+      allowedAudiences: ['app'],
+      requiredClaims: ['sub'],
+      forbiddenClaims: ['admin'],
+      maxExpiresInSeconds: 600,
+      fixedIssuer: 'https://issuer.example',
+    };
+    let key: { id: string; kid: string };
+    const sign = (payload: object, expiresIn = 300) => http().post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload, expiresIn });
+
+    beforeAll(async () => {
+      key = await generate({ signingPolicy: policy });
+    });
+
+    it.each([
+      [{ aud: 'other', sub: 'u' }, 300, 'payload.aud', 'payload.aud other is not allowed (allowed: app)'],
+      [{ sub: 'u' }, 300, 'payload.aud', 'payload.aud is required: one of app'],
+      [{ aud: 'app' }, 300, 'payload.sub', "payload.sub is required by the key's signing policy"],
+      [{ aud: 'app', sub: 'u', admin: true }, 300, 'payload.admin', "payload.admin is forbidden by the key's signing policy"],
+      [{ aud: 'app', sub: 'u' }, 601, 'expiresIn', "expiresIn must be at most 600 seconds (the key's maxExpiresInSeconds)"],
+      [
+        { aud: 'app', sub: 'u', iss: 'https://evil.example' },
+        300,
+        'payload.iss',
+        "payload.iss must be https://issuer.example (the key's fixedIssuer)",
+      ],
+    ])('refuses %j (expiresIn %d): a 400 on %s', async (payload, expiresIn, field, message) => {
+      const res = await sign(payload, expiresIn);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field, message }]);
+    });
+
+    it('signs what keeps to it, with the fixed issuer; the policy is in the view and in the audit detail when it changes', async () => {
+      const res = await sign({ aud: 'app', sub: 'user-1' });
+      expectEnvelope(res, 200);
+      const jwks = (await http().get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
+      const { payload } = await jwtVerify(res.body.data.token, createLocalJWKSet(jwks), { audience: 'app', issuer: 'https://issuer.example' });
+      expect(payload.sub).toBe('user-1');
+      expect((await http().get(`/key/${key.id}`).set(tenant.headers)).body.data.signingPolicy).toEqual(policy);
+      const changed = await http()
+        .put(`/key/${key.id}`)
+        .set(tenant.headers)
+        .send({ signingPolicy: { forbiddenClaims: ['root'] } });
+      expect(changed.body.data.signingPolicy).toEqual({ forbiddenClaims: ['root'] });
+      const [event] = await testApp.dataSource.query<{ detail: { signingPolicy: string } }[]>(
+        "SELECT detail FROM audit_events WHERE key_id = $1 AND action = 'key.update' ORDER BY id DESC LIMIT 1",
+        [key.id],
+      );
+      expect(JSON.parse(event.detail.signingPolicy)).toEqual({ forbiddenClaims: ['root'] });
+      expectEnvelope(await sign({ aud: 'anything' }), 200);
+    });
+  });
+});
