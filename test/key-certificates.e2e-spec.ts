@@ -146,7 +146,8 @@ describe('certificates with a life', () => {
     for (const [chain, field, message] of [
       [[otherLeaf], 'certificateChain[0]', "certificateChain[0] does not hold this key's public key"],
       [[ownLeaf, root], 'certificateChain[0]', 'certificateChain[0] is not signed by certificateChain[1]'],
-      [[ownLeaf, 'not a certificate'], 'certificateChain[1]', 'certificateChain[1] is not a PEM certificate'],
+      [[ownLeaf, 'not a certificate'], 'certificateChain[1]', 'certificateChain[1] must hold exactly one PEM certificate'],
+      [[ownLeaf + root], 'certificateChain[0]', 'certificateChain[0] must hold exactly one PEM certificate'],
     ] as const) {
       const res = await attach(key.id, [...chain]);
       expectEnvelope(res, 400);

@@ -143,6 +143,76 @@ describe('keys that look after themselves', () => {
     });
   });
 
+  describe('a published successor, when its key changes course', () => {
+    const policy = { rotateEverySeconds: 600, prePublishSeconds: 598, retireAfterSeconds: 60 };
+    /** A key with a policy whose successor is published within a tick (prePublishSeconds near the period). */
+    const withPublishedSuccessor = async (alias: string) => {
+      const key = (await generate({ algorithm: 'ES256', name: alias, alias, rotationPolicy: policy })).body.data;
+      const { value: next } = await eventually('the successor published', async () => {
+        const view = (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data;
+        return view.rotatedTo
+          ? ((await request(testApp.http).get(`/key/${view.rotatedTo}`).set(tenant.headers)).body.data as {
+              id: string;
+              status: string;
+              activatesAt: string;
+              createdAt: string;
+            })
+          : undefined;
+      });
+      expect(next.status).toBe('next');
+      // Published at least prePublishSeconds before it signs, whenever the scheduler got to it.
+      expect(Date.parse(next.activatesAt) - Date.parse(next.createdAt)).toBeGreaterThanOrEqual(policy.prePublishSeconds * 1000 - 1_000);
+      return { key, next };
+    };
+    const view = async (id: string) => request(testApp.http).get(`/key/${id}`).set(tenant.headers);
+
+    it('a hand rotation activates it now and honours the grace period (0: the old key retires at once)', async () => {
+      const { key, next } = await withPublishedSuccessor('emergency');
+      const rotated = await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 0 });
+      expectEnvelope(rotated, 200);
+      expect(rotated.body.data).toMatchObject({ id: next.id, status: 'active', alias: 'emergency' });
+      expect((await view(key.id)).body.data.status).toBe('retired');
+      const [audit] = await testApp.dataSource.query<{ detail: { successorId: string } }[]>(
+        "SELECT detail FROM audit_events WHERE key_id = $1 AND action = 'key.rotate' AND outcome = 'success'",
+        [key.id],
+      );
+      expect(audit.detail.successorId).toBe(next.id);
+    });
+
+    it('deleting it lets its predecessor publish another', async () => {
+      const { key, next } = await withPublishedSuccessor('republished');
+      expectEnvelope(await request(testApp.http).delete(`/key/${next.id}`).set(tenant.headers), 200);
+      const { value: another } = await eventually('another successor published', async () => {
+        const rotatedTo = (await view(key.id)).body.data.rotatedTo as string | null;
+        return rotatedTo && rotatedTo !== next.id ? rotatedTo : undefined;
+      });
+      expect((await view(another)).body.data.status).toBe('next');
+    });
+
+    it('removing the policy, or scheduling the key’s deletion, takes the published successor away', async () => {
+      const first = await withPublishedSuccessor('policy-removed');
+      const removed = await request(testApp.http).put(`/key/${first.key.id}`).set(tenant.headers).send({ rotationPolicy: null });
+      expect(removed.body.data).toMatchObject({ rotationPolicy: null, nextRotationAt: null, rotatedTo: null });
+      expectEnvelope(await view(first.next.id), 404);
+
+      const second = await withPublishedSuccessor('deletion-cancelled');
+      expectEnvelope(
+        await request(testApp.http).post(`/key/${second.key.id}/schedule-deletion`).set(tenant.headers).send({ afterSeconds: 600 }),
+        200,
+      );
+      expectEnvelope(await view(second.next.id), 404);
+      const cancelled = await request(testApp.http).post(`/key/${second.key.id}/cancel-deletion`).set(tenant.headers);
+      expect(cancelled.body.data).toMatchObject({ status: 'active', alias: 'deletion-cancelled', rotatedTo: null });
+    });
+
+    it('puts an alias on active keys only', async () => {
+      const { next } = await withPublishedSuccessor('active-only');
+      const res = await request(testApp.http).put(`/key/${next.id}`).set(tenant.headers).send({ alias: 'on-a-next-key' });
+      expectEnvelope(res, 409);
+      expect(res.body.code).toBe('KEY_NOT_ACTIVE');
+    });
+  });
+
   describe('scheduled deletion', () => {
     it('takes the key out of the JWKS at once, cancels back to how it was, and deletes it once at deleteAt', async () => {
       const key = (await generate({ algorithm: 'ES256', name: 'doomed', alias: 'doomed' })).body.data;

@@ -116,7 +116,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
         'api-keys:manage',
         async (h) =>
           http()
-            .delete(`/api-keys/${(await apiKeyWith({ scopes: ['keys:read'] })).id}`)
+            .delete(`/api-keys/${(await apiKeyWith({ scopes: ['api-keys:manage'] })).id}`)
             .set(h),
       ],
     ];
@@ -180,13 +180,13 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
         .set(manager.headers)
         .send({ name: 'more', scopes: ['keys:write'] });
       expectEnvelope(more, 403);
-      expect(more.body).toMatchObject({ code: 'SCOPE_REQUIRED', message: 'This API key cannot grant the scope keys:write, which it does not hold' });
+      expect(more.body).toMatchObject({ code: 'SCOPE_REQUIRED', message: 'This API key does not hold the scope keys:write' });
       const anyKey = await http()
         .post('/api-keys')
         .set(manager.headers)
         .send({ name: 'any key', scopes: ['keys:read'] });
       expectEnvelope(anyKey, 403);
-      expect(anyKey.body.message).toBe('This API key cannot grant signing with any key, which it may not sign with');
+      expect(anyKey.body.message).toBe('This API key may not sign with any key');
       const within = await http()
         .post('/api-keys')
         .set(manager.headers)
@@ -196,6 +196,16 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       const self = await http().delete(`/api-keys/${manager.id}`).set(manager.headers);
       expectEnvelope(self, 409);
       expect(self.body.code).toBe('CANNOT_REVOKE_SELF');
+      // Nor revoke a key that holds more than itself (the tenant's admin key).
+      const admin = await http().delete(`/api-keys/${tenant.apiKeyId}`).set(manager.headers);
+      expectEnvelope(admin, 403);
+      expect(admin.body).toMatchObject({ code: 'SCOPE_REQUIRED', message: 'This API key does not hold the scope keys:write' });
+      // Refusals are in the trail.
+      const refused = await testApp.dataSource.query<{ action: string }[]>(
+        "SELECT action FROM audit_events WHERE tenant_id = $1 AND actor_id = $2 AND outcome = 'failure' AND detail->>'code' = 'SCOPE_REQUIRED'",
+        [tenant.tenantId, manager.id],
+      );
+      expect(refused.map((row) => row.action).sort()).toEqual(['api_key.create', 'api_key.create', 'api_key.revoke']);
     });
 
     it('refuses another tenant’s key as not found, and bad bodies naming the field', async () => {
@@ -215,6 +225,24 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       }
     });
 
+    it('an expiring key grants only keys that expire no later than itself', async () => {
+      const until = new Date(Date.now() + 3_600_000);
+      const manager = await apiKeyWith({ scopes: ['api-keys:manage', 'keys:read'], expiresAt: until });
+      for (const expiresAt of [undefined, new Date(until.getTime() + 1_000).toISOString()]) {
+        const res = await http()
+          .post('/api-keys')
+          .set(manager.headers)
+          .send({ name: 'longer', scopes: ['keys:read'], expiresAt });
+        expectEnvelope(res, 403);
+        expect(res.body.message).toBe(`This API key expires at ${until.toISOString()}: it cannot manage a key that outlives it`);
+      }
+      const shorter = await http()
+        .post('/api-keys')
+        .set(manager.headers)
+        .send({ name: 'shorter', scopes: ['keys:read'], expiresAt: until.toISOString() });
+      expectEnvelope(shorter, 200);
+    });
+
     it('refuses an expired key with the same 401 as a revoked one', async () => {
       const expiring = await apiKeyWith({ scopes: ['keys:read'], expiresAt: new Date(Date.now() + 1_500) });
       expectEnvelope(await http().get('/key').set(expiring.headers), 200);
@@ -230,6 +258,19 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
   });
 
   describe('signing keys an API key may use', () => {
+    it('names keys by id too, and bounds certificate requests the same way', async () => {
+      const named = await generate();
+      const other = await generate();
+      const { headers } = await apiKeyWith({ scopes: ['keys:sign', 'keys:write'], signKeys: [named.id] });
+      expectEnvelope(await http().post(`/key/${named.id}/sign`).set(headers).send({ payload: {} }), 200);
+      expectEnvelope(await http().post(`/key/${named.id}/csr`).set(headers).send({ commonName: 'x' }), 200);
+      const refused = await http().post(`/key/${other.id}/csr`).set(headers).send({ commonName: 'x' });
+      expectEnvelope(refused, 403);
+      expect(refused.body.code).toBe('SCOPE_REQUIRED');
+      expectEnvelope(await http().post(`/key/${named.id}/schedule-deletion`).set(tenant.headers).send({}), 200);
+      expectEnvelope(await http().post(`/key/${named.id}/csr`).set(headers).send({ commonName: 'x' }), 409);
+    });
+
     it('signs only with the keys it names, by id or by alias', async () => {
       const allowed = await generate({ alias: 'allowed-signer' });
       const other = await generate();

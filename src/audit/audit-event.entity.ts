@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'key.schedule_deletion',
   'key.cancel_deletion',
   'key.certificate',
+  'key.csr',
   'key.rotate',
   'key.retire',
   'key.delete',

@@ -43,7 +43,8 @@ export class HeaderAuthService {
     );
     if (!verified || verified.expiresAt <= Date.now()) throw new UnauthorizedError();
     this.tenants.noteApiKeyUsed(verified.id);
-    return { tenantId: normalizedTenantId, apiKeyId: verified.id, scopes: verified.scopes, signKeys: verified.signKeys };
+    const expiresAt = Number.isFinite(verified.expiresAt) ? new Date(verified.expiresAt) : null;
+    return { tenantId: normalizedTenantId, apiKeyId: verified.id, scopes: verified.scopes, signKeys: verified.signKeys, expiresAt };
   }
 }
 

@@ -6,6 +6,8 @@ export interface TenantPrincipal {
   scopes: ReadonlySet<string>;
   /** The keys (ids or aliases) it may sign with; null: any. */
   signKeys: readonly string[] | null;
+  /** When the API key expires; null: never. */
+  expiresAt: Date | null;
 }
 
 /** Who called a `/keys` route: a user, as vouched for by an access token's issuer. */

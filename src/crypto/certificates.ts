@@ -141,6 +141,8 @@ export async function createCertificateSigningRequest(
 export function checkCertificateChain(chain: readonly string[], publicKey: KeyObject, now = new Date()): void {
   const field = (i: number) => `certificateChain[${i}]`;
   const certificates = chain.map((pem, i) => {
+    // Node reads the first block only; a second one would reach x5c unchecked.
+    if (certificatePems(pem).length !== 1) throw new KeyInputError(field(i), `${field(i)} must hold exactly one PEM certificate`);
     try {
       return new X509Certificate(pem);
     } catch {

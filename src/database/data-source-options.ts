@@ -12,6 +12,7 @@ import { OneKeyOneKid1764400000000 } from '../../migrations/1764400000000-one-ke
 import { ApiKeyLastUsed1764500000000 } from '../../migrations/1764500000000-api-key-last-used';
 import { KeyLifecyclePolicies1764600000000 } from '../../migrations/1764600000000-key-lifecycle-policies';
 import { LeastPrivilege1764700000000 } from '../../migrations/1764700000000-least-privilege';
+import { ApiKeyScopesExplicit1764710000000 } from '../../migrations/1764710000000-api-key-scopes-explicit';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   ApiKeyLastUsed1764500000000,
   KeyLifecyclePolicies1764600000000,
   LeastPrivilege1764700000000,
+  ApiKeyScopesExplicit1764710000000,
 ];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */

@@ -10,7 +10,6 @@ export const TENANT_KEY_ERROR_CODES = [
   'ALIAS_TAKEN',
   'CERTIFICATE_EXPIRED',
   'TOKEN_REJECTED',
-  'TENANT_NOT_FOUND',
 ] as const;
 export type TenantKeyErrorCode = (typeof TENANT_KEY_ERROR_CODES)[number];
 
@@ -49,13 +48,6 @@ export class KeyMaterialExistsError extends DomainError<TenantKeyErrorCode> {
 export class TokenRejectedError extends DomainError<TenantKeyErrorCode> {
   constructor(reason: string) {
     super('TOKEN_REJECTED', HttpStatus.BAD_REQUEST, `Token rejected: ${reason}`);
-  }
-}
-
-/** The JWKS of a tenant that does not exist. */
-export class TenantNotFoundError extends DomainError<TenantKeyErrorCode> {
-  constructor() {
-    super('TENANT_NOT_FOUND', HttpStatus.NOT_FOUND, 'Tenant not found');
   }
 }
 

@@ -236,8 +236,13 @@ export class TenantKeysController {
   @ApiEnvelope(CertificateSigningRequestView)
   @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Certificate signing request created')
-  certificateSigningRequest(@CurrentTenant() tenant: TenantPrincipal, @Param('id', UuidParamPipe) id: string, @Body() body: CertificateRequestDto) {
-    return this.certificates.createSigningRequest(tenant.tenantId, id, body);
+  certificateSigningRequest(
+    @Actor() actor: TenantActor,
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: CertificateRequestDto,
+  ): Promise<CertificateSigningRequestView> {
+    return this.certificates.createSigningRequest(actor, tenant.signKeys, id, body);
   }
 
   @ApiKeyScope('keys:write')

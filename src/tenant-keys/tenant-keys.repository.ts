@@ -75,7 +75,7 @@ export class TenantKeysRepository {
     return (await this.findByKid(tenantId, kid)).find((key) => effectiveStatus(key) !== 'retired');
   }
 
-  /** Keys verifiers should trust: asymmetric, active or retiring and not yet past retireAt. */
+  /** Keys verifiers should trust: asymmetric, next, active, or retiring and not yet past retireAt. */
   listPublishable(tenantId: string): Promise<TenantKeyEntity[]> {
     return this.publishable()
       .andWhere('key.tenant_id = :tenantId', { tenantId })
@@ -93,7 +93,7 @@ export class TenantKeysRepository {
   }
 
   /**
-   * Asymmetric keys of any tenant with this kid and issuer that still verify (active, or retiring and
+   * Asymmetric keys of any tenant with this kid and issuer that still verify (next, active, or retiring and
    * not yet past retireAt): the service trusts them for `/keys` tokens.
    */
   findTrustedByKidAndIssuer(kid: string, issuer: string): Promise<TenantKeyEntity[]> {

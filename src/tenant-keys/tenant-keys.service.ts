@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { Inject, Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import type { AuditDetail } from '../audit/audit-event.entity';
@@ -65,7 +66,7 @@ export class TenantKeysService {
       throw new ValidationFailedError([{ field: 'body', message: 'body must set name, alias, rotationPolicy or signingPolicy' }]);
     }
     const detail = {
-      ...definedOnly({ name: request.name, alias: request.alias ?? undefined }),
+      ...definedOnly({ name: request.name, alias: request.alias === null ? 'removed' : request.alias }),
       ...policyDetail(request.rotationPolicy),
       ...(request.signingPolicy === undefined
         ? {}
@@ -78,6 +79,10 @@ export class TenantKeysService {
         this.writes.commit(actor.tenantId, event, async (manager) => {
           const key = await this.keys.lock(manager, actor.tenantId, id);
           if (!key) throw new KeyNotFoundError();
+          if (request.alias && effectiveStatus(key) !== 'active')
+            throw new KeyNotActiveError(`Key is ${effectiveStatus(key)}: an alias goes on an active key`);
+          // A new policy (or none) replaces the schedule: a successor published under the old one goes.
+          if (policy !== undefined && (await this.dropPublishedSuccessor(manager, key))) key.rotatedTo = null;
           const changes: KeyChanges = definedOnly({
             name: request.name,
             alias: request.alias,
@@ -95,7 +100,10 @@ export class TenantKeysService {
     const event: AuditEvent = { actor, action: 'key.delete', keyId: id };
     return this.audit.attempt(event, () =>
       this.writes.commit(actor.tenantId, event, async (manager) => {
-        if (!(await this.keys.delete(manager, actor.tenantId, id))) throw new KeyNotFoundError();
+        const key = await this.keys.lock(manager, actor.tenantId, id);
+        if (!key) throw new KeyNotFoundError();
+        await this.settleSuccession(manager, key);
+        await this.keys.delete(manager, actor.tenantId, id);
         return { id };
       }),
     );
@@ -165,7 +173,7 @@ export class TenantKeysService {
       if (!old) throw new KeyNotFoundError();
       if (effectiveStatus(old) !== 'active') throw new KeyNotActiveError('Only an active key can be rotated');
       const published = old.rotatedTo ? await this.keys.getById(actor.tenantId, old.rotatedTo) : undefined;
-      if (published?.status === 'next') return this.activateNow(actor, published);
+      if (published?.status === 'next') return this.activateNow(event, published, request);
       const policy = request.rotationPolicy === undefined ? old.rotationPolicy : this.validPolicy(request.rotationPolicy);
       // The successor keeps a certificate if the old key had one, unless the request says otherwise.
       const certificate = certificateSubject(
@@ -211,6 +219,7 @@ export class TenantKeysService {
         const key = await this.keys.lock(manager, actor.tenantId, id);
         if (!key) throw new KeyNotFoundError();
         if (key.status === 'pending_deletion') throw new KeyNotActiveError('Key is already pending deletion');
+        await this.settleSuccession(manager, key);
         return (await this.keys.update(manager, actor.tenantId, id, {
           status: 'pending_deletion',
           deleteAt: secondsAfter(new Date(), afterSeconds),
@@ -244,13 +253,39 @@ export class TenantKeysService {
     });
   }
 
-  private async activateNow(actor: TenantActor, next: TenantKeyEntity): Promise<TenantKeyView> {
-    const activated = await this.writes.commit(actor.tenantId, { actor, action: 'key.activate', keyId: next.id }, async (manager) => {
-      const locked = await this.keys.lock(manager, actor.tenantId, next.id);
-      if (locked?.status !== 'next') throw new KeyNotActiveError('Only an active key can be rotated');
-      return (await this.lifecycle.activate(manager, locked, actor)).result;
+  /** A hand rotation of a key whose successor is already published: that successor takes over now. */
+  private async activateNow(event: AuditEvent, next: TenantKeyEntity, request: RotateKeyDto): Promise<TenantKeyView> {
+    const rotationPolicy = request.rotationPolicy === undefined ? next.rotationPolicy : this.validPolicy(request.rotationPolicy);
+    const retireAfterSeconds = request.gracePeriodSeconds;
+    const activated = await this.writes.commit(next.tenantId, { ...event, detail: { successorId: next.id } }, async (manager) => {
+      const locked = await this.keys.lock(manager, next.tenantId, next.id);
+      // Someone deleted or activated it between our read and our write.
+      if (locked?.status !== 'next') throw new KeyNotActiveError('The key changed meanwhile: try the rotation again');
+      return (await this.lifecycle.activate(manager, locked, { retireAfterSeconds, rotationPolicy })).activated;
     });
     return toTenantKeyView(activated);
+  }
+
+  /**
+   * A `next` key goes (deleted, or its deletion scheduled): its predecessor forgets it, and publishes another when
+   * its rotation comes. A key that goes takes its published successor with it. Answers the successor dropped, if any.
+   */
+  private async settleSuccession(manager: EntityManager, key: TenantKeyEntity): Promise<string | undefined> {
+    if (key.status === 'next' && key.rotatedFrom) {
+      const predecessor = await this.keys.lock(manager, key.tenantId, key.rotatedFrom);
+      if (predecessor?.rotatedTo === key.id) await this.keys.update(manager, key.tenantId, predecessor.id, { rotatedTo: null });
+    }
+    return this.dropPublishedSuccessor(manager, key);
+  }
+
+  /** Deletes the key's successor if it is only published (`next`), and clears `rotatedTo`; answers its id. */
+  private async dropPublishedSuccessor(manager: EntityManager, key: TenantKeyEntity): Promise<string | undefined> {
+    if (!key.rotatedTo) return undefined;
+    const successor = await this.keys.lock(manager, key.tenantId, key.rotatedTo);
+    if (successor?.status !== 'next') return undefined;
+    await this.keys.delete(manager, key.tenantId, successor.id);
+    await this.keys.update(manager, key.tenantId, key.id, { rotatedTo: null });
+    return successor.id;
   }
 
   /**
@@ -272,7 +307,7 @@ export class TenantKeysService {
     return { rotateEverySeconds, prePublishSeconds, retireAfterSeconds };
   }
 
-  /** Setting a policy starts its first period now (for a key that signs); removing it stops the schedule. */
+  /** Setting a policy starts its first period now (for a key that signs); removing it stops the schedule (the caller drops a published successor). */
   private policyChanges(key: TenantKeyEntity, policy: RotationPolicy | null): KeyChanges {
     if (policy && !key.privateKeySealed) {
       throw new ValidationFailedError([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);

@@ -11,7 +11,7 @@ export interface VerifyingKey {
 
 /**
  * The one thing the tenant-key feature tells the rest of the app: the asymmetric key with this kid and issuer
- * that still verifies (active, or retiring and not yet past retireAt), of whichever tenant, for `/keys` tokens.
+ * that still verifies (next, active, or retiring and not yet past retireAt), of whichever tenant, for `/keys` tokens.
  */
 @Injectable()
 export class TrustedKeys {

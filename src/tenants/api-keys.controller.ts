@@ -42,7 +42,9 @@ export class ApiKeysController {
     const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
     if (expiresAt && expiresAt.getTime() <= Date.now())
       throw new ValidationFailedError([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
-    return this.apiKeys.create(actor, tenant, { name: body.name, scopes: body.scopes, signKeys: body.signKeys ?? null, expiresAt });
+    // Key ids are stored and compared in lowercase; aliases are lowercase by rule.
+    const signKeys = body.signKeys?.map((key) => key.toLowerCase()) ?? null;
+    return this.apiKeys.create(actor, tenant, { name: body.name, scopes: body.scopes, signKeys, expiresAt });
   }
 
   @Get(':id')

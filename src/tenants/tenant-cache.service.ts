@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
 
@@ -37,10 +36,7 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   private stopped = false;
   private reconnectTimer?: NodeJS.Timeout;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-  ) {
+  constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {
     this.entries = new LRUCache({
       max: config.cacheMaxEntries,
       dispose: (_value, key) => {

@@ -1,13 +1,13 @@
 import { HttpStatus } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 
-/** The codes of tenant and API-key operations (the CLI's today). */
+/** The codes of tenant and API-key operations (the CLI, /api-keys, the JWKS of an unknown tenant). */
 export const TENANT_ERROR_CODES = ['TENANT_NOT_FOUND', 'API_KEY_NOT_FOUND', 'CANNOT_REVOKE_SELF'] as const;
 export type TenantErrorCode = (typeof TENANT_ERROR_CODES)[number];
 
 export class TenantNotFoundError extends DomainError<TenantErrorCode> {
-  constructor(tenantId: string) {
-    super('TENANT_NOT_FOUND', HttpStatus.NOT_FOUND, `No tenant ${tenantId}`);
+  constructor(tenantId?: string) {
+    super('TENANT_NOT_FOUND', HttpStatus.NOT_FOUND, tenantId ? `No tenant ${tenantId}` : 'Tenant not found');
   }
 }
 

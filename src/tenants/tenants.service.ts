@@ -205,7 +205,8 @@ export class TenantsService {
     return this.createTenant(SYSTEM_ACTOR, 'default');
   }
 
+  /** A new key's row; every scope unless the grant narrows it (createApiKey). */
   private apiKeyRow(id: string, tenantId: string, apiKey: string): Partial<ApiKeyEntity> {
-    return { id, tenantId, prefix: apiKeyPrefix(apiKey), secretHash: hashSecret(apiKey) };
+    return { id, tenantId, prefix: apiKeyPrefix(apiKey), secretHash: hashSecret(apiKey), scopes: [...API_KEY_SCOPES] };
   }
 }

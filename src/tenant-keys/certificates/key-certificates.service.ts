@@ -1,13 +1,14 @@
 import { createPublicKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
-import { ValidationFailedError } from '../../common/domain-error';
+import { ScopeRequiredError, ValidationFailedError } from '../../common/domain-error';
+import { Transactions } from '../../database/transactions';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { algorithmSpec } from '../../crypto/algorithms';
 import { checkCertificateChain, createCertificateSigningRequest } from '../../crypto/certificates';
 import type { AttachCertificateDto, CertificateRequestDto, CertificateSigningRequestView } from '../dto/certificate-requests.dto';
 import { toTenantKeyView, type TenantKeyView } from '../dto/tenant-key.view';
-import type { TenantKeyEntity } from '../entities/tenant-key.entity';
+import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
 import { KeyNotActiveError, KeyNotFoundError } from '../key-errors';
 import { KeyWrites } from '../key-writes';
 import { openSigningKey } from '../material/key-material';
@@ -20,15 +21,34 @@ export class KeyCertificatesService {
     private readonly keys: TenantKeysRepository,
     private readonly writes: KeyWrites,
     private readonly audit: AuditTrail,
+    private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
-  /** A PKCS#10 request for the key, signed by it; nothing is stored. */
-  async createSigningRequest(tenantId: string, id: string, subject: CertificateRequestDto): Promise<CertificateSigningRequestView> {
-    const key = await this.certifiableKey(tenantId, id);
-    const privateKey = openSigningKey(this.config.openingKeys, key);
-    if (!privateKey) throw new KeyNotActiveError('Key has no private key and cannot sign a certificate request');
-    return { csr: await createCertificateSigningRequest(key.algorithm, { publicKey: createPublicKey(privateKey), privateKey }, subject) };
+  /**
+   * A PKCS#10 request for the key, signed by it: only a key that signs or is about to (active or next), and only one
+   * the calling API key may sign with. Nothing is stored; the trail records it.
+   */
+  async createSigningRequest(
+    actor: TenantActor,
+    signKeys: readonly string[] | null,
+    id: string,
+    subject: CertificateRequestDto,
+  ): Promise<CertificateSigningRequestView> {
+    const event: AuditEvent = { actor, action: 'key.csr', keyId: id, detail: { commonName: subject.commonName } };
+    return this.audit.attempt(event, async () => {
+      const key = await this.certifiableKey(actor.tenantId, id);
+      const status = effectiveStatus(key);
+      if (status !== 'active' && status !== 'next') throw new KeyNotActiveError(`Key is ${status} and signs no certificate request`);
+      if (signKeys && !signKeys.includes(key.id) && !(key.alias !== null && signKeys.includes(key.alias))) {
+        throw new ScopeRequiredError(`This API key may not sign with key ${key.id}`);
+      }
+      const privateKey = openSigningKey(this.config.openingKeys, key);
+      if (!privateKey) throw new KeyNotActiveError('Key has no private key and cannot sign a certificate request');
+      const csr = await createCertificateSigningRequest(key.algorithm, { publicKey: createPublicKey(privateKey), privateKey }, subject);
+      await this.transactions.run((manager) => this.audit.record(manager, event));
+      return { csr };
+    });
   }
 
   /** Attaches a CA-issued chain (leaf first) once it is checked: the JWKS then carries the whole chain in x5c. */

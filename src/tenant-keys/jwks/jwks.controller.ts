@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../../common/api-docs';
 import { Public } from '../../common/route-access';
 import { ValidationFailedError } from '../../common/domain-error';
-import { TenantNotFoundError } from '../key-errors';
+import { TenantNotFoundError } from '../../tenants/tenant-errors';
 import { UuidParamPipe } from '../../common/uuid-param.pipe';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { TenantsService } from '../../tenants/tenants.service';

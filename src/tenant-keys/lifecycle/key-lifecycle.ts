@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../../audit/audit-trail';
-import { TenantKeyEntity } from '../entities/tenant-key.entity';
+import { SYSTEM_ACTOR, type AuditEvent } from '../../audit/audit-trail';
+import { TenantKeyEntity, type RotationPolicy } from '../entities/tenant-key.entity';
 import { KeyWrites, newKeyRow, secondsAfter, specOf } from '../key-writes';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 
@@ -20,33 +20,49 @@ type Step = (manager: EntityManager) => Promise<{ tenantId: string; event: Audit
  */
 @Injectable()
 export class KeyLifecycle {
+  private readonly logger = new Logger(KeyLifecycle.name);
+
   constructor(
     private readonly keys: TenantKeysRepository,
     private readonly writes: KeyWrites,
   ) {}
 
-  /** Takes every step that is due now; answers how many were taken. */
+  /**
+   * Takes every step that is due now; answers how many were taken. A kind of step that fails (its key's material,
+   * the database) is logged and left for the next run; the other kinds go on.
+   */
   async runDueSteps(): Promise<number> {
     let taken = 0;
-    for (const step of [this.publishNext, this.activateDue, this.retireDue, this.deleteDue]) {
-      for (let i = 0; i < MAX_STEPS_PER_RUN && (await this.writes.commitFound(step)); i++) taken++;
+    for (const [kind, step] of [
+      ['publish', this.publishNext],
+      ['activate', this.activateDue],
+      ['retire', this.retireDue],
+      ['delete', this.deleteDue],
+    ] as const) {
+      try {
+        for (let i = 0; i < MAX_STEPS_PER_RUN && (await this.writes.commitFound(step)); i++) taken++;
+      } catch (error) {
+        this.logger.warn(`Key lifecycle ${kind} steps stopped for this run: ${(error as Error).message}`);
+      }
     }
     return taken;
   }
 
-  /** Makes a `next` key active now (at its time, or when its predecessor is rotated by hand). */
+  /**
+   * Makes a `next` key active now (at its time, or when its predecessor is rotated by hand): it takes the alias, and
+   * the predecessor retires after `retireAfterSeconds` (the hand rotation's grace, else the policy's).
+   */
   async activate(
     manager: EntityManager,
     next: TenantKeyEntity,
-    actor: AuditActor,
-  ): Promise<{ tenantId: string; event: AuditEvent; result: TenantKeyEntity }> {
+    { retireAfterSeconds, rotationPolicy = next.rotationPolicy }: { retireAfterSeconds?: number; rotationPolicy?: RotationPolicy | null } = {},
+  ): Promise<{ activated: TenantKeyEntity; predecessorId: string | null }> {
     const predecessor = next.rotatedFrom ? await this.keys.lock(manager, next.tenantId, next.rotatedFrom) : undefined;
-    const policy = next.rotationPolicy;
     const now = new Date();
     let alias: string | null = null;
     if (predecessor && predecessor.status === 'active') {
       alias = predecessor.alias;
-      const retireAfter = predecessor.rotationPolicy?.retireAfterSeconds ?? policy?.retireAfterSeconds ?? 0;
+      const retireAfter = retireAfterSeconds ?? predecessor.rotationPolicy?.retireAfterSeconds ?? rotationPolicy?.retireAfterSeconds ?? 0;
       await this.keys.update(manager, predecessor.tenantId, predecessor.id, {
         status: 'retiring',
         retireAt: secondsAfter(now, retireAfter),
@@ -55,20 +71,16 @@ export class KeyLifecycle {
       });
     }
     // The next period counts from the planned activation, unless that is already past (the instances were down).
-    const planned = policy && next.activatesAt ? secondsAfter(next.activatesAt, policy.rotateEverySeconds) : null;
-    const nextRotationAt = policy ? (planned && planned > now ? planned : secondsAfter(now, policy.rotateEverySeconds)) : null;
-    const activated = await this.keys.update(manager, next.tenantId, next.id, { status: 'active', activatesAt: null, alias, nextRotationAt });
-    return {
-      tenantId: next.tenantId,
-      event: {
-        actor,
-        action: 'key.activate',
-        keyId: next.id,
-        tenantId: next.tenantId,
-        detail: predecessor ? { previousId: predecessor.id } : undefined,
-      },
-      result: activated!,
-    };
+    const planned = rotationPolicy && next.activatesAt ? secondsAfter(next.activatesAt, rotationPolicy.rotateEverySeconds) : null;
+    const nextRotationAt = rotationPolicy ? (planned && planned > now ? planned : secondsAfter(now, rotationPolicy.rotateEverySeconds)) : null;
+    const activated = await this.keys.update(manager, next.tenantId, next.id, {
+      status: 'active',
+      activatesAt: null,
+      alias,
+      nextRotationAt,
+      rotationPolicy,
+    });
+    return { activated: activated!, predecessorId: predecessor?.id ?? null };
   }
 
   /** The successor of a key whose rotation is `prePublishSeconds` away, published as `next`. */
@@ -88,7 +100,8 @@ export class KeyLifecycle {
       rotationPolicy: old.rotationPolicy,
       signingPolicy: old.signingPolicy,
       rotatedFrom: old.id,
-      activatesAt: old.nextRotationAt,
+      // Never sooner than prePublishSeconds from now (a late publication, after downtime): caches must hold it first.
+      activatesAt: latest(old.nextRotationAt!, secondsAfter(new Date(), old.rotationPolicy!.prePublishSeconds)),
     });
     await this.keys.insert(manager, successor);
     await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId });
@@ -102,8 +115,15 @@ export class KeyLifecycle {
   private readonly activateDue: Step = async (manager) => {
     const next = await this.claim(manager, `key.status = 'next' AND key.activates_at <= now()`);
     if (!next) return undefined;
-    const { tenantId, event } = await this.activate(manager, next, SYSTEM_ACTOR);
-    return { tenantId, event, result: next.id };
+    const { predecessorId } = await this.activate(manager, next);
+    const event: AuditEvent = {
+      actor: SYSTEM_ACTOR,
+      action: 'key.activate',
+      keyId: next.id,
+      tenantId: next.tenantId,
+      detail: predecessorId ? { previousId: predecessorId } : undefined,
+    };
+    return { tenantId: next.tenantId, event, result: next.id };
   };
 
   /** Retirement is in effect from retireAt on (effectiveStatus); this stores it and tells the trail. */
@@ -133,4 +153,8 @@ export class KeyLifecycle {
       .setOnLocked('skip_locked')
       .getOne();
   }
+}
+
+function latest(a: Date, b: Date): Date {
+  return a > b ? a : b;
 }
