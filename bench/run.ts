@@ -29,6 +29,7 @@ import { describePublicKey, exportPrivateMaterial } from '../src/crypto/signing-
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { apiKeyPrefix, generateApiKey, hashSecret } from '../src/tenants/api-key-secret';
 import { freePort } from '../tools/free-port';
+import { API_KEY_SCOPES } from '../src/common/route-access';
 
 const QUICK = process.argv.includes('--quick');
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
@@ -205,8 +206,13 @@ async function insertTenants(admin: Client, name: string, tenants: Tenant[]): Pr
   await inBatches(tenants, async (batch) => {
     await admin.query(`INSERT INTO tenants (id, name) SELECT unnest($1::uuid[]), $2`, [batch.map((tenant) => tenant.tenantId), name]);
     await admin.query(
-      `INSERT INTO api_keys (id, tenant_id, prefix, secret_hash) SELECT gen_random_uuid(), t, p, h FROM unnest($1::uuid[], $2::text[], $3::bytea[]) AS u(t, p, h)`,
-      [batch.map((tenant) => tenant.tenantId), batch.map((tenant) => apiKeyPrefix(tenant.apiKey)), batch.map((tenant) => hashSecret(tenant.apiKey))],
+      `INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, scopes) SELECT gen_random_uuid(), t, p, h, $4 FROM unnest($1::uuid[], $2::text[], $3::bytea[]) AS u(t, p, h)`,
+      [
+        batch.map((tenant) => tenant.tenantId),
+        batch.map((tenant) => apiKeyPrefix(tenant.apiKey)),
+        batch.map((tenant) => hashSecret(tenant.apiKey)),
+        API_KEY_SCOPES,
+      ],
     );
   });
 }

@@ -21,7 +21,8 @@ import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import type { UpdateKeyDto } from './dto/update-key.dto';
 import { effectiveStatus, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
 import { AliasTakenError, KeyIdTakenError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
-import { KeyWrites, newKeyRow, secondsAfter, specOf } from './key-writes';
+import { KeyWrites, newKeyRow, secondsAfter, specOf, type NewKeyPlace } from './key-writes';
+import type { NewKeyDto } from './dto/new-key.dto';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { sealKeyMaterial, type CertificateSubject } from './material/key-material';
 import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
@@ -120,14 +121,7 @@ export class TenantKeysService {
       const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
       const id = await this.unusedKeyId(actor.tenantId, requested);
       const material = await this.writes.generate(actor.tenantId, id, spec, certificate);
-      const key = newKeyRow(actor.tenantId, id, spec, material, {
-        name: request.name,
-        issuer: request.issuer ?? null,
-        alias: request.alias,
-        rotationPolicy: policy,
-        signingPolicy: signingPolicyOf(request.signingPolicy),
-        nextRotationAt: policy && secondsAfter(new Date(), policy.rotateEverySeconds),
-      });
+      const key = newKeyRow(actor.tenantId, id, spec, material, newKeyPlace(request, policy));
       return this.insertNewKey({ ...failure, keyId: id }, key, { imported: false });
     });
   }
@@ -148,14 +142,7 @@ export class TenantKeysService {
       // Checked first for a clear answer; the unique index on (tenant, kid) still decides races.
       const holder = material.publicJwk && (await this.keys.findUnretiredByKid(actor.tenantId, material.kid));
       if (holder) throw new KeyMaterialExistsError(holder.id);
-      const key = newKeyRow(actor.tenantId, id, imported.spec, material, {
-        name: request.name,
-        issuer: request.issuer ?? null,
-        alias: request.alias,
-        rotationPolicy: policy,
-        signingPolicy: signingPolicyOf(request.signingPolicy),
-        nextRotationAt: policy && secondsAfter(new Date(), policy.rotateEverySeconds),
-      });
+      const key = newKeyRow(actor.tenantId, id, imported.spec, material, newKeyPlace(request, policy));
       const detail = { algorithm: imported.spec.algorithm, hasPrivateKey: imported.privateKey !== undefined };
       return this.insertNewKey({ ...failure, keyId: id, detail }, key, { imported: true });
     });
@@ -363,6 +350,18 @@ function validAlias(alias: string): string {
 /** The object without its undefined members. */
 function definedOnly<T extends object>(object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+/** Where a generated or imported key starts: its name, issuer, alias and policies, its first period from now. */
+function newKeyPlace(request: NewKeyDto, policy: RotationPolicy | null): NewKeyPlace {
+  return {
+    name: request.name,
+    issuer: request.issuer ?? null,
+    alias: request.alias,
+    rotationPolicy: policy,
+    signingPolicy: signingPolicyOf(request.signingPolicy),
+    nextRotationAt: policy && secondsAfter(new Date(), policy.rotateEverySeconds),
+  };
 }
 
 /** A signing policy as stored: only the members given (null stays null: no policy). */

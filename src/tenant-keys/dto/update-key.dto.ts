@@ -1,17 +1,5 @@
-import { IsKeyName } from '../../common/dto-decorators';
-import { IsAlias, IsRotationPolicy, IsSigningPolicy, RotationPolicyDto, SigningPolicyDto } from './key-lifecycle.dto';
+import { OmitType, PartialType } from '@nestjs/swagger';
+import { NewKeyDto } from './new-key.dto';
 
-/** `PUT /key/:id`: any of the name, the alias and the rotation policy (null removes the last two). */
-export class UpdateKeyDto {
-  @IsKeyName({ optional: true })
-  name?: string;
-
-  @IsAlias()
-  alias?: string | null;
-
-  @IsRotationPolicy()
-  rotationPolicy?: RotationPolicyDto | null;
-
-  @IsSigningPolicy()
-  signingPolicy?: SigningPolicyDto | null;
-}
+/** `PUT /key/:id`: any of the name, the alias, the rotation policy and the signing policy (null removes the last three). */
+export class UpdateKeyDto extends PartialType(OmitType(NewKeyDto, ['issuer'] as const)) {}
