@@ -205,8 +205,11 @@ describe('keys that look after themselves', () => {
       expect(cancelled.body.data).toMatchObject({ status: 'active', alias: 'deletion-cancelled', rotatedTo: null });
     });
 
-    it('puts an alias on active keys only', async () => {
+    it('puts an alias on active keys only, and schedules no deletion of a next key', async () => {
       const { next } = await withPublishedSuccessor('active-only');
+      const scheduled = await request(testApp.http).post(`/key/${next.id}/schedule-deletion`).set(tenant.headers).send({ afterSeconds: 600 });
+      expectEnvelope(scheduled, 409);
+      expect(scheduled.body.code).toBe('KEY_NOT_ACTIVE');
       const res = await request(testApp.http).put(`/key/${next.id}`).set(tenant.headers).send({ alias: 'on-a-next-key' });
       expectEnvelope(res, 409);
       expect(res.body.code).toBe('KEY_NOT_ACTIVE');

@@ -206,6 +206,9 @@ export class TenantKeysService {
         const key = await this.keys.lock(manager, actor.tenantId, id);
         if (!key) throw new KeyNotFoundError();
         if (key.status === 'pending_deletion') throw new KeyNotActiveError('Key is already pending deletion');
+        // Cancelled, a next key would come back beside the successor its predecessor publishes meanwhile.
+        if (key.status === 'next')
+          throw new KeyNotActiveError('A next key is not scheduled for deletion: delete it, and its predecessor publishes another');
         await this.settleSuccession(manager, key);
         return (await this.keys.update(manager, actor.tenantId, id, {
           status: 'pending_deletion',
@@ -254,8 +257,8 @@ export class TenantKeysService {
   }
 
   /**
-   * A `next` key goes (deleted, or its deletion scheduled): its predecessor forgets it, and publishes another when
-   * its rotation comes. A key that goes takes its published successor with it. Answers the successor dropped, if any.
+   * A key goes (deleted, or its deletion scheduled). A `next` key's predecessor forgets it, and publishes another
+   * when its rotation comes; a key that goes takes its published successor with it. Answers the successor dropped.
    */
   private async settleSuccession(manager: EntityManager, key: TenantKeyEntity): Promise<string | undefined> {
     if (key.status === 'next' && key.rotatedFrom) {
