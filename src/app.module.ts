@@ -15,6 +15,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { TenantBootstrap } from './tenants/tenant-bootstrap';
 import { TenantsModule } from './tenants/tenants.module';
 import { UserKeysModule } from './user-keys/user-keys.module';
+import { WebhookDeliveryModule } from './webhooks/delivery/webhook-delivery.module';
 
 @Module({})
 export class AppModule {
@@ -30,6 +31,7 @@ export class AppModule {
         TenantKeysModule,
         UserKeysModule,
         MetricsModule,
+        WebhookDeliveryModule,
         // Terminus logs nothing itself: a failed probe is its 503, and the database error is logged where it happens.
         TerminusModule.forRoot({ logger: false }),
       ],

@@ -111,7 +111,7 @@ describe('the CLI (npm run cli)', () => {
           id: tenant.apiKeyId,
           name: null,
           prefix: apiKeyPrefix(tenant.apiKey),
-          scopes: ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage'],
+          scopes: ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage', 'webhooks:manage'],
           signKeys: null,
           expiresAt: null,
           createdAt: expect.any(String),

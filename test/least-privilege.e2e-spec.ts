@@ -100,6 +100,19 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       ['POST /key/alias/:alias/sign', 'keys:sign', (h) => http().post('/key/alias/matrix-signer/sign').set(h).send({ payload: {} })],
       ['POST /key/verify', 'keys:verify', (h) => http().post('/key/verify').set(h).send({ token })],
       ['GET /key/audit', 'audit:read', (h) => http().get('/key/audit').set(h)],
+      ['GET /key/webhooks', 'webhooks:manage', (h) => http().get('/key/webhooks').set(h)],
+      [
+        'POST /key/webhooks',
+        'webhooks:manage',
+        (h) =>
+          http()
+            .post('/key/webhooks')
+            .set(h)
+            .send({ url: 'https://93.184.216.34/hook', events: ['*'] }),
+      ],
+      ['GET /key/webhooks/:id', 'webhooks:manage', (h) => http().get(`/key/webhooks/${randomUUID()}`).set(h)],
+      ['PUT /key/webhooks/:id', 'webhooks:manage', (h) => http().put(`/key/webhooks/${randomUUID()}`).set(h).send({ enabled: false })],
+      ['DELETE /key/webhooks/:id', 'webhooks:manage', (h) => http().delete(`/key/webhooks/${randomUUID()}`).set(h)],
       ['GET /api-keys', 'api-keys:manage', (h) => http().get('/api-keys').set(h)],
       [
         'POST /api-keys',

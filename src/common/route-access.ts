@@ -34,7 +34,7 @@ export const MetricsTokenAuth = () =>
 export const RequireScopes = (...scopes: string[]) => applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiErrors(403));
 
 /** What an API key may do; a route under `TenantApiKeyAuth` names the one it needs (`ApiKeyScope`). */
-export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage'] as const;
+export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage', 'webhooks:manage'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const API_KEY_SCOPE = 'api-key-scope';
 

@@ -33,6 +33,10 @@ export interface AppConfig {
   lifecycleTickSeconds: number;
   /** The shortest wait `POST /key/:id/schedule-deletion` accepts before a key is deleted. */
   deletionMinWindowSeconds: number;
+  /** Seconds between a failed webhook delivery and its next try, one per retry; then the delivery is failed. */
+  webhookRetrySeconds: number[];
+  /** Whether webhook URLs may be http and resolve to loopback, private or link-local addresses (tests, private networks). */
+  webhookAllowPrivateUrls: boolean;
   /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
   auditSign: boolean;
   logLevel: LogLevel;
@@ -97,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimits: rateLimits(read),
     lifecycleTickSeconds: read.integer('LIFECYCLE_TICK_SECONDS', 30, { min: 1, max: 3600, as: 'a whole number of seconds' }),
     deletionMinWindowSeconds: read.integer('DELETION_MIN_WINDOW_SECONDS', 7 * 24 * 60 * 60, { min: 0, as: 'a whole number of seconds' }),
+    webhookRetrySeconds: webhookRetrySeconds(read),
+    webhookAllowPrivateUrls: read.boolean('WEBHOOK_ALLOW_PRIVATE_URLS', false),
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),
     metricsToken: secret(read, 'METRICS_TOKEN'),
@@ -177,6 +183,15 @@ function rsaPoolSizes(read: EnvReader): Map<number, number> {
     if (count > 0) sizes.set(length, count);
   }
   return sizes;
+}
+
+function webhookRetrySeconds(read: EnvReader): number[] {
+  const raw = read.string('WEBHOOK_RETRY_SECONDS') ?? '5,30,120,600,3600,21600,86400';
+  const delays = raw.split(',').map((part) => Number(part.trim()));
+  if (delays.length > 20 || delays.some((delay) => !Number.isInteger(delay) || delay < 1 || delay > 7 * 86_400)) {
+    read.problem(`WEBHOOK_RETRY_SECONDS must be a comma-separated list of up to 20 whole numbers of seconds (1 to 604800), got "${raw}"`);
+  }
+  return delays;
 }
 
 /** RATE_LIMIT_WRITES and RATE_LIMIT_READS; RATE_LIMIT, from before the two were told apart, is the writes limit. */

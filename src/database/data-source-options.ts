@@ -13,6 +13,7 @@ import { ApiKeyLastUsed1764500000000 } from '../../migrations/1764500000000-api-
 import { KeyLifecyclePolicies1764600000000 } from '../../migrations/1764600000000-key-lifecycle-policies';
 import { LeastPrivilege1764700000000 } from '../../migrations/1764700000000-least-privilege';
 import { ApiKeyScopesExplicit1764710000000 } from '../../migrations/1764710000000-api-key-scopes-explicit';
+import { Webhooks1764800000000 } from '../../migrations/1764800000000-webhooks';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   KeyLifecyclePolicies1764600000000,
   LeastPrivilege1764700000000,
   ApiKeyScopesExplicit1764710000000,
+  Webhooks1764800000000,
 ];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */

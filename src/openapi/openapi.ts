@@ -9,6 +9,7 @@ import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from 
 import { TENANT_KEY_ERROR_CODES } from '../tenant-keys/key-errors';
 import { TENANT_ERROR_CODES } from '../tenants/tenant-errors';
 import { USER_KEY_ERROR_CODES } from '../user-keys/user-key-errors';
+import { WEBHOOK_ERROR_CODES } from '../webhooks/webhooks.service';
 
 export const DOCS_PATH = 'docs';
 
@@ -35,7 +36,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   // The error envelope's `code` is one of a closed list: the common codes and each feature's own.
   const errorSchema = document.components?.schemas?.[ErrorEnvelopeDoc.name] as SchemaObject | undefined;
   const code = errorSchema?.properties?.code as SchemaObject | undefined;
-  if (code) code.enum = [...new Set([...COMMON_ERROR_CODES, ...TENANT_KEY_ERROR_CODES, ...USER_KEY_ERROR_CODES, ...TENANT_ERROR_CODES])];
+  if (code)
+    code.enum = [
+      ...new Set([...COMMON_ERROR_CODES, ...TENANT_KEY_ERROR_CODES, ...USER_KEY_ERROR_CODES, ...TENANT_ERROR_CODES, ...WEBHOOK_ERROR_CODES]),
+    ];
   return document;
 }
 

@@ -7,6 +7,7 @@ import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
 import { MetricsService } from '../metrics/metrics.service';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import type { KeyStatus, RotationPolicy, TenantKeyEntity } from './entities/tenant-key.entity';
 import { generateKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
 import { RsaKeyPool } from './material/rsa-key-pool';
@@ -35,6 +36,7 @@ export class KeyWrites {
   constructor(
     private readonly transactions: Transactions,
     private readonly audit: AuditTrail,
+    private readonly outbox: WebhookOutbox,
     private readonly cache: TenantCacheService,
     private readonly rsaPool: RsaKeyPool,
     private readonly metrics: MetricsService,
@@ -61,6 +63,8 @@ export class KeyWrites {
       const written = await write(manager);
       if (!written) return undefined;
       await this.audit.record(manager, written.event);
+      const key = isKeyRow(written.result) ? written.result : undefined;
+      await this.outbox.enqueueChange(manager, written.tenantId, written.event, key);
       await announceTenantChange(manager, written.tenantId);
       return written;
     });
@@ -111,6 +115,11 @@ export function newKeyRow(tenantId: string, id: string, spec: SigningKeySpec, ma
     restoreStatus: null,
     restoreAlias: null,
   };
+}
+
+/** Whether a change's result is the key row it left (for its events' kid, alias and status). */
+function isKeyRow(result: unknown): result is TenantKeyEntity {
+  return typeof result === 'object' && result !== null && 'kid' in result && 'id' in result;
 }
 
 /** What a stored key is: its algorithm, type, curve and length. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TenantsModule } from '../tenants/tenants.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
 import { JwksController } from './jwks/jwks.controller';
 import { KeySigningService } from './signing/key-signing.service';
@@ -15,7 +16,7 @@ import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { KeyLifecycleScheduler } from './lifecycle/key-lifecycle.scheduler';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule],
+  imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule, WebhooksModule],
   controllers: [TenantKeysController, JwksController],
   providers: [
     TenantKeysService,

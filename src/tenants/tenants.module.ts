@@ -5,10 +5,11 @@ import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { TenantCacheService } from './tenant-cache.service';
 import { TenantEntity } from './tenant.entity';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantEntity, ApiKeyEntity])],
+  imports: [TypeOrmModule.forFeature([TenantEntity, ApiKeyEntity]), WebhooksModule],
   controllers: [ApiKeysController],
   providers: [TenantsService, TenantCacheService, ApiKeysService],
   exports: [TenantsService, TenantCacheService],

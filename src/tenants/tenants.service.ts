@@ -6,6 +6,7 @@ import { API_KEY_SCOPES, type ApiKeyScope } from '../common/route-access';
 import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { TenantCacheService } from './tenant-cache.service';
 import { ApiKeyEntity } from './api-key.entity';
 import { secretMatches, apiKeyPrefix, generateApiKey, hashSecret } from './api-key-secret';
@@ -68,6 +69,7 @@ export class TenantsService {
     private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly audit: AuditTrail,
+    private readonly outbox: WebhookOutbox,
     private readonly cache: TenantCacheService,
   ) {}
 
@@ -104,6 +106,7 @@ export class TenantsService {
           expiresAt: grant.expiresAt ?? null,
         });
         await this.audit.record(manager, event);
+        await this.outbox.enqueueChange(manager, tenantId, event);
         return { tenantId, apiKeyId, apiKey };
       }),
     );
@@ -123,6 +126,7 @@ export class TenantsService {
         const result = await manager.update(ApiKeyEntity, { id: apiKeyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
         if (!result.affected || tenantId === null) throw new ApiKeyNotFoundError(apiKeyId);
         await this.audit.record(manager, event);
+        await this.outbox.enqueueChange(manager, tenantId, event);
         // Delivered on commit, so no instance can reload the key before the revocation is visible.
         await announceTenantChange(manager, tenantId);
       }),

@@ -52,7 +52,9 @@ const PRIVATE_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 const API_KEY = /ks_[A-Za-z0-9_-]{16,}/;
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{4,}\.[\w-]{16,}/;
 const isRegister = (response: Captured['responses'][number]) => response.method === 'POST' && response.url.startsWith('/keys/register');
-const isApiKeyIssue = (response: Captured['responses'][number]) => response.method === 'POST' && response.url === '/api-keys';
+/** Answers that show a new secret once: an API key (`apiKey`) or a webhook's signing secret (`secret`). */
+const isApiKeyIssue = (response: Captured['responses'][number]) =>
+  response.method === 'POST' && (response.url === '/api-keys' || response.url === '/key/webhooks');
 
 /**
  * No private material in any log line or in any response but the one-time answers (user key register, API key issue): no PEM private
@@ -83,8 +85,8 @@ export async function expectNoSecretsLeaked(captured: Captured, dataSource: Data
   }
   for (const response of captured.responses.filter(isApiKeyIssue)) {
     // The new API key's secret is shown in this answer once, and must be nowhere else.
-    const apiKey = (JSON.parse(response.body || '{}') as { data?: { apiKey?: string } }).data?.apiKey;
-    if (apiKey) secrets.add(apiKey);
+    const data = (JSON.parse(response.body || '{}') as { data?: { apiKey?: string; secret?: string } }).data;
+    for (const secret of [data?.apiKey, data?.secret]) if (secret) secrets.add(secret);
   }
   const leaks: string[] = [];
   const check = (where: string, text: string, patterns: RegExp[]) => {

@@ -1,0 +1,45 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { lookup } from 'node:dns/promises';
+import ipaddr from 'ipaddr.js';
+
+/** Whether an address is public unicast: not loopback, private, link-local (cloud metadata), reserved or the like. */
+export function isPublicAddress(address: string): boolean {
+  let parsed = ipaddr.parse(address);
+  if (parsed instanceof ipaddr.IPv6 && parsed.isIPv4MappedAddress()) parsed = parsed.toIPv4Address();
+  return parsed.range() === 'unicast';
+}
+
+/** Why webhooks may not go to this URL, or undefined. With `allowPrivate`, http and every address are allowed. */
+export async function webhookUrlProblem(url: string, allowPrivate: boolean): Promise<string | undefined> {
+  if (!URL.canParse(url)) return 'url must be an absolute URL';
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && !(allowPrivate && parsed.protocol === 'http:')) return 'url must be https';
+  if (parsed.username || parsed.password) return 'url must not carry credentials';
+  if (allowPrivate) return undefined;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = ipaddr.isValid(host) ? [host] : (await lookup(host, { all: true })).map((found) => found.address);
+  } catch {
+    return `url's host ${host} does not resolve`;
+  }
+  const refused = addresses.find((address) => !isPublicAddress(address));
+  return refused ? `url resolves to ${refused}, which is not a public address: webhooks go to public addresses only` : undefined;
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A DNS lookup for outgoing requests that refuses non-public addresses at connection time, so a name that changes
+ * its answer after the URL was checked (DNS rebinding) still reaches no private address.
+ */
+export function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const refused = addresses.find((found) => !isPublicAddress(found.address));
+    if (refused)
+      return callback(Object.assign(new Error(`${hostname} resolves to ${refused.address}, not a public address`), { code: 'EADDRNOTPUBLIC' }), []);
+    if (options.all) return callback(null, addresses);
+    return callback(null, addresses[0].address, addresses[0].family);
+  });
+}

@@ -1,0 +1,72 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
+
+const EVENTS = [...WEBHOOK_EVENT_TYPES, '*'];
+
+export class CreateWebhookDto {
+  @ApiProperty({ example: 'https://hooks.example.com/keys', description: 'https, resolving to public addresses' })
+  @IsString({ message: 'url must be a string' })
+  @MaxLength(2048, { message: 'url must be at most 2048 characters' })
+  url: string;
+
+  @ApiProperty({ enum: EVENTS, isArray: true, example: ['key.rotated', 'key.deleted'], description: 'Event types, or "*" for all' })
+  @IsArray({ message: 'events must be an array' })
+  @ArrayMinSize(1, { message: 'events must name at least one event' })
+  @IsIn(EVENTS, { each: true, message: `events must be among ${EVENTS.join(', ')}` })
+  events: string[];
+
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional()
+  @IsString({ message: 'description must be a string' })
+  @Length(0, 255, { message: 'description must be at most 255 characters' })
+  description?: string;
+}
+
+export class UpdateWebhookDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString({ message: 'url must be a string' })
+  @MaxLength(2048, { message: 'url must be at most 2048 characters' })
+  url?: string;
+
+  @ApiPropertyOptional({ enum: EVENTS, isArray: true })
+  @IsOptional()
+  @IsArray({ message: 'events must be an array' })
+  @ArrayMinSize(1, { message: 'events must name at least one event' })
+  @IsIn(EVENTS, { each: true, message: `events must be among ${EVENTS.join(', ')}` })
+  events?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean({ message: 'enabled must be true or false' })
+  enabled?: boolean;
+}
+
+export class WebhookView {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  url: string;
+
+  @ApiProperty({ type: [String] })
+  events: string[];
+
+  @ApiProperty({ type: String, nullable: true })
+  description: string | null;
+
+  @ApiProperty()
+  enabled: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+export class CreatedWebhookView extends WebhookView {
+  @ApiProperty({ description: 'The signing secret (whsec_…), shown only now' })
+  secret: string;
+}

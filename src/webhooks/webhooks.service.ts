@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
+import { DomainError, ValidationFailedError } from '../common/domain-error';
+import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { seal } from '../crypto/sealing';
+import { newWebhookSecret } from '../crypto/standard-webhooks';
+import { Transactions } from '../database/transactions';
+import { webhookUrlProblem } from './delivery/public-addresses';
+import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookView } from './dto/webhook.dto';
+import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
+
+export const WEBHOOK_ERROR_CODES = ['WEBHOOK_NOT_FOUND'] as const;
+
+class WebhookNotFoundError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[number]> {
+  constructor() {
+    super('WEBHOOK_NOT_FOUND', HttpStatus.NOT_FOUND, 'Webhook not found');
+  }
+}
+
+/** The associated data of a subscription's sealed secret: copied onto another row, it does not open. */
+export function webhookSecretAssociatedData(tenantId: string, id: string): string {
+  return `webhook:${tenantId}:${id}`;
+}
+
+/** A tenant's webhook subscriptions; the secret is shown once and sealed at rest like private keys. */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditTrail,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
+
+  async list(tenantId: string): Promise<WebhookView[]> {
+    return (await this.dataSource.getRepository(WebhookSubscriptionEntity).find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } })).map(
+      toWebhookView,
+    );
+  }
+
+  async get(tenantId: string, id: string): Promise<WebhookView> {
+    return toWebhookView(await this.find(tenantId, id));
+  }
+
+  async create(actor: TenantActor, request: CreateWebhookDto): Promise<CreatedWebhookView> {
+    const id = randomUUID();
+    const event: AuditEvent = { actor, action: 'webhook.create', keyId: null, detail: { webhookId: id, url: request.url } };
+    return this.audit.attempt(event, async () => {
+      await this.assertUrl(request.url);
+      const secret = newWebhookSecret();
+      const secretSealed = seal(this.config.sealingKey, Buffer.from(secret), webhookSecretAssociatedData(actor.tenantId, id));
+      const created = await this.transactions.run(async (manager) => {
+        await manager.insert(WebhookSubscriptionEntity, {
+          id,
+          tenantId: actor.tenantId,
+          url: request.url,
+          events: [...new Set(request.events)],
+          description: request.description ?? null,
+          enabled: true,
+          secretSealed,
+        });
+        await this.audit.record(manager, event);
+        return (await manager.findOneBy(WebhookSubscriptionEntity, { id }))!;
+      });
+      return { ...toWebhookView(created), secret };
+    });
+  }
+
+  async update(actor: TenantActor, id: string, request: UpdateWebhookDto): Promise<WebhookView> {
+    const event: AuditEvent = { actor, action: 'webhook.update', keyId: null, detail: { webhookId: id } };
+    return this.audit.attempt(event, async () => {
+      if (request.url !== undefined) await this.assertUrl(request.url);
+      return this.transactions.run(async (manager) => {
+        const found = await manager.findOneBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId, id });
+        if (!found) throw new WebhookNotFoundError();
+        const changes = Object.fromEntries(
+          Object.entries({ url: request.url, events: request.events, enabled: request.enabled }).filter(([, value]) => value !== undefined),
+        );
+        if (Object.keys(changes).length > 0) await manager.update(WebhookSubscriptionEntity, { id }, changes);
+        await this.audit.record(manager, event);
+        return toWebhookView((await manager.findOneBy(WebhookSubscriptionEntity, { id }))!);
+      });
+    });
+  }
+
+  async delete(actor: TenantActor, id: string): Promise<{ id: string }> {
+    const event: AuditEvent = { actor, action: 'webhook.delete', keyId: null, detail: { webhookId: id } };
+    return this.audit.attempt(event, () =>
+      this.transactions.run(async (manager) => {
+        const result = await manager.delete(WebhookSubscriptionEntity, { tenantId: actor.tenantId, id });
+        if (!result.affected) throw new WebhookNotFoundError();
+        await this.audit.record(manager, event);
+        return { id };
+      }),
+    );
+  }
+
+  private async find(tenantId: string, id: string): Promise<WebhookSubscriptionEntity> {
+    const found = await this.dataSource.getRepository(WebhookSubscriptionEntity).findOneBy({ tenantId, id });
+    if (!found) throw new WebhookNotFoundError();
+    return found;
+  }
+
+  /** https to a public address (unless WEBHOOK_ALLOW_PRIVATE_URLS): checked here, and again at each delivery. */
+  private async assertUrl(url: string): Promise<void> {
+    const problem = await webhookUrlProblem(url, this.config.webhookAllowPrivateUrls);
+    if (problem) throw new ValidationFailedError([{ field: 'url', message: problem }]);
+  }
+}
+
+function toWebhookView(subscription: WebhookSubscriptionEntity): WebhookView {
+  return {
+    id: subscription.id,
+    url: subscription.url,
+    events: subscription.events,
+    description: subscription.description,
+    enabled: subscription.enabled,
+    createdAt: subscription.createdAt.toISOString(),
+    updatedAt: subscription.updatedAt.toISOString(),
+  };
+}
