@@ -113,6 +113,12 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       ['GET /key/webhooks/:id', 'webhooks:manage', (h) => http().get(`/key/webhooks/${randomUUID()}`).set(h)],
       ['PUT /key/webhooks/:id', 'webhooks:manage', (h) => http().put(`/key/webhooks/${randomUUID()}`).set(h).send({ enabled: false })],
       ['DELETE /key/webhooks/:id', 'webhooks:manage', (h) => http().delete(`/key/webhooks/${randomUUID()}`).set(h)],
+      ['GET /key/webhooks/:id/deliveries', 'webhooks:manage', (h) => http().get(`/key/webhooks/${randomUUID()}/deliveries`).set(h)],
+      [
+        'POST /key/webhooks/:id/deliveries/:deliveryId/redeliver',
+        'webhooks:manage',
+        (h) => http().post(`/key/webhooks/${randomUUID()}/deliveries/${randomUUID()}/redeliver`).set(h),
+      ],
       ['GET /api-keys', 'api-keys:manage', (h) => http().get('/api-keys').set(h)],
       [
         'POST /api-keys',

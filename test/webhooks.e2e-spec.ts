@@ -1,8 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { eventually } from './support/eventually';
+import { createTestDatabase } from './support/test-database';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 interface Received {
@@ -93,12 +95,24 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
         type: 'api_key.created',
         data: { tenantId: tenant.tenantId, apiKeyId: created.body.data.id },
       });
-      const [delivery] = await testApp.dataSource.query<{ id: string; attempts: number; status: string }[]>(
-        'SELECT id, attempts, status FROM webhook_deliveries WHERE subscription_id = $1',
-        [id],
-      );
+      // The receiver has it before the worker records the answer: wait for the record.
+      const { value: delivery } = await eventually('the delivery recorded as delivered', async () => {
+        const [row] = await testApp.dataSource.query<{ id: string; attempts: number; status: string }[]>(
+          'SELECT id, attempts, status FROM webhook_deliveries WHERE subscription_id = $1',
+          [id],
+        );
+        return row?.status === 'delivered' ? row : undefined;
+      });
       expect(delivery).toMatchObject({ attempts: 3, status: 'delivered' });
       expect(receiver.received[0].headers['webhook-id']).toBe(delivery.id);
+      // The log says so, and a redelivery sends it again with the same id.
+      const log = await request(testApp.http).get(`/key/webhooks/${id}/deliveries`).set(tenant.headers);
+      expect(log.body.data).toEqual([
+        expect.objectContaining({ id: delivery.id, eventType: 'api_key.created', status: 'delivered', attempts: 3, lastStatusCode: 204 }),
+      ]);
+      expectEnvelope(await request(testApp.http).post(`/key/webhooks/${id}/deliveries/${delivery.id}/redeliver`).set(tenant.headers), 200);
+      await eventually('the redelivery received', () => receiver.received.length === 2);
+      expect(receiver.received[1].headers['webhook-id']).toBe(delivery.id);
     } finally {
       await receiver.close();
     }
@@ -175,5 +189,59 @@ describe('webhooks: no requests to private addresses', () => {
       .send({ url, events: ['*'] });
     expectEnvelope(res, 400);
     expect(res.body.errors).toEqual([{ field: 'url', message }]);
+  });
+});
+
+describe('webhooks with several instances, and across a restart', () => {
+  jest.setTimeout(60_000);
+
+  it('two instances deliver each event once; a delivery pending when its instance stops is sent by the next', async () => {
+    const database = await createTestDatabase();
+    const env = {
+      DATABASE_URL: database.url,
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_RETRY_SECONDS: '2,2,2,2',
+    };
+    const receiver = await startReceiver(1);
+    let first = await startTestApp(env);
+    const second = await startTestApp(env);
+    try {
+      const tenant = await first.createTenant('instances');
+      const subscribed = await request(first.http)
+        .post('/key/webhooks')
+        .set(tenant.headers)
+        .send({ url: receiver.url, events: ['key.created'] });
+      first.trackSecret(subscribed.body.data.secret);
+      // The first try fails (the receiver answers 500 once); its instance stops before the retry.
+      await request(first.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'before the restart' });
+      await eventually('the first try failed', async () => {
+        const [row] = await first.dataSource.query<{ attempts: number }[]>('SELECT attempts FROM webhook_deliveries');
+        return row?.attempts === 1;
+      });
+      await first.close();
+      first = await startTestApp(env);
+      for (let i = 0; i < 20; i++) {
+        const app = i % 2 === 0 ? first : second;
+        await request(app.http)
+          .post('/key/generate')
+          .set(tenant.headers)
+          .send({ algorithm: 'ES256', name: `key ${i}` });
+      }
+      await eventually('21 events received', () => receiver.received.length >= 21, { withinMs: 30_000 });
+      const ids = receiver.received.map((delivery) => delivery.headers['webhook-id']);
+      expect(new Set(ids).size).toBe(21);
+      await eventually('21 deliveries recorded as delivered', async () => {
+        const [{ delivered }] = await second.dataSource.query<{ delivered: number }[]>(
+          "SELECT count(*)::int AS delivered FROM webhook_deliveries WHERE status = 'delivered'",
+        );
+        return delivered === 21;
+      });
+    } finally {
+      await receiver.close();
+      await first.close();
+      await second.close();
+      await database.drop();
+    }
   });
 });

@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   'webhook.create',
   'webhook.update',
   'webhook.delete',
+  'webhook.redeliver',
   'key.rotate',
   'key.retire',
   'key.delete',

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../audit/actor.decorator';
 import type { TenantActor } from '../audit/audit-trail';
@@ -7,7 +7,9 @@ import type { TenantPrincipal } from '../common/request-context';
 import { ResponseMessage } from '../common/response-envelope';
 import { ApiKeyScope, CurrentTenant, TenantApiKeyAuth } from '../common/route-access';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
-import { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookView } from './dto/webhook.dto';
+import { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryView, WebhookView } from './dto/webhook.dto';
+import { PageQueryDto } from '../common/page-query.dto';
+import type { Page } from '../common/response-envelope';
 import { WebhooksService } from './webhooks.service';
 
 const WEBHOOK_ID = ApiParam({ name: 'id', format: 'uuid', description: 'The subscription id' });
@@ -56,6 +58,36 @@ export class WebhooksController {
   @ResponseMessage('Webhook updated')
   update(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: UpdateWebhookDto): Promise<WebhookView> {
     return this.webhooks.update(actor, id, body);
+  }
+
+  @Get(':id/deliveries')
+  @ApiOperation({ summary: "A webhook's deliveries", description: 'Newest first, in pages: status, attempts, last answer, next try.' })
+  @WEBHOOK_ID
+  @ApiEnvelope(WebhookDeliveryView, { paged: true })
+  @ApiErrors(400, 404)
+  @ResponseMessage('Deliveries retrieved')
+  deliveries(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<WebhookDeliveryView>> {
+    return this.webhooks.deliveries(tenant.tenantId, id, query.limit ?? 100, query.cursor);
+  }
+
+  @Post(':id/deliveries/:deliveryId/redeliver')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a delivery again', description: 'Whatever became of it; with the same webhook-id.' })
+  @WEBHOOK_ID
+  @ApiParam({ name: 'deliveryId', format: 'uuid' })
+  @ApiEnvelope(WebhookDeliveryView)
+  @ApiErrors(400, 404, 413, 415)
+  @ResponseMessage('Delivery queued')
+  redeliver(
+    @Actor() actor: TenantActor,
+    @Param('id', UuidParamPipe) id: string,
+    @Param('deliveryId', UuidParamPipe) deliveryId: string,
+  ): Promise<WebhookDeliveryView> {
+    return this.webhooks.redeliver(actor, id, deliveryId);
   }
 
   @Delete(':id')

@@ -8,14 +8,17 @@ import { seal } from '../crypto/sealing';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
 import { Transactions } from '../database/transactions';
 import { webhookUrlProblem } from './delivery/public-addresses';
-import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookView } from './dto/webhook.dto';
+import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryView, WebhookView } from './dto/webhook.dto';
+import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
+import { decodeCursor, encodeCursor, pageOf } from '../common/paging';
+import type { Page } from '../common/response-envelope';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
 
 export const WEBHOOK_ERROR_CODES = ['WEBHOOK_NOT_FOUND'] as const;
 
 class WebhookNotFoundError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[number]> {
-  constructor() {
-    super('WEBHOOK_NOT_FOUND', HttpStatus.NOT_FOUND, 'Webhook not found');
+  constructor(message = 'Webhook not found') {
+    super('WEBHOOK_NOT_FOUND', HttpStatus.NOT_FOUND, message);
   }
 }
 
@@ -97,6 +100,39 @@ export class WebhooksService {
     );
   }
 
+  /** The subscription's deliveries, newest first, in pages. */
+  async deliveries(tenantId: string, id: string, limit: number, cursor?: string): Promise<Page<WebhookDeliveryView>> {
+    await this.find(tenantId, id);
+    const query = this.dataSource
+      .getRepository(WebhookDeliveryEntity)
+      .createQueryBuilder('delivery')
+      .where('delivery.tenant_id = :tenantId AND delivery.subscription_id = :id', { tenantId, id });
+    if (cursor)
+      query.andWhere('delivery.sequence < :before', { before: decodeCursor(cursor, ([sequence]) => /^[1-9][0-9]{0,17}$/.test(sequence))[0] });
+    const rows = await query
+      .orderBy('delivery.sequence', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    return pageOf(rows, limit, toDeliveryView, (last) => encodeCursor(last.sequence));
+  }
+
+  /** Sends a delivery again, whatever became of it: pending now, from its next loop on. */
+  async redeliver(actor: TenantActor, id: string, deliveryId: string): Promise<WebhookDeliveryView> {
+    const event: AuditEvent = { actor, action: 'webhook.redeliver', keyId: null, detail: { webhookId: id, deliveryId } };
+    return this.audit.attempt(event, () =>
+      this.transactions.run(async (manager) => {
+        const result = await manager.update(
+          WebhookDeliveryEntity,
+          { tenantId: actor.tenantId, subscriptionId: id, id: deliveryId },
+          { status: 'pending', nextAttemptAt: new Date() },
+        );
+        if (!result.affected) throw new WebhookNotFoundError('Delivery not found');
+        await this.audit.record(manager, event);
+        return toDeliveryView((await manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId }))!);
+      }),
+    );
+  }
+
   private async find(tenantId: string, id: string): Promise<WebhookSubscriptionEntity> {
     const found = await this.dataSource.getRepository(WebhookSubscriptionEntity).findOneBy({ tenantId, id });
     if (!found) throw new WebhookNotFoundError();
@@ -119,5 +155,20 @@ function toWebhookView(subscription: WebhookSubscriptionEntity): WebhookView {
     enabled: subscription.enabled,
     createdAt: subscription.createdAt.toISOString(),
     updatedAt: subscription.updatedAt.toISOString(),
+  };
+}
+
+function toDeliveryView(delivery: WebhookDeliveryEntity): WebhookDeliveryView {
+  return {
+    id: delivery.id,
+    eventType: delivery.eventType,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    lastStatusCode: delivery.lastStatusCode,
+    lastError: delivery.lastError,
+    lastDurationMs: delivery.lastDurationMs,
+    nextAttemptAt: delivery.status === 'pending' ? delivery.nextAttemptAt.toISOString() : null,
+    deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
+    createdAt: delivery.createdAt.toISOString(),
   };
 }

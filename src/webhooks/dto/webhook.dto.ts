@@ -70,3 +70,35 @@ export class CreatedWebhookView extends WebhookView {
   @ApiProperty({ description: 'The signing secret (whsec_…), shown only now' })
   secret: string;
 }
+
+export class WebhookDeliveryView {
+  @ApiProperty({ format: 'uuid', description: 'Also the webhook-id header of every try' })
+  id: string;
+
+  @ApiProperty({ example: 'key.rotated' })
+  eventType: string;
+
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] })
+  status: string;
+
+  @ApiProperty()
+  attempts: number;
+
+  @ApiProperty({ type: Number, nullable: true, description: "The receiver's last HTTP status" })
+  lastStatusCode: number | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  lastError: string | null;
+
+  @ApiProperty({ type: Number, nullable: true })
+  lastDurationMs: number | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'The next try of a pending delivery' })
+  nextAttemptAt: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  deliveredAt: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+}
