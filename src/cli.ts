@@ -13,7 +13,7 @@ import { isDatabaseUnavailable } from './database/database-errors';
 import { prepareRuntime, type Runtime } from './runtime';
 import { TenantsService, type ApiKeyGrant } from './tenants/tenants.service';
 import { API_KEY_SCOPES, type ApiKeyScope } from './common/route-access';
-import { ALIAS } from './tenant-keys/dto/key-lifecycle.dto';
+import { isSignKey } from './common/key-names';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -111,7 +111,7 @@ function apiKeyGrant(values: { name?: string; scopes?: string; 'sign-keys'?: str
   const unknown = scopes?.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
   if (scopes?.length === 0 || unknown !== undefined) throw new UsageError(`--scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
   const signKeys = values['sign-keys'] === undefined ? null : list(values['sign-keys']).map((key) => key.toLowerCase());
-  if (signKeys?.length === 0 || signKeys?.some((key) => !isUUID(key, 'all') && !ALIAS.test(key)))
+  if (signKeys?.length === 0 || signKeys?.some((key) => !isSignKey(key)))
     throw new UsageError('--sign-keys must be a comma-separated list of key ids or aliases');
   const expiresAt = values.expires === undefined ? null : new Date(values.expires);
   if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()))

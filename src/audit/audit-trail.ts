@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { errorCodeOf } from '../common/domain-error';
-import { decodeCursor, encodeCursor, pageOf } from '../common/paging';
+import { decodeSequenceCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
 import { AuditEventView, toAuditEventView } from './audit-event.view';
 import { AuditEventEntity, type ActorType, type AuditAction, type AuditDetail, type AuditOutcome } from './audit-event.entity';
@@ -84,7 +84,7 @@ export class AuditTrail {
   async listPage(tenantId: string, limit: number, cursor?: string, keyId?: string): Promise<Page<AuditEventView>> {
     const query = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('event').where('event.tenant_id = :tenantId', { tenantId });
     if (keyId) query.andWhere('event.key_id = :keyId', { keyId: keyId.toLowerCase() });
-    if (cursor) query.andWhere('event.id < :before', { before: decodeCursor(cursor, ([id]) => /^[1-9][0-9]{0,17}$/.test(id))[0] });
+    if (cursor) query.andWhere('event.id < :before', { before: decodeSequenceCursor(cursor) });
     const events = await query
       .orderBy('event.id', 'DESC')
       .limit(limit + 1)

@@ -13,6 +13,11 @@ export function decodeCursor(cursor: string, valid: (parts: string[]) => boolean
   return parts;
 }
 
+/** The position a cursor of one increasing number names (an identity column): a 400 naming `cursor` otherwise. */
+export function decodeSequenceCursor(cursor: string): string {
+  return decodeCursor(cursor, ([sequence]) => /^[1-9][0-9]{0,17}$/.test(sequence))[0];
+}
+
 /**
  * Keyset paging: the query was asked for one row more than `limit`, which tells whether there is a next page
  * without a count; the next page starts after the last row shown.

@@ -14,7 +14,8 @@ import { isUniqueViolation, violatedUniqueIndex } from '../database/database-err
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
-import { ALIAS, ALIAS_MESSAGE, DEFAULT_DELETION_SECONDS, type RotationPolicyDto, type SigningPolicyDto } from './dto/key-lifecycle.dto';
+import { validAlias } from '../common/key-names';
+import { DEFAULT_DELETION_SECONDS, type RotationPolicyDto, type SigningPolicyDto } from './dto/key-lifecycle.dto';
 import type { SigningPolicy } from './signing/signing-policy';
 import { DEFAULT_GRACE_PERIOD_SECONDS, type RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
@@ -342,12 +343,6 @@ export class TenantKeysService {
       throw new KeyMaterialExistsError(holder?.id);
     }
   }
-}
-
-/** An alias from a path: the same rule as in bodies, a 400 naming it otherwise. */
-function validAlias(alias: string): string {
-  if (!ALIAS.test(alias)) throw new ValidationFailedError([{ field: 'alias', message: ALIAS_MESSAGE }]);
-  return alias;
 }
 
 /** The object without its undefined members. */

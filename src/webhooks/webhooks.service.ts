@@ -10,7 +10,7 @@ import { Transactions } from '../database/transactions';
 import { webhookUrlProblem } from './delivery/public-addresses';
 import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryView, WebhookView } from './dto/webhook.dto';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
-import { decodeCursor, encodeCursor, pageOf } from '../common/paging';
+import { decodeSequenceCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
 
@@ -107,8 +107,7 @@ export class WebhooksService {
       .getRepository(WebhookDeliveryEntity)
       .createQueryBuilder('delivery')
       .where('delivery.tenant_id = :tenantId AND delivery.subscription_id = :id', { tenantId, id });
-    if (cursor)
-      query.andWhere('delivery.sequence < :before', { before: decodeCursor(cursor, ([sequence]) => /^[1-9][0-9]{0,17}$/.test(sequence))[0] });
+    if (cursor) query.andWhere('delivery.sequence < :before', { before: decodeSequenceCursor(cursor) });
     const rows = await query
       .orderBy('delivery.sequence', 'DESC')
       .limit(limit + 1)

@@ -2,11 +2,8 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ALIAS, ALIAS_MESSAGE } from '../../common/key-names';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
-
-/** What an alias may be: 1 to 64 characters of a-z, 0-9, `.`, `_` and `-`. */
-export const ALIAS = /^[a-z0-9._-]{1,64}$/;
-export const ALIAS_MESSAGE = 'alias must be 1 to 64 characters of a-z, 0-9, ".", "_" and "-"';
 
 /** A whole number of seconds from 1 to ten years, named in its message. */
 const IsPeriod = (field: string, description: string) =>

@@ -14,7 +14,7 @@ import { openSigningKey } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 import { Transactions } from '../../database/transactions';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
-import { ALIAS, ALIAS_MESSAGE } from '../dto/key-lifecycle.dto';
+import { validAlias } from '../../common/key-names';
 import { applySigningPolicy } from './signing-policy';
 
 /** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
@@ -63,7 +63,7 @@ export class KeySigningService {
 
   /** Signs with the key the alias points at now: rotations move the alias, so its callers never change. */
   async signTokenByAlias(actor: TenantActor, signKeys: readonly string[] | null, alias: string, request: SignTokenDto): Promise<SignedToken> {
-    if (!ALIAS.test(alias)) throw new ValidationFailedError([{ field: 'alias', message: ALIAS_MESSAGE }]);
+    validAlias(alias);
     // Remembered like the keys, until the tenant's keys change (a rotation moving the alias is such a change).
     const id = await this.cache.getOrLoad(
       actor.tenantId,

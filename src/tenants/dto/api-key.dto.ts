@@ -1,10 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, ValidateBy } from 'class-validator';
 import { IsKeyName } from '../../common/dto-decorators';
+import { isSignKey } from '../../common/key-names';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../common/route-access';
-
-/** A key id (UUID) or an alias. */
-const SIGN_KEY = /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9._-]{1,64})$/;
 
 export class CreateApiKeyDto {
   @IsKeyName()
@@ -22,7 +20,7 @@ export class CreateApiKeyDto {
   @ArrayMinSize(1, { message: 'signKeys must name at least one key' })
   @ArrayMaxSize(100, { message: 'signKeys must name at most 100 keys' })
   @IsString({ each: true, message: 'signKeys must be key ids or aliases' })
-  @Matches(SIGN_KEY, { each: true, message: 'signKeys must be key ids or aliases' })
+  @ValidateBy({ name: 'isSignKey', validator: { validate: isSignKey } }, { each: true, message: 'signKeys must be key ids or aliases' })
   signKeys?: string[];
 
   @ApiPropertyOptional({ format: 'date-time', description: 'After this the key is refused like a revoked one' })
