@@ -272,8 +272,8 @@ async function run(argv: string[]): Promise<void> {
         print(
           result,
           result.remaining === 0
-            ? `${result.resealed} private keys re-sealed; all are under the newest key-encryption key. Older keys may now be removed from KEY_ENCRYPTION_KEYS.`
-            : `${result.resealed} private keys re-sealed; ${result.remaining} were busy and remain: run kek:rotate again.`,
+            ? `${result.resealed} secrets re-sealed (private keys, HMAC and webhook secrets); all are under the newest key-encryption key. Older keys may now be removed from KEY_ENCRYPTION_KEYS.`
+            : `${result.resealed} secrets re-sealed; ${result.remaining} were busy and remain: run kek:rotate again.`,
         );
         if (result.remaining > 0) process.exitCode = 1;
         break;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
-import { keyEncryptionKeyId } from '../src/crypto/sealing';
+import { keyEncryptionKeyId, open, webhookSecretAssociatedData } from '../src/crypto/sealing';
 import { spawnSync } from 'node:child_process';
 import { cleanEnv, CLI, runCli } from './support/processes';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
@@ -20,7 +20,7 @@ describe('key-encryption key rotation', () => {
   const apps: TestApp[] = [];
 
   beforeAll(async () => {
-    before = await startTestApp({ KEY_ENCRYPTION_KEYS: base64(oldKek) });
+    before = await startTestApp({ KEY_ENCRYPTION_KEYS: base64(oldKek), WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
     apps.push(before);
     tenant = await before.createTenant('rotating-kek');
   });
@@ -61,6 +61,15 @@ describe('key-encryption key rotation', () => {
       keys.push({ id: res.body.data.id, algorithm });
     }
 
+    // A webhook whose secret was rotated once: two sealed secrets, which kek:rotate re-seals too.
+    const webhook = await request(before.http)
+      .post('/key/webhooks')
+      .set(tenant.headers)
+      .send({ url: 'http://127.0.0.1:9/hooks', events: ['*'] });
+    const rotatedSecret = await request(before.http).post(`/key/webhooks/${webhook.body.data.id}/rotate-secret`).set(tenant.headers);
+    expectEnvelope(rotatedSecret, 200);
+    const webhookSecrets = [rotatedSecret.body.data.secret, webhook.body.data.secret];
+
     // The new key first, the old one still there: old records open, new ones are sealed under the new key.
     const both = await onSameDatabase([newKek, oldKek]);
     await signsWithAll(both, keys);
@@ -81,8 +90,13 @@ describe('key-encryption key rotation', () => {
     const env = { DATABASE_URL: before.config.databaseUrl, KEY_ENCRYPTION_KEYS: [newKek, oldKek].map(base64).join(',') };
     const rotated = runCli(['kek:rotate', '--batch', '2', '--json'], env);
     expect({ status: rotated.status, stderr: rotated.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(JSON.parse(rotated.stdout)).toEqual({ resealed: 4, remaining: 0 });
+    expect(JSON.parse(rotated.stdout)).toEqual({ resealed: 6, remaining: 0 });
     expect(await sealedUnder(both)).toEqual(Array(5).fill(keyEncryptionKeyId(newKek).toString('hex')));
+    const [secrets] = await both.dataSource.query(`SELECT tenant_id, id, secret_sealed, previous_secret_sealed FROM webhook_subscriptions`);
+    const opened = [secrets.secret_sealed, secrets.previous_secret_sealed].map((sealed: Buffer) =>
+      open([newKek], sealed, webhookSecretAssociatedData(secrets.tenant_id, secrets.id)).toString(),
+    );
+    expect(opened).toEqual(webhookSecrets);
     // Again: nothing left to do (resumable, idempotent).
     expect(JSON.parse(runCli(['kek:rotate', '--json'], env).stdout)).toEqual({ resealed: 0, remaining: 0 });
 
@@ -106,7 +120,7 @@ describe('key-encryption key rotation', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/re-sealed [░█]+ 3\/3 \(100%\)/);
-    expect(result.stdout).toContain('3 private keys re-sealed; all are under the newest key-encryption key.');
+    expect(result.stdout).toContain('3 secrets re-sealed (private keys, HMAC and webhook secrets); all are under the newest key-encryption key.');
   });
 
   it('stops, naming the record, when a record opens with none of the configured keys', async () => {
@@ -114,7 +128,9 @@ describe('key-encryption key rotation', () => {
     const orphan = await request(stranger.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'orphan' });
     const result = runCli(['kek:rotate', '--json'], { DATABASE_URL: before.config.databaseUrl, KEY_ENCRYPTION_KEYS: base64(newKek) });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`Key ${orphan.body.data.id} of tenant ${tenant.tenantId} opens with none of the configured key-encryption keys`);
+    expect(result.stderr).toContain(
+      `tenant_keys.private_key_sealed of ${orphan.body.data.id} (tenant ${tenant.tenantId}) opens with none of the configured key-encryption keys`,
+    );
     expect(result.stderr + result.stdout).not.toContain(base64(newKek));
   });
 });

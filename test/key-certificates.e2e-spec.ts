@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import request from 'supertest';
+import { KeyLifecycle } from '../src/tenant-keys/lifecycle/key-lifecycle';
 import { eventually } from './support/eventually';
+import { startReceiver } from './support/webhook-receiver';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /**
@@ -22,7 +24,8 @@ describe('certificates with a life', () => {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
   beforeAll(async () => {
-    testApp = await startTestApp();
+    // Lifecycle steps every second (certificate warnings); a local webhook receiver.
+    testApp = await startTestApp({ LIFECYCLE_TICK_SECONDS: '1', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
     tenant = await testApp.createTenant('certificates');
     dir = mkdtempSync(join(tmpdir(), 'keyservice-ca-'));
     // A root CA and an intermediate it signs, as a real CA has.
@@ -197,5 +200,57 @@ describe('certificates with a life', () => {
     expect(refused.body.code).toBe('CERTIFICATE_EXPIRED');
     const view = (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data;
     expect(Date.parse(view.certificateExpiresAt as string)).toBeLessThan(Date.now());
+  });
+
+  it('announces a leaf’s coming expiry once 30 days before and once 7 days before (key.certificate_expiring)', async () => {
+    const receiver = await startReceiver();
+    try {
+      // A tenant of its own: the other tests' leaves (10 days) are announced to nobody here.
+      const expiring = await testApp.createTenant('expiring certificates');
+      const subscribed = await request(testApp.http)
+        .post('/key/webhooks')
+        .set(expiring.headers)
+        .send({ url: receiver.url, events: ['key.certificate_expiring'] });
+      testApp.trackSecret(subscribed.body.data.secret);
+      const key = (await request(testApp.http).post('/key/generate').set(expiring.headers).send({ algorithm: 'ES256', name: 'expiring' })).body.data;
+      const csr = (await request(testApp.http).post(`/key/${key.id}/csr`).set(expiring.headers).send({ commonName: 'expiring' })).body.data.csr;
+      const attachLeaf = async (days: number) => {
+        const res = await request(testApp.http)
+          .put(`/key/${key.id}/certificate`)
+          .set(expiring.headers)
+          .send({ certificateChain: [issue(csr, `expiring-${days}`, days), readFileSync(file('inter.pem'), 'utf8')] });
+        expectEnvelope(res, 200);
+        return res.body.data.certificateExpiresAt as string;
+      };
+      const queued = async () =>
+        (
+          await testApp.dataSource.query<{ body: string }[]>('SELECT body FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY sequence', [
+            subscribed.body.data.id,
+          ])
+        ).map((row) => JSON.parse(row.body) as { type: string; data: Record<string, unknown> });
+
+      // 20 days left: the 30-day warning, once (the scheduler runs every second; runs by hand find nothing more).
+      const twentyDays = await attachLeaf(20);
+      await eventually('the 30-day warning received', () => receiver.received.length === 1);
+      for (let i = 0; i < 3; i++) await testApp.app.get(KeyLifecycle).runDueSteps();
+      expect((await queued()).map((event) => event.data)).toEqual([
+        { tenantId: expiring.tenantId, keyId: key.id, kid: key.kid, alias: null, status: 'active', daysBefore: 30, expiresAt: twentyDays },
+      ]);
+
+      // A new leaf with 3 days left is announced afresh, at 7 days only (the nearest threshold).
+      const threeDays = await attachLeaf(3);
+      await eventually('the 7-day warning received', () => receiver.received.length === 2);
+      for (let i = 0; i < 3; i++) await testApp.app.get(KeyLifecycle).runDueSteps();
+      const events = await queued();
+      expect(events.map((event) => [event.type, event.data.daysBefore, event.data.expiresAt])).toEqual([
+        ['key.certificate_expiring', 30, twentyDays],
+        ['key.certificate_expiring', 7, threeDays],
+      ]);
+      expect(receiver.received.map((delivery) => JSON.parse(delivery.body) as unknown)).toEqual(
+        events.map((event) => expect.objectContaining(event)),
+      );
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -373,6 +373,7 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
         expect(Math.round((Date.parse(certificate.validTo) - Date.parse(certificate.validFrom)) / 86_400_000)).toBe(90);
         const members = { x5c: [certificate.raw.toString('base64')], 'x5t#S256': createHash('sha256').update(certificate.raw).digest('base64url') };
         expect(key.jwk).toMatchObject(members);
+        expect(key.certificateExpiresAt).toBe(new Date(certificate.validTo).toISOString());
         const published = (await jwks()).body.keys.find((k: JWK) => k.kid === key.kid);
         expect(published).toEqual(key.jwk);
         expect((await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data.jwk).toEqual(key.jwk);

@@ -1,38 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { eventually } from './support/eventually';
+import { startReceiver, type Received } from './support/webhook-receiver';
 import { createTestDatabase } from './support/test-database';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A real receiver on a local port: keeps what it gets, answers 500 to the first `failures` requests. */
-async function startReceiver(failures = 0): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  let failed = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (failed < failures) {
-        failed += 1;
-        res.writeHead(500).end();
-        return;
-      }
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 describe('webhooks: signed, retried deliveries from a transactional outbox', () => {
   let testApp: TestApp;
@@ -113,6 +85,57 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
       expectEnvelope(await request(testApp.http).post(`/key/webhooks/${id}/deliveries/${delivery.id}/redeliver`).set(tenant.headers), 200);
       await eventually('the redelivery received', () => receiver.received.length === 2);
       expect(receiver.received[1].headers['webhook-id']).toBe(delivery.id);
+      // Two failures, then a success: the subscription is not counted as failing.
+      const view = (await request(testApp.http).get(`/key/webhooks/${id}`).set(tenant.headers)).body.data;
+      expect(view).toMatchObject({ enabled: true, failingSince: null, disabledReason: null });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('rotates a secret: the old one signs beside the new one for 24 hours, and only the newest two sign', async () => {
+    const receiver = await startReceiver();
+    try {
+      const { id, secret: first } = await subscribe(receiver.url, ['key.created']);
+      const rotate = async () => {
+        const res = await request(testApp.http).post(`/key/webhooks/${id}/rotate-secret`).set(tenant.headers);
+        expectEnvelope(res, 200);
+        testApp.trackSecret(res.body.data.secret);
+        return res.body.data as { secret: string; previousSecretExpiresAt: string };
+      };
+      const rotated = await rotate();
+      expect(rotated.secret).toMatch(/^whsec_/);
+      expect(rotated.secret).not.toBe(first);
+      expect(Date.parse(rotated.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(24 * 3_600_000 - 60_000);
+      expect(Date.parse(rotated.previousSecretExpiresAt) - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
+      const generateOne = async (name: string) => {
+        await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name });
+        const count = receiver.received.length + 1;
+        await eventually(`delivery ${count} received`, () => receiver.received.length === count);
+        return receiver.received[count - 1];
+      };
+      const verifies = (secret: string, delivery: Received) => {
+        try {
+          new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const afterFirst = await generateOne('after one rotation');
+      expect(String(afterFirst.headers['webhook-signature']).split(' ')).toEqual([expect.stringMatching(/^v1,/), expect.stringMatching(/^v1,/)]);
+      expect([verifies(rotated.secret, afterFirst), verifies(first, afterFirst)]).toEqual([true, true]);
+      // Rotated again: the newest and the one before sign; the first no longer does.
+      const again = await rotate();
+      const afterSecond = await generateOne('after two rotations');
+      expect([verifies(again.secret, afterSecond), verifies(rotated.secret, afterSecond), verifies(first, afterSecond)]).toEqual([true, true, false]);
+      // Once the previous secret's day is over, one signature again (its expiry moved into the past here).
+      await testApp.dataSource.query(`UPDATE webhook_subscriptions SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+      const afterExpiry = await generateOne('after the day');
+      expect(String(afterExpiry.headers['webhook-signature']).split(' ')).toHaveLength(1);
+      expect([verifies(again.secret, afterExpiry), verifies(rotated.secret, afterExpiry)]).toEqual([true, false]);
+      expect((await request(testApp.http).get(`/key/webhooks/${id}`).set(tenant.headers)).body.data.previousSecretExpiresAt).toBeNull();
+      expectEnvelope(await request(testApp.http).post(`/key/webhooks/${randomUUID()}/rotate-secret`).set(tenant.headers), 404);
     } finally {
       await receiver.close();
     }
@@ -158,6 +181,58 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
     expect(bad.body.errors.map((error: { field: string }) => error.field)).toEqual(['events']);
     expectEnvelope(await request(testApp.http).delete(`/key/webhooks/${id}`).set(tenant.headers), 200);
     expectEnvelope(await request(testApp.http).get(`/key/webhooks/${id}`).set(tenant.headers), 404);
+  });
+});
+
+describe('webhooks: a subscription whose deliveries all fail is disabled', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    testApp = await startTestApp({
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_RETRY_SECONDS: '1,1,1,1,1,1,1,1,1,1',
+      WEBHOOK_DISABLE_AFTER_SECONDS: '2',
+    });
+    tenant = await testApp.createTenant('failing receiver');
+  });
+  afterAll(() => testApp.close());
+
+  it('after WEBHOOK_DISABLE_AFTER_SECONDS of failures only: disabled, says why, audited; enabled again by hand', async () => {
+    const receiver = await startReceiver(Number.MAX_SAFE_INTEGER);
+    try {
+      const created = await request(testApp.http)
+        .post('/key/webhooks')
+        .set(tenant.headers)
+        .send({ url: receiver.url, events: ['*'] });
+      testApp.trackSecret(created.body.data.secret);
+      const { id } = created.body.data as { id: string };
+      await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'unheard' });
+      const view = async () => (await request(testApp.http).get(`/key/webhooks/${id}`).set(tenant.headers)).body.data;
+      const { value: failing } = await eventually('marked failing', async () => ((await view()).failingSince ? view() : undefined));
+      expect(failing.enabled).toBe(true);
+      const { value: disabled } = await eventually('disabled', async () => ((await view()).enabled === false ? view() : undefined), {
+        withinMs: 15_000,
+      });
+      expect(disabled.disabledReason).toBe(
+        `Disabled by the service: every delivery has failed since ${new Date(failing.failingSince).toISOString()}`,
+      );
+      expect(Date.parse(disabled.disabledAt) - Date.parse(failing.failingSince)).toBeGreaterThanOrEqual(2_000);
+      const [audited] = await testApp.dataSource.query(`SELECT actor_type, tenant_id FROM audit_events WHERE action = 'webhook.disable'`);
+      expect(audited).toEqual({ actor_type: 'system', tenant_id: tenant.tenantId });
+      // Its pending delivery fails at once, and later events are not queued for it.
+      await eventually('nothing pending', async () => {
+        const [{ pending }] = await testApp.dataSource.query(`SELECT count(*)::int AS pending FROM webhook_deliveries WHERE status = 'pending'`);
+        return pending === 0;
+      });
+      await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'while disabled' });
+      const [{ queued }] = await testApp.dataSource.query(`SELECT count(*)::int AS queued FROM webhook_deliveries WHERE subscription_id = $1`, [id]);
+      expect(queued).toBe(1);
+      const enabled = await request(testApp.http).put(`/key/webhooks/${id}`).set(tenant.headers).send({ enabled: true });
+      expect(enabled.body.data).toMatchObject({ enabled: true, disabledAt: null, disabledReason: null, failingSince: null });
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

@@ -37,6 +37,8 @@ export interface AppConfig {
   webhookRetrySeconds: number[];
   /** Whether webhook URLs may be http and resolve to loopback, private or link-local addresses (tests, private networks). */
   webhookAllowPrivateUrls: boolean;
+  /** A subscription whose deliveries have all failed for this long (no success since its first failure) is disabled. */
+  webhookDisableAfterSeconds: number;
   /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
   auditSign: boolean;
   logLevel: LogLevel;
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     deletionMinWindowSeconds: read.integer('DELETION_MIN_WINDOW_SECONDS', 7 * 24 * 60 * 60, { min: 0, as: 'a whole number of seconds' }),
     webhookRetrySeconds: webhookRetrySeconds(read),
     webhookAllowPrivateUrls: read.boolean('WEBHOOK_ALLOW_PRIVATE_URLS', false),
+    webhookDisableAfterSeconds: read.integer('WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 60 * 60, { min: 1, as: 'a whole number of seconds' }),
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),
     metricsToken: secret(read, 'METRICS_TOKEN'),

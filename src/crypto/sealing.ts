@@ -71,3 +71,8 @@ export function open(keys: readonly Buffer[], sealed: Buffer, associatedData: st
 export function tenantKeyAssociatedData(tenantId: string, keyId: string): string {
   return `tenant-key:${tenantId}:${keyId}`;
 }
+
+/** The associated data of a webhook subscription's sealed secrets: copied onto another row, they do not open. */
+export function webhookSecretAssociatedData(tenantId: string, subscriptionId: string): string {
+  return `webhook:${tenantId}:${subscriptionId}`;
+}

@@ -14,6 +14,7 @@ import { KeyLifecyclePolicies1764600000000 } from '../../migrations/176460000000
 import { LeastPrivilege1764700000000 } from '../../migrations/1764700000000-least-privilege';
 import { ApiKeyScopesExplicit1764710000000 } from '../../migrations/1764710000000-api-key-scopes-explicit';
 import { Webhooks1764800000000 } from '../../migrations/1764800000000-webhooks';
+import { WebhookSecretRotationAndCertificateWarnings1764900000000 } from '../../migrations/1764900000000-webhook-secret-rotation-and-certificate-warnings';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   LeastPrivilege1764700000000,
   ApiKeyScopesExplicit1764710000000,
   Webhooks1764800000000,
+  WebhookSecretRotationAndCertificateWarnings1764900000000,
 ];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */

@@ -114,6 +114,7 @@ export function newKeyRow(tenantId: string, id: string, spec: SigningKeySpec, ma
     deleteAt: null,
     restoreStatus: null,
     restoreAlias: null,
+    certificateWarnedDays: null,
   };
 }
 

@@ -25,6 +25,8 @@ export type KeyChanges = Partial<
     | 'restoreAlias'
     | 'rotatedTo'
     | 'certificatePem'
+    | 'certificateExpiresAt'
+    | 'certificateWarnedDays'
     | 'signingPolicy'
   >
 >;

@@ -11,6 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'key.deletion_scheduled',
   'key.deletion_cancelled',
   'key.deleted',
+  'key.certificate_expiring',
   'api_key.created',
   'api_key.revoked',
 ] as const;
@@ -78,7 +79,11 @@ export function changeEvents(
     case 'key.cancel_deletion':
       return [['key.deletion_cancelled', about(keyId, key)]];
     case 'key.delete':
-      return [['key.deleted', { tenantId, keyId }]];
+      return [['key.deleted', { tenantId, keyId, status: 'deleted' }]];
+    case 'key.certificate_expiring':
+      return [
+        ['key.certificate_expiring', { ...about(keyId, key), daysBefore: detail?.daysBefore as number, expiresAt: detail?.expiresAt as string }],
+      ];
     case 'api_key.create':
       return [['api_key.created', { tenantId, apiKeyId: keyId }]];
     case 'api_key.revoke':

@@ -60,6 +60,20 @@ export class WebhooksController {
     return this.webhooks.update(actor, id, body);
   }
 
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Rotate its signing secret',
+    description: 'The new secret is in the answer, and only there; the old one keeps signing beside it (two signatures) for 24 hours.',
+  })
+  @WEBHOOK_ID
+  @ApiEnvelope(CreatedWebhookView)
+  @ApiErrors(400, 404, 413, 415)
+  @ResponseMessage('Webhook secret rotated')
+  rotateSecret(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string): Promise<CreatedWebhookView> {
+    return this.webhooks.rotateSecret(actor, id);
+  }
+
   @Get(':id/deliveries')
   @ApiOperation({ summary: "A webhook's deliveries", description: 'Newest first, in pages: status, attempts, last answer, next try.' })
   @WEBHOOK_ID

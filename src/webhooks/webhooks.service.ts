@@ -4,7 +4,6 @@ import { DataSource } from 'typeorm';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
 import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { seal } from '../crypto/sealing';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
 import { Transactions } from '../database/transactions';
 import { webhookUrlProblem } from './delivery/public-addresses';
@@ -13,6 +12,7 @@ import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { decodeSequenceCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
+import { PREVIOUS_SECRET_SECONDS, sealWebhookSecret } from './webhook-secrets';
 
 export const WEBHOOK_ERROR_CODES = ['WEBHOOK_NOT_FOUND'] as const;
 
@@ -20,11 +20,6 @@ class WebhookNotFoundError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[numb
   constructor(message = 'Webhook not found') {
     super('WEBHOOK_NOT_FOUND', HttpStatus.NOT_FOUND, message);
   }
-}
-
-/** The associated data of a subscription's sealed secret: copied onto another row, it does not open. */
-export function webhookSecretAssociatedData(tenantId: string, id: string): string {
-  return `webhook:${tenantId}:${id}`;
 }
 
 /** A tenant's webhook subscriptions; the secret is shown once and sealed at rest like private keys. */
@@ -53,7 +48,7 @@ export class WebhooksService {
     return this.audit.attempt(event, async () => {
       await this.assertUrl(request.url);
       const secret = newWebhookSecret();
-      const secretSealed = seal(this.config.sealingKey, Buffer.from(secret), webhookSecretAssociatedData(actor.tenantId, id));
+      const secretSealed = sealWebhookSecret(this.config.sealingKey, actor.tenantId, id, secret);
       const created = await this.transactions.run(async (manager) => {
         await manager.insert(WebhookSubscriptionEntity, {
           id,
@@ -78,13 +73,45 @@ export class WebhooksService {
       return this.transactions.run(async (manager) => {
         const found = await manager.findOneBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId, id });
         if (!found) throw new WebhookNotFoundError();
-        const changes = Object.fromEntries(
+        const changes: Partial<WebhookSubscriptionEntity> = Object.fromEntries(
           Object.entries({ url: request.url, events: request.events, enabled: request.enabled }).filter(([, value]) => value !== undefined),
         );
+        // Enabled again (by hand): it starts afresh, no longer counted as failing.
+        if (request.enabled === true) Object.assign(changes, { failingSince: null, disabledAt: null, disabledReason: null });
         if (Object.keys(changes).length > 0) await manager.update(WebhookSubscriptionEntity, { id }, changes);
         await this.audit.record(manager, event);
         return toWebhookView((await manager.findOneBy(WebhookSubscriptionEntity, { id }))!);
       });
+    });
+  }
+
+  /**
+   * A new secret, shown in this answer only; the old one keeps signing beside it (a second signature in the header)
+   * for PREVIOUS_SECRET_SECONDS, so receivers switch without losing a delivery. A secret older than that is dropped.
+   */
+  async rotateSecret(actor: TenantActor, id: string): Promise<CreatedWebhookView> {
+    const event: AuditEvent = { actor, action: 'webhook.rotate_secret', keyId: null, detail: { webhookId: id } };
+    return this.audit.attempt(event, async () => {
+      const secret = newWebhookSecret();
+      const rotated = await this.transactions.run(async (manager) => {
+        const found = await manager.findOne(WebhookSubscriptionEntity, {
+          where: { tenantId: actor.tenantId, id },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!found) throw new WebhookNotFoundError();
+        await manager.update(
+          WebhookSubscriptionEntity,
+          { id },
+          {
+            secretSealed: sealWebhookSecret(this.config.sealingKey, actor.tenantId, id, secret),
+            previousSecretSealed: found.secretSealed,
+            previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_SECONDS * 1000),
+          },
+        );
+        await this.audit.record(manager, event);
+        return (await manager.findOneBy(WebhookSubscriptionEntity, { id }))!;
+      });
+      return { ...toWebhookView(rotated), secret };
     });
   }
 
@@ -152,6 +179,13 @@ function toWebhookView(subscription: WebhookSubscriptionEntity): WebhookView {
     events: subscription.events,
     description: subscription.description,
     enabled: subscription.enabled,
+    disabledAt: subscription.disabledAt?.toISOString() ?? null,
+    disabledReason: subscription.disabledReason,
+    failingSince: subscription.failingSince?.toISOString() ?? null,
+    previousSecretExpiresAt:
+      subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > new Date()
+        ? subscription.previousSecretExpiresAt.toISOString()
+        : null,
     createdAt: subscription.createdAt.toISOString(),
     updatedAt: subscription.updatedAt.toISOString(),
   };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { DataSource } from 'typeorm';
-import { open, tenantKeyAssociatedData } from '../../src/crypto/sealing';
+import { open, tenantKeyAssociatedData, webhookSecretAssociatedData } from '../../src/crypto/sealing';
 import { importPrivateMaterial } from '../../src/crypto/signing-keys';
 import { type KeyType } from '../../src/crypto/algorithms';
 
@@ -54,7 +54,8 @@ const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{4,}\.[\w-]{16,}/;
 const isRegister = (response: Captured['responses'][number]) => response.method === 'POST' && response.url.startsWith('/keys/register');
 /** Answers that show a new secret once: an API key (`apiKey`) or a webhook's signing secret (`secret`). */
 const isApiKeyIssue = (response: Captured['responses'][number]) =>
-  response.method === 'POST' && (response.url === '/api-keys' || response.url === '/key/webhooks');
+  response.method === 'POST' &&
+  (response.url === '/api-keys' || response.url === '/key/webhooks' || /^\/key\/webhooks\/[^/]+\/rotate-secret$/.test(response.url));
 
 /**
  * No private material in any log line or in any response but the one-time answers (user key register, API key issue): no PEM private
@@ -76,6 +77,17 @@ export async function expectNoSecretsLeaked(captured: Captured, dataSource: Data
     // The DER's first 64 base64 characters are a PEM's first line; the JWK's d; an HMAC secret in each encoding.
     secrets.add(material.toString('base64').slice(0, 64)).add(material.toString('base64url').slice(0, 64)).add(material.toString('hex').slice(0, 64));
     if (row.type !== 'HMAC') secrets.add(String(importPrivateMaterial(material, row.type).export({ format: 'jwk' }).d));
+  }
+  const webhooks: { tenant_id: string; id: string; sealed: Buffer }[] = await dataSource.query(
+    `SELECT tenant_id, id, secret_sealed AS sealed FROM webhook_subscriptions
+     UNION ALL SELECT tenant_id, id, previous_secret_sealed FROM webhook_subscriptions WHERE previous_secret_sealed IS NOT NULL`,
+  );
+  for (const webhook of webhooks) {
+    try {
+      secrets.add(open(openingKeys, webhook.sealed, webhookSecretAssociatedData(webhook.tenant_id, webhook.id)).toString());
+    } catch {
+      continue; // as above
+    }
   }
   for (const response of captured.responses.filter(isRegister)) {
     // A private key as hex or PEM (a string), or as a JWK (whose secret member is d).

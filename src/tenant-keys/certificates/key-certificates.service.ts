@@ -5,7 +5,7 @@ import { ScopeRequiredError, ValidationFailedError } from '../../common/domain-e
 import { Transactions } from '../../database/transactions';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { algorithmSpec } from '../../crypto/algorithms';
-import { checkCertificateChain, createCertificateSigningRequest } from '../../crypto/certificates';
+import { checkCertificateChain, createCertificateSigningRequest, leafCertificateExpiry } from '../../crypto/certificates';
 import type { AttachCertificateDto, CertificateRequestDto, CertificateSigningRequestView } from '../dto/certificate-requests.dto';
 import { toTenantKeyView, type TenantKeyView } from '../dto/tenant-key.view';
 import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
@@ -59,7 +59,12 @@ export class KeyCertificatesService {
       checkCertificateChain(request.certificateChain, createPublicKey(key.publicKeyPem!));
       const certificatePem = request.certificateChain.map((pem) => `${pem.trim()}\n`).join('');
       const updated = await this.writes.commit(actor.tenantId, event, async (manager) => {
-        const stored = await this.keys.update(manager, actor.tenantId, id, { certificatePem });
+        // A new certificate is announced again when it nears its own expiry.
+        const stored = await this.keys.update(manager, actor.tenantId, id, {
+          certificatePem,
+          certificateExpiresAt: leafCertificateExpiry(certificatePem),
+          certificateWarnedDays: null,
+        });
         if (!stored) throw new KeyNotFoundError();
         return stored;
       });

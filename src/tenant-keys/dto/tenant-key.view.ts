@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { JWK } from 'jose';
-import { certificateJwkMembers, leafCertificateExpiry } from '../../crypto/certificates';
+import { certificateJwkMembers } from '../../crypto/certificates';
 import { SIGNING_ALGORITHMS } from '../../crypto/algorithms';
 import { effectiveStatus, KEY_STATUSES, type KeyStatus, type RotationPolicy, type TenantKeyEntity } from '../entities/tenant-key.entity';
 import { RotationPolicyDto, SigningPolicyDto } from './key-lifecycle.dto';
@@ -112,7 +112,7 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     publicKey: key.publicKeyPem,
     jwk: publishedJwk(key),
     certificate: key.certificatePem,
-    certificateExpiresAt: key.certificatePem ? leafCertificateExpiry(key.certificatePem).toISOString() : null,
+    certificateExpiresAt: key.certificateExpiresAt?.toISOString() ?? null,
     status: effectiveStatus(key),
     retireAt: key.retireAt?.toISOString() ?? null,
     alias: key.alias,

@@ -50,6 +50,14 @@ export class TenantKeyEntity {
   @Column('text', { name: 'certificate_pem', nullable: true })
   certificatePem: string | null;
 
+  /** When the leaf certificate expires (kept beside the PEM to find keys whose certificate is about to). */
+  @Column('timestamptz', { name: 'certificate_expires_at', nullable: true })
+  certificateExpiresAt: Date | null;
+
+  /** The nearest `key.certificate_expiring` threshold (days) already announced for this certificate. */
+  @Column('integer', { name: 'certificate_warned_days', nullable: true })
+  certificateWarnedDays: number | null;
+
   /**
    * A retiring key past `retireAt` is retired whether or not the row says so yet (see effectiveStatus); the row
    * says `retired` once something needs it to, such as the tenant's unique index on kid (retired keys are left out).

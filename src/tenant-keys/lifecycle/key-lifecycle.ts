@@ -8,8 +8,11 @@ import { TenantKeysRepository } from '../tenant-keys.repository';
 
 /** Steps taken per kind and per run at most, so that one run cannot hold an instance forever. */
 const MAX_STEPS_PER_RUN = 100;
+/** How many days before its leaf certificate expires a key announces it (`key.certificate_expiring`), once each. */
+export const CERTIFICATE_WARNING_DAYS = [30, 7] as const;
 
-type Step = (manager: EntityManager) => Promise<{ tenantId: string; event: AuditEvent; result: string } | undefined>;
+/** A step's result: the key row it left (its events show kid, alias, status), or the id of what it touched. */
+type Step = (manager: EntityManager) => Promise<{ tenantId: string; event: AuditEvent; result: TenantKeyEntity | string } | undefined>;
 
 /**
  * The steps keys take on their own: publish the successor of a key with a rotation policy `prePublishSeconds`
@@ -38,6 +41,7 @@ export class KeyLifecycle {
       ['activate', this.activateDue],
       ['retire', this.retireDue],
       ['delete', this.deleteDue],
+      ['certificate warning', this.warnCertificateExpiry],
     ] as const) {
       try {
         for (let i = 0; i < MAX_STEPS_PER_RUN && (await this.writes.commitFound(step)); i++) taken++;
@@ -115,7 +119,7 @@ export class KeyLifecycle {
   private readonly activateDue: Step = async (manager) => {
     const next = await this.claim(manager, `key.status = 'next' AND key.activates_at <= now()`);
     if (!next) return undefined;
-    const { predecessorId } = await this.activate(manager, next);
+    const { activated, predecessorId } = await this.activate(manager, next);
     const event: AuditEvent = {
       actor: SYSTEM_ACTOR,
       action: 'key.activate',
@@ -123,7 +127,7 @@ export class KeyLifecycle {
       tenantId: next.tenantId,
       detail: predecessorId ? { previousId: predecessorId } : undefined,
     };
-    return { tenantId: next.tenantId, event, result: next.id };
+    return { tenantId: next.tenantId, event, result: activated };
   };
 
   /** Retirement is in effect from retireAt on (effectiveStatus); this stores it and tells the trail. */
@@ -140,6 +144,32 @@ export class KeyLifecycle {
     await this.keys.delete(manager, key.tenantId, key.id);
     const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { scheduled: true } };
     return { tenantId: key.tenantId, event, result: key.id };
+  };
+
+  /**
+   * An active or next key whose leaf certificate expires within a threshold not yet announced: the nearest such
+   * threshold is announced (a certificate attached 5 days before its end is announced at 7 days only).
+   */
+  private readonly warnCertificateExpiry: Step = async (manager) => {
+    const key = await this.claim(
+      manager,
+      `key.status IN ('active', 'next') AND key.certificate_expires_at > now() AND EXISTS (
+         SELECT 1 FROM unnest(ARRAY[${CERTIFICATE_WARNING_DAYS.join(',')}]) AS threshold(days)
+         WHERE threshold.days < COALESCE(key.certificate_warned_days, 2147483647)
+           AND key.certificate_expires_at - make_interval(days => threshold.days) <= now())`,
+    );
+    if (!key) return undefined;
+    const expiresAt = key.certificateExpiresAt!;
+    const daysBefore = Math.min(...CERTIFICATE_WARNING_DAYS.filter((days) => expiresAt.getTime() - days * 86_400_000 <= Date.now()));
+    const warned = await this.keys.update(manager, key.tenantId, key.id, { certificateWarnedDays: daysBefore });
+    const event: AuditEvent = {
+      actor: SYSTEM_ACTOR,
+      action: 'key.certificate_expiring',
+      keyId: key.id,
+      tenantId: key.tenantId,
+      detail: { daysBefore, expiresAt: expiresAt.toISOString() },
+    };
+    return { tenantId: key.tenantId, event, result: warned! };
   };
 
   /** One key in this state, locked for this transaction; keys another instance holds are skipped. */

@@ -2,19 +2,27 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { Transactions } from '../../database/transactions';
-import { open, seal, sealedPrefix, SealOpenError, tenantKeyAssociatedData } from '../../crypto/sealing';
+import { open, seal, sealedPrefix, SealOpenError, tenantKeyAssociatedData, webhookSecretAssociatedData } from '../../crypto/sealing';
 
 export interface RotationProgress {
   resealed: number;
-  /** Sealed private keys not yet under the newest key. */
+  /** Sealed values not yet under the newest key. */
   remaining: number;
 }
 
-/** Rows whose sealed private key does not start with the sealing key's prefix ($1). */
-const NOT_UNDER_SEALING_KEY = 'private_key_sealed IS NOT NULL AND substring(private_key_sealed FROM 1 FOR length($1::bytea)) <> $1::bytea';
+/** Every sealed column: its table (with tenant_id and id columns) and the associated data each row's value is sealed with. */
+const SEALED_COLUMNS = [
+  { table: 'tenant_keys', column: 'private_key_sealed', associatedData: tenantKeyAssociatedData },
+  { table: 'webhook_subscriptions', column: 'secret_sealed', associatedData: webhookSecretAssociatedData },
+  { table: 'webhook_subscriptions', column: 'previous_secret_sealed', associatedData: webhookSecretAssociatedData },
+] as const;
+type SealedColumn = (typeof SEALED_COLUMNS)[number];
+
+/** Rows whose sealed value does not start with the sealing key's prefix ($1). */
+const notUnderSealingKey = ({ column }: SealedColumn) => `${column} IS NOT NULL AND substring(${column} FROM 1 FOR length($1::bytea)) <> $1::bytea`;
 
 /**
- * Re-seals every stored private key (and HMAC secret) under the sealing key (the newest key-encryption key),
+ * Re-seals every stored private key (and HMAC secret, and webhook secret) under the sealing key (the newest key-encryption key),
  * `batchSize` rows per transaction. Rows are locked only while their batch runs (SKIP LOCKED), so running
  * services keep serving: they hold every key and open both forms. Stopped halfway, it carries on where it
  * was: a row is done when its blob starts with the sealing key's prefix (`sealedPrefix`).
@@ -31,49 +39,54 @@ export class KeyEncryptionRotation {
     const prefix = sealedPrefix(this.config.sealingKey);
     const total = await this.countRemaining(prefix);
     let resealed = 0;
-    for (;;) {
-      const done = await this.resealBatch(prefix, batchSize);
-      if (done === 0) break;
-      resealed += done;
-      onProgress({ resealed, remaining: Math.max(0, total - resealed) });
+    for (const sealed of SEALED_COLUMNS) {
+      for (;;) {
+        const done = await this.resealBatch(sealed, prefix, batchSize);
+        if (done === 0) break;
+        resealed += done;
+        onProgress({ resealed, remaining: Math.max(0, total - resealed) });
+      }
     }
     // Rows another transaction held (SKIP LOCKED) are left for the next run, and counted here.
     return { resealed, remaining: await this.countRemaining(prefix) };
   }
 
   private async countRemaining(prefix: Buffer): Promise<number> {
-    const [{ remaining }] = await this.dataSource.query<[{ remaining: number }]>(
-      `SELECT count(*)::int AS remaining FROM tenant_keys WHERE ${NOT_UNDER_SEALING_KEY}`,
-      [prefix],
-    );
+    let remaining = 0;
+    for (const sealed of SEALED_COLUMNS) {
+      const [row] = await this.dataSource.query<[{ remaining: number }]>(
+        `SELECT count(*)::int AS remaining FROM ${sealed.table} WHERE ${notUnderSealingKey(sealed)}`,
+        [prefix],
+      );
+      remaining += row.remaining;
+    }
     return remaining;
   }
 
-  private resealBatch(prefix: Buffer, batchSize: number): Promise<number> {
+  private resealBatch(sealed: SealedColumn, prefix: Buffer, batchSize: number): Promise<number> {
+    const { table, column } = sealed;
     return this.transactions.run(async (manager) => {
-      const rows = await manager.query<{ tenant_id: string; id: string; private_key_sealed: Buffer }[]>(
-        `SELECT tenant_id, id, private_key_sealed FROM tenant_keys WHERE ${NOT_UNDER_SEALING_KEY} ORDER BY tenant_id, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      const rows = await manager.query<{ tenant_id: string; id: string; sealed: Buffer }[]>(
+        `SELECT tenant_id, id, ${column} AS sealed FROM ${table} WHERE ${notUnderSealingKey(sealed)} ORDER BY tenant_id, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [prefix, batchSize],
       );
       for (const row of rows) {
-        const associatedData = tenantKeyAssociatedData(row.tenant_id, row.id);
+        const associatedData = sealed.associatedData(row.tenant_id, row.id);
         let plaintext: Buffer;
         try {
-          plaintext = open(this.config.openingKeys, row.private_key_sealed, associatedData);
+          plaintext = open(this.config.openingKeys, row.sealed, associatedData);
         } catch (error) {
           if (error instanceof SealOpenError) {
             throw new Error(
-              `Key ${row.id} of tenant ${row.tenant_id} opens with none of the configured key-encryption keys; nothing after it was re-sealed`,
-              {
-                cause: error,
-              },
+              `${table}.${column} of ${row.id} (tenant ${row.tenant_id}) opens with none of the configured key-encryption keys; nothing after it was re-sealed`,
+              { cause: error },
             );
           }
           throw error;
         }
         const resealed = seal(this.config.sealingKey, plaintext, associatedData);
         plaintext.fill(0);
-        await manager.query('UPDATE tenant_keys SET private_key_sealed = $3 WHERE tenant_id = $1 AND id = $2', [row.tenant_id, row.id, resealed]);
+        await manager.query(`UPDATE ${table} SET ${column} = $3 WHERE tenant_id = $1 AND id = $2`, [row.tenant_id, row.id, resealed]);
       }
       return rows.length;
     });

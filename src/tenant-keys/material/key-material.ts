@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { createSelfSignedCertificate } from '../../crypto/certificates';
+import { createSelfSignedCertificate, leafCertificateExpiry } from '../../crypto/certificates';
 import { open, seal, tenantKeyAssociatedData } from '../../crypto/sealing';
 import {
   describePublicKey,
@@ -12,7 +12,10 @@ import {
 import { type SigningAlgorithm, type SigningKeySpec } from '../../crypto/algorithms';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 
-export type KeyMaterial = Pick<TenantKeyEntity, 'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem'>;
+export type KeyMaterial = Pick<
+  TenantKeyEntity,
+  'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt'
+>;
 
 /** Who a key's self-signed certificate names, and for how long it is valid. */
 export interface CertificateSubject {
@@ -34,6 +37,7 @@ export async function generateKeyMaterial(
   const material = await sealKeyMaterial(kek, tenantId, id, spec.algorithm, pair);
   if (certificate && pair.publicKey) {
     material.certificatePem = await createSelfSignedCertificate({ algorithm: spec.algorithm, ...pair, publicKey: pair.publicKey, ...certificate });
+    material.certificateExpiresAt = leafCertificateExpiry(material.certificatePem);
   }
   return material;
 }
@@ -47,9 +51,10 @@ export async function sealKeyMaterial(
   { publicKey, privateKey }: { publicKey?: KeyObject; privateKey?: KeyObject },
 ): Promise<KeyMaterial> {
   const privateKeySealed = privateKey ? seal(kek, exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id)) : null;
-  if (!publicKey) return { kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed, certificatePem: null };
+  if (!publicKey)
+    return { kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed, certificatePem: null, certificateExpiresAt: null };
   const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, algorithm);
-  return { kid, publicKeyPem, publicJwk: jwk, privateKeySealed, certificatePem: null };
+  return { kid, publicKeyPem, publicJwk: jwk, privateKeySealed, certificatePem: null, certificateExpiresAt: null };
 }
 
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */

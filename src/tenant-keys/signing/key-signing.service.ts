@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { leafCertificateExpiry } from '../../crypto/certificates';
 import { CLOCK_TOLERANCE_SECONDS } from '../../crypto/jwt-checks';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
 import { ScopeRequiredError, ValidationFailedError } from '../../common/domain-error';
@@ -79,11 +78,11 @@ export class KeySigningService {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
-      const certificateExpiresAt = row?.certificatePem ? leafCertificateExpiry(row.certificatePem) : null;
-      return row && { key: row, signingKey: openSigningKey(this.config.openingKeys, row), certificateExpiresAt };
+      return row && { key: row, signingKey: openSigningKey(this.config.openingKeys, row) };
     });
     if (!cached) throw new KeyNotFoundError();
-    const { key, signingKey, certificateExpiresAt } = cached;
+    const { key, signingKey } = cached;
+    const { certificateExpiresAt } = key;
     if (signKeys && !signKeys.includes(key.id) && !(key.alias !== null && signKeys.includes(key.alias))) {
       throw new ScopeRequiredError(`This API key may not sign with key ${key.id}`);
     }

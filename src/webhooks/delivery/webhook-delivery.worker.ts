@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
-import { open } from '../../crypto/sealing';
-import { webhookSignature } from '../../crypto/standard-webhooks';
+import { AuditTrail, SYSTEM_ACTOR } from '../../audit/audit-trail';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
-import { webhookSecretAssociatedData } from '../webhooks.service';
+import { signatureHeader } from '../webhook-secrets';
 import { postWebhook } from './post-webhook';
 
 const POLL_MS = 1_000;
@@ -26,6 +25,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -65,29 +65,25 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       .setOnLocked('skip_locked')
       .getOne();
     if (!delivery) return false;
-    const subscription = await manager.findOneBy(WebhookSubscriptionEntity, { id: delivery.subscriptionId });
+    const subscription = (await manager.findOneBy(WebhookSubscriptionEntity, { id: delivery.subscriptionId }))!;
+    if (!subscription.enabled) {
+      // Not sent: a disabled subscription's deliveries fail at once (redeliver sends one again once it is enabled).
+      await manager.update(WebhookDeliveryEntity, { id: delivery.id }, { status: 'failed', lastError: 'subscription disabled' });
+      return true;
+    }
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
-    if (!subscription?.enabled) {
-      error = 'subscription disabled';
-    } else {
-      const secret = open(
-        this.config.openingKeys,
-        subscription.secretSealed,
-        webhookSecretAssociatedData(subscription.tenantId, subscription.id),
-      ).toString();
-      const timestamp = Math.floor(Date.now() / 1000);
-      const headers = {
-        'webhook-id': delivery.id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': webhookSignature(secret, delivery.id, timestamp, delivery.body),
-      };
-      try {
-        status = await postWebhook(subscription.url, headers, delivery.body, this.config.webhookAllowPrivateUrls);
-      } catch (failure) {
-        error = (failure as Error).message.slice(0, 255);
-      }
+    const timestamp = Math.floor(started / 1000);
+    const headers = {
+      'webhook-id': delivery.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(this.config.openingKeys, subscription, { id: delivery.id, timestamp, body: delivery.body }),
+    };
+    try {
+      status = await postWebhook(subscription.url, headers, delivery.body, this.config.webhookAllowPrivateUrls);
+    } catch (failure) {
+      error = (failure as Error).message.slice(0, 255);
     }
     const attempts = delivery.attempts + 1;
     const delivered = status !== null && status >= 200 && status < 300;
@@ -100,11 +96,46 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
         lastStatusCode: status,
         lastError: delivered ? null : (error ?? `answered ${status}`),
         lastDurationMs: Date.now() - started,
-        status: delivered ? 'delivered' : retryAfter === undefined || !subscription ? 'failed' : 'pending',
+        status: delivered ? 'delivered' : retryAfter === undefined ? 'failed' : 'pending',
         deliveredAt: delivered ? new Date() : null,
         nextAttemptAt: delivered || retryAfter === undefined ? delivery.nextAttemptAt : new Date(Date.now() + retryAfter * 1000),
       },
     );
+    await this.recordHealth(manager, subscription.id, delivered);
     return true;
+  }
+
+  /**
+   * A success clears the subscription's failing mark; a failure sets it, and disables the subscription once every
+   * delivery has failed for WEBHOOK_DISABLE_AFTER_SECONDS (audited, with the reason in its view). Single-statement
+   * updates: the subscription row is locked only until this transaction commits, never while a delivery is sent.
+   */
+  private async recordHealth(manager: EntityManager, subscriptionId: string, delivered: boolean): Promise<void> {
+    if (delivered) {
+      await manager.query('UPDATE webhook_subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL', [subscriptionId]);
+      return;
+    }
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [[disabled]] = await manager.query<[{ tenant_id: string; failing_since: Date }[], number]>(
+      `UPDATE webhook_subscriptions SET enabled = false, disabled_at = now(),
+         disabled_reason = 'Disabled by the service: every delivery has failed since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+       WHERE id = $1 AND enabled AND failing_since <= now() - make_interval(secs => $2)
+       RETURNING tenant_id, failing_since`,
+      [subscriptionId, this.config.webhookDisableAfterSeconds],
+    );
+    if (!disabled) {
+      await manager.query('UPDATE webhook_subscriptions SET failing_since = now() WHERE id = $1 AND failing_since IS NULL', [subscriptionId]);
+      return;
+    }
+    await this.audit.record(manager, {
+      actor: SYSTEM_ACTOR,
+      action: 'webhook.disable',
+      keyId: null,
+      tenantId: disabled.tenant_id,
+      detail: { webhookId: subscriptionId, failingSince: disabled.failing_since.toISOString() },
+    });
+    this.logger.warn(
+      `Webhook ${subscriptionId} of tenant ${disabled.tenant_id} disabled: every delivery has failed since ${disabled.failing_since.toISOString()}`,
+    );
   }
 }

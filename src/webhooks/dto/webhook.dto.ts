@@ -59,6 +59,23 @@ export class WebhookView {
   @ApiProperty()
   enabled: boolean;
 
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the service disabled it on its own' })
+  disabledAt: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why the service disabled it (cleared when it is enabled again)' })
+  disabledReason: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Since when every delivery has failed; disabled after WEBHOOK_DISABLE_AFTER_SECONDS (5 days) of it',
+  })
+  failingSince: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Until when the secret before the last rotation signs too' })
+  previousSecretExpiresAt: string | null;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 

@@ -1,0 +1,32 @@
+import { open, seal, webhookSecretAssociatedData } from '../crypto/sealing';
+import { webhookSignature } from '../crypto/standard-webhooks';
+import type { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
+
+/** How long the secret before a rotation keeps signing beside the new one. */
+export const PREVIOUS_SECRET_SECONDS = 24 * 60 * 60;
+
+/** A subscription's secret sealed to its row (tenant id and subscription id), like a private key. */
+export function sealWebhookSecret(sealingKey: Buffer, tenantId: string, id: string, secret: string): Buffer {
+  return seal(sealingKey, Buffer.from(secret), webhookSecretAssociatedData(tenantId, id));
+}
+
+/**
+ * The `webhook-signature` header of one attempt: the current secret's signature, and the previous secret's beside it
+ * (space-separated, as Standard Webhooks allows) until that one expires, so receivers can move to the new secret
+ * at their own pace within the day.
+ */
+export function signatureHeader(
+  openingKeys: readonly Buffer[],
+  subscription: WebhookSubscriptionEntity,
+  message: { id: string; timestamp: number; body: string },
+  now = new Date(),
+): string {
+  const sealed = [subscription.secretSealed];
+  if (subscription.previousSecretSealed && subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > now) {
+    sealed.push(subscription.previousSecretSealed);
+  }
+  const associatedData = webhookSecretAssociatedData(subscription.tenantId, subscription.id);
+  return sealed
+    .map((blob) => webhookSignature(open(openingKeys, blob, associatedData).toString(), message.id, message.timestamp, message.body))
+    .join(' ');
+}
