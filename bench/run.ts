@@ -16,6 +16,8 @@
  * process, written when it stops).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateKeyPair, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -25,6 +27,9 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { algorithmSpec } from '../src/crypto/algorithms';
 import { seal, tenantKeyAssociatedData } from '../src/crypto/sealing';
+import { webhookSignature } from '../src/crypto/standard-webhooks';
+import { postWebhook } from '../src/webhooks/delivery/post-webhook';
+import { TENANT_CHANGES_CHANNEL } from '../src/database/tenant-changes';
 import { describePublicKey, exportPrivateMaterial } from '../src/crypto/signing-keys';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { apiKeyPrefix, generateApiKey, hashSecret } from '../src/tenants/api-key-secret';
@@ -48,6 +53,9 @@ const SEED_BATCH = 1_000;
 const EC_GENERATIONS = QUICK ? 20 : 200;
 const RSA_GENERATIONS = QUICK ? 6 : 40;
 const ISSUER = 'https://bench.example';
+const WEBHOOK_EVENTS = QUICK ? 200 : 3_000;
+/** Writes per rename scenario: two of them stay under the default write limit (600 per minute per tenant). */
+const WEBHOOK_RENAMES = QUICK ? 50 : 250;
 const generateKeyPairAsync = promisify(generateKeyPair);
 const generateP256KeyPair = () => generateKeyPairAsync('ec', { namedCurve: 'prime256v1' });
 
@@ -324,7 +332,14 @@ async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<[T, 
   }
 }
 
-type LoadOptions = { path: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: object; amount?: number; seconds?: number };
+type LoadOptions = {
+  path: string;
+  method?: 'GET' | 'POST' | 'PUT';
+  headers?: Record<string, string>;
+  body?: object;
+  amount?: number;
+  seconds?: number;
+};
 type LoadResult = { requestsPerSecond: number; p50: number; p99: number; failed?: string };
 
 async function load(url: string, options: LoadOptions): Promise<LoadResult> {
@@ -615,6 +630,110 @@ async function measureReadsDuringRsa4096(env: Record<string, string>, tenant: Te
   });
 }
 
+/** A local webhook receiver answering 204 after `delayMs`; counts what it got. */
+async function startReceiver(delayMs: number): Promise<{ url: string; received: () => number; close(): Promise<void> }> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      setTimeout(() => res.writeHead(204).end(), delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received: () => received,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+async function until(what: string, done: () => boolean | Promise<boolean>, withinMs = 300_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`bench: ${what} did not happen within ${withinMs / 1000} s`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Webhooks, on a service of their own: the delivery rate of the outbox (events queued in SQL as key changes queue
+ * them, one key each) to a local receiver, beside the bare work (the same bodies signed and POSTed four at a time
+ * by postWebhook, with no database); and key writes (renames, each queuing an event for four subscriptions) with
+ * no subscription, then with every subscription's receiver answering in 2 s, so that every delivery loop waits.
+ */
+async function measureWebhooks(env: Record<string, string>, databaseUrl: string): Promise<void> {
+  const rateName = 'webhook deliveries to a local receiver (events/s)';
+  const calmName = 'PUT /key/:id rename (no webhooks)';
+  const slowName = 'PUT /key/:id rename (4 webhooks, receiver answering in 2 s)';
+  if (![rateName, calmName, slowName].some(selected)) return;
+  const service = await startService({ ...env, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
+  const [forRate, forWrites] = [newTenant(), newTenant()];
+  await withAdmin(databaseUrl, (admin) => insertTenants(admin, 'webhooks', [forRate, forWrites]));
+  const subscribe = (tenant: Tenant, url: string, events: string[]) => post(service, '/key/webhooks', { url, events }, tenantHeaders(tenant));
+
+  if (selected(rateName)) {
+    const receiver = await startReceiver(0);
+    const { id, secret } = await subscribe(forRate, receiver.url, ['key.created']);
+    const body = JSON.stringify({ type: 'key.created', timestamp: new Date().toISOString(), data: { tenantId: forRate.tenantId } });
+    const bare = await opsPerSecond(async () => {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const messageId = randomUUID();
+      await postWebhook(
+        receiver.url,
+        {
+          'webhook-id': messageId,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': webhookSignature(secret, messageId, timestamp, body),
+        },
+        body,
+        true,
+      );
+    }, WEBHOOK_EVENTS);
+    const before = receiver.received();
+    const started = performance.now();
+    // Queued and announced as a change queues and announces its events.
+    await withAdmin(databaseUrl, async (admin) => {
+      await admin.query(
+        `INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_type, key_id, body, next_attempt_at)
+         SELECT gen_random_uuid(), $1, $2, 'key.created', gen_random_uuid(), $3, now() FROM generate_series(1, $4)`,
+        [forRate.tenantId, id, body, WEBHOOK_EVENTS],
+      );
+      await admin.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, forRate.tenantId]);
+    });
+    await until('every queued event delivered', () => receiver.received() - before >= WEBHOOK_EVENTS);
+    const perSecond = (WEBHOOK_EVENTS / (performance.now() - started)) * 1000;
+    record({
+      scenario: rateName,
+      requestsPerSecond: perSecond,
+      limit: { name: 'signed POSTs, 4 at a time, no database', perSecond: bare },
+      note: `${WEBHOOK_EVENTS} events`,
+    });
+    await receiver.close();
+  }
+
+  if (selected(calmName) || selected(slowName)) {
+    const headers = tenantHeaders(forWrites);
+    const key = await post(service, '/key/generate', { algorithm: 'ES256', name: 'renamed' }, headers);
+    const rename: LoadOptions = { path: `/key/${key.id}`, method: 'PUT', headers, body: { name: 'renamed again' }, amount: WEBHOOK_RENAMES };
+    const calm = await loadService(service, rename);
+    record({ scenario: calmName, ...calm });
+    const receiver = await startReceiver(2_000);
+    for (let i = 0; i < 4; i++) await subscribe(forWrites, receiver.url, ['key.renamed']);
+    const slow = await loadService(service, rename);
+    record({
+      scenario: slowName,
+      ...slow,
+      limit: { name: 'the same, no webhooks', perSecond: calm.requestsPerSecond, target: 0.9 },
+      note: `p99 ${slow.p99} ms vs ${calm.p99} ms without; ${receiver.received()} deliveries received meanwhile, every loop waiting on one`,
+    });
+    await service.stop(); // first: its delivery loops end with the receiver still there
+    await receiver.close();
+  }
+  await service.stop();
+}
+
 async function runScenarios(dataDir: string, databaseUrl: string): Promise<void> {
   const kek = randomBytes(32);
   const tenant = newTenant();
@@ -646,6 +765,7 @@ async function runScenarios(dataDir: string, databaseUrl: string): Promise<void>
   await stopAll();
   await measureWarmRsaPool(env, tenant, rawRsa2048);
   await measureReadsDuringRsa4096(env, tenant, signingKeyId);
+  await measureWebhooks(env, databaseUrl);
 }
 
 async function main(): Promise<void> {

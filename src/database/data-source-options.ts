@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
+import { TenantChangeSignal } from './tenant-changes';
 import { Transactions } from './transactions';
 import { InitialSchema1763800000000 } from '../../migrations/1763800000000-initial-schema';
 import { KeyLifecycle1763900000000 } from '../../migrations/1763900000000-key-lifecycle';
@@ -14,7 +15,7 @@ import { KeyLifecyclePolicies1764600000000 } from '../../migrations/176460000000
 import { LeastPrivilege1764700000000 } from '../../migrations/1764700000000-least-privilege';
 import { ApiKeyScopesExplicit1764710000000 } from '../../migrations/1764710000000-api-key-scopes-explicit';
 import { Webhooks1764800000000 } from '../../migrations/1764800000000-webhooks';
-import { WebhookSecretRotationAndCertificateWarnings1764900000000 } from '../../migrations/1764900000000-webhook-secret-rotation-and-certificate-warnings';
+import { WebhookSecretsCertificateWarningsDeliveryOrder1764900000000 } from '../../migrations/1764900000000-webhook-secrets-certificate-warnings-delivery-order';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -29,7 +30,7 @@ export const MIGRATIONS = [
   LeastPrivilege1764700000000,
   ApiKeyScopesExplicit1764710000000,
   Webhooks1764800000000,
-  WebhookSecretRotationAndCertificateWarnings1764900000000,
+  WebhookSecretsCertificateWarningsDeliveryOrder1764900000000,
 ];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */
@@ -53,7 +54,7 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
 }
 
 /**
- * TypeORM for the service and the CLI, and the Transactions helper beside it; each feature registers its
+ * TypeORM for the service and the CLI, and the Transactions helper and the change signal beside it; each feature registers its
  * entities (`TypeOrmModule.forFeature`). The service retries a database that is still starting; the CLI fails
  * at once (retryAttempts 0).
  */
@@ -64,8 +65,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url, runMigrations), autoLoadEntities: true, retryAttempts, retryDelay: 1_000 })],
-      providers: [Transactions],
-      exports: [Transactions],
+      providers: [Transactions, TenantChangeSignal],
+      exports: [Transactions, TenantChangeSignal],
     };
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { LRUCache } from 'lru-cache';
 import { Client } from 'pg';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
+import { TENANT_CHANGES_CHANNEL, TenantChangeSignal } from '../database/tenant-changes';
 
 const RECONNECT_DELAY_MS = 1_000;
 
@@ -36,7 +36,10 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   private stopped = false;
   private reconnectTimer?: NodeJS.Timeout;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: RuntimeConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly signal: TenantChangeSignal,
+  ) {
     this.entries = new LRUCache({
       max: config.cacheMaxEntries,
       dispose: (_value, key) => {
@@ -111,7 +114,11 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   private async listen(): Promise<void> {
     if (this.stopped) return;
     const client = new Client({ connectionString: this.config.databaseUrl });
-    client.on('notification', (message) => message.payload && this.forget(message.payload));
+    client.on('notification', (message) => {
+      if (!message.payload) return;
+      this.forget(message.payload);
+      this.signal.heard(message.payload);
+    });
     client.on('error', (error) => {
       this.logger.warn(`Cache invalidation channel lost (${error.message}); caching paused until it is back`);
       this.reconnect(client);
@@ -124,6 +131,7 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
       // Whatever changed while we were not listening is unknown: start from nothing.
       this.forgetAll();
       this.listening = true;
+      this.signal.heard(null);
     } catch (error) {
       this.logger.warn(`Cannot listen for key changes (${(error as Error).message}); caching paused`);
       this.reconnect(client);

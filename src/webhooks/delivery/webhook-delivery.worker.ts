@@ -1,13 +1,15 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
+import { TenantChangeSignal } from '../../database/tenant-changes';
 import { AuditTrail, SYSTEM_ACTOR } from '../../audit/audit-trail';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
 import { signatureHeader } from '../webhook-secrets';
 import { postWebhook } from './post-webhook';
 
-const POLL_MS = 1_000;
+/** The longest a loop with nothing to send sleeps: events wake it sooner (see below), and so does the next retry due. */
+const IDLE_MS = 5_000;
 /** Deliveries one instance sends at once (each holds its row, and a connection, for up to the 5 s timeout). */
 const CONCURRENCY = 4;
 
@@ -22,54 +24,90 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private readonly logger = new Logger(WebhookDeliveryWorker.name);
   private stopped = false;
   private loops: Promise<void>[] = [];
+  private unsubscribe?: () => void;
+  /** Wakes every sleeping loop. */
+  private wake = () => undefined as void;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditTrail,
+    private readonly changes: TenantChangeSignal,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   onApplicationBootstrap(): void {
+    // Every change that queues an event is announced (NOTIFY, on commit): the loops wake then, on any instance.
+    this.unsubscribe = this.changes.subscribe(() => this.wake());
     this.loops = Array.from({ length: CONCURRENCY }, () => this.loop());
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
+    this.wake();
     await Promise.all(this.loops);
   }
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      let sent = false;
+      let idleMs = 0;
       try {
-        sent = await this.dataSource.transaction((manager) => this.sendOne(manager));
+        idleMs = await this.dataSource.transaction((manager) => this.sendOne(manager));
       } catch (error) {
         this.logger.warn(`Webhook delivery paused: ${(error as Error).message}`);
+        idleMs = IDLE_MS;
       }
-      if (!sent) await new Promise((resolve) => setTimeout(resolve, POLL_MS).unref());
+      if (idleMs > 0 && !this.stopped) await this.sleep(idleMs);
     }
   }
 
-  /** Claims one due delivery, sends it, records the outcome; false when none is due. */
-  private async sendOne(manager: EntityManager): Promise<boolean> {
+  /** Until `ms` have passed or an event wakes the loops. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      const previous = this.wake;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        previous();
+        done();
+      };
+    });
+  }
+
+  /**
+   * Claims one due delivery, sends it, records the outcome: 0 then. When none is due, how long to wait for the
+   * next retry (at most IDLE_MS).
+   */
+  private async sendOne(manager: EntityManager): Promise<number> {
     const delivery = await manager
       .createQueryBuilder(WebhookDeliveryEntity, 'delivery')
       .where("delivery.status = 'pending' AND delivery.next_attempt_at <= now()")
       .andWhere(
         `NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier WHERE earlier.status = 'pending' AND earlier.subscription_id = delivery.subscription_id
-           AND earlier.key_id IS NOT DISTINCT FROM delivery.key_id AND earlier.sequence < delivery.sequence)`,
+           AND earlier.order_key = delivery.order_key AND earlier.sequence < delivery.sequence)`,
       )
       .orderBy('delivery.sequence', 'ASC')
       .limit(1)
       .setLock('pessimistic_write')
       .setOnLocked('skip_locked')
       .getOne();
-    if (!delivery) return false;
+    if (!delivery) {
+      // Due deliveries behind one being sent (by this instance or another) are taken by the loop sending it.
+      const [{ wait }] = await manager.query<[{ wait: number | null }]>(
+        `SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::int AS wait FROM webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at > now()`,
+      );
+      return Math.min(IDLE_MS, Math.max(wait ?? IDLE_MS, 10));
+    }
     const subscription = (await manager.findOneBy(WebhookSubscriptionEntity, { id: delivery.subscriptionId }))!;
     if (!subscription.enabled) {
       // Not sent: a disabled subscription's deliveries fail at once (redeliver sends one again once it is enabled).
       await manager.update(WebhookDeliveryEntity, { id: delivery.id }, { status: 'failed', lastError: 'subscription disabled' });
-      return true;
+      return 0;
     }
     const started = Date.now();
     let status: number | null = null;
@@ -102,7 +140,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       },
     );
     await this.recordHealth(manager, subscription.id, delivered);
-    return true;
+    return 0;
   }
 
   /**
