@@ -113,6 +113,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       ['GET /key/webhooks/:id', 'webhooks:manage', (h) => http().get(`/key/webhooks/${randomUUID()}`).set(h)],
       ['PUT /key/webhooks/:id', 'webhooks:manage', (h) => http().put(`/key/webhooks/${randomUUID()}`).set(h).send({ enabled: false })],
       ['DELETE /key/webhooks/:id', 'webhooks:manage', (h) => http().delete(`/key/webhooks/${randomUUID()}`).set(h)],
+      ['POST /key/webhooks/:id/rotate-secret', 'webhooks:manage', (h) => http().post(`/key/webhooks/${randomUUID()}/rotate-secret`).set(h)],
       ['GET /key/webhooks/:id/deliveries', 'webhooks:manage', (h) => http().get(`/key/webhooks/${randomUUID()}/deliveries`).set(h)],
       [
         'POST /key/webhooks/:id/deliveries/:deliveryId/redeliver',

@@ -32,7 +32,11 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   const { code, message, driverError, cause } = error as ErrorWithCode;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   // A connection lost inside a transaction: TypeORM released its query runner, and the COMMIT never went out.
-  if (error instanceof Error && ['CannotExecuteNotConnectedError', 'QueryRunnerAlreadyReleasedError'].includes(error.name)) return true;
+  if (
+    error instanceof Error &&
+    ['CannotExecuteNotConnectedError', 'QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError'].includes(error.name)
+  )
+    return true;
   if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
   return isDatabaseUnavailable(driverError, depth + 1) || isDatabaseUnavailable(cause, depth + 1);
 }
