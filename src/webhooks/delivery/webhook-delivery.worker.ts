@@ -50,7 +50,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      let idleMs = 0;
+      let idleMs: number;
       try {
         idleMs = await this.dataSource.transaction((manager) => this.sendOne(manager));
       } catch (error) {
