@@ -8,7 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * per threshold. And the delivery claim made index-only: a key's earlier pending delivery is found by equality on
  * `order_key` (the key id, or one queue per subscription for events without a key) instead of IS NOT DISTINCT FROM,
  * which no index serves (a claim among 3,000 pending deliveries of one subscription took 590 ms; now 0.1 ms), and
- * the oldest pending delivery by an index on its sequence.
+ * the oldest pending delivery by an index on its sequence. The stored generated column rewrites webhook_deliveries
+ * under an exclusive lock: brief for an outbox days old, the only kind there was before this migration.
  */
 export class WebhookSecretsCertificateWarningsDeliveryOrder1764900000000 implements MigrationInterface {
   name = 'WebhookSecretsCertificateWarningsDeliveryOrder1764900000000';

@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sealWebhookSecret } from '../src/webhooks/webhook-secrets';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { eventually } from './support/eventually';
@@ -42,7 +45,8 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
       const events = eventsOf(receiver.received);
       expect(events.map((event) => event.type)).toEqual(['key.created', 'key.renamed', 'key.rotated', 'key.retiring']);
       expect(events[0].data).toEqual({ tenantId: tenant.tenantId, keyId: key.id, kid: key.kid, alias: null, status: 'active' });
-      expect(events[2].data).toMatchObject({ keyId: key.id, successorId: successor.id });
+      expect(events[2].data).toMatchObject({ keyId: key.id, kid: key.kid, status: 'retiring', successorId: successor.id });
+      expect(events[3].data).toEqual({ tenantId: tenant.tenantId, keyId: key.id, kid: key.kid, alias: null, status: 'retiring' });
       expect(receiver.received.map((delivery) => delivery.body).join()).not.toMatch(/PRIVATE|"d":|privateKey/);
       // A tampered body does not verify.
       const tampered = receiver.received[0].body.replace(key.id as string, 'another-id');
@@ -85,6 +89,11 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
       expectEnvelope(await request(testApp.http).post(`/key/webhooks/${id}/deliveries/${delivery.id}/redeliver`).set(tenant.headers), 200);
       await eventually('the redelivery received', () => receiver.received.length === 2);
       expect(receiver.received[1].headers['webhook-id']).toBe(delivery.id);
+      // A fresh start: one attempt so far, with its retries ahead had it failed.
+      await eventually('the redelivery recorded', async () => {
+        const [row] = await testApp.dataSource.query('SELECT attempts, status FROM webhook_deliveries WHERE id = $1', [delivery.id]);
+        return row.status === 'delivered' && row.attempts === 1;
+      });
       // Two failures, then a success: the subscription is not counted as failing.
       const view = (await request(testApp.http).get(`/key/webhooks/${id}`).set(tenant.headers)).body.data;
       expect(view).toMatchObject({ enabled: true, failingSince: null, disabledReason: null });
@@ -163,6 +172,87 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
     );
     expect(count).toBe(0);
     await receiver.close();
+  });
+
+  it('names the deleted key (kid, alias) in key.deleted', async () => {
+    const receiver = await startReceiver();
+    try {
+      await subscribe(receiver.url, ['key.deleted']);
+      const key = (
+        await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'doomed', alias: 'doomed-alias' })
+      ).body.data;
+      expectEnvelope(await request(testApp.http).delete(`/key/${key.id}`).set(tenant.headers), 200);
+      await eventually('key.deleted received', () => receiver.received.length === 1);
+      expect(eventsOf(receiver.received)[0]).toMatchObject({
+        type: 'key.deleted',
+        data: { tenantId: tenant.tenantId, keyId: key.id, kid: key.kid, alias: 'doomed-alias', status: 'deleted' },
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('cuts a receiver that trickles its answer at 5 s, and fails an attempt whose secret does not open instead of retrying it at once', async () => {
+    const trickling = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('.'), 500);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => trickling.listen(0, '127.0.0.1', resolve));
+    try {
+      const { id } = await subscribe(`http://127.0.0.1:${(trickling.address() as AddressInfo).port}/slow`, ['key.created']);
+      await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'trickled' });
+      const { value: cut } = await eventually(
+        'the first attempt cut',
+        async () => {
+          const [row] = await testApp.dataSource.query(
+            'SELECT attempts, last_error, last_duration_ms FROM webhook_deliveries WHERE subscription_id = $1',
+            [id],
+          );
+          return row?.attempts >= 1 ? row : undefined;
+        },
+        { withinMs: 15_000 },
+      );
+      expect(cut.last_error).toBe('no answer within 5 s');
+      expect(cut.last_duration_ms).toBeLessThan(6_000);
+      // A secret sealed under no configured key: each attempt fails and counts, the delivery moves on to failed.
+      await testApp.dataSource.query('UPDATE webhook_subscriptions SET secret_sealed = $2 WHERE id = $1', [id, randomBytes(64)]);
+      await testApp.dataSource.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE subscription_id = $1`, [id]);
+      const { value: failed } = await eventually(
+        'the delivery failed',
+        async () => {
+          const [row] = await testApp.dataSource.query('SELECT status, attempts, last_error FROM webhook_deliveries WHERE subscription_id = $1', [
+            id,
+          ]);
+          return row.status === 'failed' ? row : undefined;
+        },
+        { withinMs: 15_000 },
+      );
+      expect(failed).toEqual({ status: 'failed', attempts: 4, last_error: 'the signing secret could not be opened' });
+      await request(testApp.http).delete(`/key/webhooks/${id}`).set(tenant.headers);
+    } finally {
+      trickling.closeAllConnections();
+      await new Promise((resolve) => trickling.close(resolve));
+    }
+  });
+
+  it('holds at most 25 webhooks per tenant', async () => {
+    const crowded = await testApp.createTenant('crowded');
+    for (let i = 0; i < 25; i++) {
+      const res = await request(testApp.http)
+        .post('/key/webhooks')
+        .set(crowded.headers)
+        .send({ url: `http://127.0.0.1:9/${i}`, events: ['*'] });
+      expectEnvelope(res, 200);
+      testApp.trackSecret(res.body.data.secret);
+    }
+    const refused = await request(testApp.http)
+      .post('/key/webhooks')
+      .set(crowded.headers)
+      .send({ url: 'http://127.0.0.1:9/26', events: ['*'] });
+    expectEnvelope(refused, 409);
+    expect(refused.body.code).toBe('WEBHOOK_LIMIT_REACHED');
   });
 
   it('manages subscriptions: list without secrets, update, disable, delete; bad events and URLs refused', async () => {
@@ -264,6 +354,30 @@ describe('webhooks: no requests to private addresses', () => {
       .send({ url, events: ['*'] });
     expectEnvelope(res, 400);
     expect(res.body.errors).toEqual([{ field: 'url', message }]);
+  });
+
+  it('refuses, at delivery, a private address or http stored while they were allowed', async () => {
+    const receiver = await startReceiver();
+    try {
+      // As a subscription made under WEBHOOK_ALLOW_PRIVATE_URLS=true would be stored, with an event for it.
+      const id = randomUUID();
+      await testApp.dataSource.query(`INSERT INTO webhook_subscriptions (id, tenant_id, url, events, secret_sealed) VALUES ($1, $2, $3, '{*}', $4)`, [
+        id,
+        tenant.tenantId,
+        receiver.url,
+        sealWebhookSecret(testApp.config.sealingKey, tenant.tenantId, id, 'whsec_' + randomBytes(32).toString('base64')),
+      ]);
+      await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'to a private address' });
+      const { value: refused } = await eventually('the attempt refused', async () => {
+        const [row] = await testApp.dataSource.query('SELECT attempts, last_error FROM webhook_deliveries WHERE subscription_id = $1', [id]);
+        return row?.attempts >= 1 ? row : undefined;
+      });
+      expect(refused.last_error).toBe('url must be https');
+      expect(receiver.received).toHaveLength(0);
+      await testApp.dataSource.query('DELETE FROM webhook_subscriptions WHERE id = $1', [id]);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

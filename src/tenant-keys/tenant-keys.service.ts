@@ -100,15 +100,17 @@ export class TenantKeysService {
 
   async deleteKey(actor: TenantActor, id: string): Promise<{ id: string }> {
     const event: AuditEvent = { actor, action: 'key.delete', keyId: id };
-    return this.audit.attempt(event, () =>
-      this.writes.commit(actor.tenantId, event, async (manager) => {
+    return this.audit.attempt(event, async () => {
+      // The deleted row is the change's result, so that its event names the kid and alias it had.
+      await this.writes.commit(actor.tenantId, event, async (manager) => {
         const key = await this.keys.lock(manager, actor.tenantId, id);
         if (!key) throw new KeyNotFoundError();
         await this.settleSuccession(manager, key);
         await this.keys.delete(manager, actor.tenantId, id);
-        return { id };
-      }),
-    );
+        return key;
+      });
+      return { id };
+    });
   }
 
   /** `pathId` comes from `POST /key/generate/:id`; the body's `uuid` means the same and must agree with it. */

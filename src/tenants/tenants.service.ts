@@ -107,6 +107,8 @@ export class TenantsService {
         });
         await this.audit.record(manager, event);
         await this.outbox.enqueueChange(manager, tenantId, event);
+        // Its event wakes the webhook deliveries of every instance.
+        await announceTenantChange(manager, tenantId);
         return { tenantId, apiKeyId, apiKey };
       }),
     );

@@ -79,7 +79,7 @@ export function changeEvents(
     case 'key.cancel_deletion':
       return [['key.deletion_cancelled', about(keyId, key)]];
     case 'key.delete':
-      return [['key.deleted', { tenantId, keyId, status: 'deleted' }]];
+      return [['key.deleted', { ...about(keyId, key), status: 'deleted' }]];
     case 'key.certificate_expiring':
       return [
         ['key.certificate_expiring', { ...about(keyId, key), daysBefore: detail?.daysBefore as number, expiresAt: detail?.expiresAt as string }],

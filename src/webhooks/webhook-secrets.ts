@@ -5,6 +5,11 @@ import type { WebhookSubscriptionEntity } from './entities/webhook-subscription.
 /** How long the secret before a rotation keeps signing beside the new one. */
 export const PREVIOUS_SECRET_SECONDS = 24 * 60 * 60;
 
+/** Whether the secret before the last rotation still signs. */
+export function previousSecretValid(subscription: Pick<WebhookSubscriptionEntity, 'previousSecretExpiresAt'>, now = new Date()): boolean {
+  return subscription.previousSecretExpiresAt !== null && subscription.previousSecretExpiresAt > now;
+}
+
 /** A subscription's secret sealed to its row (tenant id and subscription id), like a private key. */
 export function sealWebhookSecret(sealingKey: Buffer, tenantId: string, id: string, secret: string): Buffer {
   return seal(sealingKey, Buffer.from(secret), webhookSecretAssociatedData(tenantId, id));
@@ -22,9 +27,7 @@ export function signatureHeader(
   now = new Date(),
 ): string {
   const sealed = [subscription.secretSealed];
-  if (subscription.previousSecretSealed && subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > now) {
-    sealed.push(subscription.previousSecretSealed);
-  }
+  if (subscription.previousSecretSealed && previousSecretValid(subscription, now)) sealed.push(subscription.previousSecretSealed);
   const associatedData = webhookSecretAssociatedData(subscription.tenantId, subscription.id);
   return sealed
     .map((blob) => webhookSignature(open(openingKeys, blob, associatedData).toString(), message.id, message.timestamp, message.body))

@@ -34,7 +34,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Subscribe a URL to events', description: 'The signing secret (whsec_…) is in the answer, and only there.' })
   @ApiEnvelope(CreatedWebhookView)
-  @ApiErrors(400, 413, 415)
+  @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Webhook created')
   create(@Actor() actor: TenantActor, @Body() body: CreateWebhookDto): Promise<CreatedWebhookView> {
     return this.webhooks.create(actor, body);

@@ -5,6 +5,7 @@ import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-tr
 import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
+import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
 import { webhookUrlProblem } from './delivery/public-addresses';
 import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryView, WebhookView } from './dto/webhook.dto';
@@ -12,15 +13,26 @@ import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { decodeSequenceCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
-import { PREVIOUS_SECRET_SECONDS, sealWebhookSecret } from './webhook-secrets';
+import { PREVIOUS_SECRET_SECONDS, previousSecretValid, sealWebhookSecret } from './webhook-secrets';
 
-export const WEBHOOK_ERROR_CODES = ['WEBHOOK_NOT_FOUND'] as const;
+export const WEBHOOK_ERROR_CODES = ['WEBHOOK_NOT_FOUND', 'WEBHOOK_LIMIT_REACHED'] as const;
+/** Subscriptions per tenant: each key change writes a delivery row per matching subscription, in its transaction. */
+export const MAX_WEBHOOKS_PER_TENANT = 25;
 
 class WebhookNotFoundError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[number]> {
   constructor(message = 'Webhook not found') {
     super('WEBHOOK_NOT_FOUND', HttpStatus.NOT_FOUND, message);
   }
 }
+
+class WebhookLimitError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[number]> {
+  constructor() {
+    super('WEBHOOK_LIMIT_REACHED', HttpStatus.CONFLICT, `A tenant has at most ${MAX_WEBHOOKS_PER_TENANT} webhooks: delete one first`);
+  }
+}
+
+/** What the audit trail keeps of a URL: its origin, never a path or query that may carry a token. */
+const urlOrigin = (url: string) => (URL.canParse(url) ? new URL(url).origin : 'invalid');
 
 /** A tenant's webhook subscriptions; the secret is shown once and sealed at rest like private keys. */
 @Injectable()
@@ -44,12 +56,16 @@ export class WebhooksService {
 
   async create(actor: TenantActor, request: CreateWebhookDto): Promise<CreatedWebhookView> {
     const id = randomUUID();
-    const event: AuditEvent = { actor, action: 'webhook.create', keyId: null, detail: { webhookId: id, url: request.url } };
+    const event: AuditEvent = { actor, action: 'webhook.create', keyId: null, detail: { webhookId: id, url: urlOrigin(request.url) } };
     return this.audit.attempt(event, async () => {
       await this.assertUrl(request.url);
       const secret = newWebhookSecret();
       const secretSealed = sealWebhookSecret(this.config.sealingKey, actor.tenantId, id, secret);
       const created = await this.transactions.run(async (manager) => {
+        // The tenant row locked: two creations at once count each other.
+        await manager.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [actor.tenantId]);
+        if ((await manager.countBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId })) >= MAX_WEBHOOKS_PER_TENANT)
+          throw new WebhookLimitError();
         await manager.insert(WebhookSubscriptionEntity, {
           id,
           tenantId: actor.tenantId,
@@ -67,7 +83,12 @@ export class WebhooksService {
   }
 
   async update(actor: TenantActor, id: string, request: UpdateWebhookDto): Promise<WebhookView> {
-    const event: AuditEvent = { actor, action: 'webhook.update', keyId: null, detail: { webhookId: id } };
+    const event: AuditEvent = {
+      actor,
+      action: 'webhook.update',
+      keyId: null,
+      detail: { webhookId: id, ...(request.url === undefined ? {} : { url: urlOrigin(request.url) }) },
+    };
     return this.audit.attempt(event, async () => {
       if (request.url !== undefined) await this.assertUrl(request.url);
       return this.transactions.run(async (manager) => {
@@ -76,8 +97,9 @@ export class WebhooksService {
         const changes: Partial<WebhookSubscriptionEntity> = Object.fromEntries(
           Object.entries({ url: request.url, events: request.events, enabled: request.enabled }).filter(([, value]) => value !== undefined),
         );
-        // Enabled again (by hand): it starts afresh, no longer counted as failing.
-        if (request.enabled === true) Object.assign(changes, { failingSince: null, disabledAt: null, disabledReason: null });
+        // Enabled again (by hand), or sent elsewhere: it starts afresh, no longer counted as failing.
+        if (request.enabled === true || request.url !== undefined) Object.assign(changes, { failingSince: null });
+        if (request.enabled === true) Object.assign(changes, { disabledAt: null, disabledReason: null });
         if (Object.keys(changes).length > 0) await manager.update(WebhookSubscriptionEntity, { id }, changes);
         await this.audit.record(manager, event);
         return toWebhookView((await manager.findOneBy(WebhookSubscriptionEntity, { id }))!);
@@ -142,7 +164,10 @@ export class WebhooksService {
     return pageOf(rows, limit, toDeliveryView, (last) => encodeCursor(last.sequence));
   }
 
-  /** Sends a delivery again, whatever became of it: pending now, from its next loop on. */
+  /**
+   * Sends a delivery again, whatever became of it: pending now, with the same id and a fresh set of retries. One being
+   * sent at this moment may arrive twice: receivers drop repeats by `webhook-id`.
+   */
   async redeliver(actor: TenantActor, id: string, deliveryId: string): Promise<WebhookDeliveryView> {
     const event: AuditEvent = { actor, action: 'webhook.redeliver', keyId: null, detail: { webhookId: id, deliveryId } };
     return this.audit.attempt(event, () =>
@@ -150,10 +175,12 @@ export class WebhooksService {
         const result = await manager.update(
           WebhookDeliveryEntity,
           { tenantId: actor.tenantId, subscriptionId: id, id: deliveryId },
-          { status: 'pending', nextAttemptAt: new Date() },
+          // A fresh start, with its retries; on the database's clock, which the delivery loops compare with.
+          { status: 'pending', attempts: 0, lastError: null, deliveredAt: null, nextAttemptAt: () => 'now()' },
         );
         if (!result.affected) throw new WebhookNotFoundError('Delivery not found');
         await this.audit.record(manager, event);
+        await announceTenantChange(manager, actor.tenantId);
         return toDeliveryView((await manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId }))!);
       }),
     );
@@ -182,10 +209,7 @@ function toWebhookView(subscription: WebhookSubscriptionEntity): WebhookView {
     disabledAt: subscription.disabledAt?.toISOString() ?? null,
     disabledReason: subscription.disabledReason,
     failingSince: subscription.failingSince?.toISOString() ?? null,
-    previousSecretExpiresAt:
-      subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > new Date()
-        ? subscription.previousSecretExpiresAt.toISOString()
-        : null,
+    previousSecretExpiresAt: previousSecretValid(subscription) ? subscription.previousSecretExpiresAt!.toISOString() : null,
     createdAt: subscription.createdAt.toISOString(),
     updatedAt: subscription.updatedAt.toISOString(),
   };

@@ -143,7 +143,7 @@ export class KeyLifecycle {
     if (!key) return undefined;
     await this.keys.delete(manager, key.tenantId, key.id);
     const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { scheduled: true } };
-    return { tenantId: key.tenantId, event, result: key.id };
+    return { tenantId: key.tenantId, event, result: key };
   };
 
   /**
@@ -151,23 +151,27 @@ export class KeyLifecycle {
    * threshold is announced (a certificate attached 5 days before its end is announced at 7 days only).
    */
   private readonly warnCertificateExpiry: Step = async (manager) => {
+    // Whole days of 86,400 s, on the database's clock, in the claim and in the threshold alike.
+    const due = (days: string) => `key.certificate_expires_at - make_interval(secs => ${days} * 86400) <= now()`;
+    const thresholds = `unnest(ARRAY[${CERTIFICATE_WARNING_DAYS.join(',')}]) AS threshold(days)`;
     const key = await this.claim(
       manager,
       `key.status IN ('active', 'next') AND key.certificate_expires_at > now() AND EXISTS (
-         SELECT 1 FROM unnest(ARRAY[${CERTIFICATE_WARNING_DAYS.join(',')}]) AS threshold(days)
-         WHERE threshold.days < COALESCE(key.certificate_warned_days, 2147483647)
-           AND key.certificate_expires_at - make_interval(days => threshold.days) <= now())`,
+         SELECT 1 FROM ${thresholds} WHERE threshold.days < COALESCE(key.certificate_warned_days, 2147483647) AND ${due('threshold.days')})`,
     );
     if (!key) return undefined;
-    const expiresAt = key.certificateExpiresAt!;
-    const daysBefore = Math.min(...CERTIFICATE_WARNING_DAYS.filter((days) => expiresAt.getTime() - days * 86_400_000 <= Date.now()));
+    const [{ daysBefore }] = await manager.query<[{ daysBefore: number }]>(
+      `SELECT min(threshold.days)::int AS "daysBefore" FROM tenant_keys key, ${thresholds}
+       WHERE key.tenant_id = $1 AND key.id = $2 AND ${due('threshold.days')}`,
+      [key.tenantId, key.id],
+    );
     const warned = await this.keys.update(manager, key.tenantId, key.id, { certificateWarnedDays: daysBefore });
     const event: AuditEvent = {
       actor: SYSTEM_ACTOR,
       action: 'key.certificate_expiring',
       keyId: key.id,
       tenantId: key.tenantId,
-      detail: { daysBefore, expiresAt: expiresAt.toISOString() },
+      detail: { daysBefore, expiresAt: key.certificateExpiresAt!.toISOString() },
     };
     return { tenantId: key.tenantId, event, result: warned! };
   };

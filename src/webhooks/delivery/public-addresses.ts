@@ -9,23 +9,38 @@ export function isPublicAddress(address: string): boolean {
   return parsed.range() === 'unicast';
 }
 
-/** Why webhooks may not go to this URL, or undefined. With `allowPrivate`, http and every address are allowed. */
-export async function webhookUrlProblem(url: string, allowPrivate: boolean): Promise<string | undefined> {
+/**
+ * What the URL itself says against it, without DNS: its scheme, credentials, an IP literal that is not public
+ * (Node connects to literals without a lookup). Checked at subscription and before every delivery.
+ */
+export function urlProblem(url: string, allowPrivate: boolean): string | undefined {
   if (!URL.canParse(url)) return 'url must be an absolute URL';
   const parsed = new URL(url);
   if (parsed.protocol !== 'https:' && !(allowPrivate && parsed.protocol === 'http:')) return 'url must be https';
   if (parsed.username || parsed.password) return 'url must not carry credentials';
-  if (allowPrivate) return undefined;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(parsed);
+  if (!allowPrivate && ipaddr.isValid(host) && !isPublicAddress(host)) return notPublic(host);
+  return undefined;
+}
+
+/** Why webhooks may not go to this URL, or undefined. With `allowPrivate`, http and every address are allowed. */
+export async function webhookUrlProblem(url: string, allowPrivate: boolean): Promise<string | undefined> {
+  const problem = urlProblem(url, allowPrivate);
+  if (problem || allowPrivate) return problem;
+  const host = hostOf(new URL(url));
+  if (ipaddr.isValid(host)) return undefined;
   let addresses: string[];
   try {
-    addresses = ipaddr.isValid(host) ? [host] : (await lookup(host, { all: true })).map((found) => found.address);
+    addresses = (await lookup(host, { all: true })).map((found) => found.address);
   } catch {
     return `url's host ${host} does not resolve`;
   }
   const refused = addresses.find((address) => !isPublicAddress(address));
-  return refused ? `url resolves to ${refused}, which is not a public address: webhooks go to public addresses only` : undefined;
+  return refused ? notPublic(refused) : undefined;
 }
+
+const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+const notPublic = (address: string) => `url resolves to ${address}, which is not a public address: webhooks go to public addresses only`;
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 

@@ -5,6 +5,7 @@ import { TenantChangeSignal } from '../../database/tenant-changes';
 import { AuditTrail, SYSTEM_ACTOR } from '../../audit/audit-trail';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
+import { SealOpenError } from '../../crypto/sealing';
 import { signatureHeader } from '../webhook-secrets';
 import { postWebhook } from './post-webhook';
 
@@ -16,8 +17,9 @@ const CONCURRENCY = 4;
 /**
  * Sends the outbox: in every instance, a few loops each claim the oldest due delivery whose key has no earlier
  * pending one for the same subscription (so one key's events arrive in commit order), with FOR UPDATE SKIP LOCKED,
- * hold it while it is sent, and store the outcome in the same transaction: each delivery is sent by one instance at
- * a time, and a restart loses nothing (the row stays pending).
+ * hold it while it is sent (5 s at most), and store the outcome in the same transaction: each delivery is sent by
+ * one instance at a time, and a restart loses nothing (the row stays pending). Changes that queue events announce
+ * themselves (NOTIFY, on commit), which wakes the loops of every instance.
  */
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,8 +27,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private stopped = false;
   private loops: Promise<void>[] = [];
   private unsubscribe?: () => void;
-  /** Wakes every sleeping loop. */
-  private wake = () => undefined as void;
+  /** The sleeping loops' alarms. */
+  private readonly sleepers = new Set<() => void>();
+  /** Counts wake-ups: a loop that was busy when one came does not sleep on it. */
+  private wakeUps = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,39 +54,48 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      const wakeUps = this.wakeUps;
       let idleMs: number;
       try {
-        idleMs = await this.dataSource.transaction((manager) => this.sendOne(manager));
+        const outcome = await this.dataSource.transaction((manager) => this.sendOne(manager));
+        if (typeof outcome === 'number') {
+          idleMs = outcome;
+        } else {
+          idleMs = 0;
+          await this.recordHealth(outcome.subscriptionId, outcome.delivered);
+        }
       } catch (error) {
         this.logger.warn(`Webhook delivery paused: ${(error as Error).message}`);
         idleMs = IDLE_MS;
       }
-      if (idleMs > 0 && !this.stopped) await this.sleep(idleMs);
+      if (idleMs > 0 && !this.stopped && wakeUps === this.wakeUps) await this.sleep(idleMs);
     }
+  }
+
+  private wake(): void {
+    this.wakeUps++;
+    for (const alarm of [...this.sleepers]) alarm();
   }
 
   /** Until `ms` have passed or an event wakes the loops. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      const previous = this.wake;
-      function done() {
+      const alarm = () => {
         clearTimeout(timer);
+        this.sleepers.delete(alarm);
         resolve();
-      }
-      this.wake = () => {
-        previous();
-        done();
       };
+      const timer = setTimeout(alarm, ms);
+      timer.unref();
+      this.sleepers.add(alarm);
     });
   }
 
   /**
-   * Claims one due delivery, sends it, records the outcome: 0 then. When none is due, how long to wait for the
-   * next retry (at most IDLE_MS).
+   * Claims one due delivery, sends it, records the outcome, and answers it for the subscription's health. When none
+   * is due, how long to wait for the next retry (at most IDLE_MS).
    */
-  private async sendOne(manager: EntityManager): Promise<number> {
+  private async sendOne(manager: EntityManager): Promise<number | { subscriptionId: string; delivered: boolean }> {
     const delivery = await manager
       .createQueryBuilder(WebhookDeliveryEntity, 'delivery')
       .where("delivery.status = 'pending' AND delivery.next_attempt_at <= now()")
@@ -103,8 +116,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       );
       return Math.min(IDLE_MS, Math.max(wait ?? IDLE_MS, 10));
     }
-    const subscription = (await manager.findOneBy(WebhookSubscriptionEntity, { id: delivery.subscriptionId }))!;
-    if (!subscription.enabled) {
+    const subscription = await manager.findOneBy(WebhookSubscriptionEntity, { id: delivery.subscriptionId });
+    if (!subscription?.enabled) {
       // Not sent: a disabled subscription's deliveries fail at once (redeliver sends one again once it is enabled).
       await manager.update(WebhookDeliveryEntity, { id: delivery.id }, { status: 'failed', lastError: 'subscription disabled' });
       return 0;
@@ -112,16 +125,18 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
-    const timestamp = Math.floor(started / 1000);
-    const headers = {
-      'webhook-id': delivery.id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(this.config.openingKeys, subscription, { id: delivery.id, timestamp, body: delivery.body }),
-    };
     try {
+      const timestamp = Math.floor(started / 1000);
+      const headers = {
+        'webhook-id': delivery.id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signatureHeader(this.config.openingKeys, subscription, { id: delivery.id, timestamp, body: delivery.body }),
+      };
       status = await postWebhook(subscription.url, headers, delivery.body, this.config.webhookAllowPrivateUrls);
     } catch (failure) {
-      error = (failure as Error).message.slice(0, 255);
+      // A secret that does not open (a key-encryption key removed too early) is a failed attempt like any other,
+      // said without detail: the delivery goes on to its retries instead of holding every loop.
+      error = failure instanceof SealOpenError ? 'the signing secret could not be opened' : (failure as Error).message.slice(0, 255);
     }
     const attempts = delivery.attempts + 1;
     const delivered = status !== null && status >= 200 && status < 300;
@@ -135,20 +150,25 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
         lastError: delivered ? null : (error ?? `answered ${status}`),
         lastDurationMs: Date.now() - started,
         status: delivered ? 'delivered' : retryAfter === undefined ? 'failed' : 'pending',
-        deliveredAt: delivered ? new Date() : null,
-        nextAttemptAt: delivered || retryAfter === undefined ? delivery.nextAttemptAt : new Date(Date.now() + retryAfter * 1000),
+        deliveredAt: delivered ? () => 'now()' : null,
+        // On the database's clock, which the claim compares with.
+        ...(delivered || retryAfter === undefined ? {} : { nextAttemptAt: () => `now() + make_interval(secs => ${retryAfter})` }),
       },
     );
-    await this.recordHealth(manager, subscription.id, delivered);
-    return 0;
+    return { subscriptionId: subscription.id, delivered };
   }
 
   /**
    * A success clears the subscription's failing mark; a failure sets it, and disables the subscription once every
-   * delivery has failed for WEBHOOK_DISABLE_AFTER_SECONDS (audited, with the reason in its view). Single-statement
-   * updates: the subscription row is locked only until this transaction commits, never while a delivery is sent.
+   * delivery has failed for WEBHOOK_DISABLE_AFTER_SECONDS (audited, with the reason in its view). In a transaction of
+   * its own, after the delivery's: the subscription row is never locked while a delivery is sent (a DELETE of the
+   * subscription waits for the delivery row, and would otherwise deadlock with this update).
    */
-  private async recordHealth(manager: EntityManager, subscriptionId: string, delivered: boolean): Promise<void> {
+  private recordHealth(subscriptionId: string, delivered: boolean): Promise<void> {
+    return this.dataSource.transaction((manager) => this.updateHealth(manager, subscriptionId, delivered));
+  }
+
+  private async updateHealth(manager: EntityManager, subscriptionId: string, delivered: boolean): Promise<void> {
     if (delivered) {
       await manager.query('UPDATE webhook_subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL', [subscriptionId]);
       return;
