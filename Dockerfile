@@ -2,6 +2,8 @@
 # PostgreSQL, some 100 MB) are left out: in a container the database is always DATABASE_URL.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
+# The PKCS#11 binding (pkcs11js) is a native addon, built by npm ci with node-gyp: python3, make and g++.
+RUN command -v g++ >/dev/null || (apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*)
 COPY package.json package-lock.json ./
 RUN npm ci --omit=optional
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./

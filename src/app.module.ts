@@ -10,6 +10,8 @@ import type { RuntimeConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
+import { HsmModule } from './hsm/hsm.module';
+import type { Pkcs11Token } from './hsm/pkcs11-token';
 import { TenantKeysModule } from './tenant-keys/tenant-keys.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { TenantBootstrap } from './tenants/tenant-bootstrap';
@@ -19,11 +21,12 @@ import { WebhookDeliveryModule } from './webhooks/delivery/webhook-delivery.modu
 
 @Module({})
 export class AppModule {
-  static forRoot(config: RuntimeConfig): DynamicModule {
+  static forRoot(config: RuntimeConfig, hsm: Pkcs11Token | null): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        HsmModule.forRoot(hsm),
         DatabaseModule.forRoot(config.databaseUrl, { runMigrations: config.runMigrations, retryAttempts: 3 }),
         AuditModule,
         TenantsModule,

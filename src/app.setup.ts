@@ -6,6 +6,7 @@ import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { openHsm } from './hsm/hsm.module';
 import { answerClientErrorInEnvelope, answerFrameworkErrorInEnvelope } from './common/client-errors';
 import { corsOptionsFor } from './common/cors';
 import { createRootLogger, logAnswer, PinoNestLogger } from './common/logging';
@@ -52,7 +53,9 @@ export async function createApp(config: RuntimeConfig, { logStream }: { logStrea
     // refused by the router before any hook runs. Node's 16 KB header limit bounds the rest.
     routerOptions: { maxParamLength: 2048 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  // The HSM first: a library, token or PIN that does not do is a ConfigError, said in one line.
+  const hsm = openHsm(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, hsm), adapter, {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
   });

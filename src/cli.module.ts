@@ -5,6 +5,8 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/data-source-options';
 import { KeyEncryptionRotation } from './tenant-keys/material/kek-rotation';
 import { TenantsModule } from './tenants/tenants.module';
+import { HsmModule } from './hsm/hsm.module';
+import type { Pkcs11Token } from './hsm/pkcs11-token';
 
 /**
  * What the CLI's commands need, wired as the service wires it: tenants and API keys, the audit trail, KEK
@@ -12,11 +14,12 @@ import { TenantsModule } from './tenants/tenants.module';
  */
 @Module({})
 export class CliModule {
-  static forRoot(config: RuntimeConfig): DynamicModule {
+  static forRoot(config: RuntimeConfig, hsm: Pkcs11Token | null): DynamicModule {
     return {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
+        HsmModule.forRoot(hsm),
         DatabaseModule.forRoot(config.databaseUrl, { runMigrations: false, retryAttempts: 0 }),
         AuditModule,
         TenantsModule,

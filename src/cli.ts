@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { isUUID } from 'class-validator';
 import { AuditTrail, cliActor } from './audit/audit-trail';
 import { CliModule } from './cli.module';
+import { openHsm } from './hsm/hsm.module';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
 import { KeyEncryptionRotation, type RotationProgress } from './tenant-keys/material/kek-rotation';
 import { isDatabaseUnavailable } from './database/database-errors';
@@ -192,12 +193,14 @@ async function run(argv: string[]): Promise<void> {
   runtime = await prepareRuntime(loadConfig());
   // Built silently: what stops it (a database out of reach) is reported below in one line, not as Nest's
   // retries and stacks, and abortOnError off leaves that to us rather than an exit inside Nest.
-  const context = await NestFactory.createApplicationContext(CliModule.forRoot(runtime.config), { abortOnError: false, logger: false }).catch(
-    async (error: unknown) => {
+  const context = await Promise.resolve()
+    .then(() =>
+      NestFactory.createApplicationContext(CliModule.forRoot(runtime.config, openHsm(runtime.config)), { abortOnError: false, logger: false }),
+    )
+    .catch(async (error: unknown) => {
       await runtime?.stop();
       throw error;
-    },
-  );
+    });
   Logger.overrideLogger(new StderrLogger());
   try {
     // Every command first applies pending migrations, as the service does at start.

@@ -68,6 +68,7 @@ async function closeGracefully(app: INestApplication): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  new Logger('Main').error(error instanceof Error ? error.message : String(error));
+  if (error instanceof ConfigError) for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem}\n`);
+  else new Logger('Main').error(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

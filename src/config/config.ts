@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isUUID } from 'class-validator';
 import { EnvReader } from './env-reader';
@@ -46,6 +46,17 @@ export interface AppConfig {
   runMigrations: boolean;
   /** Set: `/metrics` answers only `Authorization: Bearer <token>`. Unset: `/metrics` is public like `/health`. */
   metricsToken: string | undefined;
+  /** A PKCS#11 token (an HSM) for `custody: "hsm"` keys and, with a KEK label, for sealing; null without one. */
+  pkcs11: Pkcs11Settings | null;
+}
+
+export interface Pkcs11Settings {
+  /** The path of the vendor's PKCS#11 library. */
+  module: string;
+  tokenLabel: string;
+  pin: string;
+  /** The AES-256 key in the token that seals software private keys (envelope encryption); null: the environment's keys seal. */
+  kekLabel: string | null;
 }
 
 export type RateLimitKind = 'reads' | 'writes';
@@ -109,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),
     metricsToken: secret(read, 'METRICS_TOKEN'),
+    pkcs11: pkcs11Settings(read),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
@@ -153,6 +165,28 @@ function secret(read: EnvReader, name: string): string | undefined {
     read.problem(`${name} must be at least ${MIN_API_KEY_LENGTH} characters of high-entropy secret, without spaces`);
   }
   return value;
+}
+
+/** PKCS11_MODULE, PKCS11_TOKEN_LABEL and a PIN (PKCS11_PIN or PKCS11_PIN_FILE), all or none; never echoing the PIN. */
+function pkcs11Settings(read: EnvReader): Pkcs11Settings | null {
+  const module = read.string('PKCS11_MODULE');
+  const tokenLabel = read.string('PKCS11_TOKEN_LABEL');
+  const pinFile = read.string('PKCS11_PIN_FILE');
+  let pin = read.string('PKCS11_PIN');
+  const kekLabel = read.string('PKCS11_KEK_LABEL') ?? null;
+  if (module === undefined && tokenLabel === undefined && pin === undefined && pinFile === undefined && kekLabel === null) return null;
+  if (module === undefined) read.problem('PKCS11_MODULE (the path of the PKCS#11 library) is required with the other PKCS11_ settings');
+  if (tokenLabel === undefined) read.problem('PKCS11_TOKEN_LABEL is required with PKCS11_MODULE');
+  if (pin !== undefined && pinFile !== undefined) read.problem('Set PKCS11_PIN or PKCS11_PIN_FILE, not both');
+  if (pin === undefined && pinFile !== undefined) {
+    try {
+      pin = readFileSync(pinFile, 'utf8').trim();
+    } catch (error) {
+      read.problem(`PKCS11_PIN_FILE ${pinFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (pin === undefined && pinFile === undefined) read.problem('PKCS11_PIN or PKCS11_PIN_FILE is required with PKCS11_MODULE');
+  return module && tokenLabel && pin ? { module, tokenLabel, pin, kekLabel } : null;
 }
 
 function oauthProvider(read: EnvReader): AppConfig['oauth'] {

@@ -16,6 +16,7 @@ import { LeastPrivilege1764700000000 } from '../../migrations/1764700000000-leas
 import { ApiKeyScopesExplicit1764710000000 } from '../../migrations/1764710000000-api-key-scopes-explicit';
 import { Webhooks1764800000000 } from '../../migrations/1764800000000-webhooks';
 import { WebhookSecretsCertificateWarningsDeliveryOrder1764900000000 } from '../../migrations/1764900000000-webhook-secrets-certificate-warnings-delivery-order';
+import { HsmCustody1765000000000 } from '../../migrations/1765000000000-hsm-custody';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   ApiKeyScopesExplicit1764710000000,
   Webhooks1764800000000,
   WebhookSecretsCertificateWarningsDeliveryOrder1764900000000,
+  HsmCustody1765000000000,
 ];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */

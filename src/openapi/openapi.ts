@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ErrorEnvelopeDoc } from '../common/api-docs';
 import { COMMON_ERROR_CODES } from '../common/domain-error';
+import { HSM_ERROR_CODES } from '../hsm/pkcs11-token';
 import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../common/route-access';
 import { TENANT_KEY_ERROR_CODES } from '../tenant-keys/key-errors';
 import { TENANT_ERROR_CODES } from '../tenants/tenant-errors';
@@ -38,7 +39,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const code = errorSchema?.properties?.code as SchemaObject | undefined;
   if (code)
     code.enum = [
-      ...new Set([...COMMON_ERROR_CODES, ...TENANT_KEY_ERROR_CODES, ...USER_KEY_ERROR_CODES, ...TENANT_ERROR_CODES, ...WEBHOOK_ERROR_CODES]),
+      ...new Set([
+        ...COMMON_ERROR_CODES,
+        ...TENANT_KEY_ERROR_CODES,
+        ...USER_KEY_ERROR_CODES,
+        ...TENANT_ERROR_CODES,
+        ...WEBHOOK_ERROR_CODES,
+        ...HSM_ERROR_CODES,
+      ]),
     ];
   return document;
 }

@@ -9,7 +9,7 @@ import { buildOpenApiDocument } from './openapi';
 /** `npm run openapi [file]`: the OpenAPI document, for client generators. Preview mode: no database, no provider runs. */
 async function writeOpenApi(file = 'openapi.json'): Promise<void> {
   const config = settleConfig(loadConfig({ RSA_POOL_SIZES: 'off' }), { databaseUrl: 'postgres://unused', openingKeys: [Buffer.alloc(32)] });
-  const app = await NestFactory.create(AppModule.forRoot(config), new FastifyAdapter(), { preview: true, logger: false });
+  const app = await NestFactory.create(AppModule.forRoot(config, null), new FastifyAdapter(), { preview: true, logger: false });
   writeFileSync(file, `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
   await app.close();
   process.stdout.write(`OpenAPI document written to ${file}\n`);

@@ -8,7 +8,8 @@ import { Transactions } from '../database/transactions';
 import { MetricsService } from '../metrics/metrics.service';
 import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
-import type { KeyStatus, RotationPolicy, TenantKeyEntity } from './entities/tenant-key.entity';
+import type { KeyCustodyKind, KeyStatus, RotationPolicy, TenantKeyEntity } from './entities/tenant-key.entity';
+import { KeyCustody } from './material/key-custody';
 import { generateKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
 import { RsaKeyPool } from './material/rsa-key-pool';
 import type { NewTenantKey } from './tenant-keys.repository';
@@ -40,6 +41,7 @@ export class KeyWrites {
     private readonly cache: TenantCacheService,
     private readonly rsaPool: RsaKeyPool,
     private readonly metrics: MetricsService,
+    private readonly custody: KeyCustody,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -72,10 +74,18 @@ export class KeyWrites {
     return done;
   }
 
-  /** Fresh key material of this spec, sealed to its row, timed into the metrics. */
-  generate(tenantId: string, id: string, spec: SigningKeySpec, certificate: CertificateSubject | undefined): Promise<KeyMaterial> {
+  /** Fresh key material of this spec, sealed to its row or made in the HSM, timed into the metrics. */
+  generate(
+    tenantId: string,
+    id: string,
+    spec: SigningKeySpec,
+    certificate: CertificateSubject | undefined,
+    custody: KeyCustodyKind = 'software',
+  ): Promise<KeyMaterial> {
     return this.metrics.timeKeyGeneration(spec.algorithm, () =>
-      generateKeyMaterial(this.config.sealingKey, tenantId, id, spec, certificate, this.rsaPool.take(spec)),
+      custody === 'hsm'
+        ? this.custody.generate(tenantId, id, spec)
+        : generateKeyMaterial(this.config.sealingKey, tenantId, id, spec, certificate, this.rsaPool.take(spec)),
     );
   }
 
@@ -85,7 +95,7 @@ export class KeyWrites {
       old.certificatePem !== null && algorithmSpec(old.algorithm).webCrypto
         ? { subject: old.name, issuer: old.issuer, validityDays: DEFAULT_CERTIFICATE_DAYS }
         : undefined;
-    return this.generate(old.tenantId, successorId, specOf(old), certificate);
+    return this.generate(old.tenantId, successorId, specOf(old), certificate, old.custody);
   }
 }
 

@@ -11,6 +11,7 @@ import { TenantKeysRepository } from './tenant-keys.repository';
 import { TenantKeysService } from './tenant-keys.service';
 import { TrustedKeys } from './trusted-keys';
 import { KeyWrites } from './key-writes';
+import { KeyCustody } from './material/key-custody';
 import { KeyCertificatesService } from './certificates/key-certificates.service';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { KeyLifecycleScheduler } from './lifecycle/key-lifecycle.scheduler';
@@ -28,6 +29,7 @@ import { KeyLifecycleScheduler } from './lifecycle/key-lifecycle.scheduler';
     KeyLifecycle,
     KeyLifecycleScheduler,
     KeyCertificatesService,
+    KeyCustody,
   ],
   exports: [TrustedKeys, RsaKeyPool],
 })

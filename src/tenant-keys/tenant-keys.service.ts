@@ -22,6 +22,7 @@ import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import type { UpdateKeyDto } from './dto/update-key.dto';
 import { effectiveStatus, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
 import { AliasTakenError, KeyIdTakenError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
+import { KeyCustody } from './material/key-custody';
 import { KeyWrites, newKeyRow, secondsAfter, specOf, type NewKeyPlace } from './key-writes';
 import type { NewKeyDto } from './dto/new-key.dto';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
@@ -35,6 +36,7 @@ export class TenantKeysService {
     private readonly writes: KeyWrites,
     private readonly lifecycle: KeyLifecycle,
     private readonly audit: AuditTrail,
+    private readonly custody: KeyCustody,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -107,6 +109,7 @@ export class TenantKeysService {
         if (!key) throw new KeyNotFoundError();
         await this.settleSuccession(manager, key);
         await this.keys.delete(manager, actor.tenantId, id);
+        await this.custody.destroy(key);
         return key;
       });
       return { id };
@@ -122,10 +125,15 @@ export class TenantKeysService {
       const spec = signingKeySpec(request.algorithm, request.length);
       const policy = this.validPolicy(request.rotationPolicy ?? null);
       const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
+      const custody = request.custody ?? 'software';
+      if (custody === 'hsm') this.custody.assertHsmCanHold(spec, certificate !== undefined);
       const id = await this.unusedKeyId(actor.tenantId, requested);
-      const material = await this.writes.generate(actor.tenantId, id, spec, certificate);
+      const material = await this.writes.generate(actor.tenantId, id, spec, certificate, custody);
       const key = newKeyRow(actor.tenantId, id, spec, material, newKeyPlace(request, policy));
-      return this.insertNewKey({ ...failure, keyId: id }, key, { imported: false });
+      return this.insertNewKey({ ...failure, keyId: id }, key, { imported: false }).catch(async (error: unknown) => {
+        await this.custody.discard(material);
+        throw error;
+      });
     });
   }
 
@@ -172,7 +180,8 @@ export class TenantKeysService {
         old.name,
         old.issuer,
       );
-      const material = await this.writes.generate(actor.tenantId, successorId, specOf(old), certificate);
+      if (old.custody === 'hsm' && certificate) this.custody.assertHsmCanHold(specOf(old), true);
+      const material = await this.writes.generate(actor.tenantId, successorId, specOf(old), certificate, old.custody);
       const now = new Date();
       const successor = newKeyRow(actor.tenantId, successorId, specOf(old), material, {
         name: old.name,
@@ -184,12 +193,17 @@ export class TenantKeysService {
         nextRotationAt: policy && secondsAfter(now, policy.rotateEverySeconds),
       });
       const grace = request.gracePeriodSeconds ?? old.rotationPolicy?.retireAfterSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
-      const rotated = await this.writes.commit(actor.tenantId, event, async (manager) => {
-        const inserted = await this.keys.rotate(manager, actor.tenantId, id, secondsAfter(now, grace), successor);
-        // Someone rotated or deleted it between our read and our write.
-        if (!inserted) throw new KeyNotActiveError('Only an active key can be rotated');
-        return inserted;
-      });
+      const rotated = await this.writes
+        .commit(actor.tenantId, event, async (manager) => {
+          const inserted = await this.keys.rotate(manager, actor.tenantId, id, secondsAfter(now, grace), successor);
+          // Someone rotated or deleted it between our read and our write.
+          if (!inserted) throw new KeyNotActiveError('Only an active key can be rotated');
+          return inserted;
+        })
+        .catch(async (error: unknown) => {
+          await this.custody.discard(material);
+          throw error;
+        });
       return toTenantKeyView(rotated);
     });
   }
@@ -277,6 +291,7 @@ export class TenantKeysService {
     const successor = await this.keys.lock(manager, key.tenantId, key.rotatedTo);
     if (successor?.status !== 'next') return undefined;
     await this.keys.delete(manager, key.tenantId, successor.id);
+    await this.custody.destroy(successor);
     await this.keys.update(manager, key.tenantId, key.id, { rotatedTo: null });
     return successor.id;
   }

@@ -8,8 +8,9 @@ export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 
 /** A clean environment: nothing of the developer's own DATABASE_URL or .env leaks into a spawned service. */
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const { PATH, HOME } = process.env;
-  return { PATH, HOME, NO_COLOR: '1', ...extra };
+  // SOFTHSM2_CONF: the run's SoftHSM2 tokens (test/setup/global-setup.ts), for services given an HSM.
+  const { PATH, HOME, SOFTHSM2_CONF } = process.env;
+  return { PATH, HOME, NO_COLOR: '1', ...(SOFTHSM2_CONF ? { SOFTHSM2_CONF } : {}), ...extra };
 }
 
 export function runCli(args: string[], env: Record<string, string>) {

@@ -78,6 +78,8 @@ export class KeyCertificatesService {
     if (!algorithmSpec(key.algorithm).webCrypto || !key.publicKeyPem) {
       throw new ValidationFailedError([{ field: 'id', message: 'certificates are available for RSA, EC and EdDSA keys only' }]);
     }
+    if (key.custody === 'hsm')
+      throw new ValidationFailedError([{ field: 'id', message: 'certificates are not available for keys in custody "hsm"' }]);
     return key;
   }
 }

@@ -11,6 +11,7 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import { algorithmSpec, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
+import { KEY_CUSTODIES, type KeyCustodyKind } from '../entities/tenant-key.entity';
 import { CertificateOptionsDto } from './certificate-options.dto';
 import { NewKeyDto } from './new-key.dto';
 
@@ -49,6 +50,15 @@ export class GenerateKeyDto extends IntersectionType(NewKeyDto, CertificateOptio
   @IsInt({ message: 'length must be an integer' })
   @Validate(LengthFitsAlgorithm)
   length?: number;
+
+  @ApiPropertyOptional({
+    enum: KEY_CUSTODIES,
+    default: 'software',
+    description: 'hsm: the key pair is made and kept in the PKCS#11 token, never extractable (RS*, PS*, ES*, EdDSA where the token has it)',
+  })
+  @IsOptional()
+  @IsIn(KEY_CUSTODIES, { message: `custody must be one of ${KEY_CUSTODIES.join(', ')}` })
+  custody?: KeyCustodyKind;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The id to give the key (the same as the path id of `/key/generate/{id}`)' })
   @IsOptional()

@@ -2,7 +2,15 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { JWK } from 'jose';
 import { certificateJwkMembers } from '../../crypto/certificates';
 import { SIGNING_ALGORITHMS } from '../../crypto/algorithms';
-import { effectiveStatus, KEY_STATUSES, type KeyStatus, type RotationPolicy, type TenantKeyEntity } from '../entities/tenant-key.entity';
+import {
+  effectiveStatus,
+  KEY_CUSTODIES,
+  KEY_STATUSES,
+  type KeyCustodyKind,
+  type KeyStatus,
+  type RotationPolicy,
+  type TenantKeyEntity,
+} from '../entities/tenant-key.entity';
 import { RotationPolicyDto, SigningPolicyDto } from './key-lifecycle.dto';
 import type { SigningPolicy } from '../signing/signing-policy';
 
@@ -28,6 +36,9 @@ export class TenantKeyView {
 
   @ApiProperty({ description: 'Whether the service holds the private key (or HMAC secret) and can sign; it is never returned' })
   hasPrivateKey: boolean;
+
+  @ApiProperty({ enum: KEY_CUSTODIES, description: 'software: sealed in the database; hsm: made and kept in the PKCS#11 token, never extractable' })
+  custody: KeyCustodyKind;
 
   @ApiProperty({ type: String, nullable: true, example: 'https://auth.example.com' })
   issuer: string | null;
@@ -106,7 +117,8 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     type: key.type,
     curve: key.curve,
     length: key.length,
-    hasPrivateKey: key.privateKeySealed !== null,
+    hasPrivateKey: key.privateKeySealed !== null || key.custody === 'hsm',
+    custody: key.custody,
     issuer: key.issuer,
     kid: key.kid,
     publicKey: key.publicKeyPem,

@@ -42,7 +42,14 @@ export class TenantKeyEntity {
   @Column('jsonb', { name: 'public_jwk', nullable: true })
   publicJwk: JWK | null;
 
-  /** Sealed PKCS#8 DER, or the raw HMAC secret; associated data: tenant id and key id. */
+  /** software: the private key sealed in `privateKeySealed`; hsm: made and kept in the PKCS#11 token, known there by `hsmLabel`. */
+  @Column('varchar', { length: 16, default: 'software' })
+  custody: KeyCustodyKind;
+
+  @Column('varchar', { name: 'hsm_label', length: 255, nullable: true })
+  hsmLabel: string | null;
+
+  /** Sealed PKCS#8 DER, or the raw HMAC secret; associated data: tenant id and key id. Null for an HSM key. */
   @Column('bytea', { name: 'private_key_sealed', nullable: true })
   privateKeySealed: Buffer | null;
 
@@ -110,6 +117,9 @@ export class TenantKeyEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }
+
+export const KEY_CUSTODIES = ['software', 'hsm'] as const;
+export type KeyCustodyKind = (typeof KEY_CUSTODIES)[number];
 
 /** next: published, not yet signing; active: signs; retiring: verifies until retireAt; pending_deletion: neither. */
 export const KEY_STATUSES = ['next', 'active', 'retiring', 'retired', 'pending_deletion'] as const;

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR, type AuditEvent } from '../../audit/audit-trail';
 import { TenantKeyEntity, type RotationPolicy } from '../entities/tenant-key.entity';
 import { KeyWrites, newKeyRow, secondsAfter, specOf } from '../key-writes';
+import { KeyCustody } from '../material/key-custody';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 
 /** Steps taken per kind and per run at most, so that one run cannot hold an instance forever. */
@@ -28,6 +29,7 @@ export class KeyLifecycle {
   constructor(
     private readonly keys: TenantKeysRepository,
     private readonly writes: KeyWrites,
+    private readonly custody: KeyCustody,
   ) {}
 
   /**
@@ -142,6 +144,7 @@ export class KeyLifecycle {
     const key = await this.claim(manager, `key.status = 'pending_deletion' AND key.delete_at <= now()`);
     if (!key) return undefined;
     await this.keys.delete(manager, key.tenantId, key.id);
+    await this.custody.destroy(key);
     const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { scheduled: true } };
     return { tenantId: key.tenantId, event, result: key };
   };

@@ -14,8 +14,11 @@ import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 
 export type KeyMaterial = Pick<
   TenantKeyEntity,
-  'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt'
+  'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt' | 'custody' | 'hsmLabel'
 >;
+
+/** What a software key's material is besides its key: sealed here, no certificate yet. */
+const SOFTWARE = { custody: 'software', hsmLabel: null, certificatePem: null, certificateExpiresAt: null } as const;
 
 /** Who a key's self-signed certificate names, and for how long it is valid. */
 export interface CertificateSubject {
@@ -51,10 +54,9 @@ export async function sealKeyMaterial(
   { publicKey, privateKey }: { publicKey?: KeyObject; privateKey?: KeyObject },
 ): Promise<KeyMaterial> {
   const privateKeySealed = privateKey ? seal(kek, exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id)) : null;
-  if (!publicKey)
-    return { kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed, certificatePem: null, certificateExpiresAt: null };
+  if (!publicKey) return { ...SOFTWARE, kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed };
   const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, algorithm);
-  return { kid, publicKeyPem, publicJwk: jwk, privateKeySealed, certificatePem: null, certificateExpiresAt: null };
+  return { ...SOFTWARE, kid, publicKeyPem, publicJwk: jwk, privateKeySealed };
 }
 
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */

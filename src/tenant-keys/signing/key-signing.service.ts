@@ -10,6 +10,7 @@ import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.en
 import { TenantCacheService } from '../../tenants/tenant-cache.service';
 import { CertificateExpiredError, KeyNotActiveError, KeyNotFoundError, TokenRejectedError } from '../key-errors';
 import { openSigningKey } from '../material/key-material';
+import { KeyCustody } from '../material/key-custody';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 import { Transactions } from '../../database/transactions';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
@@ -46,6 +47,7 @@ export class KeySigningService {
     private readonly cache: TenantCacheService,
     private readonly audit: AuditTrail,
     private readonly transactions: Transactions,
+    private readonly custody: KeyCustody,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -94,7 +96,7 @@ export class KeySigningService {
     if (status === 'next') throw new KeyNotActiveError(`Key is next: it signs from ${key.activatesAt?.toISOString() ?? 'its activation'}`);
     if (status === 'pending_deletion') throw new KeyNotActiveError('Key is pending deletion and does not sign');
     if (status !== 'active') throw new KeyNotActiveError(`Key is ${status} and no longer signs`);
-    if (!signingKey) throw new KeyNotActiveError('Key has no private key and cannot sign');
+    if (!signingKey && key.custody !== 'hsm') throw new KeyNotActiveError('Key has no private key and cannot sign');
     if (certificateExpiresAt && certificateExpiresAt.getTime() < Date.now()) throw new CertificateExpiredError(certificateExpiresAt);
 
     const payload = { ...request.payload };
@@ -105,9 +107,10 @@ export class KeySigningService {
     assertOutlivedByKey(key, tokenLifetime);
     if (key.signingPolicy) applySigningPolicy(key.signingPolicy, payload, tokenLifetime);
     if (payload.iss === undefined && key.issuer) payload.iss = key.issuer;
-    const jwt = new SignJWT(payload).setProtectedHeader({ typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid }).setIssuedAt();
-    if (lifetime) jwt.setExpirationTime(now + lifetime);
-    return { token: await jwt.sign(signingKey) };
+    const header = { typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid };
+    const claims = { ...payload, iat: now, ...(lifetime ? { exp: now + lifetime } : {}) };
+    if (key.custody === 'hsm') return { token: await this.custody.signCompact(key, header, claims) };
+    return { token: await new SignJWT(claims).setProtectedHeader(header).sign(signingKey!) };
   }
 
   async verifyToken(tenantId: string, token: string): Promise<VerifiedToken> {

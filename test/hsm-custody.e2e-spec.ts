@@ -1,0 +1,206 @@
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import request from 'supertest';
+import { eventually } from './support/eventually';
+import { MAIN, cleanEnv } from './support/processes';
+import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken } from './support/softhsm';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+import { spawnSync } from 'node:child_process';
+import { HSM } from '../src/hsm/hsm.module';
+import type { Pkcs11Token } from '../src/hsm/pkcs11-token';
+
+/**
+ * Keys in custody "hsm", on a real PKCS#11 token (SoftHSM2, a token of this file's own): made, used, rotated and
+ * destroyed in the token; looked at from outside with OpenSC's pkcs11-tool; signatures verified with jose.
+ */
+describe('HSM custody (PKCS#11, SoftHSM2)', () => {
+  let token: SoftHsmToken;
+  let testApp: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    token = createSoftHsmToken('custody');
+    testApp = await startTestApp(token.env);
+    tenant = await testApp.createTenant('hsm');
+  });
+  afterAll(async () => {
+    await testApp.close();
+    token.cleanup();
+  });
+
+  const generate = async (body: object) => {
+    const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
+    expectEnvelope(res, 200);
+    return res.body.data as { id: string; kid: string; custody: string; hasPrivateKey: boolean; alias: string | null };
+  };
+  const signAndVerify = async (id: string) => {
+    const res = await request(testApp.http)
+      .post(`/key/${id}/sign`)
+      .set(tenant.headers)
+      .send({ payload: { sub: 'hsm-user', aud: 'api' } });
+    expectEnvelope(res, 200);
+    const jwks = (await request(testApp.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
+    return jwtVerify(res.body.data.token as string, createLocalJWKSet(jwks), { audience: 'api' });
+  };
+  const privateObjects = () => token.pkcs11Tool('--list-objects', '--type', 'privkey');
+
+  it.each(['ES256', 'ES384', 'ES512', 'RS256', 'PS384', 'EdDSA'])(
+    '%s: made in the token, signs there, verified by jose against the JWKS',
+    async (algorithm) => {
+      const key = await generate({ algorithm, name: `hsm ${algorithm}`, custody: 'hsm' });
+      expect(key).toMatchObject({ custody: 'hsm', hasPrivateKey: true });
+      const { payload, protectedHeader } = await signAndVerify(key.id);
+      expect(payload).toMatchObject({ sub: 'hsm-user', aud: 'api' });
+      expect(protectedHeader).toMatchObject({ alg: algorithm, kid: key.kid, typ: 'JWT' });
+      // The database holds the public key and the label only.
+      const [row] = await testApp.dataSource.query('SELECT private_key_sealed, hsm_label, public_key_pem FROM tenant_keys WHERE id = $1', [key.id]);
+      expect(row).toEqual({
+        private_key_sealed: null,
+        hsm_label: `tenant-key:${tenant.tenantId}:${key.id}`,
+        public_key_pem: expect.stringMatching(/PUBLIC KEY/),
+      });
+      // The verify route takes the token too.
+      const signed = await request(testApp.http)
+        .post(`/key/${key.id}/sign`)
+        .set(tenant.headers)
+        .send({ payload: { n: 1 } });
+      const verified = await request(testApp.http).post(`/key/verify`).set(tenant.headers).send({ token: signed.body.data.token });
+      expectEnvelope(verified, 200);
+    },
+  );
+
+  it('keeps the private key sensitive and never extractable, as pkcs11-tool sees it', async () => {
+    const key = await generate({ algorithm: 'ES256', name: 'looked at', custody: 'hsm' });
+    const label = `tenant-key:${tenant.tenantId}:${key.id}`;
+    const listing = privateObjects();
+    const entry = listing.split(/\n(?=Private Key Object)/).find((object) => object.includes(`label:      ${label}`));
+    expect(entry).toMatch(/Usage:\s+sign\n/);
+    expect(entry).toMatch(/Access:\s+sensitive, always sensitive, never extractable, local/);
+    // The same through the binding the service uses.
+    expect(await testApp.app.get<Pkcs11Token>(HSM).privateKeyProtection(label)).toEqual({
+      sensitive: true,
+      extractable: false,
+      alwaysSensitive: true,
+      neverExtractable: true,
+    });
+  });
+
+  it('rotates an HSM key into the HSM (alias moves, both verify), and deletion destroys its objects in the token', async () => {
+    const old = await generate({ algorithm: 'ES256', name: 'rotating', custody: 'hsm', alias: 'hsm-login' });
+    const rotated = await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({});
+    expectEnvelope(rotated, 200);
+    expect(rotated.body.data).toMatchObject({ custody: 'hsm', alias: 'hsm-login' });
+    const signedByAlias = await request(testApp.http)
+      .post('/key/alias/hsm-login/sign')
+      .set(tenant.headers)
+      .send({ payload: { sub: 'x' } });
+    expectEnvelope(signedByAlias, 200);
+    const jwks = createLocalJWKSet((await request(testApp.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body);
+    expect((await jwtVerify(signedByAlias.body.data.token, jwks)).protectedHeader.kid).toBe(rotated.body.data.kid);
+
+    for (const key of [old, rotated.body.data as { id: string }]) {
+      expect(privateObjects()).toContain(key.id);
+      expectEnvelope(await request(testApp.http).delete(`/key/${key.id}`).set(tenant.headers), 200);
+      expect(privateObjects()).not.toContain(key.id);
+      expect(token.pkcs11Tool('--list-objects', '--type', 'pubkey')).not.toContain(key.id);
+    }
+  });
+
+  it('refuses what an HSM key cannot be, with a 400 naming the field', async () => {
+    for (const [body, field, message] of [
+      [{ algorithm: 'HS256', name: 'h', custody: 'hsm' }, 'custody', 'custody "hsm" is for RS*, PS*, ES* and EdDSA keys'],
+      [
+        { algorithm: 'ES256', name: 'c', custody: 'hsm', certificate: true },
+        'certificate',
+        'certificates are not available for keys in custody "hsm"',
+      ],
+      [{ algorithm: 'ES256', name: 'x', custody: 'vault' }, 'custody', 'custody must be one of software, hsm'],
+    ] as const) {
+      const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
+      expectEnvelope(res, 400);
+      expect(res.body.errors).toEqual([{ field, message }]);
+    }
+    const software = await generate({ algorithm: 'ES256', name: 'soft' });
+    expect(software.custody).toBe('software');
+  });
+
+  it('answers 503 while the token is away, and signs again once it is back, never a 500', async () => {
+    const key = await generate({ algorithm: 'ES256', name: 'outage', custody: 'hsm' });
+    const statuses: number[] = [];
+    let running = true;
+    const traffic = Promise.all(
+      [0, 1, 2].map(async () => {
+        while (running) {
+          const res = await request(testApp.http)
+            .post(`/key/${key.id}/sign`)
+            .set(tenant.headers)
+            .send({ payload: { sub: 'outage' } });
+          statuses.push(res.status);
+          if (res.status === 503) expect(res.body.code).toBe('HSM_UNAVAILABLE');
+        }
+      }),
+    );
+    try {
+      await eventually('signing under traffic', () => statuses.filter((status) => status === 200).length >= 20);
+      const errors = await testApp.withExpectedErrors(async () => {
+        token.remove();
+        const before = statuses.length;
+        await eventually('503s while the token is away', () => statuses.slice(before).filter((status) => status === 503).length >= 10);
+        token.restore();
+        const back = statuses.length;
+        await eventually('200s once it is back', () => statuses.slice(back).filter((status) => status === 200).length >= 20, { withinMs: 15_000 });
+      });
+      expect(errors).toEqual([]);
+    } finally {
+      running = false;
+      await traffic;
+    }
+    expect([...new Set(statuses)].sort()).toEqual([200, 503]);
+  });
+});
+
+describe('HSM settings checked at start', () => {
+  let token: SoftHsmToken;
+  beforeAll(() => (token = createSoftHsmToken('start-checks')));
+  afterAll(() => token.cleanup());
+
+  const start = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [MAIN], {
+      env: cleanEnv({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), ...env }),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it.each([
+    [
+      { PKCS11_PIN: '0000' },
+      expect.stringMatching(/^Configuration error: PKCS11_PIN is wrong for the token labelled "start-checks-\d+" \(CKR_PIN_INCORRECT\)$/),
+    ],
+    [{ PKCS11_TOKEN_LABEL: 'absent' }, `Configuration error: PKCS11_TOKEN_LABEL: no token labelled "absent" in ${SOFTHSM_MODULE}`],
+    [
+      { PKCS11_MODULE: '/nowhere/libpkcs11.so' },
+      expect.stringMatching(/^Configuration error: PKCS11_MODULE \/nowhere\/libpkcs11\.so cannot be loaded as a PKCS#11 library/),
+    ],
+    [{ PKCS11_PIN: '' }, 'Configuration error: PKCS11_PIN or PKCS11_PIN_FILE is required with PKCS11_MODULE'],
+  ])('%o: exits 1 with one line that says so, never the PIN', (change, line) => {
+    const result = start({ ...token.env, ...change });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([line]);
+    expect(result.stderr + result.stdout).not.toContain('0000');
+    expect(result.stderr + result.stdout).not.toContain(token.pin);
+  });
+});
+
+describe('custody "hsm" without an HSM', () => {
+  let testApp: TestApp;
+  afterAll(() => testApp.close());
+
+  it('is a 400 that says none is configured', async () => {
+    testApp = await startTestApp();
+    const tenant = await testApp.createTenant('no hsm');
+    const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'n', custody: 'hsm' });
+    expectEnvelope(res, 400);
+    expect(res.body.errors).toEqual([
+      { field: 'custody', message: 'custody "hsm" needs an HSM, and none is configured (PKCS11_MODULE, PKCS11_TOKEN_LABEL, PKCS11_PIN)' },
+    ]);
+  });
+});
