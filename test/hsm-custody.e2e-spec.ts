@@ -5,8 +5,7 @@ import { MAIN, cleanEnv } from './support/processes';
 import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken } from './support/softhsm';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 import { spawnSync } from 'node:child_process';
-import { HSM } from '../src/hsm/hsm.module';
-import type { Pkcs11Token } from '../src/hsm/pkcs11-token';
+import { HSM, type Pkcs11Token } from '../src/hsm/pkcs11-token';
 
 /**
  * Keys in custody "hsm", on a real PKCS#11 token (SoftHSM2, a token of this file's own): made, used, rotated and

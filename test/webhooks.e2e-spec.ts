@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KeySealer } from '../src/hsm/key-sealer';
 import { sealWebhookSecret } from '../src/webhooks/webhook-secrets';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
@@ -365,7 +366,7 @@ describe('webhooks: no requests to private addresses', () => {
         id,
         tenant.tenantId,
         receiver.url,
-        sealWebhookSecret(testApp.config.sealingKey, tenant.tenantId, id, 'whsec_' + randomBytes(32).toString('base64')),
+        await sealWebhookSecret(testApp.app.get(KeySealer), tenant.tenantId, id, 'whsec_' + randomBytes(32).toString('base64')),
       ]);
       await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'to a private address' });
       const { value: refused } = await eventually('the attempt refused', async () => {

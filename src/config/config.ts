@@ -57,6 +57,8 @@ export interface Pkcs11Settings {
   pin: string;
   /** The AES-256 key in the token that seals software private keys (envelope encryption); null: the environment's keys seal. */
   kekLabel: string | null;
+  /** With a KEK label: whether it seals new records (false: the environment's key seals, the HSM's only opens). */
+  kekSeals: boolean;
 }
 
 export type RateLimitKind = 'reads' | 'writes';
@@ -186,7 +188,8 @@ function pkcs11Settings(read: EnvReader): Pkcs11Settings | null {
     }
   }
   if (pin === undefined && pinFile === undefined) read.problem('PKCS11_PIN or PKCS11_PIN_FILE is required with PKCS11_MODULE');
-  return module && tokenLabel && pin ? { module, tokenLabel, pin, kekLabel } : null;
+  const kekSeals = read.boolean('PKCS11_KEK_SEALS', true);
+  return module && tokenLabel && pin ? { module, tokenLabel, pin, kekLabel, kekSeals } : null;
 }
 
 function oauthProvider(read: EnvReader): AppConfig['oauth'] {

@@ -1,9 +1,7 @@
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { RuntimeConfig } from '../config/config';
-import { Pkcs11Token } from './pkcs11-token';
-
-/** The injection token of the PKCS#11 token: a Pkcs11Token, or null when no HSM is configured. */
-export const HSM = Symbol('HSM');
+import { KeySealer } from './key-sealer';
+import { HSM, Pkcs11Token } from './pkcs11-token';
 
 /** Opens the configured token (ConfigError, one line per problem, when it cannot), or null without PKCS11_ settings. */
 export function openHsm(config: Pick<RuntimeConfig, 'pkcs11'>): Pkcs11Token | null {
@@ -19,11 +17,11 @@ class HsmCloser implements OnApplicationShutdown {
   }
 }
 
-/** The token for every feature (custody of signing keys, sealing), closed with the application. */
+/** The token for every feature (custody of signing keys) and the sealer of secrets at rest; the token closes with the application. */
 @Global()
 @Module({})
 export class HsmModule {
   static forRoot(token: Pkcs11Token | null): DynamicModule {
-    return { module: HsmModule, providers: [{ provide: HSM, useValue: token }, HsmCloser], exports: [HSM] };
+    return { module: HsmModule, providers: [{ provide: HSM, useValue: token }, HsmCloser, KeySealer], exports: [HSM, KeySealer] };
   }
 }

@@ -30,10 +30,7 @@ const HASH_MECHANISMS = {
   512: { rsa: pkcs11.CKM_SHA512_RSA_PKCS, pss: pkcs11.CKM_SHA512_RSA_PKCS_PSS, hash: pkcs11.CKM_SHA512, mgf: pkcs11.CKG_MGF1_SHA512 },
 } as const;
 
-/**
- * Codes after which the sessions are not to be trusted: the token went away (SoftHSM says so with a general error
- * or an invalid handle, real HSMs with DEVICE_* or TOKEN_*). The token is then re-initialised.
- */
+/** Codes that say the token or its sessions are gone (real HSMs): re-initialise. */
 const LOST_TOKEN_CODES = new Set([
   pkcs11.CKR_DEVICE_REMOVED,
   pkcs11.CKR_DEVICE_ERROR,
@@ -44,10 +41,15 @@ const LOST_TOKEN_CODES = new Set([
   pkcs11.CKR_SESSION_CLOSED,
   pkcs11.CKR_USER_NOT_LOGGED_IN,
   pkcs11.CKR_CRYPTOKI_NOT_INITIALIZED,
-  pkcs11.CKR_GENERAL_ERROR,
-  pkcs11.CKR_OBJECT_HANDLE_INVALID,
-  pkcs11.CKR_KEY_HANDLE_INVALID,
 ]);
+/**
+ * Codes that may say so, or may be about the operation: SoftHSM answers a vanished token with a general error or an
+ * invalid handle, and a GCM tag that does not match with a general error too. The token is asked whether it is there.
+ */
+const MAYBE_LOST_CODES = new Set([pkcs11.CKR_GENERAL_ERROR, pkcs11.CKR_OBJECT_HANDLE_INVALID, pkcs11.CKR_KEY_HANDLE_INVALID]);
+
+/** The injection token of the PKCS#11 token: a Pkcs11Token, or null when no HSM is configured. */
+export const HSM = Symbol('HSM');
 
 export const HSM_ERROR_CODES = ['HSM_UNAVAILABLE'] as const;
 
@@ -255,17 +257,29 @@ export class Pkcs11Token {
     try {
       return await operation(session);
     } catch (error) {
-      if (isPkcs11Error(error) && LOST_TOKEN_CODES.has(error.code ?? -1)) {
+      if (!isPkcs11Error(error)) throw error;
+      const code = error.code ?? -1;
+      if (LOST_TOKEN_CODES.has(code) || (MAYBE_LOST_CODES.has(code) && !this.answers())) {
         this.lost(error);
         throw new HsmUnavailableError();
       }
-      if (!isPkcs11Error(error)) throw error;
-      // Anything else the token refuses is logged with its code, and not shown to the caller.
-      this.logger.error(`PKCS#11 ${error.message} (${error.code})`);
-      throw new HsmUnavailableError('The HSM refused the operation');
+      // The token is there: a stale handle is found again next time; anything else is the operation's own failure
+      // (a tag that does not match, a refused mechanism), for the caller (a 500 shows none of it).
+      this.handles.clear();
+      throw error;
     } finally {
       this.running--;
       this.release(session);
+    }
+  }
+
+  /** Whether the token answers (SoftHSM's C_GetTokenInfo fails once its token has gone). */
+  private answers(): boolean {
+    try {
+      this.module.C_GetTokenInfo(this.slot!);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -379,7 +393,7 @@ export class Pkcs11Token {
     if (!handle) {
       // SoftHSM finds nothing, without an error, while its token is away: ask the token whether it is there.
       this.module.C_GetTokenInfo(this.slot!);
-      throw new HsmUnavailableError('The HSM holds no key for this record');
+      throw new HsmUnavailableError(`The HSM holds no key labelled ${label}`);
     }
     this.handles.set(label, handle);
     return handle;

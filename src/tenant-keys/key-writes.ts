@@ -14,6 +14,7 @@ import { generateKeyMaterial, type CertificateSubject, type KeyMaterial } from '
 import { RsaKeyPool } from './material/rsa-key-pool';
 import type { NewTenantKey } from './tenant-keys.repository';
 import type { SigningPolicy } from './signing/signing-policy';
+import { KeySealer } from '../hsm/key-sealer';
 
 /** Where a new key stands in its lifecycle, beyond its material. */
 export interface NewKeyPlace {
@@ -42,6 +43,7 @@ export class KeyWrites {
     private readonly rsaPool: RsaKeyPool,
     private readonly metrics: MetricsService,
     private readonly custody: KeyCustody,
+    private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -85,7 +87,7 @@ export class KeyWrites {
     return this.metrics.timeKeyGeneration(spec.algorithm, () =>
       custody === 'hsm'
         ? this.custody.generate(tenantId, id, spec)
-        : generateKeyMaterial(this.config.sealingKey, tenantId, id, spec, certificate, this.rsaPool.take(spec)),
+        : generateKeyMaterial(this.sealer, tenantId, id, spec, certificate, this.rsaPool.take(spec)),
     );
   }
 

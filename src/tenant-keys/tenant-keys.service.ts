@@ -28,6 +28,7 @@ import type { NewKeyDto } from './dto/new-key.dto';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { sealKeyMaterial, type CertificateSubject } from './material/key-material';
 import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
+import { KeySealer } from '../hsm/key-sealer';
 
 @Injectable()
 export class TenantKeysService {
@@ -37,6 +38,7 @@ export class TenantKeysService {
     private readonly lifecycle: KeyLifecycle,
     private readonly audit: AuditTrail,
     private readonly custody: KeyCustody,
+    private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -149,7 +151,7 @@ export class TenantKeysService {
         throw new ValidationFailedError([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);
       }
       const id = await this.unusedKeyId(actor.tenantId, requested);
-      const material = await sealKeyMaterial(this.config.sealingKey, actor.tenantId, id, imported.spec.algorithm, imported);
+      const material = await sealKeyMaterial(this.sealer, actor.tenantId, id, imported.spec.algorithm, imported);
       // Checked first for a clear answer; the unique index on (tenant, kid) still decides races.
       const holder = material.publicJwk && (await this.keys.findUnretiredByKid(actor.tenantId, material.kid));
       if (holder) throw new KeyMaterialExistsError(holder.id);

@@ -1,4 +1,5 @@
-import { open, seal, webhookSecretAssociatedData } from '../crypto/sealing';
+import { webhookSecretAssociatedData } from '../crypto/sealing';
+import type { KeySealer } from '../hsm/key-sealer';
 import { webhookSignature } from '../crypto/standard-webhooks';
 import type { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
 
@@ -11,8 +12,8 @@ export function previousSecretValid(subscription: Pick<WebhookSubscriptionEntity
 }
 
 /** A subscription's secret sealed to its row (tenant id and subscription id), like a private key. */
-export function sealWebhookSecret(sealingKey: Buffer, tenantId: string, id: string, secret: string): Buffer {
-  return seal(sealingKey, Buffer.from(secret), webhookSecretAssociatedData(tenantId, id));
+export function sealWebhookSecret(sealer: Pick<KeySealer, 'seal'>, tenantId: string, id: string, secret: string): Promise<Buffer> {
+  return sealer.seal(Buffer.from(secret), webhookSecretAssociatedData(tenantId, id));
 }
 
 /**
@@ -20,16 +21,15 @@ export function sealWebhookSecret(sealingKey: Buffer, tenantId: string, id: stri
  * (space-separated, as Standard Webhooks allows) until that one expires, so receivers can move to the new secret
  * at their own pace within the day.
  */
-export function signatureHeader(
-  openingKeys: readonly Buffer[],
+export async function signatureHeader(
+  sealer: Pick<KeySealer, 'open'>,
   subscription: WebhookSubscriptionEntity,
   message: { id: string; timestamp: number; body: string },
   now = new Date(),
-): string {
+): Promise<string> {
   const sealed = [subscription.secretSealed];
   if (subscription.previousSecretSealed && previousSecretValid(subscription, now)) sealed.push(subscription.previousSecretSealed);
   const associatedData = webhookSecretAssociatedData(subscription.tenantId, subscription.id);
-  return sealed
-    .map((blob) => webhookSignature(open(openingKeys, blob, associatedData).toString(), message.id, message.timestamp, message.body))
-    .join(' ');
+  const secrets = await Promise.all(sealed.map((blob) => sealer.open(blob, associatedData)));
+  return secrets.map((secret) => webhookSignature(secret.toString(), message.id, message.timestamp, message.body)).join(' ');
 }

@@ -7,6 +7,7 @@ import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
 import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
+import { KeySealer } from '../hsm/key-sealer';
 import { webhookUrlProblem } from './delivery/public-addresses';
 import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryView, WebhookView } from './dto/webhook.dto';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
@@ -41,6 +42,7 @@ export class WebhooksService {
     private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly audit: AuditTrail,
+    private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -60,7 +62,7 @@ export class WebhooksService {
     return this.audit.attempt(event, async () => {
       await this.assertUrl(request.url);
       const secret = newWebhookSecret();
-      const secretSealed = sealWebhookSecret(this.config.sealingKey, actor.tenantId, id, secret);
+      const secretSealed = await sealWebhookSecret(this.sealer, actor.tenantId, id, secret);
       const created = await this.transactions.run(async (manager) => {
         // The tenant row locked: two creations at once count each other.
         await manager.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [actor.tenantId]);
@@ -125,7 +127,7 @@ export class WebhooksService {
           WebhookSubscriptionEntity,
           { id },
           {
-            secretSealed: sealWebhookSecret(this.config.sealingKey, actor.tenantId, id, secret),
+            secretSealed: await sealWebhookSecret(this.sealer, actor.tenantId, id, secret),
             previousSecretSealed: found.secretSealed,
             previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_SECONDS * 1000),
           },

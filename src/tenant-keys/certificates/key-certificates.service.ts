@@ -13,6 +13,7 @@ import { KeyNotActiveError, KeyNotFoundError } from '../key-errors';
 import { KeyWrites } from '../key-writes';
 import { openSigningKey } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
+import { KeySealer } from '../../hsm/key-sealer';
 
 /** Certificates signed by a CA for a key: the request to send (CSR) and the chain that comes back. */
 @Injectable()
@@ -22,6 +23,7 @@ export class KeyCertificatesService {
     private readonly writes: KeyWrites,
     private readonly audit: AuditTrail,
     private readonly transactions: Transactions,
+    private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -43,7 +45,7 @@ export class KeyCertificatesService {
       if (signKeys && !signKeys.includes(key.id) && !(key.alias !== null && signKeys.includes(key.alias))) {
         throw new ScopeRequiredError(`This API key may not sign with key ${key.id}`);
       }
-      const privateKey = openSigningKey(this.config.openingKeys, key);
+      const privateKey = await openSigningKey(this.sealer, key);
       if (!privateKey) throw new KeyNotActiveError('Key has no private key and cannot sign a certificate request');
       const csr = await createCertificateSigningRequest(key.algorithm, { publicKey: createPublicKey(privateKey), privateKey }, subject);
       await this.transactions.run((manager) => this.audit.record(manager, event));

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { Transactions } from '../../database/transactions';
-import { open, seal, sealedPrefix, SealOpenError, tenantKeyAssociatedData, webhookSecretAssociatedData } from '../../crypto/sealing';
+import { SealOpenError, tenantKeyAssociatedData, webhookSecretAssociatedData } from '../../crypto/sealing';
+import { KeySealer } from '../../hsm/key-sealer';
 
 export interface RotationProgress {
   resealed: number;
@@ -22,7 +22,8 @@ type SealedColumn = (typeof SEALED_COLUMNS)[number];
 const notUnderSealingKey = ({ column }: SealedColumn) => `${column} IS NOT NULL AND substring(${column} FROM 1 FOR length($1::bytea)) <> $1::bytea`;
 
 /**
- * Re-seals every stored private key (and HMAC secret, and webhook secret) under the sealing key (the newest key-encryption key),
+ * Re-seals every stored private key (and HMAC secret, and webhook secret) under what seals now (the newest
+ * key-encryption key of the environment, or the HSM's with PKCS11_KEK_LABEL),
  * `batchSize` rows per transaction. Rows are locked only while their batch runs (SKIP LOCKED), so running
  * services keep serving: they hold every key and open both forms. Stopped halfway, it carries on where it
  * was: a row is done when its blob starts with the sealing key's prefix (`sealedPrefix`).
@@ -32,11 +33,11 @@ export class KeyEncryptionRotation {
   constructor(
     private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
-    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+    private readonly sealer: KeySealer,
   ) {}
 
   async run(batchSize = 200, onProgress: (progress: RotationProgress) => void = () => undefined): Promise<RotationProgress> {
-    const prefix = sealedPrefix(this.config.sealingKey);
+    const prefix = this.sealer.sealingPrefix();
     const total = await this.countRemaining(prefix);
     let resealed = 0;
     for (const sealed of SEALED_COLUMNS) {
@@ -74,7 +75,7 @@ export class KeyEncryptionRotation {
         const associatedData = sealed.associatedData(row.tenant_id, row.id);
         let plaintext: Buffer;
         try {
-          plaintext = open(this.config.openingKeys, row.sealed, associatedData);
+          plaintext = await this.sealer.open(row.sealed, associatedData);
         } catch (error) {
           if (error instanceof SealOpenError) {
             throw new Error(
@@ -84,7 +85,7 @@ export class KeyEncryptionRotation {
           }
           throw error;
         }
-        const resealed = seal(this.config.sealingKey, plaintext, associatedData);
+        const resealed = await this.sealer.seal(plaintext, associatedData);
         plaintext.fill(0);
         await manager.query(`UPDATE ${table} SET ${column} = $3 WHERE tenant_id = $1 AND id = $2`, [row.tenant_id, row.id, resealed]);
       }

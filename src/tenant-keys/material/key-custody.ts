@@ -3,8 +3,7 @@ import type { JWTPayload } from 'jose';
 import { ValidationFailedError } from '../../common/domain-error';
 import type { SigningKeySpec } from '../../crypto/algorithms';
 import { describePublicKey } from '../../crypto/signing-keys';
-import { HSM } from '../../hsm/hsm.module';
-import { HsmUnavailableError, type Pkcs11Token } from '../../hsm/pkcs11-token';
+import { HSM, HsmUnavailableError, type Pkcs11Token } from '../../hsm/pkcs11-token';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 import type { KeyMaterial } from './key-material';
 

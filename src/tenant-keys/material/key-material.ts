@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createSelfSignedCertificate, leafCertificateExpiry } from '../../crypto/certificates';
-import { open, seal, tenantKeyAssociatedData } from '../../crypto/sealing';
+import { tenantKeyAssociatedData } from '../../crypto/sealing';
+import type { KeySealer } from '../../hsm/key-sealer';
 import {
   describePublicKey,
   exportPrivateMaterial,
@@ -17,6 +18,9 @@ export type KeyMaterial = Pick<
   'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt' | 'custody' | 'hsmLabel'
 >;
 
+/** What seals and opens a key's private part. */
+type Sealer = Pick<KeySealer, 'seal' | 'open'>;
+
 /** What a software key's material is besides its key: sealed here, no certificate yet. */
 const SOFTWARE = { custody: 'software', hsmLabel: null, certificatePem: null, certificateExpiresAt: null } as const;
 
@@ -29,7 +33,7 @@ export interface CertificateSubject {
 
 /** A new key of this spec, its private part already sealed to its row (tenant id, key id), with a certificate if asked. */
 export async function generateKeyMaterial(
-  kek: Buffer,
+  sealer: Sealer,
   tenantId: string,
   id: string,
   spec: SigningKeySpec,
@@ -37,7 +41,7 @@ export async function generateKeyMaterial(
   pregenerated?: GeneratedKey,
 ): Promise<KeyMaterial> {
   const pair = pregenerated ?? (await generateSigningKey(spec));
-  const material = await sealKeyMaterial(kek, tenantId, id, spec.algorithm, pair);
+  const material = await sealKeyMaterial(sealer, tenantId, id, spec.algorithm, pair);
   if (certificate && pair.publicKey) {
     material.certificatePem = await createSelfSignedCertificate({ algorithm: spec.algorithm, ...pair, publicKey: pair.publicKey, ...certificate });
     material.certificateExpiresAt = leafCertificateExpiry(material.certificatePem);
@@ -47,21 +51,21 @@ export async function generateKeyMaterial(
 
 /** The stored forms of a key: public PEM and JWK with their kid, and the private part (if any) sealed to its row. */
 export async function sealKeyMaterial(
-  kek: Buffer,
+  sealer: Sealer,
   tenantId: string,
   id: string,
   algorithm: SigningAlgorithm,
   { publicKey, privateKey }: { publicKey?: KeyObject; privateKey?: KeyObject },
 ): Promise<KeyMaterial> {
-  const privateKeySealed = privateKey ? seal(kek, exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id)) : null;
+  const privateKeySealed = privateKey ? await sealer.seal(exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id)) : null;
   if (!publicKey) return { ...SOFTWARE, kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed };
   const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, algorithm);
   return { ...SOFTWARE, kid, publicKeyPem, publicJwk: jwk, privateKeySealed };
 }
 
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */
-export function openSigningKey(openingKeys: readonly Buffer[], key: TenantKeyEntity): KeyObject | undefined {
+export async function openSigningKey(sealer: Sealer, key: TenantKeyEntity): Promise<KeyObject | undefined> {
   if (!key.privateKeySealed) return undefined;
-  const material = open(openingKeys, key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
+  const material = await sealer.open(key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
   return importPrivateMaterial(material, key.type);
 }

@@ -16,6 +16,7 @@ import { Transactions } from '../../database/transactions';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 import { validAlias } from '../../common/key-names';
 import { applySigningPolicy } from './signing-policy';
+import { KeySealer } from '../../hsm/key-sealer';
 
 /** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
 const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
@@ -48,6 +49,7 @@ export class KeySigningService {
     private readonly audit: AuditTrail,
     private readonly transactions: Transactions,
     private readonly custody: KeyCustody,
+    private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -80,7 +82,7 @@ export class KeySigningService {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
-      return row && { key: row, signingKey: openSigningKey(this.config.openingKeys, row) };
+      return row && { key: row, signingKey: await openSigningKey(this.sealer, row) };
     });
     if (!cached) throw new KeyNotFoundError();
     const { key, signingKey } = cached;
@@ -126,8 +128,10 @@ export class KeySigningService {
     const key = candidates.find((candidate) => !['retired', 'pending_deletion'].includes(effectiveStatus(candidate)));
     if (!key)
       throw new TokenRejectedError(candidates.some((candidate) => candidate.status === 'pending_deletion') ? 'key pending deletion' : 'key retired');
+    // Outside the try: a key that does not open (or an HSM away) is the service's failure, not the token's.
+    const verificationKey = await this.verificationKey(key);
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, this.verificationKey(key), {
+      const { payload, protectedHeader } = await jwtVerify(token, verificationKey, {
         algorithms: [key.algorithm],
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
@@ -137,8 +141,8 @@ export class KeySigningService {
     }
   }
 
-  private verificationKey(key: TenantKeyEntity) {
-    return key.publicKeyPem ? storedPublicKey(key.publicKeyPem) : openSigningKey(this.config.openingKeys, key)!;
+  private async verificationKey(key: TenantKeyEntity) {
+    return key.publicKeyPem ? storedPublicKey(key.publicKeyPem) : (await openSigningKey(this.sealer, key))!;
   }
 }
 

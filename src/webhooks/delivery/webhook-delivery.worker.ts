@@ -6,6 +6,7 @@ import { AuditTrail, SYSTEM_ACTOR } from '../../audit/audit-trail';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
 import { SealOpenError } from '../../crypto/sealing';
+import { KeySealer } from '../../hsm/key-sealer';
 import { signatureHeader } from '../webhook-secrets';
 import { postWebhook } from './post-webhook';
 
@@ -36,6 +37,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     private readonly dataSource: DataSource,
     private readonly audit: AuditTrail,
     private readonly changes: TenantChangeSignal,
+    private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -130,7 +132,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       const headers = {
         'webhook-id': delivery.id,
         'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureHeader(this.config.openingKeys, subscription, { id: delivery.id, timestamp, body: delivery.body }),
+        'webhook-signature': await signatureHeader(this.sealer, subscription, { id: delivery.id, timestamp, body: delivery.body }),
       };
       status = await postWebhook(subscription.url, headers, delivery.body, this.config.webhookAllowPrivateUrls);
     } catch (failure) {

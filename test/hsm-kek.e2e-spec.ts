@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import request from 'supertest';
+import { keyEncryptionKeyId, open, SealOpenError, tenantKeyAssociatedData } from '../src/crypto/sealing';
+import { runCli } from './support/processes';
+import { createSoftHsmToken, type SoftHsmToken } from './support/softhsm';
+import { createTestDatabase } from './support/test-database';
+import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+/**
+ * The key-encryption key in the HSM (PKCS11_KEK_LABEL): software private keys sealed with a fresh data key each,
+ * wrapped by an AES-256 key that never leaves the token. A database copy with the environment opens nothing;
+ * kek:rotate moves records from the environment's key to the HSM's and back.
+ */
+describe('the key-encryption key in the HSM', () => {
+  jest.setTimeout(90_000);
+  let token: SoftHsmToken;
+  const environmentKey = randomBytes(32);
+  let env: Record<string, string>;
+  let tenant: TestTenant;
+  const keys: { id: string; algorithm: string }[] = [];
+
+  beforeAll(async () => {
+    token = createSoftHsmToken('kek');
+    const database = await createTestDatabase();
+    env = { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: environmentKey.toString('base64') };
+  });
+  afterAll(() => token.cleanup());
+
+  /** One app at a time: one process initialises the PKCS#11 library once. */
+  const withApp = async <T>(extra: Record<string, string>, work: (app: TestApp) => Promise<T>): Promise<T> => {
+    const app = await startTestApp({ ...env, ...extra });
+    try {
+      return await work(app);
+    } finally {
+      await app.close();
+    }
+  };
+  const sealed = (app: TestApp) =>
+    app.dataSource.query<{ tenant_id: string; id: string; private_key_sealed: Buffer }[]>(
+      'SELECT tenant_id, id, private_key_sealed FROM tenant_keys ORDER BY created_at',
+    );
+  const signsWithAll = async (app: TestApp) => {
+    const jwks = createLocalJWKSet((await request(app.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body);
+    for (const { id, algorithm } of keys) {
+      const res = await request(app.http)
+        .post(`/key/${id}/sign`)
+        .set(tenant.headers)
+        .send({ payload: { sub: 'kek' } });
+      expectEnvelope(res, 200);
+      if (algorithm !== 'HS256') expect((await jwtVerify(res.body.data.token, jwks)).payload.sub).toBe('kek');
+    }
+  };
+  const kekRotate = (extra: Record<string, string>) => {
+    const result = runCli(['kek:rotate', '--json'], { ...env, ...extra });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    return JSON.parse(result.stdout) as { resealed: number; remaining: number };
+  };
+
+  it('moves records from the environment key to the HSM key with kek:rotate; the HSM key seals new ones; a copy with the environment alone opens nothing', async () => {
+    // Before: an HSM for custody only; records sealed by the environment's key.
+    await withApp(token.env, async (app) => {
+      tenant = await app.createTenant('kek in hsm');
+      for (const algorithm of ['ES256', 'HS256']) {
+        const res = await request(app.http)
+          .post('/key/generate')
+          .set(tenant.headers)
+          .send({ algorithm, name: `before ${algorithm}` });
+        keys.push({ id: res.body.data.id, algorithm });
+      }
+      expect((await sealed(app)).map((row) => row.private_key_sealed.subarray(1, 5).toString('hex'))).toEqual([
+        keyEncryptionKeyId(environmentKey).toString('hex'),
+        keyEncryptionKeyId(environmentKey).toString('hex'),
+      ]);
+    });
+
+    // kek:rotate with the HSM's key (made in the token by this first use): every record moves, in envelopes.
+    const withKek = { ...token.env, PKCS11_KEK_LABEL: 'service-kek' };
+    expect(kekRotate(withKek)).toEqual({ resealed: 2, remaining: 0 });
+    expect(token.pkcs11Tool('--list-objects', '--type', 'secrkey')).toMatch(
+      /label:\s+service-kek[\s\S]*Access:\s+sensitive, always sensitive, never extractable, local/,
+    );
+
+    await withApp(withKek, async (app) => {
+      const res = await request(app.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'RS256', name: 'sealed in the HSM' });
+      keys.push({ id: res.body.data.id, algorithm: 'RS256' });
+      const rows = await sealed(app);
+      expect(rows.map((row) => row.private_key_sealed[0])).toEqual([3, 3, 3]);
+      // The database copy and the environment's keys: nothing opens.
+      for (const row of rows) {
+        expect(() => open([environmentKey], row.private_key_sealed, tenantKeyAssociatedData(row.tenant_id, row.id))).toThrow(SealOpenError);
+      }
+      await signsWithAll(app);
+    });
+
+    // A service with the environment alone (no HSM) cannot sign with them.
+    await withApp({}, async (app) => {
+      const errors = await app.withExpectedErrors(async () => {
+        expectEnvelope(await request(app.http).post(`/key/${keys[0].id}/sign`).set(tenant.headers).send({ payload: {} }), 500);
+      });
+      expect(errors).toEqual([expect.stringMatching(/^Unhandled error \[requestId=/)]);
+    });
+
+    // And back: the HSM's key opens, the environment's seals (PKCS11_KEK_SEALS=false), kek:rotate moves them all.
+    expect(kekRotate({ ...withKek, PKCS11_KEK_SEALS: 'false' })).toEqual({ resealed: 3, remaining: 0 });
+    await withApp({}, async (app) => {
+      expect((await sealed(app)).map((row) => row.private_key_sealed.subarray(0, 5).toString('hex'))).toEqual(
+        Array(3).fill(`02${keyEncryptionKeyId(environmentKey).toString('hex')}`),
+      );
+      await signsWithAll(app);
+    });
+  });
+});
