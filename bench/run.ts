@@ -15,11 +15,11 @@
  * runs of one route). --cpu-prof=<dir> profiles the service (node --cpu-prof, one .cpuprofile per service
  * process, written when it stops).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, randomBytes, randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -734,6 +734,46 @@ async function measureWebhooks(env: Record<string, string>, databaseUrl: string)
   await service.stop();
 }
 
+/**
+ * Signing with a key in custody "hsm" (SoftHSM2, a token made here) beside the same with a software key, on one
+ * service: SoftHSM2 is software too, so the ratio is what the PKCS#11 path costs (sessions, the thread pool, the
+ * JWS assembled here), not a hardware HSM's speed.
+ */
+async function measureHsm(env: Record<string, string>, dataDir: string): Promise<void> {
+  const names = ['ES256', 'RS256'].map((algorithm) => `POST /key/:id/sign ${algorithm}, custody hsm (SoftHSM2)`);
+  if (!names.some(selected)) return;
+  execFileSync(join(ROOT, 'scripts', 'ensure-softhsm.sh'), { stdio: 'inherit' });
+  const softHsm = join(dataDir, 'softhsm');
+  mkdirSync(join(softHsm, 'tokens'), { recursive: true });
+  writeFileSync(join(softHsm, 'softhsm2.conf'), `directories.tokendir = ${join(softHsm, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  const hsmEnv = {
+    SOFTHSM2_CONF: join(softHsm, 'softhsm2.conf'),
+    PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+    PKCS11_TOKEN_LABEL: 'bench',
+    PKCS11_PIN: '5678',
+  };
+  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', 'bench', '--so-pin', '1234', '--pin', '5678'], {
+    env: { ...process.env, ...hsmEnv },
+    stdio: 'pipe',
+  });
+  const service = await startService({ ...env, ...hsmEnv });
+  const tenant = newTenant();
+  await withAdmin(env.DATABASE_URL, (admin) => insertTenants(admin, 'hsm', [tenant]));
+  const headers = tenantHeaders(tenant);
+  for (const [i, algorithm] of ['ES256', 'RS256'].entries()) {
+    if (!selected(names[i])) continue;
+    const signWith = async (custody: string) => {
+      const key = await post(service, '/key/generate', { algorithm, name: `${custody} ${algorithm}`, custody }, headers);
+      return loadService(service, { path: `/key/${key.id}/sign`, method: 'POST', headers, body: { payload: { sub: 'bench' } } });
+    };
+    const software = await signWith('software');
+    record({ scenario: `POST /key/:id/sign ${algorithm}, software key (same service)`, ...software });
+    const hsm = await signWith('hsm');
+    record({ scenario: names[i], ...hsm, limit: { name: 'the same, software key', perSecond: software.requestsPerSecond } });
+  }
+  await service.stop();
+}
+
 async function runScenarios(dataDir: string, databaseUrl: string): Promise<void> {
   const kek = randomBytes(32);
   const tenant = newTenant();
@@ -766,6 +806,7 @@ async function runScenarios(dataDir: string, databaseUrl: string): Promise<void>
   await measureWarmRsaPool(env, tenant, rawRsa2048);
   await measureReadsDuringRsa4096(env, tenant, signingKeyId);
   await measureWebhooks(env, databaseUrl);
+  await measureHsm(env, dataDir);
 }
 
 async function main(): Promise<void> {
