@@ -5,6 +5,7 @@ import { MAIN, cleanEnv } from './support/processes';
 import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken } from './support/softhsm';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { HSM, type Pkcs11Token } from '../src/hsm/pkcs11-token';
 
 /**
@@ -54,7 +55,7 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
       const [row] = await testApp.dataSource.query('SELECT private_key_sealed, hsm_label, public_key_pem FROM tenant_keys WHERE id = $1', [key.id]);
       expect(row).toEqual({
         private_key_sealed: null,
-        hsm_label: `tenant-key:${tenant.tenantId}:${key.id}`,
+        hsm_label: expect.stringMatching(new RegExp(`^tenant-key:${tenant.tenantId}:${key.id}:[0-9a-f]{16}$`)),
         public_key_pem: expect.stringMatching(/PUBLIC KEY/),
       });
       // The verify route takes the token too.
@@ -69,7 +70,7 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
 
   it('keeps the private key sensitive and never extractable, as pkcs11-tool sees it', async () => {
     const key = await generate({ algorithm: 'ES256', name: 'looked at', custody: 'hsm' });
-    const label = `tenant-key:${tenant.tenantId}:${key.id}`;
+    const [{ label }] = await testApp.dataSource.query('SELECT hsm_label AS label FROM tenant_keys WHERE id = $1', [key.id]);
     const listing = privateObjects();
     const entry = listing.split(/\n(?=Private Key Object)/).find((object) => object.includes(`label:      ${label}`));
     expect(entry).toMatch(/Usage:\s+sign\n/);
@@ -102,6 +103,25 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
       expect(privateObjects()).not.toContain(key.id);
       expect(token.pkcs11Tool('--list-objects', '--type', 'pubkey')).not.toContain(key.id);
     }
+  });
+
+  it('takes a rotation policy; of two racing generations of one id, the loser destroys only its own pair', async () => {
+    const key = await generate({ algorithm: 'ES256', name: 'with a policy', custody: 'hsm' });
+    const policy = { rotateEverySeconds: 86_400, prePublishSeconds: 3_600, retireAfterSeconds: 7_200 };
+    const updated = await request(testApp.http).put(`/key/${key.id}`).set(tenant.headers).send({ rotationPolicy: policy });
+    expectEnvelope(updated, 200);
+    expect(updated.body.data.rotationPolicy).toEqual(policy);
+
+    const id = randomUUID();
+    const answers = await Promise.all(
+      [0, 1].map(() =>
+        request(testApp.http).post(`/key/generate/${id}`).set(tenant.headers).send({ algorithm: 'ES256', name: 'raced', custody: 'hsm' }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expectEnvelope(await request(testApp.http).post(`/key/${id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
+    // One pair in the token for it: the loser's was destroyed.
+    expect(privateObjects().split(`:${id}:`).length - 1).toBe(1);
   });
 
   it('refuses what an HSM key cannot be, with a 400 naming the field', async () => {

@@ -77,6 +77,19 @@ describe('the key-encryption key in the HSM', () => {
     // kek:rotate with the HSM's key (made in the token by this first use): every record moves, in envelopes.
     const withKek = { ...token.env, PKCS11_KEK_LABEL: 'service-kek' };
     expect(kekRotate(withKek)).toEqual({ resealed: 2, remaining: 0 });
+    // A token without that key, once records are sealed under it, is refused rather than given a new one.
+    const stranger = createSoftHsmToken('stranger');
+    try {
+      const refused = runCli(['kek:rotate', '--json'], { ...env, ...stranger.env, PKCS11_KEK_LABEL: 'service-kek' });
+      expect({ status: refused.status, stderr: refused.stderr }).toEqual({
+        status: 1,
+        stderr:
+          'Configuration error: PKCS11_KEK_LABEL: the token has no key labelled "service-kek", yet stored records are sealed under it: restore it from the HSM\'s backup\n',
+      });
+      expect(stranger.pkcs11Tool('--list-objects', '--type', 'secrkey')).not.toContain('service-kek');
+    } finally {
+      stranger.cleanup();
+    }
     expect(token.pkcs11Tool('--list-objects', '--type', 'secrkey')).toMatch(
       /label:\s+service-kek[\s\S]*Access:\s+sensitive, always sensitive, never extractable, local/,
     );

@@ -183,6 +183,7 @@ function pkcs11Settings(read: EnvReader): Pkcs11Settings | null {
   if (pin === undefined && pinFile !== undefined) {
     try {
       pin = readFileSync(pinFile, 'utf8').trim();
+      if (pin === '') read.problem(`PKCS11_PIN_FILE ${pinFile} is empty`);
     } catch (error) {
       read.problem(`PKCS11_PIN_FILE ${pinFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }

@@ -1,7 +1,27 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { envelopePrefix, isEnvelope, open, openEnvelope, seal, sealEnvelope, sealedPrefix, type DataKeyWrapper } from '../crypto/sealing';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, ConfigError, type RuntimeConfig } from '../config/config';
+import {
+  envelopePrefix,
+  isEnvelope,
+  open,
+  openEnvelope,
+  seal,
+  sealEnvelope,
+  sealedPrefix,
+  tenantKeyAssociatedData,
+  webhookSecretAssociatedData,
+  type DataKeyWrapper,
+} from '../crypto/sealing';
 import { HSM, type Pkcs11Token } from './pkcs11-token';
+
+/** Every sealed column: its table (with tenant_id and id columns) and the associated data each row's value is sealed with. */
+export const SEALED_COLUMNS = [
+  { table: 'tenant_keys', column: 'private_key_sealed', associatedData: tenantKeyAssociatedData },
+  { table: 'webhook_subscriptions', column: 'secret_sealed', associatedData: webhookSecretAssociatedData },
+  { table: 'webhook_subscriptions', column: 'previous_secret_sealed', associatedData: webhookSecretAssociatedData },
+] as const;
+export type SealedColumn = (typeof SEALED_COLUMNS)[number];
 
 /**
  * What seals secrets at rest (private keys, HMAC and webhook secrets): the environment's first key-encryption key,
@@ -15,6 +35,7 @@ export class KeySealer implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     @Inject(HSM) private readonly hsm: Pkcs11Token | null,
+    private readonly dataSource: DataSource,
   ) {
     const label = config.pkcs11?.kekLabel;
     if (hsm && label) {
@@ -26,9 +47,46 @@ export class KeySealer implements OnModuleInit {
     }
   }
 
-  /** The HSM's key-encryption key is made in the token the first time (sensitive, never extractable). */
+  /**
+   * The HSM's key-encryption key is made in the token the first time (sensitive, never extractable), by one instance
+   * at a time (an advisory lock: instances starting together make one key, not one each), and never again once
+   * records are sealed under a key of that label: a token that lost it is a configuration error, not a fresh start.
+   */
   async onModuleInit(): Promise<void> {
-    if (this.wrapper) await this.hsm!.ensureSecretKey(this.wrapper.name);
+    if (!this.wrapper) return;
+    const label = this.wrapper.name;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`pkcs11-kek:${label}`]);
+      const prefix = envelopePrefix(this.wrapper);
+      let sealedUnderIt = false;
+      for (const { table, column } of SEALED_COLUMNS) {
+        // A column not there yet (the CLI applies migrations after this) holds nothing.
+        const [{ exists }] = (await runner.query(
+          'SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2) AS exists',
+          [table, column],
+        )) as [{ exists: boolean }];
+        const [{ found }] = exists
+          ? ((await runner.query(
+              `SELECT EXISTS (SELECT 1 FROM ${table} WHERE substring(${column} FROM 1 FOR length($1::bytea)) = $1::bytea) AS found`,
+              [prefix],
+            )) as [{ found: boolean }])
+          : [{ found: false }];
+        sealedUnderIt ||= found;
+      }
+      const outcome = await this.hsm!.ensureSecretKey(label, this.config.pkcs11!.kekSeals && !sealedUnderIt);
+      if (outcome === 'missing') {
+        throw new ConfigError([
+          sealedUnderIt
+            ? `PKCS11_KEK_LABEL: the token has no key labelled "${label}", yet stored records are sealed under it: restore it from the HSM's backup`
+            : `PKCS11_KEK_LABEL: the token has no key labelled "${label}" (it is made only when PKCS11_KEK_SEALS is true)`,
+        ]);
+      }
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`pkcs11-kek:${label}`]).catch(() => undefined);
+      await runner.release();
+    }
   }
 
   /** Whether new records are sealed under the HSM's key (else the environment's first key). */

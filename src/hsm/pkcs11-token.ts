@@ -33,8 +33,6 @@ const HASH_MECHANISMS = {
 /** Codes that say the token or its sessions are gone (real HSMs): re-initialise. */
 const LOST_TOKEN_CODES = new Set([
   pkcs11.CKR_DEVICE_REMOVED,
-  pkcs11.CKR_DEVICE_ERROR,
-  pkcs11.CKR_DEVICE_MEMORY,
   pkcs11.CKR_TOKEN_NOT_PRESENT,
   pkcs11.CKR_TOKEN_NOT_RECOGNIZED,
   pkcs11.CKR_SESSION_HANDLE_INVALID,
@@ -46,7 +44,17 @@ const LOST_TOKEN_CODES = new Set([
  * Codes that may say so, or may be about the operation: SoftHSM answers a vanished token with a general error or an
  * invalid handle, and a GCM tag that does not match with a general error too. The token is asked whether it is there.
  */
-const MAYBE_LOST_CODES = new Set([pkcs11.CKR_GENERAL_ERROR, pkcs11.CKR_OBJECT_HANDLE_INVALID, pkcs11.CKR_KEY_HANDLE_INVALID]);
+const MAYBE_LOST_CODES = new Set([
+  pkcs11.CKR_GENERAL_ERROR,
+  pkcs11.CKR_DEVICE_ERROR,
+  pkcs11.CKR_OBJECT_HANDLE_INVALID,
+  pkcs11.CKR_KEY_HANDLE_INVALID,
+]);
+const STALE_HANDLE_CODES = new Set([pkcs11.CKR_OBJECT_HANDLE_INVALID, pkcs11.CKR_KEY_HANDLE_INVALID]);
+/** Login answers that another try would not change, and that real HSMs count towards locking the PIN. */
+const PIN_CODES = new Set([pkcs11.CKR_PIN_INCORRECT, pkcs11.CKR_PIN_LOCKED, pkcs11.CKR_PIN_EXPIRED]);
+/** How long a call waits for a free session before it is a 503 (a hung network HSM must not queue calls for ever). */
+const SESSION_WAIT_MS = 10_000;
 
 /** The injection token of the PKCS#11 token: a Pkcs11Token, or null when no HSM is configured. */
 export const HSM = Symbol('HSM');
@@ -73,12 +81,17 @@ const isPkcs11Error = (error: unknown): error is Pkcs11Failure => error instance
  * never finalised under a running operation, which would crash the process.
  */
 export class Pkcs11Token {
+  /** The library's state is the process's: one token object per process at a time. */
+  private static opened = false;
   private readonly logger = new Logger('Pkcs11Token');
   private readonly module = new pkcs11.PKCS11();
   private slot: Buffer | undefined;
   private free: Session[] = [];
-  private readonly waiting: { resolve: (session: Session) => void; reject: (error: Error) => void }[] = [];
-  private state: 'up' | 'draining' | 'recovering' | 'closed' = 'up';
+  /** The sessions of the current connection: a session of an earlier one is never handed out again. */
+  private current = new Set<Session>();
+  private readonly waiting: { resolve: (session: Session) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }[] = [];
+  /** failed: the token refused the PIN on a reconnection; retrying would lock it, so nothing is tried until a restart. */
+  private state: 'up' | 'draining' | 'recovering' | 'failed' | 'closed' = 'up';
   private running = 0;
   /** Private key and secret key handles by label: handles change when the token is opened again. */
   private handles = new Map<string, Buffer>();
@@ -93,6 +106,7 @@ export class Pkcs11Token {
    * (never the PIN).
    */
   static open(settings: Pkcs11Settings): Pkcs11Token {
+    if (Pkcs11Token.opened) throw new Error('A PKCS#11 token is already open in this process: close it first');
     const token = new Pkcs11Token(settings);
     try {
       token.module.load(settings.module);
@@ -105,11 +119,8 @@ export class Pkcs11Token {
       token.closeModule();
       throw new ConfigError([token.describe(error)]);
     }
+    Pkcs11Token.opened = true;
     return token;
-  }
-
-  get available(): boolean {
-    return this.state === 'up';
   }
 
   /** A key pair made inside the token, labelled `label`; answers its public key. */
@@ -146,8 +157,12 @@ export class Pkcs11Token {
     }
     return this.run(async (session) => {
       const pair = await this.module.C_GenerateKeyPairAsync(session, { mechanism }, publicTemplate, privateTemplate);
-      this.handles.set(label, pair.privateKey);
-      return this.publicKeyOf(session, pair.publicKey);
+      try {
+        return this.publicKeyOf(session, pair.publicKey);
+      } catch (error) {
+        for (const handle of [pair.privateKey, pair.publicKey]) this.module.C_DestroyObject(session, handle);
+        throw error;
+      }
     });
   }
 
@@ -201,15 +216,36 @@ export class Pkcs11Token {
   }
 
   /** The AES-256 key labelled `label`, made in the token (sensitive, not extractable) when it has none. */
-  ensureSecretKey(label: string): Promise<void> {
+  /**
+   * Whether the token holds the AES-256 key `label` (sensitive, not extractable); with `create`, makes it when it has
+   * none. Throws when several keys have the label, or the one there is not such a key.
+   */
+  ensureSecretKey(label: string, create: boolean): Promise<'found' | 'created' | 'missing'> {
     return this.run(async (session) => {
-      if (
-        this.findAll(session, [
-          { type: pkcs11.CKA_LABEL, value: label },
-          { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_SECRET_KEY },
-        ]).length > 0
-      )
-        return;
+      const found = this.findAll(session, [
+        { type: pkcs11.CKA_LABEL, value: label },
+        { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_SECRET_KEY },
+      ]);
+      if (found.length > 1)
+        throw new ConfigError([`PKCS11_KEK_LABEL: ${found.length} secret keys in the token are labelled "${label}"; labels must be unique`]);
+      if (found.length === 1) {
+        const [type, length, sensitive, extractable] = this.module.C_GetAttributeValue(session, found[0], [
+          { type: pkcs11.CKA_KEY_TYPE },
+          { type: pkcs11.CKA_VALUE_LEN },
+          { type: pkcs11.CKA_SENSITIVE },
+          { type: pkcs11.CKA_EXTRACTABLE },
+        ]);
+        if (
+          type.value.readUInt32LE(0) !== pkcs11.CKK_AES ||
+          length.value.readUInt32LE(0) !== 32 ||
+          sensitive.value[0] !== 1 ||
+          extractable.value[0] !== 0
+        ) {
+          throw new ConfigError([`PKCS11_KEK_LABEL: the key labelled "${label}" is not a sensitive, non-extractable AES-256 key`]);
+        }
+        return 'found';
+      }
+      if (!create) return 'missing';
       await this.module.C_GenerateKeyAsync(session, { mechanism: pkcs11.CKM_AES_KEY_GEN }, [
         { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_SECRET_KEY },
         { type: pkcs11.CKA_KEY_TYPE, value: pkcs11.CKK_AES },
@@ -223,6 +259,7 @@ export class Pkcs11Token {
         { type: pkcs11.CKA_LABEL, value: label },
       ]);
       this.logger.log(`Created the AES-256 key-encryption key "${label}" in the token`);
+      return 'created';
     });
   }
 
@@ -246,14 +283,20 @@ export class Pkcs11Token {
   close(): void {
     clearTimeout(this.recovery);
     this.state = 'closed';
-    for (const waiter of this.waiting.splice(0)) waiter.reject(new HsmUnavailableError());
+    this.rejectWaiting();
     if (this.running === 0) this.closeModule();
+    Pkcs11Token.opened = false;
   }
 
   /** Runs `operation` with a session of its own; a lost token turns into HsmUnavailableError and a recovery. */
-  private async run<T>(operation: (session: Session) => Promise<T>): Promise<T> {
+  private async run<T>(operation: (session: Session) => Promise<T>, retried = false): Promise<T> {
+    // Counted as running from the moment it is handed a session (acquire), until it is released here.
     const session = await this.acquire();
-    this.running++;
+    let released = false;
+    const releaseOnce = () => {
+      if (!released) this.release(session);
+      released = true;
+    };
     try {
       return await operation(session);
     } catch (error) {
@@ -263,13 +306,16 @@ export class Pkcs11Token {
         this.lost(error);
         throw new HsmUnavailableError();
       }
-      // The token is there: a stale handle is found again next time; anything else is the operation's own failure
-      // (a tag that does not match, a refused mechanism), for the caller (a 500 shows none of it).
+      // The token is there: anything else is the operation's own failure (a tag that does not match, a refused
+      // mechanism, a full token), for the caller (a 500 shows none of it); a stale handle is looked up once more.
       this.handles.clear();
+      if (STALE_HANDLE_CODES.has(code) && !retried) {
+        releaseOnce();
+        return this.run(operation, true);
+      }
       throw error;
     } finally {
-      this.running--;
-      this.release(session);
+      releaseOnce();
     }
   }
 
@@ -286,18 +332,46 @@ export class Pkcs11Token {
   private acquire(): Promise<Session> {
     if (this.state !== 'up') return Promise.reject(new HsmUnavailableError());
     const session = this.free.pop();
-    if (session) return Promise.resolve(session);
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+    if (session) {
+      this.running++;
+      return Promise.resolve(session);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        reject(new HsmUnavailableError('The HSM is busy; try again shortly'));
+      }, SESSION_WAIT_MS);
+      const waiter = { resolve, reject, timer };
+      this.waiting.push(waiter);
+    });
   }
 
+  /** Hands the session to the next waiter (who is then the one running) or back to the pool; a stale one is dropped. */
   private release(session: Session): void {
-    if (this.state === 'up') {
+    if (this.state === 'up' && this.current.has(session)) {
       const waiter = this.waiting.shift();
-      if (waiter) waiter.resolve(session);
-      else this.free.push(session);
-    } else if (this.running === 0) {
-      if (this.state === 'closed') this.closeModule();
-      else this.scheduleRecovery(0);
+      if (waiter) {
+        clearTimeout(waiter.timer);
+        waiter.resolve(session);
+        return;
+      }
+      this.free.push(session);
+    }
+    this.running--;
+    this.settleIfIdle();
+  }
+
+  /** Once nothing runs: a closed token finalises, a lost one starts recovering. */
+  private settleIfIdle(): void {
+    if (this.running > 0 || this.state === 'up') return;
+    if (this.state === 'closed') this.closeModule();
+    else if (this.state === 'draining') this.scheduleRecovery(0);
+  }
+
+  private rejectWaiting(): void {
+    for (const waiter of this.waiting.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new HsmUnavailableError());
     }
   }
 
@@ -307,7 +381,7 @@ export class Pkcs11Token {
     this.logger.warn(`The HSM token is unavailable (${error.message}); reconnecting once ${this.running} running operation(s) end`);
     this.state = 'draining';
     this.free = [];
-    for (const waiter of this.waiting.splice(0)) waiter.reject(new HsmUnavailableError());
+    this.rejectWaiting();
   }
 
   private scheduleRecovery(delayMs: number): void {
@@ -315,13 +389,21 @@ export class Pkcs11Token {
     this.state = 'recovering';
     this.recovery = setTimeout(() => {
       this.recovery = undefined;
+      if (this.running > 0 || this.state !== 'recovering') return;
       this.closeModule();
       try {
         this.connect();
         this.logger.log('The HSM token is back');
       } catch (error) {
         this.closeModule();
+        if (isPkcs11Error(error) && PIN_CODES.has(error.code ?? -1)) {
+          // Another try would count towards locking the PIN: the service answers 503 for HSM keys until restarted.
+          this.state = 'failed';
+          this.logger.error(`The HSM token is back but refuses the PIN (${this.describe(error)}); not retrying: fix PKCS11_PIN and restart`);
+          return;
+        }
         this.logger.warn(`The HSM token is still unavailable (${this.describe(error)}); trying again in ${RECOVERY_RETRY_MS / 1000} s`);
+        this.state = 'draining';
         this.scheduleRecovery(RECOVERY_RETRY_MS);
       }
     }, delayMs);
@@ -336,7 +418,14 @@ export class Pkcs11Token {
       // Another user of the same library in this process (tests start several apps) initialised it already.
       if (!isPkcs11Error(error) || error.code !== pkcs11.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw error;
     }
-    const slots = this.module.C_GetSlotList(true).filter((slot) => this.module.C_GetTokenInfo(slot).label.trim() === this.settings.tokenLabel);
+    const labelOf = (slot: Buffer) => {
+      try {
+        return this.module.C_GetTokenInfo(slot).label.trim();
+      } catch {
+        return undefined; // a slot whose token does not answer is not ours to judge
+      }
+    };
+    const slots = this.module.C_GetSlotList(true).filter((slot) => labelOf(slot) === this.settings.tokenLabel);
     if (slots.length !== 1) {
       throw new Error(
         slots.length === 0
@@ -352,6 +441,7 @@ export class Pkcs11Token {
     // Login is per application and token: once for all sessions. Never retried on a wrong PIN (HSMs lock it).
     this.module.C_Login(sessions[0], pkcs11.CKU_USER, this.settings.pin);
     this.handles = new Map();
+    this.current = new Set(sessions);
     this.free = sessions;
     this.state = 'up';
   }
@@ -386,15 +476,17 @@ export class Pkcs11Token {
   private find(session: Session, label: string, objectClass: number): Buffer {
     const cached = this.handles.get(label);
     if (cached) return cached;
-    const [handle] = this.findAll(session, [
+    const found = this.findAll(session, [
       { type: pkcs11.CKA_LABEL, value: label },
       { type: pkcs11.CKA_CLASS, value: objectClass },
     ]);
-    if (!handle) {
+    if (found.length !== 1) {
       // SoftHSM finds nothing, without an error, while its token is away: ask the token whether it is there.
       this.module.C_GetTokenInfo(this.slot!);
-      throw new HsmUnavailableError(`The HSM holds no key labelled ${label}`);
+      // It is: the key is gone (or not one), which waiting will not mend. A 500 for the caller, the label in the log.
+      throw new Error(`The HSM holds ${found.length} objects labelled ${label} of class ${objectClass}, not one`);
     }
+    const [handle] = found;
     this.handles.set(label, handle);
     return handle;
   }

@@ -63,7 +63,9 @@ export class KeyWrites {
   async commitFound<T>(
     write: (manager: EntityManager) => Promise<{ tenantId: string; event: AuditEvent; result: T } | undefined>,
   ): Promise<{ result: T } | undefined> {
+    let transaction: EntityManager | undefined;
     const done = await this.transactions.run(async (manager) => {
+      transaction = manager;
       const written = await write(manager);
       if (!written) return undefined;
       await this.audit.record(manager, written.event);
@@ -73,6 +75,7 @@ export class KeyWrites {
       return written;
     });
     if (done) this.cache.forget(done.tenantId);
+    await this.custody.committed(transaction!);
     return done;
   }
 

@@ -20,7 +20,7 @@ import type { SigningPolicy } from './signing/signing-policy';
 import { DEFAULT_GRACE_PERIOD_SECONDS, type RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import type { UpdateKeyDto } from './dto/update-key.dto';
-import { effectiveStatus, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
+import { canSign, effectiveStatus, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
 import { AliasTakenError, KeyIdTakenError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { KeyCustody } from './material/key-custody';
 import { KeyWrites, newKeyRow, secondsAfter, specOf, type NewKeyPlace } from './key-writes';
@@ -111,7 +111,7 @@ export class TenantKeysService {
         if (!key) throw new KeyNotFoundError();
         await this.settleSuccession(manager, key);
         await this.keys.delete(manager, actor.tenantId, id);
-        await this.custody.destroy(key);
+        this.custody.destroyOnCommit(manager, key);
         return key;
       });
       return { id };
@@ -293,7 +293,7 @@ export class TenantKeysService {
     const successor = await this.keys.lock(manager, key.tenantId, key.rotatedTo);
     if (successor?.status !== 'next') return undefined;
     await this.keys.delete(manager, key.tenantId, successor.id);
-    await this.custody.destroy(successor);
+    this.custody.destroyOnCommit(manager, successor);
     await this.keys.update(manager, key.tenantId, key.id, { rotatedTo: null });
     return successor.id;
   }
@@ -319,7 +319,7 @@ export class TenantKeysService {
 
   /** Setting a policy starts its first period now (for a key that signs); removing it stops the schedule (the caller drops a published successor). */
   private policyChanges(key: TenantKeyEntity, policy: RotationPolicy | null): KeyChanges {
-    if (policy && !key.privateKeySealed) {
+    if (policy && !canSign(key)) {
       throw new ValidationFailedError([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);
     }
     const signs = effectiveStatus(key) === 'active' && key.rotatedTo === null;

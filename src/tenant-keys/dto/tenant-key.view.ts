@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import { certificateJwkMembers } from '../../crypto/certificates';
 import { SIGNING_ALGORITHMS } from '../../crypto/algorithms';
 import {
+  canSign,
   effectiveStatus,
   KEY_CUSTODIES,
   KEY_STATUSES,
@@ -117,7 +118,7 @@ export function toTenantKeyView(key: TenantKeyEntity): TenantKeyView {
     type: key.type,
     curve: key.curve,
     length: key.length,
-    hasPrivateKey: key.privateKeySealed !== null || key.custody === 'hsm',
+    hasPrivateKey: canSign(key),
     custody: key.custody,
     issuer: key.issuer,
     kid: key.kid,

@@ -132,6 +132,11 @@ export interface RotationPolicy {
   retireAfterSeconds: number;
 }
 
+/** Whether the service can sign with the key: its private part sealed in the row, or held in the HSM. */
+export function canSign(key: Pick<TenantKeyEntity, 'privateKeySealed' | 'custody'>): boolean {
+  return key.privateKeySealed !== null || key.custody === 'hsm';
+}
+
 /** Retirement needs no job: a retiring key is retired from the moment its retireAt has passed. */
 export function effectiveStatus(key: Pick<TenantKeyEntity, 'status' | 'retireAt'>, now = new Date()): KeyStatus {
   if (key.status === 'retiring' && key.retireAt && key.retireAt <= now) return 'retired';

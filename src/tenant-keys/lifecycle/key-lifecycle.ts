@@ -99,18 +99,24 @@ export class KeyLifecycle {
     if (!old) return undefined;
     const successorId = randomUUID();
     const material = await this.writes.successorMaterial(old, successorId);
-    const successor = newKeyRow(old.tenantId, successorId, specOf(old), material, {
-      name: old.name,
-      issuer: old.issuer,
-      status: 'next',
-      rotationPolicy: old.rotationPolicy,
-      signingPolicy: old.signingPolicy,
-      rotatedFrom: old.id,
-      // Never sooner than prePublishSeconds from now (a late publication, after downtime): caches must hold it first.
-      activatesAt: latest(old.nextRotationAt!, secondsAfter(new Date(), old.rotationPolicy!.prePublishSeconds)),
-    });
-    await this.keys.insert(manager, successor);
-    await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId });
+    // An HSM successor's pair is destroyed again if its row is not stored (a failure after this, in this step).
+    try {
+      const successor = newKeyRow(old.tenantId, successorId, specOf(old), material, {
+        name: old.name,
+        issuer: old.issuer,
+        status: 'next',
+        rotationPolicy: old.rotationPolicy,
+        signingPolicy: old.signingPolicy,
+        rotatedFrom: old.id,
+        // Never sooner than prePublishSeconds from now (a late publication, after downtime): caches must hold it first.
+        activatesAt: latest(old.nextRotationAt!, secondsAfter(new Date(), old.rotationPolicy!.prePublishSeconds)),
+      });
+      await this.keys.insert(manager, successor);
+      await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId });
+    } catch (error) {
+      await this.custody.discard(material);
+      throw error;
+    }
     return {
       tenantId: old.tenantId,
       event: { actor: SYSTEM_ACTOR, action: 'key.publish_next', keyId: old.id, tenantId: old.tenantId, detail: { successorId } },
@@ -144,7 +150,7 @@ export class KeyLifecycle {
     const key = await this.claim(manager, `key.status = 'pending_deletion' AND key.delete_at <= now()`);
     if (!key) return undefined;
     await this.keys.delete(manager, key.tenantId, key.id);
-    await this.custody.destroy(key);
+    this.custody.destroyOnCommit(manager, key);
     const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { scheduled: true } };
     return { tenantId: key.tenantId, event, result: key };
   };

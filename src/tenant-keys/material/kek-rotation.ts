@@ -1,22 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Transactions } from '../../database/transactions';
-import { SealOpenError, tenantKeyAssociatedData, webhookSecretAssociatedData } from '../../crypto/sealing';
-import { KeySealer } from '../../hsm/key-sealer';
+import { SealOpenError } from '../../crypto/sealing';
+import { KeySealer, SEALED_COLUMNS, type SealedColumn } from '../../hsm/key-sealer';
 
 export interface RotationProgress {
   resealed: number;
   /** Sealed values not yet under the newest key. */
   remaining: number;
 }
-
-/** Every sealed column: its table (with tenant_id and id columns) and the associated data each row's value is sealed with. */
-const SEALED_COLUMNS = [
-  { table: 'tenant_keys', column: 'private_key_sealed', associatedData: tenantKeyAssociatedData },
-  { table: 'webhook_subscriptions', column: 'secret_sealed', associatedData: webhookSecretAssociatedData },
-  { table: 'webhook_subscriptions', column: 'previous_secret_sealed', associatedData: webhookSecretAssociatedData },
-] as const;
-type SealedColumn = (typeof SEALED_COLUMNS)[number];
 
 /** Rows whose sealed value does not start with the sealing key's prefix ($1). */
 const notUnderSealingKey = ({ column }: SealedColumn) => `${column} IS NOT NULL AND substring(${column} FROM 1 FOR length($1::bytea)) <> $1::bytea`;

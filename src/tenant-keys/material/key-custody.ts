@@ -1,4 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { JWTPayload } from 'jose';
 import { ValidationFailedError } from '../../common/domain-error';
 import type { SigningKeySpec } from '../../crypto/algorithms';
@@ -7,9 +9,12 @@ import { HSM, HsmUnavailableError, type Pkcs11Token } from '../../hsm/pkcs11-tok
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 import type { KeyMaterial } from './key-material';
 
-/** What the token calls a key pair: tenant and key id, so that two tenants' keys of one id never meet. */
-export function hsmKeyLabel(tenantId: string, keyId: string): string {
-  return `tenant-key:${tenantId}:${keyId}`;
+/**
+ * What the token calls a key pair: tenant, key id, and a nonce of this generation, so that two tenants' keys of one
+ * id never meet, and neither do two attempts at one id (a retried request whose loser cleans up its own pair only).
+ */
+function hsmKeyLabel(tenantId: string, keyId: string): string {
+  return `tenant-key:${tenantId}:${keyId}:${randomBytes(8).toString('hex')}`;
 }
 
 /**
@@ -18,6 +23,10 @@ export function hsmKeyLabel(tenantId: string, keyId: string): string {
  */
 @Injectable()
 export class KeyCustody {
+  private readonly logger = new Logger(KeyCustody.name);
+  /** Labels to destroy when a transaction commits, by its manager. */
+  private readonly doomed = new WeakMap<EntityManager, string[]>();
+
   constructor(@Inject(HSM) private readonly hsm: Pkcs11Token | null) {}
 
   /** 400s, naming the field, for a key an HSM cannot hold here. */
@@ -56,14 +65,35 @@ export class KeyCustody {
     return `${input}.${signature.toString('base64url')}`;
   }
 
-  /** Destroys an HSM key's objects in the token (before its row's deletion commits: a failure keeps the row). */
-  async destroy(key: Pick<TenantKeyEntity, 'custody' | 'hsmLabel'>): Promise<void> {
-    if (key.custody === 'hsm') await this.token().destroy(key.hsmLabel!);
+  /**
+   * Destroys an HSM key's objects in the token once the transaction of `manager` (which deletes its row) commits:
+   * a rollback keeps both. KeyWrites.commitFound calls `committed` after every commit.
+   */
+  destroyOnCommit(manager: EntityManager, key: Pick<TenantKeyEntity, 'custody' | 'hsmLabel'>): void {
+    if (key.custody !== 'hsm') return;
+    this.doomed.set(manager, [...(this.doomed.get(manager) ?? []), key.hsmLabel!]);
   }
 
-  /** Destroys what `generate` made for a key that was not stored after all; never throws. */
+  /** Destroys what the committed transaction deleted; a failure leaves an orphan in the token, logged with its label. */
+  async committed(manager: EntityManager): Promise<void> {
+    const labels = this.doomed.get(manager) ?? [];
+    this.doomed.delete(manager);
+    for (const label of labels) await this.discardLabel(label);
+  }
+
+  /** Destroys what `generate` made for a key that was not stored after all. */
   async discard(material: KeyMaterial): Promise<void> {
-    await this.destroy(material).catch(() => undefined);
+    if (material.custody === 'hsm') await this.discardLabel(material.hsmLabel!);
+  }
+
+  private async discardLabel(label: string): Promise<void> {
+    try {
+      await this.token().destroy(label);
+    } catch (error) {
+      this.logger.warn(
+        `The HSM objects labelled ${label} belong to no key and could not be destroyed (${(error as Error).message}): destroy them by hand`,
+      );
+    }
   }
 
   private token(): Pkcs11Token {

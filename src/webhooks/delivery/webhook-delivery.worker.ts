@@ -7,6 +7,7 @@ import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
 import { SealOpenError } from '../../crypto/sealing';
 import { KeySealer } from '../../hsm/key-sealer';
+import { HsmUnavailableError } from '../../hsm/pkcs11-token';
 import { signatureHeader } from '../webhook-secrets';
 import { postWebhook } from './post-webhook';
 
@@ -136,6 +137,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       };
       status = await postWebhook(subscription.url, headers, delivery.body, this.config.webhookAllowPrivateUrls);
     } catch (failure) {
+      if (failure instanceof HsmUnavailableError) {
+        // The HSM that seals the secret is away: not the receiver's failure, so no attempt counts; again shortly.
+        await manager.update(WebhookDeliveryEntity, { id: delivery.id }, { nextAttemptAt: () => `now() + make_interval(secs => ${IDLE_MS / 1000})` });
+        return 0;
+      }
       // A secret that does not open (a key-encryption key removed too early) is a failed attempt like any other,
       // said without detail: the delivery goes on to its retries instead of holding every loop.
       error = failure instanceof SealOpenError ? 'the signing secret could not be opened' : (failure as Error).message.slice(0, 255);
