@@ -8,7 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * per threshold. And the delivery claim made index-only: a key's earlier pending delivery is found by equality on
  * `order_key` (the key id, or one queue per subscription for events without a key) instead of IS NOT DISTINCT FROM,
  * which no index serves (a claim among 3,000 pending deliveries of one subscription took 590 ms; now 0.1 ms), and
- * the oldest pending delivery by an index on its sequence. The stored generated column rewrites webhook_deliveries
+ * the oldest pending delivery by an index on its sequence. A delivery is leased while it is sent (lease_id,
+ * leased_until), so that no transaction stays open during the HTTP call. The stored generated column rewrites webhook_deliveries
  * under an exclusive lock: brief for an outbox days old, the only kind there was before this migration.
  */
 export class WebhookSecretsCertificateWarningsDeliveryOrder1764900000000 implements MigrationInterface {
@@ -46,6 +47,7 @@ export class WebhookSecretsCertificateWarningsDeliveryOrder1764900000000 impleme
     await queryRunner.query(
       `CREATE INDEX webhook_deliveries_pending_order ON webhook_deliveries (subscription_id, order_key, sequence) WHERE status = 'pending'`,
     );
+    await queryRunner.query(`ALTER TABLE webhook_deliveries ADD COLUMN lease_id uuid, ADD COLUMN leased_until timestamptz`);
     await queryRunner.query(`CREATE INDEX webhook_deliveries_pending_sequence ON webhook_deliveries (sequence) WHERE status = 'pending'`);
     await queryRunner.query(
       `CREATE INDEX tenant_keys_certificate_expiry ON tenant_keys (certificate_expires_at) WHERE certificate_expires_at IS NOT NULL`,
@@ -55,7 +57,7 @@ export class WebhookSecretsCertificateWarningsDeliveryOrder1764900000000 impleme
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX webhook_deliveries_pending_sequence`);
     await queryRunner.query(`DROP INDEX webhook_deliveries_pending_order`);
-    await queryRunner.query(`ALTER TABLE webhook_deliveries DROP COLUMN order_key`);
+    await queryRunner.query(`ALTER TABLE webhook_deliveries DROP COLUMN order_key, DROP COLUMN lease_id, DROP COLUMN leased_until`);
     await queryRunner.query(
       `CREATE INDEX webhook_deliveries_pending_order ON webhook_deliveries (subscription_id, key_id, sequence) WHERE status = 'pending'`,
     );

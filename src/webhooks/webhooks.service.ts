@@ -178,7 +178,7 @@ export class WebhooksService {
           WebhookDeliveryEntity,
           { tenantId: actor.tenantId, subscriptionId: id, id: deliveryId },
           // A fresh start, with its retries; on the database's clock, which the delivery loops compare with.
-          { status: 'pending', attempts: 0, lastError: null, deliveredAt: null, nextAttemptAt: () => 'now()' },
+          { status: 'pending', attempts: 0, lastError: null, deliveredAt: null, leaseId: null, leasedUntil: null, nextAttemptAt: () => 'now()' },
         );
         if (!result.affected) throw new WebhookNotFoundError('Delivery not found');
         await this.audit.record(manager, event);

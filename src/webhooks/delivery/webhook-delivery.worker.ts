@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
@@ -13,14 +14,23 @@ import { postWebhook } from './post-webhook';
 
 /** The longest a loop with nothing to send sleeps: events wake it sooner (see below), and so does the next retry due. */
 const IDLE_MS = 5_000;
-/** Deliveries one instance sends at once (each holds its row, and a connection, for up to the 5 s timeout). */
+/** Deliveries one instance sends at once. */
 const CONCURRENCY = 4;
+/** How long a claimed delivery is another instance's to leave alone: past it (its instance died mid-send), it is due again. */
+const LEASE_SECONDS = 30;
+
+interface Claimed {
+  delivery: Pick<WebhookDeliveryEntity, 'id' | 'attempts' | 'body'>;
+  subscription: WebhookSubscriptionEntity;
+  lease: string;
+}
 
 /**
- * Sends the outbox: in every instance, a few loops each claim the oldest due delivery whose key has no earlier
- * pending one for the same subscription (so one key's events arrive in commit order), with FOR UPDATE SKIP LOCKED,
- * hold it while it is sent (5 s at most), and store the outcome in the same transaction: each delivery is sent by
- * one instance at a time, and a restart loses nothing (the row stays pending). Changes that queue events announce
+ * Sends the outbox: in every instance, a few loops each lease the oldest due delivery whose key has no earlier
+ * pending one for the same subscription (so one key's events arrive in commit order; FOR UPDATE SKIP LOCKED for the
+ * claim, a lease committed at once), send it (5 s at most) holding no transaction or connection, and store the
+ * outcome if the lease is still theirs: each delivery is sent by one instance at a time, and a restart loses nothing
+ * (the row stays pending, due again when its lease ends). Changes that queue events announce
  * themselves (NOTIFY, on commit), which wakes the loops of every instance.
  */
 @Injectable()
@@ -58,15 +68,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private async loop(): Promise<void> {
     while (!this.stopped) {
       const wakeUps = this.wakeUps;
-      let idleMs: number;
+      let idleMs = 0;
       try {
-        const outcome = await this.dataSource.transaction((manager) => this.sendOne(manager));
-        if (typeof outcome === 'number') {
-          idleMs = outcome;
-        } else {
-          idleMs = 0;
-          await this.recordHealth(outcome.subscriptionId, outcome.delivered);
-        }
+        const claimed = await this.claim();
+        if (typeof claimed === 'number') idleMs = claimed;
+        else if (claimed) await this.deliver(claimed);
       } catch (error) {
         this.logger.warn(`Webhook delivery paused: ${(error as Error).message}`);
         idleMs = IDLE_MS;
@@ -95,36 +101,52 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   }
 
   /**
-   * Claims one due delivery, sends it, records the outcome, and answers it for the subscription's health. When none
-   * is due, how long to wait for the next retry (at most IDLE_MS).
+   * Leases the oldest due delivery that is the first pending one of its key for its subscription (a correlated
+   * min() on the index of pending deliveries per subscription and key, which the planner cannot turn into a join
+   * over every pending row, as it did with NOT EXISTS before statistics existed): one statement
+   * (FOR UPDATE SKIP LOCKED inside, the lease of LEASE_SECONDS committed with it), so no transaction or connection is
+   * held while it is sent. Answers it, undefined when it was settled here (a disabled subscription's), or how long to
+   * wait when none is due.
    */
-  private async sendOne(manager: EntityManager): Promise<number | { subscriptionId: string; delivered: boolean }> {
-    const delivery = await manager
-      .createQueryBuilder(WebhookDeliveryEntity, 'delivery')
-      .where("delivery.status = 'pending' AND delivery.next_attempt_at <= now()")
-      .andWhere(
-        `NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier WHERE earlier.status = 'pending' AND earlier.subscription_id = delivery.subscription_id
-           AND earlier.order_key = delivery.order_key AND earlier.sequence < delivery.sequence)`,
-      )
-      .orderBy('delivery.sequence', 'ASC')
-      .limit(1)
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
-      .getOne();
-    if (!delivery) {
+  private async claim(): Promise<Claimed | undefined | number> {
+    const lease = randomUUID();
+    // An UPDATE answers [rows, count] through TypeORM.
+    const [[row]] = await this.dataSource.query<[{ id: string; subscription_id: string; attempts: number; body: string }[], number]>(
+      `UPDATE webhook_deliveries SET lease_id = $1, leased_until = now() + make_interval(secs => ${LEASE_SECONDS})
+       WHERE id = (
+         SELECT delivery.id FROM webhook_deliveries delivery
+         WHERE delivery.status = 'pending' AND delivery.next_attempt_at <= now() AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
+           AND delivery.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
+             AND earliest.subscription_id = delivery.subscription_id AND earliest.order_key = delivery.order_key)
+         ORDER BY delivery.sequence LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, subscription_id, attempts, body`,
+      [lease],
+    );
+    if (!row) {
       // Due deliveries behind one being sent (by this instance or another) are taken by the loop sending it.
-      const [{ wait }] = await manager.query<[{ wait: number | null }]>(
+      const [{ wait }] = await this.dataSource.query<[{ wait: number | null }]>(
         `SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::int AS wait FROM webhook_deliveries
          WHERE status = 'pending' AND next_attempt_at > now()`,
       );
       return Math.min(IDLE_MS, Math.max(wait ?? IDLE_MS, 10));
     }
-    const subscription = await manager.findOneBy(WebhookSubscriptionEntity, { id: delivery.subscriptionId });
+    const delivery = { id: row.id, attempts: row.attempts, body: row.body };
+    const subscription = await this.dataSource.getRepository(WebhookSubscriptionEntity).findOneBy({ id: row.subscription_id });
     if (!subscription?.enabled) {
       // Not sent: a disabled subscription's deliveries fail at once (redeliver sends one again once it is enabled).
-      await manager.update(WebhookDeliveryEntity, { id: delivery.id }, { status: 'failed', lastError: 'subscription disabled' });
-      return 0;
+      await this.dataSource
+        .getRepository(WebhookDeliveryEntity)
+        .update({ id: delivery.id, leaseId: lease }, { status: 'failed', lastError: 'subscription disabled', leaseId: null, leasedUntil: null });
+      return undefined;
     }
+    return { delivery, subscription, lease };
+  }
+
+  /**
+   * Sends a leased delivery and records the outcome, if the lease is still this loop's (a redelivery meanwhile takes
+   * it back); then the subscription's health.
+   */
+  private async deliver({ delivery, subscription, lease }: Claimed): Promise<void> {
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
@@ -139,8 +161,13 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     } catch (failure) {
       if (failure instanceof HsmUnavailableError) {
         // The HSM that seals the secret is away: not the receiver's failure, so no attempt counts; again shortly.
-        await manager.update(WebhookDeliveryEntity, { id: delivery.id }, { nextAttemptAt: () => `now() + make_interval(secs => ${IDLE_MS / 1000})` });
-        return 0;
+        await this.dataSource
+          .getRepository(WebhookDeliveryEntity)
+          .update(
+            { id: delivery.id, leaseId: lease },
+            { leaseId: null, leasedUntil: null, nextAttemptAt: () => `now() + make_interval(secs => ${IDLE_MS / 1000})` },
+          );
+        return;
       }
       // A secret that does not open (a key-encryption key removed too early) is a failed attempt like any other,
       // said without detail: the delivery goes on to its retries instead of holding every loop.
@@ -149,9 +176,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     const attempts = delivery.attempts + 1;
     const delivered = status !== null && status >= 200 && status < 300;
     const retryAfter = this.config.webhookRetrySeconds[attempts - 1];
-    await manager.update(
-      WebhookDeliveryEntity,
-      { id: delivery.id },
+    const recorded = await this.dataSource.getRepository(WebhookDeliveryEntity).update(
+      { id: delivery.id, leaseId: lease },
       {
         attempts,
         lastStatusCode: status,
@@ -159,11 +185,13 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
         lastDurationMs: Date.now() - started,
         status: delivered ? 'delivered' : retryAfter === undefined ? 'failed' : 'pending',
         deliveredAt: delivered ? () => 'now()' : null,
+        leaseId: null,
+        leasedUntil: null,
         // On the database's clock, which the claim compares with.
         ...(delivered || retryAfter === undefined ? {} : { nextAttemptAt: () => `now() + make_interval(secs => ${retryAfter})` }),
       },
     );
-    return { subscriptionId: subscription.id, delivered };
+    if (recorded.affected) await this.recordHealth(subscription.id, delivered);
   }
 
   /**

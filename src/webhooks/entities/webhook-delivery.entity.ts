@@ -49,6 +49,13 @@ export class WebhookDeliveryEntity {
   @Column('integer', { name: 'last_duration_ms', nullable: true })
   lastDurationMs: number | null;
 
+  /** The lease of the instance sending it now, and until when it holds (see WebhookDeliveryWorker). */
+  @Column('uuid', { name: 'lease_id', nullable: true })
+  leaseId: string | null;
+
+  @Column('timestamptz', { name: 'leased_until', nullable: true })
+  leasedUntil: Date | null;
+
   @Column('timestamptz', { name: 'delivered_at', nullable: true })
   deliveredAt: Date | null;
 
