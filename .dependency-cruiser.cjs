@@ -38,8 +38,8 @@ module.exports = {
     {
       name: 'foundations-use-no-feature',
       severity: 'error',
-      comment: 'config/ and database/ sit under every feature.',
-      from: { path: '^src/(config|database)/' },
+      comment: 'config/, database/ and hsm/ sit under every feature.',
+      from: { path: '^src/(config|database|hsm)/' },
       to: { path: `^${FEATURES}` },
     },
     {
