@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeySealer } from '../src/hsm/key-sealer';
+import { WebhookDeliveryWorker } from '../src/webhooks/delivery/webhook-delivery.worker';
 import { sealWebhookSecret } from '../src/webhooks/webhook-secrets';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
@@ -236,6 +237,30 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
       trickling.closeAllConnections();
       await new Promise((resolve) => trickling.close(resolve));
     }
+  });
+
+  it('forgets delivered and failed deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS, never pending ones', async () => {
+    const { id } = await subscribe('http://127.0.0.1:9/retention', ['key.renamed']);
+    const insert = (status: string, daysAgo: number) =>
+      testApp.dataSource.query<{ id: string }[]>(
+        `INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_type, body, status, next_attempt_at, created_at)
+         VALUES (gen_random_uuid(), $1, $2, 'key.renamed', '{}', $3, now() + interval '1 day', now() - make_interval(days => $4)) RETURNING id`,
+        [tenant.tenantId, id, status, daysAgo],
+      );
+    const [[oldDelivered], [oldFailed], [oldPending], [recent]] = [
+      await insert('delivered', 31),
+      await insert('failed', 40),
+      await insert('pending', 40),
+      await insert('delivered', 29),
+    ];
+    expect(await testApp.app.get(WebhookDeliveryWorker).prune()).toBeGreaterThanOrEqual(2);
+    const left = (await testApp.dataSource.query<{ id: string }[]>('SELECT id FROM webhook_deliveries WHERE subscription_id = $1', [id])).map(
+      (row) => row.id,
+    );
+    expect(left.sort()).toEqual([oldPending.id, recent.id].sort());
+    expect(left).not.toContain(oldDelivered.id);
+    expect(left).not.toContain(oldFailed.id);
+    await request(testApp.http).delete(`/key/webhooks/${id}`).set(tenant.headers);
   });
 
   it('holds at most 25 webhooks per tenant', async () => {

@@ -39,6 +39,8 @@ export interface AppConfig {
   webhookAllowPrivateUrls: boolean;
   /** A subscription whose deliveries have all failed for this long (no success since its first failure) is disabled. */
   webhookDisableAfterSeconds: number;
+  /** Delivered and failed deliveries older than this many days are deleted (their log, GET …/deliveries, ends there). */
+  webhookDeliveryRetentionDays: number;
   /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
   auditSign: boolean;
   logLevel: LogLevel;
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     deletionMinWindowSeconds: read.integer('DELETION_MIN_WINDOW_SECONDS', 7 * 24 * 60 * 60, { min: 0, as: 'a whole number of seconds' }),
     webhookRetrySeconds: webhookRetrySeconds(read),
     webhookAllowPrivateUrls: read.boolean('WEBHOOK_ALLOW_PRIVATE_URLS', false),
+    webhookDeliveryRetentionDays: read.integer('WEBHOOK_DELIVERY_RETENTION_DAYS', 30, { min: 1, max: 3650, as: 'a whole number of days' }),
     webhookDisableAfterSeconds: read.integer('WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 60 * 60, { min: 1, as: 'a whole number of seconds' }),
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),

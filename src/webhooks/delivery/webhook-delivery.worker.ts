@@ -14,6 +14,8 @@ import { postWebhook } from './post-webhook';
 
 /** The longest a loop with nothing to send sleeps: events wake it sooner (see below), and so does the next retry due. */
 const IDLE_MS = 5_000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const PRUNE_BATCH = 1000;
 /** Deliveries one instance sends at once. */
 const CONCURRENCY = 4;
 /** How long a claimed delivery is another instance's to leave alone: past it (its instance died mid-send), it is due again. */
@@ -39,6 +41,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private stopped = false;
   private loops: Promise<void>[] = [];
   private unsubscribe?: () => void;
+  private pruneTimer?: NodeJS.Timeout;
   /** The sleeping loops' alarms. */
   private readonly sleepers = new Set<() => void>();
   /** Counts wake-ups: a loop that was busy when one came does not sleep on it. */
@@ -52,7 +55,31 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
+  /**
+   * Deletes delivered and failed deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS, a batch per statement: at
+   * start and every hour, in every instance (a row deleted twice is deleted once).
+   */
+  async prune(): Promise<number> {
+    let deleted = 0;
+    try {
+      for (;;) {
+        const [, count] = await this.dataSource.query<[unknown, number]>(
+          `DELETE FROM webhook_deliveries WHERE id IN (
+             SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND created_at < now() - make_interval(days => $1) LIMIT ${PRUNE_BATCH})`,
+          [this.config.webhookDeliveryRetentionDays],
+        );
+        deleted += count;
+        if (count < PRUNE_BATCH) return deleted;
+      }
+    } catch (error) {
+      this.logger.warn(`Pruning old webhook deliveries paused: ${(error as Error).message}`);
+      return deleted;
+    }
+  }
+
   onApplicationBootstrap(): void {
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS).unref();
+    void this.prune();
     // Every change that queues an event is announced (NOTIFY, on commit): the loops wake then, on any instance.
     this.unsubscribe = this.changes.subscribe(() => this.wake());
     this.loops = Array.from({ length: CONCURRENCY }, () => this.loop());
@@ -60,6 +87,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.pruneTimer);
     this.unsubscribe?.();
     this.wake();
     await Promise.all(this.loops);
