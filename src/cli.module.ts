@@ -4,6 +4,7 @@ import type { RuntimeConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/data-source-options';
 import { KeyEncryptionRotation } from './tenant-keys/material/kek-rotation';
+import { KeyCustody } from './tenant-keys/material/key-custody';
 import { TenantsModule } from './tenants/tenants.module';
 import { HsmModule } from './hsm/hsm.module';
 import type { Pkcs11Token } from './hsm/pkcs11-token';
@@ -24,7 +25,7 @@ export class CliModule {
         AuditModule,
         TenantsModule,
       ],
-      providers: [KeyEncryptionRotation],
+      providers: [KeyEncryptionRotation, KeyCustody],
     };
   }
 }

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { isUUID } from 'class-validator';
 import { AuditTrail, cliActor } from './audit/audit-trail';
 import { CliModule } from './cli.module';
+import { KeyCustody } from './tenant-keys/material/key-custody';
 import { openHsm } from './hsm/hsm.module';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
 import { KeyEncryptionRotation, type RotationProgress } from './tenant-keys/material/kek-rotation';
@@ -27,9 +28,13 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                                            revoked (never the secret)
   apikey:revoke --id <api key id> [--json] revoke an API key at once
   migration:run [--json]                   apply pending database migrations
-  kek:rotate [--batch <n>] [--json]        re-seal every stored private key under the newest
-                                           key-encryption key (KEY_ENCRYPTION_KEYS, newest first);
-                                           resumable, safe while the service runs
+  kek:rotate [--batch <n>] [--json]        re-seal every stored secret (private keys, HMAC and webhook
+                                           secrets) under what seals now: the newest KEY_ENCRYPTION_KEYS key,
+                                           or the HSM's PKCS11_KEK_LABEL key; resumable, safe while the
+                                           service runs
+  hsm:orphans [--destroy] [--grace <s>] [--json]
+                                           key pairs in the HSM that no key names (seen twice, --grace
+                                           seconds apart, default 60); --destroy destroys them
   audit:prune --days <n> [--batch <n>] [--json]
                                            delete audit events older than n days, in batches
                                            (the pruning is itself recorded); for a daily cron job
@@ -38,7 +43,17 @@ With --json, a command that succeeds prints exactly one JSON object on standard 
 and errors go to standard error.
 Exit codes: 0 done, 1 failed, 2 bad usage. The CLI uses the service's configuration (.env and the environment).`;
 
-const COMMANDS = ['tenant:create', 'tenant:list', 'apikey:create', 'apikey:list', 'apikey:revoke', 'migration:run', 'kek:rotate', 'audit:prune'];
+const COMMANDS = [
+  'tenant:create',
+  'tenant:list',
+  'apikey:create',
+  'apikey:list',
+  'apikey:revoke',
+  'migration:run',
+  'kek:rotate',
+  'audit:prune',
+  'hsm:orphans',
+];
 
 /** Wrong words on the command line: exit code 2, as for any command-line tool. */
 class UsageError extends Error {}
@@ -154,6 +169,8 @@ async function run(argv: string[]): Promise<void> {
         id: { type: 'string' },
         batch: { type: 'string', default: '200' },
         days: { type: 'string' },
+        destroy: { type: 'boolean', default: false },
+        grace: { type: 'string', default: '60' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -180,6 +197,7 @@ async function run(argv: string[]): Promise<void> {
   const grant = command === 'apikey:create' ? apiKeyGrant(values) : undefined;
   const days = command === 'audit:prune' ? wholeNumber(required(values.days, '--days'), '--days', 36_500) : undefined;
   const batchSize = wholeNumber(values.batch, '--batch', 10_000);
+  const graceSeconds = values.grace === '0' ? 0 : wholeNumber(values.grace, '--grace', 3_600);
 
   // A database the CLI starts runs in a session of its own: interrupted, the CLI stops it before leaving
   // (interrupted while it starts, the next start adopts it). 128 + the signal's number, as shells report it.
@@ -279,6 +297,22 @@ async function run(argv: string[]): Promise<void> {
             : `${result.resealed} secrets re-sealed; ${result.remaining} were busy and remain: run kek:rotate again.`,
         );
         if (result.remaining > 0) process.exitCode = 1;
+        break;
+      }
+      case 'hsm:orphans': {
+        if (!runtime.config.pkcs11) throw new Error('hsm:orphans needs an HSM: PKCS11_MODULE, PKCS11_TOKEN_LABEL and PKCS11_PIN');
+        const stored = async () =>
+          new Set(
+            (await context.get(DataSource).query<{ hsm_label: string }[]>('SELECT hsm_label FROM tenant_keys WHERE hsm_label IS NOT NULL')).map(
+              (row) => row.hsm_label,
+            ),
+          );
+        const orphans = await context.get(KeyCustody).orphans(stored, { graceSeconds, destroy: values.destroy });
+        const verb = values.destroy ? 'destroyed' : 'found';
+        print(
+          { orphans, destroyed: values.destroy },
+          orphans.length === 0 ? 'No orphaned key pairs in the HSM.' : `${orphans.length} orphaned key pairs ${verb}:\n${orphans.join('\n')}`,
+        );
         break;
       }
       case 'audit:prune': {

@@ -1,7 +1,8 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import request from 'supertest';
 import { eventually } from './support/eventually';
-import { MAIN, cleanEnv } from './support/processes';
+import { MAIN, cleanEnv, runCli } from './support/processes';
+import { signingKeySpec } from '../src/crypto/algorithms';
 import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken } from './support/softhsm';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 import { spawnSync } from 'node:child_process';
@@ -122,6 +123,21 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
     expectEnvelope(await request(testApp.http).post(`/key/${id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
     // One pair in the token for it: the loser's was destroyed.
     expect(privateObjects().split(`:${id}:`).length - 1).toBe(1);
+  });
+
+  it('hsm:orphans finds the key pairs no key names, and destroys them with --destroy', async () => {
+    const kept = await generate({ algorithm: 'ES256', name: 'kept', custody: 'hsm' });
+    // A pair left behind, as by a process that died between making it and storing its row.
+    const orphan = `tenant-key:${tenant.tenantId}:${randomUUID()}:0000000000000000`;
+    await testApp.app.get<Pkcs11Token>(HSM).generateKeyPair(signingKeySpec('ES256'), orphan);
+    const env = { DATABASE_URL: testApp.config.databaseUrl, KEY_ENCRYPTION_KEY: testApp.config.sealingKey.toString('base64'), ...token.env };
+    const found = runCli(['hsm:orphans', '--grace', '0', '--json'], env);
+    expect({ status: found.status, stderr: found.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(found.stdout)).toEqual({ orphans: [orphan], destroyed: false });
+    const destroyed = runCli(['hsm:orphans', '--grace', '0', '--destroy', '--json'], env);
+    expect(JSON.parse(destroyed.stdout)).toEqual({ orphans: [orphan], destroyed: true });
+    expect(privateObjects()).not.toContain(orphan);
+    expect(privateObjects()).toContain(kept.id);
   });
 
   it('refuses what an HSM key cannot be, with a 400 naming the field', async () => {

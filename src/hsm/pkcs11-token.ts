@@ -190,6 +190,20 @@ export class Pkcs11Token {
     });
   }
 
+  /** The labels of the token's key objects that start with `prefix` (each once). */
+  labels(prefix: string): Promise<string[]> {
+    return this.run((session) => {
+      const found = new Set<string>();
+      for (const objectClass of [pkcs11.CKO_PRIVATE_KEY, pkcs11.CKO_PUBLIC_KEY]) {
+        for (const handle of this.findAll(session, [{ type: pkcs11.CKA_CLASS, value: objectClass }], 100_000)) {
+          const label = this.module.C_GetAttributeValue(session, handle, [{ type: pkcs11.CKA_LABEL }])[0].value.toString('utf8');
+          if (label.startsWith(prefix)) found.add(label);
+        }
+      }
+      return Promise.resolve([...found]);
+    });
+  }
+
   /** Destroys every object labelled `label` (a key pair's two halves); answers how many. */
   destroy(label: string): Promise<number> {
     return this.run((session) => {
@@ -491,10 +505,10 @@ export class Pkcs11Token {
     return handle;
   }
 
-  private findAll(session: Session, template: pkcs11.Template): Buffer[] {
+  private findAll(session: Session, template: pkcs11.Template, max = 100): Buffer[] {
     this.module.C_FindObjectsInit(session, template);
     try {
-      return this.module.C_FindObjects(session, 100);
+      return this.module.C_FindObjects(session, max);
     } finally {
       this.module.C_FindObjectsFinal(session);
     }

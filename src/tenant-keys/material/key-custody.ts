@@ -14,8 +14,9 @@ import type { KeyMaterial } from './key-material';
  * id never meet, and neither do two attempts at one id (a retried request whose loser cleans up its own pair only).
  */
 function hsmKeyLabel(tenantId: string, keyId: string): string {
-  return `tenant-key:${tenantId}:${keyId}:${randomBytes(8).toString('hex')}`;
+  return `${HSM_LABEL_PREFIX}${tenantId}:${keyId}:${randomBytes(8).toString('hex')}`;
 }
+const HSM_LABEL_PREFIX = 'tenant-key:';
 
 /**
  * Keys in `custody: "hsm"`: made, used and destroyed in the PKCS#11 token; the row keeps their public key and label.
@@ -79,6 +80,23 @@ export class KeyCustody {
     const labels = this.doomed.get(manager) ?? [];
     this.doomed.delete(manager);
     for (const label of labels) await this.discardLabel(label);
+  }
+
+  /**
+   * Key pairs in the token that no key row names (a process that died between making a pair and storing its row, a
+   * destruction that failed): the labels seen orphaned twice, `graceSeconds` apart, so that a pair whose row is about
+   * to be committed is not taken for one. With `destroy`, they are destroyed.
+   */
+  async orphans(stored: () => Promise<Set<string>>, { graceSeconds, destroy }: { graceSeconds: number; destroy: boolean }): Promise<string[]> {
+    const unclaimed = async () => {
+      const rows = await stored();
+      return (await this.token().labels(HSM_LABEL_PREFIX)).filter((label) => !rows.has(label));
+    };
+    const first = await unclaimed();
+    if (first.length > 0 && graceSeconds > 0) await new Promise((resolve) => setTimeout(resolve, graceSeconds * 1000));
+    const orphans = first.length === 0 ? [] : (await unclaimed()).filter((label) => first.includes(label));
+    if (destroy) for (const label of orphans) await this.token().destroy(label);
+    return orphans;
   }
 
   /** Destroys what `generate` made for a key that was not stored after all. */
