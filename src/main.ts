@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { createApp } from './app.setup';
+import { createRootLogger, PinoNestLogger } from './common/logging';
 import { ConfigError, loadConfig, loadDotEnv } from './config/config';
 import { prepareRuntime, type Runtime } from './runtime';
 
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
     for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem}\n`);
     process.exit(1);
   }
+  // What is logged before the app exists (the embedded database, a generated key) is logged as the app logs.
+  Logger.overrideLogger(new PinoNestLogger(createRootLogger(config)));
 
   // Our own signal handling rather than enableShutdownHooks: Nest's re-raises the signal after closing,
   // and the embedded database must stop after the app (and its connections) have closed: in-flight
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
     } finally {
       await runtime?.stop();
     }
+    logger.log('Closed: every request answered');
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

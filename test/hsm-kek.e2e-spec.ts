@@ -106,12 +106,12 @@ describe('the key-encryption key in the HSM', () => {
       await signsWithAll(app);
     });
 
-    // A service with the environment alone (no HSM) cannot sign with them.
+    // A service with the environment alone (no HSM) says so at start, and cannot sign with them: 503, not a 500.
     await withApp({}, async (app) => {
-      const errors = await app.withExpectedErrors(async () => {
-        expectEnvelope(await request(app.http).post(`/key/${keys[0].id}/sign`).set(tenant.headers).send({ payload: {} }), 500);
-      });
-      expect(errors).toEqual([expect.stringMatching(/^Unhandled error \[requestId=/)]);
+      expect(app.logs.some((line) => line.includes('sealed under an HSM key-encryption key, and PKCS11_KEK_LABEL is not set'))).toBe(true);
+      const refused = await request(app.http).post(`/key/${keys[0].id}/sign`).set(tenant.headers).send({ payload: {} });
+      expectEnvelope(refused, 503);
+      expect(refused.body.code).toBe('HSM_UNAVAILABLE');
     });
 
     // And back: the HSM's key opens, the environment's seals (PKCS11_KEK_SEALS=false), kek:rotate moves them all.

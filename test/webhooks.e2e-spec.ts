@@ -363,7 +363,7 @@ describe('webhooks: no requests to private addresses', () => {
   afterAll(() => testApp.close());
 
   it.each([
-    ['http://example.com/hook', 'url must be https'],
+    ['http://example.com/hook', 'url must be https (WEBHOOK_ALLOW_PRIVATE_URLS=true allows http, for tests and private networks)'],
     ['https://127.0.0.1/hook', 'url resolves to 127.0.0.1, which is not a public address: webhooks go to public addresses only'],
     [
       'https://169.254.169.254/latest/meta-data',
@@ -398,7 +398,7 @@ describe('webhooks: no requests to private addresses', () => {
         const [row] = await testApp.dataSource.query('SELECT attempts, last_error FROM webhook_deliveries WHERE subscription_id = $1', [id]);
         return row?.attempts >= 1 ? row : undefined;
       });
-      expect(refused.last_error).toBe('url must be https');
+      expect(refused.last_error).toBe('url must be https (WEBHOOK_ALLOW_PRIVATE_URLS=true allows http, for tests and private networks)');
       expect(receiver.received).toHaveLength(0);
       await testApp.dataSource.query('DELETE FROM webhook_subscriptions WHERE id = $1', [id]);
     } finally {

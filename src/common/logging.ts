@@ -30,7 +30,7 @@ export function routeOf(request: FastifyRequest): string {
  * One pino logger for the app: JSON lines (pretty when a terminal is attached and no stream is given),
  * at LOG_LEVEL, with credentials redacted.
  */
-export function createRootLogger(config: RuntimeConfig, stream?: DestinationStream): Logger {
+export function createRootLogger(config: Pick<RuntimeConfig, 'logLevel'>, stream?: DestinationStream): Logger {
   const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[Redacted]' } };
   if (stream) return pino(options, stream);
   if (process.stdout.isTTY) return pino(options, pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l', destination: process.stdout }));

@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, ConfigError, type RuntimeConfig } from '../config/config';
 import {
   envelopePrefix,
@@ -13,7 +13,7 @@ import {
   webhookSecretAssociatedData,
   type DataKeyWrapper,
 } from '../crypto/sealing';
-import { HSM, type Pkcs11Token } from './pkcs11-token';
+import { HSM, HsmUnavailableError, type Pkcs11Token } from './pkcs11-token';
 
 /** Every sealed column: its table (with tenant_id and id columns) and the associated data each row's value is sealed with. */
 export const SEALED_COLUMNS = [
@@ -30,6 +30,7 @@ export type SealedColumn = (typeof SEALED_COLUMNS)[number];
  */
 @Injectable()
 export class KeySealer implements OnModuleInit {
+  private readonly logger = new Logger(KeySealer.name);
   private readonly wrapper: DataKeyWrapper | undefined;
 
   constructor(
@@ -53,38 +54,32 @@ export class KeySealer implements OnModuleInit {
    * records are sealed under a key of that label: a token that lost it is a configuration error, not a fresh start.
    */
   async onModuleInit(): Promise<void> {
-    if (!this.wrapper) return;
-    const label = this.wrapper.name;
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`pkcs11-kek:${label}`]);
-      const prefix = envelopePrefix(this.wrapper);
-      let sealedUnderIt = false;
-      for (const { table, column } of SEALED_COLUMNS) {
-        // A column not there yet (the CLI applies migrations after this) holds nothing.
-        const [{ exists }] = (await runner.query(
-          'SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2) AS exists',
-          [table, column],
-        )) as [{ exists: boolean }];
-        const [{ found }] = exists
-          ? ((await runner.query(
-              `SELECT EXISTS (SELECT 1 FROM ${table} WHERE substring(${column} FROM 1 FOR length($1::bytea)) = $1::bytea) AS found`,
-              [prefix],
-            )) as [{ found: boolean }])
-          : [{ found: false }];
-        sealedUnderIt ||= found;
+      if (!this.wrapper) {
+        // Envelopes that no configured HSM key opens: said once here, a 503 for each of their keys later.
+        if (await anySealedWith(runner, ENVELOPE_FORMAT)) {
+          this.logger.warn('Some stored secrets are sealed under an HSM key-encryption key, and PKCS11_KEK_LABEL is not set: their keys answer 503');
+        }
+        return;
       }
-      const outcome = await this.hsm!.ensureSecretKey(label, this.config.pkcs11!.kekSeals && !sealedUnderIt);
-      if (outcome === 'missing') {
-        throw new ConfigError([
-          sealedUnderIt
-            ? `PKCS11_KEK_LABEL: the token has no key labelled "${label}", yet stored records are sealed under it: restore it from the HSM's backup`
-            : `PKCS11_KEK_LABEL: the token has no key labelled "${label}" (it is made only when PKCS11_KEK_SEALS is true)`,
-        ]);
+      const label = this.wrapper.name;
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`pkcs11-kek:${label}`]);
+      try {
+        const sealedUnderIt = await anySealedWith(runner, envelopePrefix(this.wrapper));
+        const outcome = await this.hsm!.ensureSecretKey(label, this.config.pkcs11!.kekSeals && !sealedUnderIt);
+        if (outcome === 'missing') {
+          throw new ConfigError([
+            sealedUnderIt
+              ? `PKCS11_KEK_LABEL: the token has no key labelled "${label}", yet stored records are sealed under it: restore it from the HSM's backup`
+              : `PKCS11_KEK_LABEL: the token has no key labelled "${label}" (it is made only when PKCS11_KEK_SEALS is true)`,
+          ]);
+        }
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`pkcs11-kek:${label}`]).catch(() => undefined);
       }
     } finally {
-      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`pkcs11-kek:${label}`]).catch(() => undefined);
       await runner.release();
     }
   }
@@ -105,8 +100,35 @@ export class KeySealer implements OnModuleInit {
       : Promise.resolve(seal(this.config.sealingKey, plaintext, associatedData));
   }
 
-  /** SealOpenError when no configured key opens it (another row, a removed key, tampering); 503 while the HSM is away. */
+  /**
+   * SealOpenError when no configured key opens it (another row, a removed key, tampering); 503 while the HSM is away,
+   * or for an envelope when the HSM key that sealed it is not configured.
+   */
   async open(sealed: Buffer, associatedData: string): Promise<Buffer> {
-    return isEnvelope(sealed) ? openEnvelope(this.wrapper, sealed, associatedData) : open(this.config.openingKeys, sealed, associatedData);
+    if (!isEnvelope(sealed)) return open(this.config.openingKeys, sealed, associatedData);
+    if (!this.wrapper || !sealed.subarray(0, envelopePrefix(this.wrapper).length).equals(envelopePrefix(this.wrapper))) {
+      throw new HsmUnavailableError('Sealed under an HSM key-encryption key that is not configured (PKCS11_KEK_LABEL)');
+    }
+    return openEnvelope(this.wrapper, sealed, associatedData);
   }
+}
+
+/** The first byte of every envelope. */
+const ENVELOPE_FORMAT = envelopePrefix({ name: '' }).subarray(0, 1);
+
+/** Whether any stored secret starts with `prefix`; a column not there yet (the CLI migrates after this) holds nothing. */
+async function anySealedWith(runner: QueryRunner, prefix: Buffer): Promise<boolean> {
+  for (const { table, column } of SEALED_COLUMNS) {
+    const [{ exists }] = (await runner.query(
+      'SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2) AS exists',
+      [table, column],
+    )) as [{ exists: boolean }];
+    if (!exists) continue;
+    const [{ found }] = (await runner.query(
+      `SELECT EXISTS (SELECT 1 FROM ${table} WHERE substring(${column} FROM 1 FOR length($1::bytea)) = $1::bytea) AS found`,
+      [prefix],
+    )) as [{ found: boolean }];
+    if (found) return true;
+  }
+  return false;
 }

@@ -270,6 +270,12 @@ export class Pkcs11Token {
         { type: pkcs11.CKA_EXTRACTABLE, value: false },
         { type: pkcs11.CKA_ENCRYPT, value: true },
         { type: pkcs11.CKA_DECRYPT, value: true },
+        // Nothing else: SoftHSM would let it wrap, unwrap, sign and verify too.
+        { type: pkcs11.CKA_WRAP, value: false },
+        { type: pkcs11.CKA_UNWRAP, value: false },
+        { type: pkcs11.CKA_SIGN, value: false },
+        { type: pkcs11.CKA_VERIFY, value: false },
+        { type: pkcs11.CKA_DERIVE, value: false },
         { type: pkcs11.CKA_LABEL, value: label },
       ]);
       this.logger.log(`Created the AES-256 key-encryption key "${label}" in the token`);

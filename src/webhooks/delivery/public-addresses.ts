@@ -16,7 +16,11 @@ export function isPublicAddress(address: string): boolean {
 export function urlProblem(url: string, allowPrivate: boolean): string | undefined {
   if (!URL.canParse(url)) return 'url must be an absolute URL';
   const parsed = new URL(url);
-  if (parsed.protocol !== 'https:' && !(allowPrivate && parsed.protocol === 'http:')) return 'url must be https';
+  if (parsed.protocol !== 'https:' && !(allowPrivate && parsed.protocol === 'http:')) {
+    return parsed.protocol === 'http:'
+      ? 'url must be https (WEBHOOK_ALLOW_PRIVATE_URLS=true allows http, for tests and private networks)'
+      : 'url must be https';
+  }
   if (parsed.username || parsed.password) return 'url must not carry credentials';
   const host = hostOf(parsed);
   if (!allowPrivate && ipaddr.isValid(host) && !isPublicAddress(host)) return notPublic(host);
