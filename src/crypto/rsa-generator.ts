@@ -8,7 +8,9 @@ const IDLE_MS = 60_000;
 
 /**
  * The generator's program. It lowers its priority before libuv's thread pool exists: the pool's threads
- * inherit it, and generateKeyPair runs on them. Keys travel back as DER over the IPC channel only.
+ * inherit it, and generateKeyPair runs on them. Keys travel back as DER over the IPC channel only. A terminal's
+ * Ctrl-C reaches the whole process group: the generator leaves it to the service, whose exit ends it (disconnect),
+ * rather than dying under a refill and having the service log that while it closes.
  */
 const PROGRAM = `
 require('node:os').setPriority(${RSA_GENERATOR_NICE});
@@ -18,6 +20,7 @@ process.on('message', ({ id, modulusLength }) =>
   generateKeyPair('rsa', { modulusLength, ...encodings }, (error, publicKey, privateKey) =>
     process.send(error ? { id, error: error.message } : { id, publicKey, privateKey })));
 process.on('disconnect', () => process.exit(0));
+process.on('SIGINT', () => undefined);
 `;
 
 interface Reply {
