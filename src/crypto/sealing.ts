@@ -69,6 +69,7 @@ export interface DataKeyWrapper {
   name: string;
   /** AES-256-GCM of the data key under the wrapping key: ciphertext || 16-byte tag. */
   wrap(dataKey: Buffer, iv: Buffer, associatedData: Buffer): Promise<Buffer>;
+  /** SealOpenError when the wrapped key does not open (another record, tampering). */
   unwrap(wrapped: Buffer, iv: Buffer, associatedData: Buffer): Promise<Buffer>;
 }
 
@@ -110,13 +111,7 @@ export async function openEnvelope(wrapper: DataKeyWrapper | undefined, sealed: 
   }
   const keyIv = sealed.subarray(prefixBytes, prefixBytes + IV_BYTES);
   const wrapped = sealed.subarray(prefixBytes + IV_BYTES, prefixBytes + IV_BYTES + wrappedBytes);
-  let dataKey: Buffer;
-  try {
-    dataKey = await wrapper.unwrap(wrapped, keyIv, Buffer.from(associatedData, 'utf8'));
-  } catch (error) {
-    if ((error as Error).name === 'Pkcs11Error') throw new SealOpenError();
-    throw error;
-  }
+  const dataKey = await wrapper.unwrap(wrapped, keyIv, Buffer.from(associatedData, 'utf8'));
   try {
     return gcmOpen(dataKey, sealed.subarray(prefixBytes + IV_BYTES + wrappedBytes), associatedData);
   } catch {

@@ -9,11 +9,12 @@ import {
   seal,
   sealEnvelope,
   sealedPrefix,
+  SealOpenError,
   tenantKeyAssociatedData,
   webhookSecretAssociatedData,
   type DataKeyWrapper,
 } from '../crypto/sealing';
-import { HSM, HsmUnavailableError, type Pkcs11Token } from './pkcs11-token';
+import { HSM, HsmUnavailableError, isPkcs11Error, type Pkcs11Token } from './pkcs11-token';
 
 /** Every sealed column: its table (with tenant_id and id columns) and the associated data each row's value is sealed with. */
 export const SEALED_COLUMNS = [
@@ -43,7 +44,11 @@ export class KeySealer implements OnModuleInit {
       this.wrapper = {
         name: label,
         wrap: (dataKey, iv, associatedData) => hsm.encrypt(label, dataKey, iv, associatedData),
-        unwrap: (wrapped, iv, associatedData) => hsm.decrypt(label, wrapped, iv, associatedData),
+        // A tag the token refuses is a record that does not open; an HSM away stays a 503.
+        unwrap: (wrapped, iv, associatedData) =>
+          hsm.decrypt(label, wrapped, iv, associatedData).catch((error: unknown) => {
+            throw isPkcs11Error(error) ? new SealOpenError() : error;
+          }),
       };
     }
   }

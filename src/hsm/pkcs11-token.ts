@@ -71,7 +71,7 @@ type Session = Buffer;
 interface Pkcs11Failure extends Error {
   code?: number;
 }
-const isPkcs11Error = (error: unknown): error is Pkcs11Failure => error instanceof Error && error.name === 'Pkcs11Error';
+export const isPkcs11Error = (error: unknown): error is Pkcs11Failure => error instanceof Error && error.name === 'Pkcs11Error';
 
 /**
  * A PKCS#11 token (an HSM, a cloud HSM's library, SoftHSM2): a pool of logged-in sessions, one operation on each at a
