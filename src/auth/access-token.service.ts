@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { ACCESS_TOKEN_ALGORITHMS } from '../crypto/algorithms';
@@ -10,9 +10,14 @@ import type { UserPrincipal } from '../common/request-context';
 
 export const BEARER = /^Bearer\s+(\S+)$/i;
 
+/** Claims every `/keys` token must carry: a user, and an end (a token without `exp` would be a credential for ever). */
+const REQUIRED_CLAIMS = ['sub', 'exp'];
+
 /**
- * Verifies access tokens: signed by a key of one of this service's tenants that still verifies (found by kid, with
- * `iss` equal to the key's issuer), or by the OAuth/QRAuth provider's JWKS (fetched once, cached by jose).
+ * Verifies access tokens. A token whose `iss` is the OAuth/QRAuth provider's is checked against the provider's JWKS
+ * alone (fetched once, cached by jose), so no tenant's key can stand in for it. Any other token is a tenant's: it
+ * makes a user of tenant T only when exactly one tenant holds the private part of a key with the token's kid and
+ * `iss` (a public key imported from someone's JWKS proves nothing); when several could have signed, it is refused.
  */
 @Injectable()
 export class AccessTokenService {
@@ -27,24 +32,7 @@ export class AccessTokenService {
 
   async authenticate(authorization: string | string[] | undefined): Promise<UserPrincipal> {
     const token = typeof authorization === 'string' ? BEARER.exec(authorization.trim())?.[1] : undefined;
-    if (!token) throw new UnauthorizedError('Invalid or missing access token');
-    const own = await this.verifyWithTenantKey(token);
-    if (own) return own;
-    if (!this.jwks || !this.config.oauth) throw new UnauthorizedError('Invalid or missing access token');
-    const payload = await this.verify(() =>
-      jwtVerify(token, this.jwks!, {
-        issuer: this.config.oauth!.issuer,
-        audience: this.config.oauth!.audience,
-        algorithms: ACCESS_TOKEN_ALGORITHMS,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['sub'],
-      }),
-    );
-    return principal(payload.iss!, payload);
-  }
-
-  /** Undefined when no tenant key claims the token; a 401 when one does and the token fails it. */
-  private async verifyWithTenantKey(token: string): Promise<UserPrincipal | undefined> {
+    if (!token) throw invalidToken();
     let kid: string | undefined;
     let alg: string | undefined;
     let issuer: unknown;
@@ -52,36 +40,50 @@ export class AccessTokenService {
       ({ kid, alg } = decodeProtectedHeader(token));
       issuer = decodeJwt(token).iss;
     } catch {
-      throw new UnauthorizedError('Invalid or missing access token');
+      throw invalidToken();
     }
-    if (!kid || !alg || !ACCESS_TOKEN_ALGORITHMS.includes(alg) || typeof issuer !== 'string') return undefined;
-    const key = await this.trustedKeys.verifyingKey(kid, issuer);
-    if (!key) return undefined;
-    const payload = await this.verify(() =>
-      jwtVerify(token, storedPublicKey(key.publicKeyPem), {
-        issuer,
-        audience: this.config.oauth?.audience,
-        algorithms: [key.algorithm],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['sub'],
-      }),
-    );
+    if (typeof issuer !== 'string') throw invalidToken();
+    const oauth = this.config.oauth;
+    if (oauth && this.jwks && issuer === oauth.issuer) {
+      const payload = await verified(() => jwtVerify(token, this.jwks!, this.options(oauth.issuer, ACCESS_TOKEN_ALGORITHMS)));
+      return principal(issuer, payload);
+    }
+    if (!kid || !alg || !ACCESS_TOKEN_ALGORITHMS.includes(alg)) throw invalidToken();
+    const keys = await this.trustedKeys.mintingKeys(kid, issuer);
+    // None: no tenant minted it. Several tenants: which one's user it is cannot be known, and is never guessed.
+    if (new Set(keys.map((key) => key.tenantId)).size !== 1) throw invalidToken();
+    const [key] = keys;
+    const payload = await verified(() => jwtVerify(token, storedPublicKey(key.publicKeyPem), this.options(issuer, [key.algorithm])));
     // Users vouched for by a tenant's key belong to that tenant.
     return principal(`tenant:${key.tenantId}`, payload);
   }
 
-  private async verify(attempt: () => Promise<{ payload: JWTPayload }>): Promise<JWTPayload> {
-    try {
-      return (await attempt()).payload;
-    } catch {
-      throw new UnauthorizedError('Invalid or missing access token');
-    }
+  private options(issuer: string, algorithms: string[]): JWTVerifyOptions {
+    return {
+      issuer,
+      audience: this.config.oauth?.audience,
+      algorithms,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: REQUIRED_CLAIMS,
+    };
+  }
+}
+
+function invalidToken(): UnauthorizedError {
+  return new UnauthorizedError('Invalid or missing access token');
+}
+
+async function verified(attempt: () => Promise<{ payload: JWTPayload }>): Promise<JWTPayload> {
+  try {
+    return (await attempt()).payload;
+  } catch {
+    throw invalidToken();
   }
 }
 
 function principal(issuer: string, payload: JWTPayload): UserPrincipal {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
-    throw new UnauthorizedError('Invalid or missing access token');
+    throw invalidToken();
   }
   return { issuer, userId: payload.sub, scopes: scopesOf(payload) };
 }

@@ -95,11 +95,15 @@ export class TenantKeysRepository {
   }
 
   /**
-   * Asymmetric keys of any tenant with this kid and issuer that still verify (next, active, or retiring and
-   * not yet past retireAt): the service trusts them for `/keys` tokens.
+   * Asymmetric keys of any tenant with this kid and issuer that still verify (next, active, or retiring and not yet
+   * past retireAt) and whose private part the tenant holds (sealed in the row, or in the HSM): only such a key proves
+   * that its tenant could have minted a `/keys` token. A public-only import (anyone may copy a JWKS) never does.
    */
-  findTrustedByKidAndIssuer(kid: string, issuer: string): Promise<TenantKeyEntity[]> {
-    return this.publishable().andWhere('key.kid = :kid AND key.issuer = :issuer', { kid, issuer }).getMany();
+  findMintingKeys(kid: string, issuer: string): Promise<TenantKeyEntity[]> {
+    return this.publishable()
+      .andWhere('key.kid = :kid AND key.issuer = :issuer', { kid, issuer })
+      .andWhere("(key.private_key_sealed IS NOT NULL OR key.custody = 'hsm')")
+      .getMany();
   }
 
   exists(tenantId: string, id: string): Promise<boolean> {

@@ -10,15 +10,20 @@ export interface VerifyingKey {
 }
 
 /**
- * The one thing the tenant-key feature tells the rest of the app: the asymmetric key with this kid and issuer
- * that still verifies (next, active, or retiring and not yet past retireAt), of whichever tenant, for `/keys` tokens.
+ * The one thing the tenant-key feature tells the rest of the app: which tenant's key minted a `/keys` token.
  */
 @Injectable()
 export class TrustedKeys {
   constructor(private readonly keys: TenantKeysRepository) {}
 
-  async verifyingKey(kid: string, issuer: string): Promise<VerifyingKey | undefined> {
-    const [key] = await this.keys.findTrustedByKidAndIssuer(kid, issuer);
-    return key && key.publicKeyPem ? { tenantId: key.tenantId, algorithm: key.algorithm, publicKeyPem: key.publicKeyPem } : undefined;
+  /**
+   * The keys with this kid and issuer that still verify and whose tenant holds the private part, of whichever
+   * tenant: one tenant's key when exactly one tenant could have signed, else what the caller must refuse.
+   */
+  async mintingKeys(kid: string, issuer: string): Promise<VerifyingKey[]> {
+    const keys = await this.keys.findMintingKeys(kid, issuer);
+    return keys
+      .filter((key) => key.publicKeyPem !== null)
+      .map((key) => ({ tenantId: key.tenantId, algorithm: key.algorithm, publicKeyPem: key.publicKeyPem! }));
   }
 }

@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 
 export interface IdentityProvider {
   issuer: string;
   jwksUrl: string;
   audience: string;
-  /** A token signed by the provider's key (ES256 unless `alg` says RS256). */
+  /** A token signed by the provider's key (ES256 unless `alg` says RS256), expiring in 5 minutes unless `expiresIn` says otherwise. */
   issueToken(
     claims: JWTPayload,
-    options?: { alg?: 'ES256' | 'RS256'; expiresIn?: string | number; issuer?: string; audience?: string; notBefore?: number },
+    options?: { alg?: 'ES256' | 'RS256'; expiresIn?: string | number | null; issuer?: string; audience?: string; notBefore?: number },
   ): Promise<string>;
   close(): Promise<void>;
 }
@@ -19,9 +19,11 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
   const jwks: object[] = [];
   for (const alg of ['ES256', 'RS256'] as const) {
     const pair = await generateKeyPair(alg);
-    const kid = `${alg.toLowerCase()}-test`;
+    // Thumbprint kids, as many providers use: the same kid a tenant gets when it imports the provider's public key.
+    const jwk = await exportJWK(pair.publicKey);
+    const kid = await calculateJwkThumbprint(jwk);
     keys[alg] = { privateKey: pair.privateKey, kid };
-    jwks.push({ ...(await exportJWK(pair.publicKey)), kid, alg, use: 'sig' });
+    jwks.push({ ...jwk, kid, alg, use: 'sig' });
   }
   const server: Server = createServer((_req, res) => {
     res.setHeader('content-type', 'application/json');
@@ -41,8 +43,9 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
         .setProtectedHeader({ alg, kid: keys[alg].kid, typ: 'JWT' })
         .setIssuedAt()
         .setIssuer(options.issuer ?? issuer)
-        .setAudience(options.audience ?? audience)
-        .setExpirationTime(options.expiresIn ?? '5m');
+        .setAudience(options.audience ?? audience);
+      // null: a token without exp, which a provider should never issue.
+      if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? '5m');
       if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
       return jwt.sign(keys[alg].privateKey);
     },
