@@ -205,6 +205,33 @@ describe('keys that look after themselves', () => {
       expect(cancelled.body.data).toMatchObject({ status: 'active', alias: 'deletion-cancelled', rotatedTo: null });
     });
 
+    it('takes a signing policy tightened after publication: the change reaches the successor, which activates under it', async () => {
+      const { key, next } = await withPublishedSuccessor('policy-tightened');
+      const tightened = { forbiddenClaims: ['admin'] };
+      expectEnvelope(await request(testApp.http).put(`/key/${key.id}`).set(tenant.headers).send({ signingPolicy: tightened }), 200);
+      expect((await view(next.id)).body.data.signingPolicy).toEqual(tightened);
+      // The successor follows its predecessor until it signs: it is not loosened on its own.
+      const onNext = await request(testApp.http).put(`/key/${next.id}`).set(tenant.headers).send({ signingPolicy: null });
+      expectEnvelope(onNext, 409);
+      expect(onNext.body.code).toBe('KEY_NOT_ACTIVE');
+
+      expectEnvelope(await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({}), 200);
+      const refused = await signByAlias(testApp, 'policy-tightened', { payload: { sub: 'u', admin: true }, expiresIn: 60 });
+      expectEnvelope(refused, 400);
+      expect(refused.body.errors).toEqual([{ field: 'payload.admin', message: "payload.admin is forbidden by the key's signing policy" }]);
+      expectEnvelope(await signByAlias(testApp, 'policy-tightened', { payload: { sub: 'u' }, expiresIn: 60 }), 200);
+    });
+
+    it('activates a successor on schedule under what its predecessor enforces then, not the copy made at publication', async () => {
+      const { key, next } = await withPublishedSuccessor('policy-at-activation');
+      // The predecessor's policy as the successor's publication did not see it (a row from before changes were passed on).
+      await testApp.dataSource.query(`UPDATE tenant_keys SET signing_policy = '{"forbiddenClaims": ["admin"]}' WHERE id = $1`, [key.id]);
+      await testApp.dataSource.query('UPDATE tenant_keys SET activates_at = now() WHERE id = $1', [next.id]);
+      await eventually('the successor active', async () => ((await view(next.id)).body.data.status === 'active' ? true : undefined));
+      expect((await view(next.id)).body.data.signingPolicy).toEqual({ forbiddenClaims: ['admin'] });
+      expectEnvelope(await signByAlias(testApp, 'policy-at-activation', { payload: { sub: 'u', admin: true }, expiresIn: 60 }), 400);
+    });
+
     it('puts an alias on active keys only, and schedules no deletion of a next key', async () => {
       const { next } = await withPublishedSuccessor('active-only');
       const scheduled = await request(testApp.http).post(`/key/${next.id}/schedule-deletion`).set(tenant.headers).send({ afterSeconds: 600 });

@@ -28,6 +28,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
     testApp.trackSecret(issued.apiKey);
     return { id: issued.apiKeyId, headers: tenantHeaders(tenant.tenantId, issued.apiKey) };
   };
+  const privatePem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   const generate = async (body: object = {}) =>
     (
       await http()
@@ -303,6 +304,75 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
     });
   });
 
+  describe('an API key limited by signKeys, whatever calls it makes', () => {
+    it('cannot move an alias onto another key, nor obtain a signature from it', async () => {
+      const payments = await generate({ alias: 'payments' });
+      const other = await generate({ name: 'not granted' });
+      const { headers } = await apiKeyWith({ scopes: ['keys:sign', 'keys:write'], signKeys: ['payments'] });
+      const attempts: [string, () => request.Test][] = [
+        ['unset the alias', () => http().put(`/key/${payments.id}`).set(headers).send({ alias: null })],
+        ['set it on another key', () => http().put(`/key/${other.id}`).set(headers).send({ alias: 'payments' })],
+        ['generate a key with it', () => http().post('/key/generate').set(headers).send({ algorithm: 'ES256', name: 'g', alias: 'payments2' })],
+        ['import a key with it', () => http().post('/key/import').set(headers).send({ name: 'i', alias: 'payments2', privateKey: privatePem() })],
+        ['generate a key with a chosen id', () => http().post(`/key/generate/${randomUUID()}`).set(headers).send({ algorithm: 'ES256', name: 'g' })],
+        [
+          'generate with the id in the body',
+          () => http().post('/key/generate').set(headers).send({ algorithm: 'ES256', name: 'g', uuid: randomUUID() }),
+        ],
+        [
+          'import a key with a chosen id',
+          () => http().post(`/key/import/${randomUUID()}`).set(headers).send({ name: 'i', privateKey: privatePem() }),
+        ],
+      ];
+      for (const [attempt, call] of attempts) {
+        const res = await call();
+        expect({ attempt, status: res.status, code: res.body.code }).toEqual({ attempt, status: 403, code: 'SCOPE_REQUIRED' });
+      }
+      // What it was granted still works, and rotation successors follow the alias.
+      expectEnvelope(await http().post('/key/alias/payments/sign').set(headers).send({ payload: {} }), 200);
+      const rotated = await http().post(`/key/${payments.id}/rotate`).set(headers).send({});
+      expectEnvelope(rotated, 200);
+      const signed = await http().post('/key/alias/payments/sign').set(headers).send({ payload: {} });
+      expectEnvelope(signed, 200);
+      const jwks = (await http().get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
+      const { protectedHeader } = await jwtVerify(signed.body.data.token, createLocalJWKSet(jwks));
+      expect(protectedHeader.kid).toBe(rotated.body.data.kid);
+      // The key it may not sign with stays out of reach; a key it generates (fresh id, no alias) too.
+      expectEnvelope(await http().post(`/key/${other.id}/sign`).set(headers).send({ payload: {} }), 403);
+      const own = await http().post('/key/generate').set(headers).send({ algorithm: 'ES256', name: 'made by the limited key' });
+      expectEnvelope(own, 200);
+      expectEnvelope(await http().post(`/key/${own.body.data.id}/sign`).set(headers).send({ payload: {} }), 403);
+      // The refusals are in the trail.
+      const [{ refusals }] = await testApp.dataSource.query<{ refusals: number }[]>(
+        "SELECT count(*)::int AS refusals FROM audit_events WHERE tenant_id = $1 AND outcome = 'failure' AND detail->>'code' = 'SCOPE_REQUIRED'",
+        [tenant.tenantId],
+      );
+      expect(refusals).toBeGreaterThanOrEqual(attempts.length);
+    });
+
+    it('cannot loosen the signing or rotation policy of a key it may sign with', async () => {
+      const guarded = await generate({ alias: 'guarded', signingPolicy: { forbiddenClaims: ['admin'] } });
+      const { headers } = await apiKeyWith({ scopes: ['keys:sign', 'keys:write'], signKeys: [guarded.id] });
+      for (const body of [{ signingPolicy: null }, { signingPolicy: { requiredClaims: ['sub'] } }, { rotationPolicy: null }]) {
+        const res = await http().put(`/key/${guarded.id}`).set(headers).send(body);
+        expectEnvelope(res, 403);
+        expect(res.body.message).toMatch(/^This API key is limited to signing keys \(signKeys\): it may not set (signingPolicy|rotationPolicy)$/);
+      }
+      const rotateWithPolicy = await http()
+        .post(`/key/${guarded.id}/rotate`)
+        .set(headers)
+        .send({ rotationPolicy: { rotateEverySeconds: 600, prePublishSeconds: 300, retireAfterSeconds: 60 } });
+      expectEnvelope(rotateWithPolicy, 403);
+      const refused = await http()
+        .post(`/key/${guarded.id}/sign`)
+        .set(headers)
+        .send({ payload: { admin: true } });
+      expectEnvelope(refused, 400);
+      // A rename is not a name its grant holds.
+      expectEnvelope(await http().put(`/key/${guarded.id}`).set(headers).send({ name: 'renamed' }), 200);
+    });
+  });
+
   describe('signing policies', () => {
     const policy = {
       allowedAudiences: ['app'],
@@ -334,6 +404,31 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       const res = await sign(payload, expiresIn);
       expectEnvelope(res, 400);
       expect(res.body.errors).toEqual([{ field, message }]);
+    });
+
+    it('takes namespaced URL claim names, and reads only the payload’s own claims', async () => {
+      const namespaced = await generate({
+        signingPolicy: { requiredClaims: ['https://example.com/role', 'toString'], forbiddenClaims: ['constructor'] },
+      });
+      const signWith = (payload: object) => http().post(`/key/${namespaced.id}/sign`).set(tenant.headers).send({ payload });
+      const missing = await signWith({});
+      expectEnvelope(missing, 400);
+      expect(missing.body.errors).toEqual([
+        { field: 'payload.https://example.com/role', message: "payload.https://example.com/role is required by the key's signing policy" },
+        { field: 'payload.toString', message: "payload.toString is required by the key's signing policy" },
+      ]);
+      const kept = await signWith({ 'https://example.com/role': 'admin', toString: 'x' });
+      expectEnvelope(kept, 200);
+      const forbidden = await signWith({ 'https://example.com/role': 'admin', toString: 'x', constructor: 1 });
+      expectEnvelope(forbidden, 400);
+      expect(forbidden.body.errors).toEqual([
+        { field: 'payload.constructor', message: "payload.constructor is forbidden by the key's signing policy" },
+      ]);
+      const spaced = await http()
+        .post('/key/generate')
+        .set(tenant.headers)
+        .send({ algorithm: 'ES256', name: 'n', signingPolicy: { requiredClaims: ['with space'] } });
+      expectEnvelope(spaced, 400);
     });
 
     it('signs what keeps to it, with the fixed issuer; the policy is in the view and in the audit detail when it changes', async () => {

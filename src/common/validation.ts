@@ -17,18 +17,52 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/** The fields of each DTO whose value is the caller's own JSON object, kept exactly as sent (see FreeFormJson). */
+const FREE_FORM_FIELDS = new WeakMap<object, string[]>();
+
+/**
+ * A field that holds the caller's own JSON object (JWT claims, a JWK): class-transformer never walks it, because it
+ * drops keys named like Object's members (`toString`, `valueOf`: a claim lost without a word) and throws on a nested
+ * `constructor`. Its type is still checked (IsObject on the field sees an empty object in its place).
+ */
+export function FreeFormJson(): PropertyDecorator {
+  // Returns nothing: a property decorator's return value would become the property's descriptor.
+  return (target, field) => {
+    FREE_FORM_FIELDS.set(target.constructor, [...(FREE_FORM_FIELDS.get(target.constructor) ?? []), String(field)]);
+  };
+}
+
+/** The DTO's free-form fields, its parent classes' included. */
+function freeFormFields(metatype: object): string[] {
+  const fields: string[] = [];
+  for (let type: object | null = metatype; type && type !== Function.prototype; type = Object.getPrototypeOf(type) as object | null) {
+    fields.push(...(FREE_FORM_FIELDS.get(type) ?? []));
+  }
+  return fields;
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** Validates DTOs at the edge: unknown fields are refused, every field's problem is named. */
 class EdgeValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && value === undefined) value = {};
-    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    if (metadata.type === 'body' && !isJsonObject(value)) {
       throw new ValidationFailedError([{ field: 'body', message: 'body must be a JSON object' }]);
     }
     const forbidden = FORBIDDEN_KEYS.filter((key) => Object.prototype.hasOwnProperty.call(value, key));
     if (metadata.type === 'body' && forbidden.length > 0) {
       throw new ValidationFailedError(forbidden.map((field) => ({ field, message: `property ${field} should not exist` })));
     }
-    return super.transform(value, metadata);
+    if (!isJsonObject(value) || !metadata.metatype) return super.transform(value, metadata);
+    // The caller's own objects stand aside while the rest is transformed and validated, then come back as sent.
+    const kept = freeFormFields(metadata.metatype).filter((field) => isJsonObject(value[field]));
+    const placeholders = Object.fromEntries(kept.map((field) => [field, {}]));
+    const transformed = (await super.transform({ ...value, ...placeholders }, metadata)) as Record<string, unknown>;
+    for (const field of kept) transformed[field] = value[field];
+    return transformed;
   }
 }
 

@@ -63,8 +63,8 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key generated')
-  generate(@Actor() actor: TenantActor, @Body() body: GenerateKeyDto): Promise<TenantKeyView> {
-    return this.keys.generateKey(actor, body);
+  generate(@Actor() actor: TenantActor, @CurrentTenant() tenant: TenantPrincipal, @Body() body: GenerateKeyDto): Promise<TenantKeyView> {
+    return this.keys.generateKey(actor, body, { grant: tenant.signKeys });
   }
 
   @ApiKeyScope('keys:write')
@@ -75,8 +75,13 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key generated')
-  generateWithId(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: GenerateKeyDto): Promise<TenantKeyView> {
-    return this.keys.generateKey(actor, body, id);
+  generateWithId(
+    @Actor() actor: TenantActor,
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: GenerateKeyDto,
+  ): Promise<TenantKeyView> {
+    return this.keys.generateKey(actor, body, { pathId: id, grant: tenant.signKeys });
   }
 
   @ApiKeyScope('keys:write')
@@ -89,8 +94,8 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key imported')
-  import(@Actor() actor: TenantActor, @Body() body: ImportKeyDto): Promise<TenantKeyView> {
-    return this.keys.importKey(actor, body);
+  import(@Actor() actor: TenantActor, @CurrentTenant() tenant: TenantPrincipal, @Body() body: ImportKeyDto): Promise<TenantKeyView> {
+    return this.keys.importKey(actor, body, { grant: tenant.signKeys });
   }
 
   @ApiKeyScope('keys:write')
@@ -101,8 +106,13 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key imported')
-  importWithId(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: ImportKeyDto): Promise<TenantKeyView> {
-    return this.keys.importKey(actor, body, id);
+  importWithId(
+    @Actor() actor: TenantActor,
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: ImportKeyDto,
+  ): Promise<TenantKeyView> {
+    return this.keys.importKey(actor, body, { pathId: id, grant: tenant.signKeys });
   }
 
   @ApiKeyScope('keys:verify')
@@ -152,8 +162,13 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView, { description: 'The successor' })
   @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Key rotated')
-  rotate(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: RotateKeyDto): Promise<TenantKeyView> {
-    return this.keys.rotateKey(actor, id, body);
+  rotate(
+    @Actor() actor: TenantActor,
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: RotateKeyDto,
+  ): Promise<TenantKeyView> {
+    return this.keys.rotateKey(actor, id, body, tenant.signKeys);
   }
 
   @ApiKeyScope('keys:read')
@@ -221,8 +236,13 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Key updated')
-  update(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string, @Body() body: UpdateKeyDto): Promise<TenantKeyView> {
-    return this.keys.updateKey(actor, id, body);
+  update(
+    @Actor() actor: TenantActor,
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: UpdateKeyDto,
+  ): Promise<TenantKeyView> {
+    return this.keys.updateKey(actor, id, body, tenant.signKeys);
   }
 
   @ApiKeyScope('keys:write')

@@ -29,6 +29,7 @@ import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { sealKeyMaterial, type CertificateSubject } from './material/key-material';
 import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
 import { KeySealer } from '../hsm/key-sealer';
+import { assertKeepsNamesAndPolicies, type SignGrant } from './signing/sign-grant';
 
 @Injectable()
 export class TenantKeysService {
@@ -66,7 +67,7 @@ export class TenantKeysService {
   }
 
   /** `PUT /key/:id`: the name, the alias, the rotation policy, or any of them (null removes the last two). */
-  async updateKey(actor: TenantActor, id: string, request: UpdateKeyDto): Promise<TenantKeyView> {
+  async updateKey(actor: TenantActor, id: string, request: UpdateKeyDto, grant: SignGrant = null): Promise<TenantKeyView> {
     const onlyName = request.alias === undefined && request.rotationPolicy === undefined && request.signingPolicy === undefined;
     if (onlyName && request.name === undefined) {
       throw new ValidationFailedError([{ field: 'body', message: 'body must set name, alias, rotationPolicy or signingPolicy' }]);
@@ -80,6 +81,11 @@ export class TenantKeysService {
     };
     const event: AuditEvent = { actor, action: onlyName ? 'key.rename' : 'key.update', keyId: id, detail };
     return this.audit.attempt(event, async () => {
+      assertKeepsNamesAndPolicies(grant, {
+        alias: request.alias !== undefined,
+        rotationPolicy: request.rotationPolicy !== undefined,
+        signingPolicy: request.signingPolicy !== undefined,
+      });
       const policy = request.rotationPolicy === undefined ? undefined : this.validPolicy(request.rotationPolicy);
       const updated = await this.aliasChange(request.alias, () =>
         this.writes.commit(actor.tenantId, event, async (manager) => {
@@ -87,6 +93,8 @@ export class TenantKeysService {
           if (!key) throw new KeyNotFoundError();
           if (request.alias && effectiveStatus(key) !== 'active')
             throw new KeyNotActiveError(`Key is ${effectiveStatus(key)}: an alias goes on an active key`);
+          if (request.signingPolicy !== undefined && key.status === 'next')
+            throw new KeyNotActiveError("A next key signs under its predecessor's signing policy: change the predecessor's");
           // A new policy (or none) replaces the schedule: a successor published under the old one goes.
           if (policy !== undefined && (await this.dropPublishedSuccessor(manager, key))) key.rotatedTo = null;
           const changes: KeyChanges = definedOnly({
@@ -95,6 +103,7 @@ export class TenantKeysService {
             signingPolicy: signingPolicyOf(request.signingPolicy),
           });
           if (policy !== undefined) Object.assign(changes, this.policyChanges(key, policy));
+          if (changes.signingPolicy !== undefined) await this.passSigningPolicyOn(manager, key, changes.signingPolicy);
           return (await this.keys.update(manager, actor.tenantId, id, changes))!;
         }),
       );
@@ -119,10 +128,11 @@ export class TenantKeysService {
   }
 
   /** `pathId` comes from `POST /key/generate/:id`; the body's `uuid` means the same and must agree with it. */
-  async generateKey(actor: TenantActor, request: GenerateKeyDto, pathId?: string): Promise<TenantKeyView> {
+  async generateKey(actor: TenantActor, request: GenerateKeyDto, { pathId, grant = null }: NewKeyCall = {}): Promise<TenantKeyView> {
     const requested = requestedKeyId(request.uuid, pathId);
     const failure: AuditEvent = { actor, action: 'key.generate', keyId: requested, detail: { algorithm: request.algorithm } };
     return this.audit.attempt(failure, async () => {
+      assertNewKeyNamesFree(grant, request, requested);
       assertIdsAgree(request.uuid, pathId);
       const spec = signingKeySpec(request.algorithm, request.length);
       const policy = this.validPolicy(request.rotationPolicy ?? null);
@@ -140,10 +150,11 @@ export class TenantKeysService {
   }
 
   /** A key made elsewhere; a public-only key verifies but cannot sign (nor rotate on a schedule). */
-  async importKey(actor: TenantActor, request: ImportKeyDto, pathId?: string): Promise<TenantKeyView> {
+  async importKey(actor: TenantActor, request: ImportKeyDto, { pathId, grant = null }: NewKeyCall = {}): Promise<TenantKeyView> {
     const requested = requestedKeyId(request.uuid, pathId);
     const failure: AuditEvent = { actor, action: 'key.import', keyId: requested };
     return this.audit.attempt(failure, async () => {
+      assertNewKeyNamesFree(grant, request, requested);
       assertIdsAgree(request.uuid, pathId);
       const imported = parseImportedKey(request);
       const policy = this.validPolicy(request.rotationPolicy ?? null);
@@ -165,10 +176,11 @@ export class TenantKeysService {
    * A new key like the old one (algorithm, length, issuer, name, alias, policy) signs from now on; the old one keeps
    * verifying, and stays in the JWKS, until `retireAt`. A successor already published (`next`) is activated now.
    */
-  async rotateKey(actor: TenantActor, id: string, request: RotateKeyDto): Promise<TenantKeyView> {
+  async rotateKey(actor: TenantActor, id: string, request: RotateKeyDto, grant: SignGrant = null): Promise<TenantKeyView> {
     const successorId = randomUUID();
     const event: AuditEvent = { actor, action: 'key.rotate', keyId: id, detail: { successorId } };
     return this.audit.attempt(event, async () => {
+      assertKeepsNamesAndPolicies(grant, { rotationPolicy: request.rotationPolicy !== undefined });
       const old = await this.keys.getById(actor.tenantId, id);
       if (!old) throw new KeyNotFoundError();
       if (effectiveStatus(old) !== 'active') throw new KeyNotActiveError('Only an active key can be rotated');
@@ -287,6 +299,13 @@ export class TenantKeysService {
     return this.dropPublishedSuccessor(manager, key);
   }
 
+  /** A published successor signs under its predecessor's signing policy: a change reaches it in the same transaction. */
+  private async passSigningPolicyOn(manager: EntityManager, key: TenantKeyEntity, signingPolicy: SigningPolicy | null): Promise<void> {
+    if (!key.rotatedTo) return;
+    const successor = await this.keys.lock(manager, key.tenantId, key.rotatedTo);
+    if (successor?.status === 'next') await this.keys.update(manager, key.tenantId, successor.id, { signingPolicy });
+  }
+
   /** Deletes the key's successor if it is only published (`next`), and clears `rotatedTo`; answers its id. */
   private async dropPublishedSuccessor(manager: EntityManager, key: TenantKeyEntity): Promise<string | undefined> {
     if (!key.rotatedTo) return undefined;
@@ -397,6 +416,17 @@ function policyDetail(policy: RotationPolicyDto | null | undefined): AuditDetail
     prePublishSeconds: policy.prePublishSeconds,
     retireAfterSeconds: policy.retireAfterSeconds,
   };
+}
+
+/** How a generate or import was called: the id in the path, if any, and what the caller may sign with. */
+interface NewKeyCall {
+  pathId?: string;
+  grant?: SignGrant;
+}
+
+/** A caller limited by signKeys makes keys with fresh ids and no alias: none can take a name its grant holds. */
+function assertNewKeyNamesFree(grant: SignGrant, request: NewKeyDto, requestedId: string | null): void {
+  assertKeepsNamesAndPolicies(grant, { id: requestedId !== null, alias: request.alias != null });
 }
 
 /** The id a generate or import asks for (path or body), if any, named in the audit row even when refused. */

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
-import { ScopeRequiredError, ValidationFailedError } from '../../common/domain-error';
+import { ValidationFailedError } from '../../common/domain-error';
 import { Transactions } from '../../database/transactions';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { algorithmSpec } from '../../crypto/algorithms';
@@ -14,6 +14,7 @@ import { KeyWrites } from '../key-writes';
 import { openSigningKey } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 import { KeySealer } from '../../hsm/key-sealer';
+import { assertMaySignWith, type SignGrant } from '../signing/sign-grant';
 
 /** Certificates signed by a CA for a key: the request to send (CSR) and the chain that comes back. */
 @Injectable()
@@ -33,7 +34,7 @@ export class KeyCertificatesService {
    */
   async createSigningRequest(
     actor: TenantActor,
-    signKeys: readonly string[] | null,
+    signKeys: SignGrant,
     id: string,
     subject: CertificateRequestDto,
   ): Promise<CertificateSigningRequestView> {
@@ -42,9 +43,7 @@ export class KeyCertificatesService {
       const key = await this.certifiableKey(actor.tenantId, id);
       const status = effectiveStatus(key);
       if (status !== 'active' && status !== 'next') throw new KeyNotActiveError(`Key is ${status} and signs no certificate request`);
-      if (signKeys && !signKeys.includes(key.id) && !(key.alias !== null && signKeys.includes(key.alias))) {
-        throw new ScopeRequiredError(`This API key may not sign with key ${key.id}`);
-      }
+      assertMaySignWith(signKeys, key);
       const privateKey = await openSigningKey(this.sealer, key);
       if (!privateKey) throw new KeyNotActiveError('Key has no private key and cannot sign a certificate request');
       const csr = await createCertificateSigningRequest(key.algorithm, { publicKey: createPublicKey(privateKey), privateKey }, subject);

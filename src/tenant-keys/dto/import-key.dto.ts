@@ -1,4 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { FreeFormJson } from '../../common/validation';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
@@ -27,6 +28,7 @@ export class ImportKeyDto extends NewKeyDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A public or private JWK' })
   @IsOptional()
+  @FreeFormJson()
   @IsObject({ message: 'jwk must be a JSON object' })
   jwk?: JWK;
 

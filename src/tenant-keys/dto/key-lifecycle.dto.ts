@@ -5,6 +5,9 @@ import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Length, M
 import { ALIAS, ALIAS_MESSAGE } from '../../common/key-names';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 
+/** A claim name: any characters but spaces and controls, as JWT allows (`sub`, `https://example.com/roles`). */
+const CLAIM_NAME = /^[^\s\p{Cc}]{1,256}$/u;
+
 /** A whole number of seconds from 1 to ten years, named in its message. */
 const IsPeriod = (field: string, description: string) =>
   applyDecorators(
@@ -83,18 +86,24 @@ export class SigningPolicyDto {
   @Length(1, 1024, { each: true, message: 'each audience must be 1 to 1024 characters' })
   allowedAudiences?: string[];
 
-  @ApiPropertyOptional({ type: [String], example: ['sub'], description: 'Claims every token must carry' })
+  @ApiPropertyOptional({ type: [String], example: ['sub', 'https://example.com/roles'], description: 'Claims every token must carry' })
   @IsOptional()
   @IsArray({ message: 'signingPolicy.requiredClaims must be an array of claim names' })
   @ArrayMaxSize(50, { message: 'signingPolicy.requiredClaims must hold at most 50 claims' })
-  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { each: true, message: 'signingPolicy.requiredClaims must be claim names' })
+  @Matches(CLAIM_NAME, {
+    each: true,
+    message: 'signingPolicy.requiredClaims must be claim names: 1 to 256 characters without spaces (a namespaced URL is one)',
+  })
   requiredClaims?: string[];
 
   @ApiPropertyOptional({ type: [String], example: ['admin'], description: 'Claims no token may carry' })
   @IsOptional()
   @IsArray({ message: 'signingPolicy.forbiddenClaims must be an array of claim names' })
   @ArrayMaxSize(50, { message: 'signingPolicy.forbiddenClaims must hold at most 50 claims' })
-  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { each: true, message: 'signingPolicy.forbiddenClaims must be claim names' })
+  @Matches(CLAIM_NAME, {
+    each: true,
+    message: 'signingPolicy.forbiddenClaims must be claim names: 1 to 256 characters without spaces (a namespaced URL is one)',
+  })
   forbiddenClaims?: string[];
 
   @ApiPropertyOptional({ minimum: 1, description: 'The longest lifetime of a token it signs (tokens without exp are refused)' })

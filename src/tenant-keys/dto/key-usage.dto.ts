@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { FreeFormJson } from '../../common/validation';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 import { CertificateOptionsDto } from './certificate-options.dto';
 import { IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
@@ -11,15 +12,18 @@ export class SignTokenDto {
     example: { sub: 'user-42' },
     description: 'The claims; `iat` is set, `iss` from the key unless given',
   })
+  @FreeFormJson()
   @IsObject({ message: 'payload must be a JSON object' })
   payload: Record<string, unknown>;
 
   @ApiPropertyOptional({
     type: 'object',
-    additionalProperties: true,
-    description: "Extra header parameters; `alg`, `kid`, `crit`, `b64`, `jku`, `jwk` and `x5*` are the service's",
+    properties: { typ: { type: 'string', example: 'at+jwt' }, cty: { type: 'string' } },
+    additionalProperties: false,
+    description: "`typ` (default `JWT`) and `cty`; any other parameter is a 400 naming it: `alg`, `kid` and the rest are the service's to set",
   })
   @IsOptional()
+  @FreeFormJson()
   @IsObject({ message: 'header must be a JSON object' })
   header?: Record<string, unknown>;
 

@@ -55,8 +55,8 @@ export class KeyLifecycle {
   }
 
   /**
-   * Makes a `next` key active now (at its time, or when its predecessor is rotated by hand): it takes the alias, and
-   * the predecessor retires after `retireAfterSeconds` (the hand rotation's grace, else the policy's).
+   * Makes a `next` key active now (at its time, or when its predecessor is rotated by hand): it takes the alias and
+   * the predecessor's signing policy, and the predecessor retires after `retireAfterSeconds` (the hand rotation's grace, else the policy's).
    */
   async activate(
     manager: EntityManager,
@@ -85,6 +85,8 @@ export class KeyLifecycle {
       alias,
       nextRotationAt,
       rotationPolicy,
+      // It signs under what its predecessor enforces now, never the copy made when it was published.
+      ...(predecessor ? { signingPolicy: predecessor.signingPolicy } : {}),
     });
     return { activated: activated!, predecessorId: predecessor?.id ?? null };
   }

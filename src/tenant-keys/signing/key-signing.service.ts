@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { CLOCK_TOLERANCE_SECONDS } from '../../crypto/jwt-checks';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
-import { ScopeRequiredError, ValidationFailedError } from '../../common/domain-error';
+import { ValidationFailedError } from '../../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import type { SignTokenDto } from '../dto/key-usage.dto';
 import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
@@ -16,10 +16,9 @@ import { Transactions } from '../../database/transactions';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 import { validAlias } from '../../common/key-names';
 import { applySigningPolicy } from './signing-policy';
+import { callerHeader } from './token-header';
+import { assertMaySignWith, type SignGrant } from './sign-grant';
 import { KeySealer } from '../../hsm/key-sealer';
-
-/** Header parameters the caller may not set: they choose the key, or change what the signature covers. */
-const RESERVED_HEADER_PARAMETERS = ['alg', 'kid', 'crit', 'b64', 'jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
 
 export class VerifiedToken {
   @ApiProperty({ enum: [true] })
@@ -54,7 +53,7 @@ export class KeySigningService {
   ) {}
 
   /** With `AUDIT_SIGN=true`, every signature (and every refusal) is in the audit trail. */
-  async signToken(actor: TenantActor, signKeys: readonly string[] | null, id: string, request: SignTokenDto): Promise<SignedToken> {
+  async signToken(actor: TenantActor, signKeys: SignGrant, id: string, request: SignTokenDto): Promise<SignedToken> {
     if (!this.config.auditSign) return this.sign(actor.tenantId, signKeys, id, request);
     const event: AuditEvent = { actor, action: 'key.sign', keyId: id };
     return this.audit.attempt(event, async () => {
@@ -65,7 +64,7 @@ export class KeySigningService {
   }
 
   /** Signs with the key the alias points at now: rotations move the alias, so its callers never change. */
-  async signTokenByAlias(actor: TenantActor, signKeys: readonly string[] | null, alias: string, request: SignTokenDto): Promise<SignedToken> {
+  async signTokenByAlias(actor: TenantActor, signKeys: SignGrant, alias: string, request: SignTokenDto): Promise<SignedToken> {
     validAlias(alias);
     // Remembered like the keys, until the tenant's keys change (a rotation moving the alias is such a change).
     const id = await this.cache.getOrLoad(
@@ -78,7 +77,7 @@ export class KeySigningService {
   }
 
   /** `signKeys`: the key ids and aliases the caller's API key may sign with (null: any). */
-  private async sign(tenantId: string, signKeys: readonly string[] | null, id: string, request: SignTokenDto): Promise<SignedToken> {
+  private async sign(tenantId: string, signKeys: SignGrant, id: string, request: SignTokenDto): Promise<SignedToken> {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
@@ -87,13 +86,8 @@ export class KeySigningService {
     if (!cached) throw new KeyNotFoundError();
     const { key, signingKey } = cached;
     const { certificateExpiresAt } = key;
-    if (signKeys && !signKeys.includes(key.id) && !(key.alias !== null && signKeys.includes(key.alias))) {
-      throw new ScopeRequiredError(`This API key may not sign with key ${key.id}`);
-    }
-    const reserved = Object.keys(request.header ?? {}).filter((name) => RESERVED_HEADER_PARAMETERS.includes(name));
-    if (reserved.length > 0) {
-      throw new ValidationFailedError(reserved.map((name) => ({ field: `header.${name}`, message: `header.${name} is set by the service` })));
-    }
+    assertMaySignWith(signKeys, key);
+    const requestedHeader = callerHeader(request.header);
     const status = effectiveStatus(key);
     if (status === 'next') throw new KeyNotActiveError(`Key is next: it signs from ${key.activatesAt?.toISOString() ?? 'its activation'}`);
     if (status === 'pending_deletion') throw new KeyNotActiveError('Key is pending deletion and does not sign');
@@ -109,7 +103,7 @@ export class KeySigningService {
     assertOutlivedByKey(key, tokenLifetime);
     if (key.signingPolicy) applySigningPolicy(key.signingPolicy, payload, tokenLifetime);
     if (payload.iss === undefined && key.issuer) payload.iss = key.issuer;
-    const header = { typ: 'JWT', ...request.header, alg: key.algorithm, kid: key.kid };
+    const header = { typ: 'JWT', ...requestedHeader, alg: key.algorithm, kid: key.kid };
     const claims = { ...payload, iat: now, ...(lifetime ? { exp: now + lifetime } : {}) };
     if (key.custody === 'hsm') return { token: await this.custody.signCompact(key, header, claims) };
     return { token: await new SignJWT(claims).setProtectedHeader(header).sign(signingKey!) };

@@ -30,11 +30,11 @@ export function applySigningPolicy(policy: SigningPolicy, payload: JWTPayload, l
       problems.push({ field: 'payload.aud', message: `payload.aud ${audience} is not allowed (allowed: ${policy.allowedAudiences.join(', ')})` });
   }
   for (const claim of policy.requiredClaims ?? []) {
-    if (payload[claim] === undefined)
+    if (!Object.hasOwn(payload, claim) || payload[claim] === undefined)
       problems.push({ field: `payload.${claim}`, message: `payload.${claim} is required by the key's signing policy` });
   }
   for (const claim of policy.forbiddenClaims ?? []) {
-    if (payload[claim] !== undefined)
+    if (Object.hasOwn(payload, claim) && payload[claim] !== undefined)
       problems.push({ field: `payload.${claim}`, message: `payload.${claim} is forbidden by the key's signing policy` });
   }
   const max = policy.maxExpiresInSeconds;

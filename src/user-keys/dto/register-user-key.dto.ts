@@ -1,4 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { FreeFormJson } from '../../common/validation';
 import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
 import { IsKeyName } from '../../common/dto-decorators';
@@ -59,6 +60,7 @@ export class ImportUserKeyDto {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A public JWK' })
   @IsOptional()
+  @FreeFormJson()
   @IsObject({ message: 'jwk must be a JSON object' })
   jwk?: JWK;
 
