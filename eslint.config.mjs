@@ -19,6 +19,25 @@ export default tseslint.config(
     },
   },
   {
+    // Null is refused where the contract gives it no meaning: common/dto-decorators.ts says which optional fields take it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/common/dto-decorators.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional'],
+              message: 'IsOptional lets null through unchecked: use Optional() (or OptionalOrNull()) from common/dto-decorators.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read answers (supertest's `body`, parsed JSON) that are `any` by nature.
     files: ['test/**/*.ts', 'src/**/*.spec.ts'],
     rules: {

@@ -218,6 +218,8 @@ interface RequestParts {
   query: Record<string, string | string[]>;
   headers: Record<string, string>;
   body?: unknown;
+  /** The body as the document describes it, when it is sent in the FusionAuth wrapper. */
+  unwrapped?: unknown;
 }
 interface Probe {
   label: string;
@@ -317,6 +319,7 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
           label: `${label}, wrapped in { key }`,
           change: (parts) => {
             change(parts.body as Record<string, unknown>);
+            parts.unwrapped = parts.body;
             parts.body = { key: parts.body };
           },
         });
@@ -349,8 +352,9 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
     throw new Error(`No resource known for ${parameter} of ${path}`);
   }
 
-  function validatorFor(path: string, method: string, status: string): ValidateFunction {
-    const pointer = ['paths', path, method, 'responses', status, 'content', 'application/json', 'schema']
+  /** The schema at `place` in the operation (its request body or an answer), compiled once. */
+  function validatorFor(path: string, method: string, place: string[]): ValidateFunction {
+    const pointer = ['paths', path, method, ...place, 'content', 'application/json', 'schema']
       .map((segment) => encodeURIComponent(segment.replace(/~/g, '~0').replace(/\//g, '~1')))
       .join('/');
     let validate = validators.get(pointer);
@@ -376,7 +380,7 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
     const schema = documented.content?.['application/json']?.schema;
     if (res.type === 'application/json' && !schema) problems.push(`answered ${res.status} in JSON, which the document does not describe`);
     if (res.type === 'application/json' && schema) {
-      const validate = validatorFor(path, method, String(res.status));
+      const validate = validatorFor(path, method, ['responses', String(res.status)]);
       if (!validate(res.body))
         problems.push(`answered ${res.status}${code} unlike its schema: ${ajv.errorsText(validate.errors, { dataVar: 'body' })}`);
     }
@@ -427,7 +431,12 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
       if (security.includes('metricsToken')) req = req.set('authorization', `Bearer ${metricsToken}`);
       if (parts.body !== undefined) req = req.send(parts.body as object);
       const res = await req;
-      for (const problem of problemsWith(path, method, operation, res)) problems.set(problem, [...(problems.get(problem) ?? []), probe.label]);
+      const found = problemsWith(path, method, operation, res);
+      // A body the document refuses (null where it says nothing of null, a string out of its bounds) is not taken.
+      const validateBody = operation.requestBody && validatorFor(path, method, ['requestBody']);
+      if (validateBody && !validateBody(parts.unwrapped ?? parts.body) && res.status < 300)
+        found.push(`accepted a body the document refuses (${ajv.errorsText(validateBody.errors, { dataVar: 'body' })})`);
+      for (const problem of found) problems.set(problem, [...(problems.get(problem) ?? []), probe.label]);
       if (res.status < 300 && !LEAVES_RESOURCE_AS_IS(method, path)) fixtures.forget(used);
     }
     expect([...problems].map(([problem, labels]) => `${key} ${problem}, on ${labels.length} probes: ${labels.slice(0, 8).join('; ')}`)).toEqual([]);

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { NoNulCharacters, Trim } from '../../common/dto-decorators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { NoNulCharacters, Optional, Trim } from '../../common/dto-decorators';
 
 /** The subject of a certificate signing request. */
 export class CertificateRequestDto {
@@ -12,33 +12,33 @@ export class CertificateRequestDto {
   commonName: string;
 
   @ApiPropertyOptional({ example: 'Example Ltd', maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'organization must be a string' })
   @Length(1, 64, { message: 'organization must be 1 to 64 characters' })
   @NoNulCharacters('organization')
   organization?: string;
 
   @ApiPropertyOptional({ example: 'Identity', maxLength: 64 })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'organizationalUnit must be a string' })
   @Length(1, 64, { message: 'organizationalUnit must be 1 to 64 characters' })
   @NoNulCharacters('organizationalUnit')
   organizationalUnit?: string;
 
   @ApiPropertyOptional({ example: 'NL', description: 'ISO 3166 two-letter code' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[A-Z]{2}$/, { message: 'country must be a two-letter ISO 3166 code, like NL' })
   country?: string;
 
   @ApiPropertyOptional({ example: 'Noord-Holland', maxLength: 128 })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'state must be a string' })
   @Length(1, 128, { message: 'state must be 1 to 128 characters' })
   @NoNulCharacters('state')
   state?: string;
 
   @ApiPropertyOptional({ example: 'Amsterdam', maxLength: 128 })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'locality must be a string' })
   @Length(1, 128, { message: 'locality must be 1 to 128 characters' })
   @NoNulCharacters('locality')

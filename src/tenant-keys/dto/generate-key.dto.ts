@@ -1,15 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsUUID,
-  ValidatorConstraint,
-  Validate,
-  type ValidationArguments,
-  type ValidatorConstraintInterface,
-} from 'class-validator';
+import { IsIn, IsInt, IsUUID, ValidatorConstraint, Validate, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { Optional } from '../../common/dto-decorators';
 import { algorithmSpec, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 import { KEY_CUSTODIES, type KeyCustodyKind } from '../entities/tenant-key.entity';
 import { CertificateOptionsDto } from './certificate-options.dto';
@@ -46,7 +38,7 @@ export class GenerateKeyDto extends IntersectionType(NewKeyDto, CertificateOptio
     description: 'RSA modulus bits (2048, 3072, 4096; default 2048) or HMAC key bits; fixed by the curve for EC',
     example: 2048,
   })
-  @IsOptional()
+  @Optional()
   @IsInt({ message: 'length must be an integer' })
   @Validate(LengthFitsAlgorithm)
   length?: number;
@@ -56,12 +48,12 @@ export class GenerateKeyDto extends IntersectionType(NewKeyDto, CertificateOptio
     default: 'software',
     description: 'hsm: the key pair is made and kept in the PKCS#11 token, never extractable (RS*, PS*, ES*, EdDSA where the token has it)',
   })
-  @IsOptional()
+  @Optional()
   @IsIn(KEY_CUSTODIES, { message: `custody must be one of ${KEY_CUSTODIES.join(', ')}` })
   custody?: KeyCustodyKind;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The id to give the key (the same as the path id of `/key/generate/{id}`)' })
-  @IsOptional()
+  @Optional()
   @IsUUID('all', { message: 'uuid must be a UUID' })
   uuid?: string;
 }

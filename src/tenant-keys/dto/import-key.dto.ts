@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { FreeFormJson } from '../../common/validation';
-import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsString, IsUUID, MaxLength } from 'class-validator';
+import { Optional } from '../../common/dto-decorators';
 import type { JWK } from 'jose';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 import { NewKeyDto } from './new-key.dto';
@@ -10,36 +11,36 @@ const MAX_KEY_TEXT = 16 * 1024;
 /** A key made elsewhere: PEM (public, private or both), a JWK, or an HMAC secret. */
 export class ImportKeyDto extends NewKeyDto {
   @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: 'Inferred when absent: RS256, ES by curve, EdDSA, HS256' })
-  @IsOptional()
+  @Optional()
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   algorithm?: SigningAlgorithm;
 
   @ApiPropertyOptional({ description: 'SPKI or PKCS#1 PEM' })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'publicKey must be a PEM string' })
   @MaxLength(MAX_KEY_TEXT, { message: `publicKey must be at most ${MAX_KEY_TEXT} characters` })
   publicKey?: string;
 
   @ApiPropertyOptional({ description: 'PKCS#8, PKCS#1 or SEC1 PEM, unencrypted; sealed at rest and never shown again' })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'privateKey must be a PEM string' })
   @MaxLength(MAX_KEY_TEXT, { message: `privateKey must be at most ${MAX_KEY_TEXT} characters` })
   privateKey?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A public or private JWK' })
-  @IsOptional()
+  @Optional()
   @FreeFormJson()
   @IsObject({ message: 'jwk must be a JSON object' })
   jwk?: JWK;
 
   @ApiPropertyOptional({ description: 'An HMAC secret, base64url' })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'secret must be a base64url string' })
   @MaxLength(1024, { message: 'secret must be at most 1024 characters' })
   secret?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The id to give the key (the same as the path id of `/key/import/{id}`)' })
-  @IsOptional()
+  @Optional()
   @IsUUID('all', { message: 'uuid must be a UUID' })
   uuid?: string;
 }

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsObject, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { Optional, OptionalOrNull } from '../../common/dto-decorators';
 import { ALIAS, ALIAS_MESSAGE } from '../../common/key-names';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 
@@ -45,16 +46,14 @@ export const IsAlias = () =>
       example: 'login-tokens',
       description: 'A name unique in the tenant that follows rotations: sign with `/key/alias/{alias}/sign`. null removes it.',
     }),
-    IsOptional(),
-    ValidateIf((_object, value) => value !== null),
+    OptionalOrNull(),
     Matches(ALIAS, { message: ALIAS_MESSAGE }),
   );
 
 export const IsRotationPolicy = () =>
   applyDecorators(
     ApiPropertyOptional({ type: RotationPolicyDto, nullable: true, description: 'Rotate on a schedule; null removes the policy' }),
-    IsOptional(),
-    ValidateIf((_object, value) => value !== null),
+    OptionalOrNull(),
     IsObject({ message: 'rotationPolicy must be an object' }),
     ValidateNested(),
     Type(() => RotationPolicyDto),
@@ -66,7 +65,7 @@ export class ScheduleDeletionDto {
     default: 30 * 24 * 60 * 60,
     description: 'Seconds until the key is deleted; at least DELETION_MIN_WINDOW_SECONDS',
   })
-  @IsOptional()
+  @Optional()
   @IsInt({ message: 'afterSeconds must be a whole number of seconds' })
   @Min(0, { message: 'afterSeconds must be 0 or more' })
   @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'afterSeconds must be at most ten years' })
@@ -79,7 +78,7 @@ export const DEFAULT_DELETION_SECONDS = 30 * 24 * 60 * 60;
 /** What a key will sign; every member optional. */
 export class SigningPolicyDto {
   @ApiPropertyOptional({ type: [String], description: 'The only `aud` values its tokens may carry (one is then required)' })
-  @IsOptional()
+  @Optional()
   @IsArray({ message: 'signingPolicy.allowedAudiences must be an array of strings' })
   @ArrayMaxSize(50, { message: 'signingPolicy.allowedAudiences must hold at most 50 audiences' })
   @IsString({ each: true, message: 'signingPolicy.allowedAudiences must be an array of strings' })
@@ -87,7 +86,7 @@ export class SigningPolicyDto {
   allowedAudiences?: string[];
 
   @ApiPropertyOptional({ type: [String], example: ['sub', 'https://example.com/roles'], description: 'Claims every token must carry' })
-  @IsOptional()
+  @Optional()
   @IsArray({ message: 'signingPolicy.requiredClaims must be an array of claim names' })
   @ArrayMaxSize(50, { message: 'signingPolicy.requiredClaims must hold at most 50 claims' })
   @Matches(CLAIM_NAME, {
@@ -97,7 +96,7 @@ export class SigningPolicyDto {
   requiredClaims?: string[];
 
   @ApiPropertyOptional({ type: [String], example: ['admin'], description: 'Claims no token may carry' })
-  @IsOptional()
+  @Optional()
   @IsArray({ message: 'signingPolicy.forbiddenClaims must be an array of claim names' })
   @ArrayMaxSize(50, { message: 'signingPolicy.forbiddenClaims must hold at most 50 claims' })
   @Matches(CLAIM_NAME, {
@@ -107,14 +106,14 @@ export class SigningPolicyDto {
   forbiddenClaims?: string[];
 
   @ApiPropertyOptional({ minimum: 1, description: 'The longest lifetime of a token it signs (tokens without exp are refused)' })
-  @IsOptional()
+  @Optional()
   @IsInt({ message: 'signingPolicy.maxExpiresInSeconds must be a whole number of seconds' })
   @Min(1, { message: 'signingPolicy.maxExpiresInSeconds must be at least 1' })
   @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'signingPolicy.maxExpiresInSeconds must be at most ten years' })
   maxExpiresInSeconds?: number;
 
   @ApiPropertyOptional({ example: 'https://auth.example.com', description: 'The only `iss` its tokens may carry (set when absent)' })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'signingPolicy.fixedIssuer must be a string' })
   @Length(1, 1024, { message: 'signingPolicy.fixedIssuer must be 1 to 1024 characters' })
   fixedIssuer?: string;
@@ -123,8 +122,7 @@ export class SigningPolicyDto {
 export const IsSigningPolicy = () =>
   applyDecorators(
     ApiPropertyOptional({ type: SigningPolicyDto, nullable: true, description: 'What the key will sign; null removes the policy' }),
-    IsOptional(),
-    ValidateIf((_object, value) => value !== null),
+    OptionalOrNull(),
     IsObject({ message: 'signingPolicy must be an object' }),
     ValidateNested(),
     Type(() => SigningPolicyDto),

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsObject, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Optional, OptionalOrNull } from '../../common/dto-decorators';
 import { FreeFormJson } from '../../common/validation';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 import { CertificateOptionsDto } from './certificate-options.dto';
@@ -22,7 +23,7 @@ export class SignTokenDto {
     additionalProperties: false,
     description: "`typ` (default `JWT`) and `cty`; any other parameter is a 400 naming it: `alg`, `kid` and the rest are the service's to set",
   })
-  @IsOptional()
+  @Optional()
   @FreeFormJson()
   @IsObject({ message: 'header must be a JSON object' })
   header?: Record<string, unknown>;
@@ -35,7 +36,7 @@ export class SignTokenDto {
     description:
       'Seconds until `exp`. Left out: `DEFAULT_TOKEN_LIFETIME_SECONDS` (3600 unless configured), unless the payload sets `exp` itself. `null`: a token without `exp`, which never expires',
   })
-  @IsOptional()
+  @OptionalOrNull()
   @IsInt({ message: 'expiresIn must be an integer number of seconds' })
   @Min(1, { message: 'expiresIn must be at least 1 second' })
   @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'expiresIn must be at most ten years' })
@@ -58,7 +59,7 @@ export class RotateKeyDto extends CertificateOptionsDto {
     default: DEFAULT_GRACE_PERIOD_SECONDS,
     description: 'How long the old key keeps verifying; 0 retires it at once',
   })
-  @IsOptional()
+  @Optional()
   @IsInt({ message: 'gracePeriodSeconds must be an integer' })
   @Min(0, { message: 'gracePeriodSeconds must be 0 or more' })
   @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'gracePeriodSeconds must be at most ten years' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, ValidateBy } from 'class-validator';
-import { IsKeyName } from '../../common/dto-decorators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsString, ValidateBy } from 'class-validator';
+import { IsKeyName, Optional } from '../../common/dto-decorators';
 import { isSignKey } from '../../common/key-names';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../common/route-access';
 
@@ -15,7 +15,7 @@ export class CreateApiKeyDto {
   scopes: ApiKeyScope[];
 
   @ApiPropertyOptional({ type: [String], description: 'Key ids or aliases it may sign with; absent: any (within the caller’s own limit)' })
-  @IsOptional()
+  @Optional()
   @IsArray({ message: 'signKeys must be an array' })
   @ArrayMinSize(1, { message: 'signKeys must name at least one key' })
   @ArrayMaxSize(100, { message: 'signKeys must name at most 100 keys' })
@@ -24,7 +24,7 @@ export class CreateApiKeyDto {
   signKeys?: string[];
 
   @ApiPropertyOptional({ format: 'date-time', description: 'After this the key is refused like a revoked one' })
-  @IsOptional()
+  @Optional()
   @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: string;
 }

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { FreeFormJson } from '../../common/validation';
-import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsString, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
-import { IsKeyName } from '../../common/dto-decorators';
+import { IsKeyName, Optional } from '../../common/dto-decorators';
 import {
   USER_KEY_CURVES,
   USER_KEY_FORMATS,
@@ -21,18 +21,18 @@ export class RegisterUserKeyDto {
   name: string;
 
   @ApiPropertyOptional({ enum: USER_KEY_TYPES, default: 'ecdsa' })
-  @IsOptional()
+  @Optional()
   @IsIn(USER_KEY_TYPES, { message: KEY_TYPE_MESSAGE })
   keyType: UserKeyType = 'ecdsa';
 
   /** ecdsa only; P-256 by default. */
   @ApiPropertyOptional({ enum: USER_KEY_CURVES, default: 'P-256', description: 'ecdsa only' })
-  @IsOptional()
+  @Optional()
   @IsIn(USER_KEY_CURVES, { message: CURVE_MESSAGE })
   curve?: UserKeyCurve;
 
   @ApiPropertyOptional({ enum: USER_KEY_FORMATS, default: 'hex', description: 'How both keys are written in the answer' })
-  @IsOptional()
+  @Optional()
   @IsIn(USER_KEY_FORMATS, { message: FORMAT_MESSAGE })
   format: UserKeyFormat = 'hex';
 }
@@ -43,29 +43,29 @@ export class ImportUserKeyDto {
   name: string;
 
   @ApiPropertyOptional({ enum: USER_KEY_TYPES, description: 'Inferred from the key when absent' })
-  @IsOptional()
+  @Optional()
   @IsIn(USER_KEY_TYPES, { message: KEY_TYPE_MESSAGE })
   keyType?: UserKeyType;
 
   @ApiPropertyOptional({ enum: USER_KEY_CURVES, description: 'For a hex point, which curve it is on' })
-  @IsOptional()
+  @Optional()
   @IsIn(USER_KEY_CURVES, { message: CURVE_MESSAGE })
   curve?: UserKeyCurve;
 
   @ApiPropertyOptional({ description: 'Hex (uncompressed point) or SPKI PEM' })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'publicKey must be a hex or PEM string' })
   @MaxLength(16 * 1024, { message: 'publicKey must be at most 16384 characters' })
   publicKey?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A public JWK' })
-  @IsOptional()
+  @Optional()
   @FreeFormJson()
   @IsObject({ message: 'jwk must be a JSON object' })
   jwk?: JWK;
 
   @ApiPropertyOptional({ enum: USER_KEY_FORMATS, default: 'hex', description: 'How the key is written in the answer' })
-  @IsOptional()
+  @Optional()
   @IsIn(USER_KEY_FORMATS, { message: FORMAT_MESSAGE })
   format: UserKeyFormat = 'hex';
 }
@@ -73,7 +73,7 @@ export class ImportUserKeyDto {
 /** `GET /keys?format=`: the public keys in the same formats as registration (hex by default, as the source shows). */
 export class ListUserKeysQueryDto {
   @ApiPropertyOptional({ enum: USER_KEY_FORMATS, default: 'hex' })
-  @IsOptional()
+  @Optional()
   @IsIn(USER_KEY_FORMATS, { message: FORMAT_MESSAGE })
   format: UserKeyFormat = 'hex';
 }

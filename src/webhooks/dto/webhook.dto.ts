@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsString, Length, MaxLength } from 'class-validator';
+import { Optional } from '../../common/dto-decorators';
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
 
 const EVENTS = [...WEBHOOK_EVENT_TYPES, '*'];
@@ -17,7 +18,7 @@ export class CreateWebhookDto {
   events: string[];
 
   @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'description must be a string' })
   @Length(0, 255, { message: 'description must be at most 255 characters' })
   description?: string;
@@ -25,20 +26,20 @@ export class CreateWebhookDto {
 
 export class UpdateWebhookDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString({ message: 'url must be a string' })
   @MaxLength(2048, { message: 'url must be at most 2048 characters' })
   url?: string;
 
   @ApiPropertyOptional({ enum: EVENTS, isArray: true })
-  @IsOptional()
+  @Optional()
   @IsArray({ message: 'events must be an array' })
   @ArrayMinSize(1, { message: 'events must name at least one event' })
   @IsIn(EVENTS, { each: true, message: `events must be among ${EVENTS.join(', ')}` })
   events?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsBoolean({ message: 'enabled must be true or false' })
   enabled?: boolean;
 }
