@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import request from 'supertest';
+import { SigningPolicyWithoutNulls1765400000000 } from '../migrations/1765400000000-signing-policy-without-nulls';
 import { cliActor } from '../src/audit/audit-trail';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../src/common/route-access';
 import { TenantsService, type ApiKeyGrant } from '../src/tenants/tenants.service';
@@ -429,6 +430,34 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
         .set(tenant.headers)
         .send({ algorithm: 'ES256', name: 'n', signingPolicy: { requiredClaims: ['with space'] } });
       expectEnvelope(spaced, 400);
+    });
+
+    it('takes a rule sent as null as no rule: left out of the policy, never shown or enforced as null', async () => {
+      const nulls = { allowedAudiences: null, requiredClaims: null, maxExpiresInSeconds: null, fixedIssuer: null };
+      const loose = await generate({ signingPolicy: { ...nulls, forbiddenClaims: ['admin'] } });
+      expect((await http().get(`/key/${loose.id}`).set(tenant.headers)).body.data.signingPolicy).toEqual({ forbiddenClaims: ['admin'] });
+      const signed = await http()
+        .post(`/key/${loose.id}/sign`)
+        .set(tenant.headers)
+        .send({ payload: { sub: 'u' }, expiresIn: 60 });
+      expectEnvelope(signed, 200);
+      const removed = await http()
+        .put(`/key/${loose.id}`)
+        .set(tenant.headers)
+        .send({ signingPolicy: { ...nulls, forbiddenClaims: null } });
+      expect(removed.body.data.signingPolicy).toEqual({});
+      // Stored so before: the migration takes the nulls out.
+      await testApp.dataSource.query('UPDATE tenant_keys SET signing_policy = $2 WHERE id = $1', [
+        loose.id,
+        JSON.stringify({ ...nulls, forbiddenClaims: ['admin'] }),
+      ]);
+      const runner = testApp.dataSource.createQueryRunner();
+      try {
+        await new SigningPolicyWithoutNulls1765400000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      expect((await http().get(`/key/${loose.id}`).set(tenant.headers)).body.data.signingPolicy).toEqual({ forbiddenClaims: ['admin'] });
     });
 
     it('signs what keeps to it, with the fixed issuer; the policy is in the view and in the audit detail when it changes', async () => {

@@ -77,7 +77,7 @@ export class TenantKeysService {
       ...policyDetail(request.rotationPolicy),
       ...(request.signingPolicy === undefined
         ? {}
-        : { signingPolicy: request.signingPolicy === null ? 'removed' : JSON.stringify(request.signingPolicy) }),
+        : { signingPolicy: request.signingPolicy === null ? 'removed' : JSON.stringify(signingPolicyOf(request.signingPolicy)) }),
     };
     const event: AuditEvent = { actor, action: onlyName ? 'key.rename' : 'key.update', keyId: id, detail };
     return this.audit.attempt(event, async () => {
@@ -400,11 +400,12 @@ function newKeyPlace(request: NewKeyDto, policy: RotationPolicy | null): NewKeyP
   };
 }
 
-/** A signing policy as stored: only the members given (null stays null: no policy). */
+/** A signing policy as stored: only the rules given, a null rule being none (a null policy stays null: no policy). */
 function signingPolicyOf(policy: SigningPolicyDto | null | undefined): SigningPolicy | null | undefined {
   if (!policy) return policy;
   const { allowedAudiences, requiredClaims, forbiddenClaims, maxExpiresInSeconds, fixedIssuer } = policy;
-  return definedOnly({ allowedAudiences, requiredClaims, forbiddenClaims, maxExpiresInSeconds, fixedIssuer });
+  const rules = { allowedAudiences, requiredClaims, forbiddenClaims, maxExpiresInSeconds, fixedIssuer };
+  return Object.fromEntries(Object.entries(rules).filter(([, rule]) => rule !== undefined && rule !== null));
 }
 
 /** A policy change as the audit trail records it. */
