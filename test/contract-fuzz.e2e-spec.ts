@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -232,7 +232,7 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let document: OpenApi;
   const metricsToken = randomBytes(24).toString('base64url');
-  const ajv = new Ajv({ strict: false });
+  const ajv = new Ajv2020({ strict: false });
   addFormats(ajv);
   const validators = new Map<string, ValidateFunction>();
   let randomRuns = 0;

@@ -18,15 +18,13 @@ export class PageMetaDoc {
   nextCursor: string | null;
 }
 
+/** What every success answer has; its `data` is the operation's own (see ApiEnvelope). */
 export class EnvelopeDoc {
   @ApiProperty({ example: true })
   success: boolean;
 
   @ApiProperty({ example: 'Key generated' })
   message: string;
-
-  @ApiProperty({ description: 'The answer; null on errors.', nullable: true, type: 'object', additionalProperties: true })
-  data: unknown;
 }
 
 export class ErrorEnvelopeDoc {

@@ -23,6 +23,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '`{ success, message, data }` envelope. `/key` is for tenant admin tools (API key and tenant id headers); ' +
         '`/keys` is for end-user apps (an access token).',
     )
+    .setOpenAPIVersion('3.1.0')
     .setVersion(packageVersion())
     .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`Basic <api key>` (or `Bearer <api key>`)' }, API_KEY_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-stencil-tenantid', description: 'The tenant id the API key belongs to' }, TENANT_ID_SCHEME)
