@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { openHsm } from './hsm/hsm.module';
-import { answerClientErrorInEnvelope, answerFrameworkErrorInEnvelope } from './common/client-errors';
+import { answerClientErrorInEnvelope, answerFrameworkErrorInEnvelope, MAX_PATH_PARAMETER_LENGTH } from './common/client-errors';
 import { corsOptionsFor } from './common/cors';
 import { createRootLogger, logAnswer, PinoNestLogger } from './common/logging';
 import { requestIdFor } from './common/request-id';
@@ -49,9 +49,7 @@ export async function createApp(config: RuntimeConfig, { logStream }: { logStrea
     return503OnClosing: false,
     clientErrorHandler: answerClientErrorInEnvelope,
     frameworkErrors: answerFrameworkErrorInEnvelope,
-    // Path parameters are ids; a longer one is routed (and refused by validation, with every hook) rather than
-    // refused by the router before any hook runs. Node's 16 KB header limit bounds the rest.
-    routerOptions: { maxParamLength: 2048 },
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
   });
   // The HSM first: a library, token or PIN that does not do is a ConfigError, said in one line.
   const hsm = openHsm(config);

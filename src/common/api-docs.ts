@@ -1,5 +1,6 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
+import { MAX_PATH_PARAMETER_LENGTH } from './client-errors';
 
 /** The OpenAPI side of the envelope: these classes only describe what the interceptor and filter write. */
 export class FieldErrorDoc {
@@ -58,6 +59,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'No such key (or tenant) for this caller',
   409: 'The id is taken, or the key is not in a state to do this',
   413: 'Body over 100 KB',
+  414: `A path parameter over ${MAX_PATH_PARAMETER_LENGTH} characters`,
   415: 'Body is not application/json',
   429: 'Rate limit reached; see Retry-After',
   500: 'Internal error (nothing of it is shown)',
@@ -70,6 +72,22 @@ export function ApiErrors(...statuses: number[]) {
     ApiExtraModels(ErrorEnvelopeDoc),
     ...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } })),
   );
+}
+
+/**
+ * The router answers 414 to a path parameter over its limit, before any route runs: documented on every operation
+ * that has a path parameter, as ApiErrors would.
+ */
+export function documentPathParameterLimit(document: OpenAPIObject): void {
+  for (const path of Object.values(document.paths)) {
+    for (const operation of [path.get, path.put, path.post, path.delete, path.patch]) {
+      if (!operation?.parameters?.some((parameter) => 'in' in parameter && parameter.in === 'path')) continue;
+      operation.responses[414] = {
+        description: ERROR_DESCRIPTIONS[414],
+        content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } } },
+      };
+    }
+  }
 }
 
 /** A success answer in the envelope: `data` is `model` (or a list of it), with `meta` when paged. */

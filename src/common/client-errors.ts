@@ -5,6 +5,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errorEnvelope } from './response-envelope';
 
 /**
+ * The longest path parameter the router takes (a longer one is answered 414 before any hook runs): well above any
+ * id, so that a long bad id is still routed, and refused by validation with every hook. Node's 16 KB header limit
+ * bounds the rest.
+ */
+export const MAX_PATH_PARAMETER_LENGTH = 2048;
+
+/**
  * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses before any handler runs (headers over
  * 16 KB, a malformed request line) are answered in the envelope too, instead of a bare 400/431.
  */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { ErrorEnvelopeDoc } from '../common/api-docs';
+import { documentPathParameterLimit, ErrorEnvelopeDoc } from '../common/api-docs';
 import { COMMON_ERROR_CODES } from '../common/domain-error';
 import { HSM_ERROR_CODES } from '../hsm/pkcs11-token';
 import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../common/route-access';
@@ -49,6 +49,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         ...HSM_ERROR_CODES,
       ]),
     ];
+  documentPathParameterLimit(document);
   return document;
 }
 
