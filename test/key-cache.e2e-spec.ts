@@ -4,6 +4,7 @@ import { TenantsService } from '../src/tenants/tenants.service';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
 import { cliActor } from '../src/audit/audit-trail';
 import { eventually } from './support/eventually';
+import { TenantChangeSignal } from '../src/database/tenant-changes';
 
 const kidsOf = async (app: TestApp, tenantId: string): Promise<string[]> =>
   (await request(app.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys.map((key: JWK) => key.kid);
@@ -93,5 +94,70 @@ describe('hot reads from memory, invalidated on every change', () => {
       async () => (await request(second.http).get('/key').set(headers)).status === 401,
     );
     expectEnvelope(await request(second.http).get('/key').set(tenant.headers), 200);
+  });
+});
+
+describe('one tenant cannot push another out of the cache', () => {
+  const sign = (app: TestApp, tenant: TestTenant, path: string) => request(app.http).post(path).set(tenant.headers).send({ payload: {} });
+
+  /**
+   * A new key of the tenant, once this instance heard the generation's announcement (a moment after the answer),
+   * which drops what it cached for the tenant: what is cached after this stays.
+   */
+  async function generateHeard(app: TestApp, tenant: TestTenant, body: object) {
+    let heard!: () => void;
+    const announced = new Promise<void>((resolve) => (heard = resolve));
+    const unsubscribe = app.app.get(TenantChangeSignal).subscribe((tenantId) => tenantId === tenant.tenantId && heard());
+    const res = await request(app.http).post('/key/generate').set(tenant.headers).send(body);
+    await announced.finally(unsubscribe);
+    return res.body.data;
+  }
+
+  /**
+   * The victim's JWKS, API key and key opened for signing (by alias) in memory, then their rows changed behind the
+   * service's back (nothing announced): from then on only the cache answers as before. Answers a check that it still does.
+   */
+  async function warmVictim(app: TestApp): Promise<() => Promise<void>> {
+    const victim = await app.createTenant('victim');
+    const key = await generateHeard(app, victim, { algorithm: 'ES256', name: 'hot', alias: 'hot' });
+    expect(await kidsOf(app, victim.tenantId)).toEqual([key.kid]);
+    expectEnvelope(await sign(app, victim, '/key/alias/hot/sign'), 200);
+    await app.dataSource.query('DELETE FROM tenant_keys WHERE id = $1', [key.id]);
+    await app.dataSource.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [victim.apiKeyId]);
+    return async () => {
+      expect(await kidsOf(app, victim.tenantId)).toEqual([key.kid]);
+      // 401 would be the API key read afresh, 404 the alias or the key.
+      expectEnvelope(await sign(app, victim, '/key/alias/hot/sign'), 200);
+    };
+  }
+
+  it("leaves another tenant's JWKS, API key and signing key in memory after 1,500 unknown-alias calls", async () => {
+    // Fewer entries than calls, and no tenant share below that: only not keeping what was not found protects the victim.
+    const app = await startTestApp({ CACHE_MAX_ENTRIES: '1000' });
+    try {
+      const stillServedFromMemory = await warmVictim(app);
+      const hostile = await app.createTenant('hostile');
+      for (let batch = 0; batch < 100; batch += 1) {
+        const calls = Array.from({ length: 15 }, (_, i) => sign(app, hostile, `/key/alias/unknown-${batch}-${i}/sign`));
+        for (const res of await Promise.all(calls)) expectEnvelope(res, 404);
+      }
+      await stillServedFromMemory();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps at most CACHE_MAX_ENTRIES_PER_TENANT entries of one tenant, however many keys it signs with', async () => {
+    const app = await startTestApp({ CACHE_MAX_ENTRIES: '20', CACHE_MAX_ENTRIES_PER_TENANT: '10' });
+    try {
+      const stillServedFromMemory = await warmVictim(app);
+      const hostile = await app.createTenant('hostile with many keys');
+      const keys = [];
+      for (let i = 0; i < 25; i += 1) keys.push(await generateHeard(app, hostile, { algorithm: 'ES256', name: `many-${i}` }));
+      for (const key of keys) expectEnvelope(await sign(app, hostile, `/key/${key.id}/sign`), 200);
+      await stillServedFromMemory();
+    } finally {
+      await app.close();
+    }
   });
 });

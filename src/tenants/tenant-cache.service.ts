@@ -16,7 +16,9 @@ const PURGE_INTERVAL_MS = 60_000;
 
 /**
  * Per-tenant memory for hot reads (the JWKS body, keys opened for signing, verified API keys), bounded: one
- * LRU of at most CACHE_MAX_ENTRIES entries across all tenants, entries past their time dropped every minute.
+ * LRU of at most CACHE_MAX_ENTRIES entries across all tenants, at most CACHE_MAX_ENTRIES_PER_TENANT of them one
+ * tenant's (its own least recently used go first), entries past their time dropped every minute. Only what was
+ * found is kept: a tenant asking for names that do not exist adds nothing, so it cannot push others out.
  * Every change to a tenant's keys or API keys is announced with PostgreSQL NOTIFY, so that every instance on
  * the database forgets that tenant.
  * While the LISTEN connection is down, nothing is cached: a stale answer is worse than a slow one.
@@ -26,7 +28,7 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(TenantCacheService.name);
   /** Keyed `<tenant id> <key>`. */
   private readonly entries: LRUCache<string, { value: unknown }>;
-  /** Each tenant's keys in `entries`, to forget a tenant at once; kept in step by `dispose`. */
+  /** Each tenant's keys in `entries`, least recently used first, to bound and forget a tenant; kept in step by `dispose`. */
   private readonly keysByTenant = new Map<string, Set<string>>();
   /** Loads in flight per tenant: a change marks them stale, so that a value read before it is not kept. */
   private readonly loads = new Map<string, Set<Load>>();
@@ -67,11 +69,18 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
 
   /** The cached value if there is a fresh one; never loads. */
   peek<T>(tenantId: string, key: string): T | undefined {
-    return this.entries.get(`${tenantId} ${key}`)?.value as T | undefined;
+    const fullKey = `${tenantId} ${key}`;
+    const entry = this.entries.get(fullKey);
+    if (entry === undefined) return undefined;
+    const keys = this.keysByTenant.get(tenantId)!;
+    keys.delete(fullKey);
+    keys.add(fullKey);
+    return entry.value as T;
   }
 
   /**
-   * The cached value, or `load()`'s, remembered unless the tenant's keys changed while it loaded.
+   * The cached value, or `load()`'s, remembered unless the tenant's keys changed while it loaded, or it found
+   * nothing (null or undefined).
    * `expiresAt` bounds values that time changes by itself (a retiring key turns retired at its retireAt).
    */
   async getOrLoad<T>(tenantId: string, key: string, load: () => Promise<T>, expiresAt: (value: T) => number = () => Infinity): Promise<T> {
@@ -83,7 +92,8 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
     tenantLoads.add(inFlight);
     try {
       const value = await load();
-      if (this.listening && !inFlight.stale && value !== undefined) this.remember(tenantId, key, value, expiresAt(value) - Date.now());
+      if (this.listening && !inFlight.stale && value !== undefined && value !== null)
+        this.remember(tenantId, key, value, expiresAt(value) - Date.now());
       return value;
     } finally {
       tenantLoads.delete(inFlight);
@@ -94,6 +104,9 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   private remember(tenantId: string, key: string, value: unknown, ttlMs: number): void {
     if (ttlMs <= 0) return;
     const fullKey = `${tenantId} ${key}`;
+    const held = this.keysByTenant.get(tenantId);
+    // At its share, the tenant's own least recently used entry makes room, not another tenant's.
+    if (held && !held.has(fullKey) && held.size >= this.config.cacheMaxEntriesPerTenant) this.entries.delete(held.values().next().value!);
     this.entries.set(fullKey, { value }, { ttl: ttlMs === Infinity ? 0 : Math.ceil(ttlMs) });
     let keys = this.keysByTenant.get(tenantId);
     if (!keys) this.keysByTenant.set(tenantId, (keys = new Set()));
