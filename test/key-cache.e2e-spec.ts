@@ -5,12 +5,30 @@ import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTen
 import { cliActor } from '../src/audit/audit-trail';
 import { eventually } from './support/eventually';
 import { TenantChangeSignal } from '../src/database/tenant-changes';
+import { CACHE_LISTENER_APPLICATION_NAME } from '../src/tenants/tenant-cache.service';
 
 const kidsOf = async (app: TestApp, tenantId: string): Promise<string[]> =>
   (await request(app.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys.map((key: JWK) => key.kid);
 
 /** Other instances see a change within a second: the bound the service promises. */
 const withinOneSecond = async (what: string, check: () => Promise<boolean>) => (await eventually(what, check, { withinMs: 1_000 })).afterMs;
+
+/**
+ * `change`'s answer once `app` heard the tenant's change announced (a moment after the answer), which drops what it
+ * cached for the tenant: what is cached after this stays until the next change.
+ */
+async function heard<T>(app: TestApp, tenantId: string, change: () => PromiseLike<T>): Promise<T> {
+  let announced!: () => void;
+  const done = new Promise<void>((resolve) => (announced = resolve));
+  const unsubscribe = app.app.get(TenantChangeSignal).subscribe((heardOf) => heardOf === tenantId && announced());
+  try {
+    const answer = await change();
+    await done;
+    return answer;
+  } finally {
+    unsubscribe();
+  }
+}
 
 describe('hot reads from memory, invalidated on every change', () => {
   let first: TestApp;
@@ -100,18 +118,8 @@ describe('hot reads from memory, invalidated on every change', () => {
 describe('one tenant cannot push another out of the cache', () => {
   const sign = (app: TestApp, tenant: TestTenant, path: string) => request(app.http).post(path).set(tenant.headers).send({ payload: {} });
 
-  /**
-   * A new key of the tenant, once this instance heard the generation's announcement (a moment after the answer),
-   * which drops what it cached for the tenant: what is cached after this stays.
-   */
-  async function generateHeard(app: TestApp, tenant: TestTenant, body: object) {
-    let heard!: () => void;
-    const announced = new Promise<void>((resolve) => (heard = resolve));
-    const unsubscribe = app.app.get(TenantChangeSignal).subscribe((tenantId) => tenantId === tenant.tenantId && heard());
-    const res = await request(app.http).post('/key/generate').set(tenant.headers).send(body);
-    await announced.finally(unsubscribe);
-    return res.body.data;
-  }
+  const generateHeard = async (app: TestApp, tenant: TestTenant, body: object) =>
+    (await heard(app, tenant.tenantId, () => request(app.http).post('/key/generate').set(tenant.headers).send(body))).body.data;
 
   /**
    * The victim's JWKS, API key and key opened for signing (by alias) in memory, then their rows changed behind the
@@ -158,6 +166,63 @@ describe('one tenant cannot push another out of the cache', () => {
       await stillServedFromMemory();
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('revocation when the instance stops hearing changes', () => {
+  const HEARTBEAT_SECONDS = 1;
+  /** The bound the service states: two heartbeats after the change commits. */
+  const STALE_AT_MOST_MS = 2 * HEARTBEAT_SECONDS * 1_000;
+
+  it("refuses a revoked API key within two heartbeats though its LISTEN connection's backend is frozen", async () => {
+    const first = await startTestApp({ CACHE_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) });
+    // The first instance's LISTEN backend, found before the second instance opens its own.
+    const [listener] = await first.dataSource.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [
+      CACHE_LISTENER_APPLICATION_NAME,
+    ]);
+    const second = await startTestApp({}, first);
+    let frozen = false;
+    try {
+      const tenant = await first.createTenant('frozen listener');
+      const tenants = first.app.get(TenantsService);
+      const issue = async () => {
+        const issued = await heard(first, tenant.tenantId, () => tenants.createApiKey(cliActor(), tenant.tenantId));
+        first.trackSecret(issued.apiKey);
+        return { ...issued, headers: tenantHeaders(tenant.tenantId, issued.apiKey) };
+      };
+      const [remembered, revoked] = [await issue(), await issue()];
+      // Remembered by the first instance (issuing a key made it forget the tenant's).
+      for (const { headers } of [remembered, revoked]) expectEnvelope(await request(first.http).get('/key').set(headers), 200);
+      // While heartbeats come back, the cache is trusted past their deadline: a revocation behind the service's back
+      // (not announced) goes unseen for two deadlines.
+      await first.dataSource.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [remembered.apiKeyId]);
+      const started = Date.now();
+      await eventually('two heartbeat deadlines, the unannounced revocation unseen', async () => {
+        expectEnvelope(await request(first.http).get('/key').set(remembered.headers), 200);
+        return Date.now() - started >= 2 * STALE_AT_MOST_MS;
+      });
+      process.kill(listener.pid, 'SIGSTOP');
+      frozen = true;
+      await second.app.get(TenantsService).revokeApiKey(cliActor(), revoked.apiKeyId);
+      // The bound, and half a second for the requests that poll.
+      await eventually(
+        'the revoked API key refused by the instance that cannot hear the revocation',
+        async () => (await request(first.http).get('/key').set(revoked.headers)).status === 401,
+        { withinMs: STALE_AT_MOST_MS + 500 },
+      );
+      // The frozen connection cannot close by itself: the heartbeat's deadline made the first instance reconnect.
+      await eventually('another LISTEN connection of the first instance', async () => {
+        const [{ listeners }] = await first.dataSource.query(
+          'SELECT count(*)::int AS listeners FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND pid <> $2',
+          [CACHE_LISTENER_APPLICATION_NAME, listener.pid],
+        );
+        return listeners === 2;
+      });
+    } finally {
+      if (frozen) process.kill(listener.pid, 'SIGCONT');
+      await second.close();
+      await first.close();
     }
   });
 });
