@@ -371,6 +371,8 @@ describe('webhooks: no requests to private addresses', () => {
     ],
     ['https://10.1.2.3/hook', 'url resolves to 10.1.2.3, which is not a public address: webhooks go to public addresses only'],
     ['https://[::1]/hook', 'url resolves to ::1, which is not a public address: webhooks go to public addresses only'],
+    // IPv4-compatible IPv6: 127.0.0.1 inside.
+    ['https://[::127.0.0.1]/hook', 'url resolves to ::7f00:1, which is not a public address: webhooks go to public addresses only'],
     ['https://localhost/hook', expect.stringMatching(/^url resolves to (127\.0\.0\.1|::1), which is not a public address/)],
     ['https://user:pass@example.com/hook', 'url must not carry credentials'],
   ])('refuses %s with a 400 that says why', async (url, message) => {

@@ -22,6 +22,13 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Entries the per-tenant caches hold at most, across tenants (JWKS bodies, keys opened for signing, verified API keys). */
   cacheMaxEntries: number;
+  /** Entries one tenant holds at most in those caches, so that no tenant can push the others out. */
+  cacheMaxEntriesPerTenant: number;
+  /**
+   * Seconds between two heartbeats of the cache's LISTEN connection; the caches are trusted only while one came back
+   * within twice that, which bounds how long a change can go unseen when the connection dies silently.
+   */
+  cacheHeartbeatSeconds: number;
   /** How many pre-generated RSA key pairs to keep ready, per modulus length; empty: no pool. */
   rsaPoolSizes: Map<number, number>;
   /**
@@ -115,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: corsOrigins(read),
     rsaPoolSizes: rsaPoolSizes(read),
     cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 50_000, { min: 1, as: 'a whole number' }),
+    cacheMaxEntriesPerTenant: read.integer('CACHE_MAX_ENTRIES_PER_TENANT', 5_000, { min: 1, as: 'a whole number' }),
+    cacheHeartbeatSeconds: read.integer('CACHE_HEARTBEAT_SECONDS', 5, { min: 1, max: 3600, as: 'a whole number of seconds' }),
     rateLimits: rateLimits(read),
     lifecycleTickSeconds: read.integer('LIFECYCLE_TICK_SECONDS', 30, { min: 1, max: 3600, as: 'a whole number of seconds' }),
     deletionMinWindowSeconds: read.integer('DELETION_MIN_WINDOW_SECONDS', 7 * 24 * 60 * 60, { min: 0, as: 'a whole number of seconds' }),
