@@ -17,23 +17,32 @@ const IDLE_MS = 5_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const PRUNE_BATCH = 1000;
 /** Deliveries one instance sends at once. */
-const CONCURRENCY = 4;
+const LOOPS = 8;
+/** Of them, the most one tenant's deliveries take: the other half is there for the other tenants, whatever one floods. */
+const TENANT_SHARE = LOOPS / 2;
+/** Deliveries of a tenant a claim considers: one racing another instance's claim for the oldest takes the next. */
+const CANDIDATES_PER_TENANT = 4;
 /** How long a claimed delivery is another instance's to leave alone: past it (its instance died mid-send), it is due again. */
 const LEASE_SECONDS = 30;
 
-interface Claimed {
-  delivery: Pick<WebhookDeliveryEntity, 'id' | 'attempts' | 'body'>;
-  subscription: WebhookSubscriptionEntity;
+interface Leased {
+  delivery: Pick<WebhookDeliveryEntity, 'id' | 'tenantId' | 'subscriptionId' | 'attempts' | 'body'>;
   lease: string;
 }
 
+type Claimed = Leased & { subscription: WebhookSubscriptionEntity };
+
 /**
- * Sends the outbox: in every instance, a few loops each lease the oldest due delivery whose key has no earlier
- * pending one for the same subscription (so one key's events arrive in commit order; FOR UPDATE SKIP LOCKED for the
- * claim, a lease committed at once), send it (5 s at most) holding no transaction or connection, and store the
- * outcome if the lease is still theirs: each delivery is sent by one instance at a time, and a restart loses nothing
- * (the row stays pending, due again when its lease ends). Changes that queue events announce
- * themselves (NOTIFY, on commit), which wakes the loops of every instance.
+ * Sends the outbox: in every instance, a few loops each lease a due delivery whose key has no earlier pending one
+ * for the same subscription (so one key's events arrive in commit order; FOR UPDATE SKIP LOCKED for the claim, a
+ * lease committed at once), send it (5 s at most) holding no transaction or connection, and store the outcome if the
+ * lease is still theirs: each delivery is sent by one instance at a time, and a restart loses nothing (the row stays
+ * pending, due again when its lease ends). Changes that queue events announce themselves (NOTIFY, on commit), which
+ * wakes the loops of every instance.
+ *
+ * Fair across tenants: a claim serves the tenant with the fewest deliveries being sent (by every instance, as the
+ * leases say), its oldest first, and one tenant's deliveries take at most TENANT_SHARE of an instance's loops. A
+ * tenant flooding a slow receiver holds half the loops; another tenant's delivery takes a free one at once.
  */
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,6 +55,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private readonly sleepers = new Set<() => void>();
   /** Counts wake-ups: a loop that was busy when one came does not sleep on it. */
   private wakeUps = 0;
+  /** Deliveries this instance's loops are sending, per tenant: exact, as this instance's claims are made one at a time. */
+  private readonly sending = new Map<string, number>();
+  private lastClaim: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -82,7 +94,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     void this.prune();
     // Every change that queues an event is announced (NOTIFY, on commit): the loops wake then, on any instance.
     this.unsubscribe = this.changes.subscribe(() => this.wake());
-    this.loops = Array.from({ length: CONCURRENCY }, () => this.loop());
+    this.loops = Array.from({ length: LOOPS }, () => this.loop());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -98,9 +110,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       const wakeUps = this.wakeUps;
       let idleMs = 0;
       try {
-        const claimed = await this.claim();
-        if (typeof claimed === 'number') idleMs = claimed;
-        else if (claimed) await this.deliver(claimed);
+        const leased = await this.inTurn(() => this.lease());
+        if (typeof leased === 'number') idleMs = leased;
+        else await this.send(leased);
       } catch (error) {
         this.logger.warn(`Webhook delivery paused: ${(error as Error).message}`);
         idleMs = IDLE_MS;
@@ -128,27 +140,58 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     });
   }
 
+  /** Runs `claim` after this instance's previous claim has ended. */
+  private inTurn<T>(claim: () => Promise<T>): Promise<T> {
+    const turn = this.lastClaim.then(claim);
+    this.lastClaim = turn.catch(() => undefined);
+    return turn;
+  }
+
   /**
-   * Leases the oldest due delivery that is the first pending one of its key for its subscription (a correlated
-   * min() on the index of pending deliveries per subscription and key, which the planner cannot turn into a join
-   * over every pending row, as it did with NOT EXISTS before statistics existed): one statement
-   * (FOR UPDATE SKIP LOCKED inside, the lease of LEASE_SECONDS committed with it), so no transaction or connection is
-   * held while it is sent. Answers it, undefined when it was settled here (a disabled subscription's), or how long to
-   * wait when none is due.
+   * Leases a due delivery that is the first pending one of its key for its subscription (a correlated min() on the
+   * index of pending deliveries per subscription and key, which the planner cannot turn into a join over every
+   * pending row, as it did with NOT EXISTS before statistics existed), of the tenant with the fewest deliveries being
+   * sent, oldest first; never of a tenant that has its share of this instance's loops. The tenants with pending
+   * deliveries are read from the index on (tenant_id, sequence) one at a time (a loose index scan), each tenant's
+   * oldest from the same index. One statement (FOR UPDATE SKIP LOCKED inside, the lease of LEASE_SECONDS committed
+   * with it), so no transaction or connection is held while it is sent. Answers it, or how long to wait when none is due.
    */
-  private async claim(): Promise<Claimed | undefined | number> {
+  private async lease(): Promise<Leased | number> {
     const lease = randomUUID();
-    // An UPDATE answers [rows, count] through TypeORM.
-    const [[row]] = await this.dataSource.query<[{ id: string; subscription_id: string; attempts: number; body: string }[], number]>(
+    const full = [...this.sending].filter(([, count]) => count >= TENANT_SHARE).map(([tenantId]) => tenantId);
+    // An UPDATE answers [rows, count] through TypeORM. The lease conditions are on the locked row itself, so that a
+    // row leased by another instance since this statement's snapshot is seen as leased once locked, and passed over.
+    const [[row]] = await this.dataSource.query<
+      [{ id: string; tenant_id: string; subscription_id: string; attempts: number; body: string }[], number]
+    >(
       `UPDATE webhook_deliveries SET lease_id = $1, leased_until = now() + make_interval(secs => ${LEASE_SECONDS})
        WHERE id = (
-         SELECT delivery.id FROM webhook_deliveries delivery
-         WHERE delivery.status = 'pending' AND delivery.next_attempt_at <= now() AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
-           AND delivery.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
-             AND earliest.subscription_id = delivery.subscription_id AND earliest.order_key = delivery.order_key)
-         ORDER BY delivery.sequence LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, subscription_id, attempts, body`,
-      [lease],
+         WITH RECURSIVE waiting(tenant_id) AS (
+           (SELECT tenant_id FROM webhook_deliveries WHERE status = 'pending' ORDER BY tenant_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT later.tenant_id FROM webhook_deliveries later WHERE later.status = 'pending' AND later.tenant_id > waiting.tenant_id
+                   ORDER BY later.tenant_id LIMIT 1)
+           FROM waiting WHERE waiting.tenant_id IS NOT NULL
+         ), sending AS (
+           SELECT tenant_id, count(*) AS deliveries FROM webhook_deliveries WHERE leased_until > now() GROUP BY tenant_id
+         )
+         SELECT delivery.id FROM waiting
+         CROSS JOIN LATERAL (
+           SELECT candidate.id, candidate.sequence FROM webhook_deliveries candidate
+           WHERE candidate.tenant_id = waiting.tenant_id AND candidate.status = 'pending' AND candidate.next_attempt_at <= now()
+             AND (candidate.leased_until IS NULL OR candidate.leased_until < now())
+             AND candidate.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
+               AND earliest.subscription_id = candidate.subscription_id AND earliest.order_key = candidate.order_key)
+           ORDER BY candidate.sequence LIMIT ${CANDIDATES_PER_TENANT}
+         ) oldest
+         JOIN webhook_deliveries delivery ON delivery.id = oldest.id
+         LEFT JOIN sending ON sending.tenant_id = waiting.tenant_id
+         WHERE waiting.tenant_id <> ALL($2::uuid[])
+           AND delivery.status = 'pending' AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
+         ORDER BY coalesce(sending.deliveries, 0), oldest.sequence
+         LIMIT 1 FOR UPDATE OF delivery SKIP LOCKED)
+       RETURNING id, tenant_id, subscription_id, attempts, body`,
+      [lease, full],
     );
     if (!row) {
       // Due deliveries behind one being sent (by this instance or another) are taken by the loop sending it.
@@ -158,16 +201,29 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       );
       return Math.min(IDLE_MS, Math.max(wait ?? IDLE_MS, 10));
     }
-    const delivery = { id: row.id, attempts: row.attempts, body: row.body };
-    const subscription = await this.dataSource.getRepository(WebhookSubscriptionEntity).findOneBy({ id: row.subscription_id });
-    if (!subscription?.enabled) {
-      // Not sent: a disabled subscription's deliveries fail at once (redeliver sends one again once it is enabled).
+    this.sending.set(row.tenant_id, (this.sending.get(row.tenant_id) ?? 0) + 1);
+    return {
+      delivery: { id: row.id, tenantId: row.tenant_id, subscriptionId: row.subscription_id, attempts: row.attempts, body: row.body },
+      lease,
+    };
+  }
+
+  /** Sends a leased delivery, unless its subscription is disabled (then it fails at once: redeliver sends it again once enabled). */
+  private async send({ delivery, lease }: Leased): Promise<void> {
+    try {
+      const subscription = await this.dataSource.getRepository(WebhookSubscriptionEntity).findOneBy({ id: delivery.subscriptionId });
+      if (subscription?.enabled) {
+        await this.deliver({ delivery, subscription, lease });
+        return;
+      }
       await this.dataSource
         .getRepository(WebhookDeliveryEntity)
         .update({ id: delivery.id, leaseId: lease }, { status: 'failed', lastError: 'subscription disabled', leaseId: null, leasedUntil: null });
-      return undefined;
+    } finally {
+      const count = this.sending.get(delivery.tenantId)! - 1;
+      if (count === 0) this.sending.delete(delivery.tenantId);
+      else this.sending.set(delivery.tenantId, count);
     }
-    return { delivery, subscription, lease };
   }
 
   /**
