@@ -20,8 +20,6 @@ const PRUNE_BATCH = 1000;
 const LOOPS = 8;
 /** Of them, the most one tenant's deliveries take: the other half is there for the other tenants, whatever one floods. */
 const TENANT_SHARE = LOOPS / 2;
-/** Deliveries of a tenant a claim considers: one racing another instance's claim for the oldest takes the next. */
-const CANDIDATES_PER_TENANT = 4;
 /** How long a claimed delivery is another instance's to leave alone: past it (its instance died mid-send), it is due again. */
 const LEASE_SECONDS = 30;
 
@@ -150,17 +148,18 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   /**
    * Leases a due delivery that is the first pending one of its key for its subscription (a correlated min() on the
    * index of pending deliveries per subscription and key, which the planner cannot turn into a join over every
-   * pending row, as it did with NOT EXISTS before statistics existed), of the tenant with the fewest deliveries being
-   * sent, oldest first; never of a tenant that has its share of this instance's loops. The tenants with pending
-   * deliveries are read from the index on (tenant_id, sequence) one at a time (a loose index scan), each tenant's
-   * oldest from the same index. One statement (FOR UPDATE SKIP LOCKED inside, the lease of LEASE_SECONDS committed
-   * with it), so no transaction or connection is held while it is sent. Answers it, or how long to wait when none is due.
+   * pending row, as it did with NOT EXISTS before statistics existed): of the tenant with the fewest deliveries being
+   * sent, then the one waiting longest, its oldest first; never of a tenant that has its share of this instance's
+   * loops. The tenants with pending deliveries are read one at a time from the index on (tenant_id, sequence) (a
+   * loose index scan). One statement (FOR UPDATE SKIP LOCKED inside, the lease of LEASE_SECONDS committed with it),
+   * so no transaction or connection is held while it is sent. Answers it, or how long to wait when none is due.
    */
   private async lease(): Promise<Leased | number> {
     const lease = randomUUID();
     const full = [...this.sending].filter(([, count]) => count >= TENANT_SHARE).map(([tenantId]) => tenantId);
-    // An UPDATE answers [rows, count] through TypeORM. The lease conditions are on the locked row itself, so that a
-    // row leased by another instance since this statement's snapshot is seen as leased once locked, and passed over.
+    // An UPDATE answers [rows, count] through TypeORM. The tenants are sorted first, then tried in that order until
+    // one has a delivery to lease: a LATERAL join is a nested loop, which keeps the order of its outer side, and LIMIT 1
+    // ends it at the first row (an ORDER BY here would have the planner lease, then sort, one row per tenant).
     const [[row]] = await this.dataSource.query<
       [{ id: string; tenant_id: string; subscription_id: string; attempts: number; body: string }[], number]
     >(
@@ -175,21 +174,21 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
          ), sending AS (
            SELECT tenant_id, count(*) AS deliveries FROM webhook_deliveries WHERE leased_until > now() GROUP BY tenant_id
          )
-         SELECT delivery.id FROM waiting
+         SELECT claimed.id FROM (
+           SELECT waiting.tenant_id FROM waiting LEFT JOIN sending ON sending.tenant_id = waiting.tenant_id
+           WHERE waiting.tenant_id <> ALL($2::uuid[])
+           ORDER BY coalesce(sending.deliveries, 0),
+             (SELECT min(oldest.sequence) FROM webhook_deliveries oldest WHERE oldest.status = 'pending' AND oldest.tenant_id = waiting.tenant_id)
+         ) turn
          CROSS JOIN LATERAL (
-           SELECT candidate.id, candidate.sequence FROM webhook_deliveries candidate
-           WHERE candidate.tenant_id = waiting.tenant_id AND candidate.status = 'pending' AND candidate.next_attempt_at <= now()
-             AND (candidate.leased_until IS NULL OR candidate.leased_until < now())
-             AND candidate.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
-               AND earliest.subscription_id = candidate.subscription_id AND earliest.order_key = candidate.order_key)
-           ORDER BY candidate.sequence LIMIT ${CANDIDATES_PER_TENANT}
-         ) oldest
-         JOIN webhook_deliveries delivery ON delivery.id = oldest.id
-         LEFT JOIN sending ON sending.tenant_id = waiting.tenant_id
-         WHERE waiting.tenant_id <> ALL($2::uuid[])
-           AND delivery.status = 'pending' AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
-         ORDER BY coalesce(sending.deliveries, 0), oldest.sequence
-         LIMIT 1 FOR UPDATE OF delivery SKIP LOCKED)
+           SELECT delivery.id FROM webhook_deliveries delivery
+           WHERE delivery.tenant_id = turn.tenant_id AND delivery.status = 'pending' AND delivery.next_attempt_at <= now()
+             AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
+             AND delivery.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
+               AND earliest.subscription_id = delivery.subscription_id AND earliest.order_key = delivery.order_key)
+           ORDER BY delivery.sequence LIMIT 1 FOR UPDATE SKIP LOCKED
+         ) claimed
+         LIMIT 1)
        RETURNING id, tenant_id, subscription_id, attempts, body`,
       [lease, full],
     );
