@@ -149,8 +149,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
    * Leases a due delivery that is the first pending one of its key for its subscription (a correlated min() on the
    * index of pending deliveries per subscription and key, which the planner cannot turn into a join over every
    * pending row, as it did with NOT EXISTS before statistics existed): of the tenant with the fewest deliveries being
-   * sent, then the one waiting longest, its oldest first; never of a tenant that has its share of this instance's
-   * loops. The tenants with pending deliveries are read one at a time from the index on (tenant_id, sequence) (a
+   * sent, then the one waiting longest, its oldest first (tenants whose oldest due one can go first of all);
+   * never of a tenant that has its share of this instance's loops. The tenants with pending deliveries are read one at a time from the index on (tenant_id, sequence) (a
    * loose index scan). One statement (FOR UPDATE SKIP LOCKED inside, the lease of LEASE_SECONDS committed with it),
    * so no transaction or connection is held while it is sent. Answers it, or how long to wait when none is due.
    */
@@ -159,7 +159,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     const full = [...this.sending].filter(([, count]) => count >= TENANT_SHARE).map(([tenantId]) => tenantId);
     // An UPDATE answers [rows, count] through TypeORM. The tenants are sorted first, then tried in that order until
     // one has a delivery to lease: a LATERAL join is a nested loop, which keeps the order of its outer side, and LIMIT 1
-    // ends it at the first row (an ORDER BY here would have the planner lease, then sort, one row per tenant).
+    // ends it at the first row (an ORDER BY here would have the planner lease, then sort, one row per tenant). Tenants
+    // whose oldest due delivery is the first of its key come first, as it is found at once; behind a delivery waiting
+    // for its retry (a receiver that fails) may be thousands of its key's to look through before one that can go.
     const [[row]] = await this.dataSource.query<
       [{ id: string; tenant_id: string; subscription_id: string; attempts: number; body: string }[], number]
     >(
@@ -175,10 +177,18 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
            SELECT tenant_id, count(*) AS deliveries FROM webhook_deliveries WHERE leased_until > now() GROUP BY tenant_id
          )
          SELECT claimed.id FROM (
-           SELECT waiting.tenant_id FROM waiting LEFT JOIN sending ON sending.tenant_id = waiting.tenant_id
+           SELECT waiting.tenant_id FROM waiting
+           CROSS JOIN LATERAL (
+             SELECT due.sequence, due.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest
+               WHERE earliest.status = 'pending' AND earliest.subscription_id = due.subscription_id AND earliest.order_key = due.order_key) AS first
+             FROM webhook_deliveries due
+             WHERE due.status = 'pending' AND due.tenant_id = waiting.tenant_id AND due.next_attempt_at <= now()
+               AND (due.leased_until IS NULL OR due.leased_until < now())
+             ORDER BY due.sequence LIMIT 1
+           ) due
+           LEFT JOIN sending ON sending.tenant_id = waiting.tenant_id
            WHERE waiting.tenant_id <> ALL($2::uuid[])
-           ORDER BY coalesce(sending.deliveries, 0),
-             (SELECT min(oldest.sequence) FROM webhook_deliveries oldest WHERE oldest.status = 'pending' AND oldest.tenant_id = waiting.tenant_id)
+           ORDER BY due.first DESC, coalesce(sending.deliveries, 0), due.sequence
          ) turn
          CROSS JOIN LATERAL (
            SELECT delivery.id FROM webhook_deliveries delivery
