@@ -48,6 +48,11 @@ export interface AppConfig {
   webhookDisableAfterSeconds: number;
   /** Delivered and failed deliveries older than this many days are deleted (their log, GET …/deliveries, ends there). */
   webhookDeliveryRetentionDays: number;
+  /**
+   * What one tenant or user may hold: keys per tenant (every status, HSM keys too), API keys per tenant that can
+   * still be used, public keys per `/keys` user. A create beyond them is a 409.
+   */
+  limits: Limits;
   /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
   auditSign: boolean;
   logLevel: LogLevel;
@@ -68,6 +73,12 @@ export interface Pkcs11Settings {
   kekLabel: string | null;
   /** With a KEK label: whether it seals new records (false: the environment's key seals, the HSM's only opens). */
   kekSeals: boolean;
+}
+
+export interface Limits {
+  keysPerTenant: number;
+  apiKeysPerTenant: number;
+  keysPerUser: number;
 }
 
 export type RateLimitKind = 'reads' | 'writes';
@@ -131,6 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookAllowPrivateUrls: read.boolean('WEBHOOK_ALLOW_PRIVATE_URLS', false),
     webhookDeliveryRetentionDays: read.integer('WEBHOOK_DELIVERY_RETENTION_DAYS', 30, { min: 1, max: 3650, as: 'a whole number of days' }),
     webhookDisableAfterSeconds: read.integer('WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 60 * 60, { min: 1, as: 'a whole number of seconds' }),
+    limits: {
+      keysPerTenant: read.integer('MAX_KEYS_PER_TENANT', 1000, { min: 1, as: 'a whole number' }),
+      apiKeysPerTenant: read.integer('MAX_API_KEYS_PER_TENANT', 100, { min: 1, as: 'a whole number' }),
+      keysPerUser: read.integer('MAX_KEYS_PER_USER', 100, { min: 1, as: 'a whole number' }),
+    },
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),
     metricsToken: secret(read, 'METRICS_TOKEN'),
