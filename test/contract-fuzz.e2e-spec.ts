@@ -21,7 +21,7 @@ type Schema = Record<string, unknown>;
 type Operation = {
   tags?: string[];
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: 'path' | 'query' | 'header' }[];
+  parameters?: { name: string; in: 'path' | 'query' | 'header'; required?: boolean }[];
   requestBody?: { content: { 'application/json': { schema: Schema } } };
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 };
@@ -413,7 +413,7 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
       const parts: RequestParts = { params: {}, query: {}, headers: {} };
       let resource: Resource | undefined;
       for (const parameter of operation.parameters ?? []) {
-        if (parameter.in === 'query') continue;
+        if (parameter.in === 'query' || !parameter.required) continue;
         const source = resourceFor(path, parameter.name, index);
         let value: string;
         if (source === 'tenant') value = tenant.tenantId;

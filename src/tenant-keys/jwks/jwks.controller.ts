@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isUUID } from 'class-validator';
-import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../../common/api-docs';
 import { Public } from '../../common/route-access';
@@ -26,10 +26,14 @@ const JWKS_CACHE_KEY = 'jwks';
  * A tenant's public keys as a plain RFC 7517 JWK set: no credentials (most JWKS clients cannot send
  * headers), cacheable, with a strong ETag (304 to a matching If-None-Match).
  */
-const JWKS_RESPONSE = ApiOkResponse({
-  description: 'An RFC 7517 JWK set (not in the envelope), with Cache-Control and a strong ETag; 304 on a matching If-None-Match',
-  schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } }, required: ['keys'] },
-});
+const JWKS_RESPONSE = applyDecorators(
+  ApiHeader({ name: 'if-none-match', required: false, description: 'The ETag of a JWKS fetched before' }),
+  ApiOkResponse({
+    description: 'An RFC 7517 JWK set (not in the envelope), with Cache-Control and a strong ETag; 304 on a matching If-None-Match',
+    schema: { type: 'object', properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } }, required: ['keys'] },
+  }),
+  ApiResponse({ status: 304, description: 'The If-None-Match ETag is still the JWKS: no body' }),
+);
 
 @ApiTags('JWKS')
 @Controller()
