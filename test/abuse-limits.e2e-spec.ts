@@ -123,6 +123,7 @@ describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_
       MAX_KEYS_PER_TENANT: '4',
       MAX_API_KEYS_PER_TENANT: '3',
       MAX_KEYS_PER_USER: '2',
+      MAX_USER_KEYS_PER_TENANT: '3',
     });
   });
   afterAll(async () => {
@@ -273,6 +274,28 @@ describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_
     expectEnvelope(await register(carol), 200);
     const answers = await Promise.all([0, 1, 2, 3, 4].map(() => register(carol)));
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409]);
+  });
+
+  it('refuses a user key past MAX_USER_KEYS_PER_TENANT for the users a tenant mints, whatever their sub; another tenant and the provider’s users are unaffected', async () => {
+    const minter = async (name: string) => {
+      const tenant = await testApp.createTenant(name);
+      const issuer = `https://${name}.example`;
+      const key = await generate(tenant, { issuer });
+      return (sub: string) =>
+        request(testApp.http)
+          .post(`/key/${key.body.data.id}/sign`)
+          .set(tenant.headers)
+          .send({ payload: { sub, scope: 'add_key', aud: idp.audience }, expiresIn: 600 })
+          .then((signed) => `Bearer ${signed.body.data.token}`);
+    };
+    const register = async (authorization: string) =>
+      request(testApp.http).post('/keys/register').set('authorization', authorization).send({ name: 'minted' });
+    const hostile = await minter('hostile');
+    for (const sub of ['u1', 'u2', 'u3']) expectEnvelope(await register(await hostile(sub)), 200);
+    expectLimit(await register(await hostile('u4')), 'USER_KEY_LIMIT_REACHED', 'MAX_USER_KEYS_PER_TENANT (3)');
+    // Another tenant's users, and the provider's (five keys already, in the test above), register as before.
+    expectEnvelope(await register(await (await minter('other'))('u1')), 200);
+    expectEnvelope(await register(`Bearer ${await idp.issueToken({ sub: 'dave', scope: 'add_key' })}`), 200);
   });
 });
 

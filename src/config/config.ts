@@ -82,6 +82,8 @@ export interface Limits {
   retiredKeysPerTenant: number;
   apiKeysPerTenant: number;
   keysPerUser: number;
+  /** Keys of all the users a tenant's own keys vouch for (`tenant:<id>`): a tenant mints tokens for any `sub`. */
+  userKeysPerTenant: number;
 }
 
 export type RateLimitKind = 'reads' | 'writes';
@@ -150,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retiredKeysPerTenant: read.integer('MAX_RETIRED_KEYS_PER_TENANT', 1000, { min: 0, as: 'a whole number' }),
       apiKeysPerTenant: read.integer('MAX_API_KEYS_PER_TENANT', 100, { min: 1, as: 'a whole number' }),
       keysPerUser: read.integer('MAX_KEYS_PER_USER', 100, { min: 1, as: 'a whole number' }),
+      userKeysPerTenant: read.integer('MAX_USER_KEYS_PER_TENANT', 100_000, { min: 1, as: 'a whole number' }),
     },
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),
