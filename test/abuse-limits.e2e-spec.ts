@@ -5,6 +5,7 @@ import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTen
 import { cliActor } from '../src/audit/audit-trail';
 import { startIdentityProvider, type IdentityProvider } from './support/identity-provider';
 import { createSoftHsmToken, type SoftHsmToken } from './support/softhsm';
+import { eventually } from './support/eventually';
 
 describe('rate limits per credential (RATE_LIMIT_READS, RATE_LIMIT_WRITES)', () => {
   let testApp: TestApp;
@@ -122,6 +123,7 @@ describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_
       MAX_KEYS_PER_TENANT: '4',
       MAX_API_KEYS_PER_TENANT: '3',
       MAX_KEYS_PER_USER: '2',
+      MAX_USER_KEYS_PER_TENANT: '3',
     });
   });
   afterAll(async () => {
@@ -272,5 +274,98 @@ describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_
     expectEnvelope(await register(carol), 200);
     const answers = await Promise.all([0, 1, 2, 3, 4].map(() => register(carol)));
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409]);
+  });
+
+  it('refuses a user key past MAX_USER_KEYS_PER_TENANT for the users a tenant mints, whatever their sub; another tenant and the provider’s users are unaffected', async () => {
+    const minter = async (name: string) => {
+      const tenant = await testApp.createTenant(name);
+      const issuer = `https://${name}.example`;
+      const key = await generate(tenant, { issuer });
+      return (sub: string) =>
+        request(testApp.http)
+          .post(`/key/${key.body.data.id}/sign`)
+          .set(tenant.headers)
+          .send({ payload: { sub, scope: 'add_key', aud: idp.audience }, expiresIn: 600 })
+          .then((signed) => `Bearer ${signed.body.data.token}`);
+    };
+    const register = async (authorization: string) =>
+      request(testApp.http).post('/keys/register').set('authorization', authorization).send({ name: 'minted' });
+    const hostile = await minter('hostile');
+    for (const sub of ['u1', 'u2', 'u3']) expectEnvelope(await register(await hostile(sub)), 200);
+    expectLimit(await register(await hostile('u4')), 'USER_KEY_LIMIT_REACHED', 'MAX_USER_KEYS_PER_TENANT (3)');
+    // Another tenant's users, and the provider's (five keys already, in the test above), register as before.
+    expectEnvelope(await register(await (await minter('other'))('u1')), 200);
+    expectEnvelope(await register(`Bearer ${await idp.issueToken({ sub: 'dave', scope: 'add_key' })}`), 200);
+  });
+});
+
+describe('keys in use and retired keys (MAX_KEYS_PER_TENANT, MAX_RETIRED_KEYS_PER_TENANT), with the lifecycle scheduler', () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await startTestApp({ LIFECYCLE_TICK_SECONDS: '1', JWKS_MAX_AGE: '1', MAX_KEYS_PER_TENANT: '2', MAX_RETIRED_KEYS_PER_TENANT: '2' });
+  });
+  afterAll(() => testApp.close());
+
+  const generate = (tenant: TestTenant, body: object = {}) =>
+    request(testApp.http)
+      .post('/key/generate')
+      .set(tenant.headers)
+      .send({ algorithm: 'ES256', name: 'bounded', ...body });
+  const rows = (tenant: TestTenant) =>
+    testApp.dataSource.query<{ id: string; status: string }[]>('SELECT id, status FROM tenant_keys WHERE tenant_id = $1 ORDER BY created_at', [
+      tenant.tenantId,
+    ]);
+  const audited = (tenant: TestTenant, action: string) =>
+    testApp.dataSource.query<{ key_id: string; detail: Record<string, unknown> }[]>(
+      "SELECT key_id, detail FROM audit_events WHERE tenant_id = $1 AND action = $2 AND outcome = 'success' ORDER BY id",
+      [tenant.tenantId, action],
+    );
+
+  it('counts no retired key against the limit, and keeps the newest MAX_RETIRED_KEYS_PER_TENANT of them: the oldest are deleted, audited', async () => {
+    const tenant = await testApp.createTenant('rotating by hand');
+    let id: string = (await generate(tenant)).body.data.id;
+    const predecessors: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const rotated = await request(testApp.http).post(`/key/${id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 0 });
+      expectEnvelope(rotated, 200);
+      predecessors.push(id);
+      id = rotated.body.data.id;
+    }
+    // One key in use and five retired: a second key fits, a third does not.
+    expectEnvelope(await generate(tenant), 200);
+    const refused = await generate(tenant);
+    expectEnvelope(refused, 409);
+    expect(refused.body.message).toContain('MAX_KEYS_PER_TENANT (2)');
+
+    // The scheduler stores each retirement and deletes the three oldest retired keys.
+    await eventually('two retired keys left, none retiring', async () => {
+      const statuses = (await rows(tenant)).map((row) => row.status);
+      return !statuses.includes('retiring') && statuses.filter((status) => status === 'retired').length === 2;
+    });
+    const left = await rows(tenant);
+    expect(left.filter((row) => row.status === 'retired').map((row) => row.id)).toEqual(predecessors.slice(3));
+    expect(left.filter((row) => row.status === 'active')).toHaveLength(2);
+    const pruned = await audited(tenant, 'key.delete');
+    expect(pruned.map((event) => event.key_id).sort()).toEqual(predecessors.slice(0, 3).sort());
+    expect(pruned.every((event) => event.detail.pruned === true)).toBe(true);
+  });
+
+  it('lets a scheduled rotation wait a period, said in the audit trail, when the tenant holds twice MAX_KEYS_PER_TENANT keys in use', async () => {
+    const tenant = await testApp.createTenant('rotating on a schedule');
+    // Each period a successor is published and activated; the old key keeps verifying for an hour.
+    const rotationPolicy = { rotateEverySeconds: 2, prePublishSeconds: 1, retireAfterSeconds: 3600 };
+    const created = await generate(tenant, { rotationPolicy });
+    expectEnvelope(created, 200);
+    const { value: postponed } = await eventually('a postponed rotation', async () => (await audited(tenant, 'key.rotation_postponed'))[0], {
+      withinMs: 30_000,
+    });
+    expect(postponed.detail.reason).toContain('MAX_KEYS_PER_TENANT (2)');
+    const keys = await rows(tenant);
+    expect(keys).toHaveLength(4);
+    expect(keys.filter((row) => row.status === 'active').map((row) => row.id)).toEqual([postponed.key_id]);
+    // A rotation by hand is refused too, until keys retire or are deleted.
+    const byHand = await request(testApp.http).post(`/key/${postponed.key_id}/rotate`).set(tenant.headers).send({});
+    expectEnvelope(byHand, 409);
+    expect(byHand.body.message).toContain('twice MAX_KEYS_PER_TENANT (2)');
   });
 });

@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   'key.rename',
   'key.update',
   'key.publish_next',
+  'key.rotation_postponed',
   'key.activate',
   'key.schedule_deletion',
   'key.cancel_deletion',

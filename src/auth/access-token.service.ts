@@ -6,7 +6,7 @@ import { ACCESS_TOKEN_ALGORITHMS } from '../crypto/algorithms';
 import { CLOCK_TOLERANCE_SECONDS } from '../crypto/jwt-checks';
 import { storedPublicKey } from '../crypto/stored-public-keys';
 import { TrustedKeys } from '../tenant-keys/trusted-keys';
-import type { UserPrincipal } from '../common/request-context';
+import { TENANT_USER_ISSUER, type UserPrincipal } from '../common/request-context';
 
 export const BEARER = /^Bearer\s+(\S+)$/i;
 
@@ -55,7 +55,7 @@ export class AccessTokenService {
     const [key] = keys;
     const payload = await verified(() => jwtVerify(token, storedPublicKey(key.publicKeyPem), this.options(issuer, [key.algorithm])));
     // Users vouched for by a tenant's key belong to that tenant.
-    return principal(`tenant:${key.tenantId}`, payload);
+    return principal(`${TENANT_USER_ISSUER}${key.tenantId}`, payload);
   }
 
   private options(issuer: string, algorithms: string[]): JWTVerifyOptions {

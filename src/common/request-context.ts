@@ -17,6 +17,9 @@ export interface UserPrincipal {
   scopes: ReadonlySet<string>;
 }
 
+/** The issuer of the users a tenant's own keys vouch for: `tenant:<tenant id>`. */
+export const TENANT_USER_ISSUER = 'tenant:';
+
 /** A request once the AuthGuard has let it in: who it is from. */
 export interface AuthenticatedRequest {
   tenant?: TenantPrincipal;

@@ -134,11 +134,21 @@ describe('loadConfig', () => {
   });
 
   it('reads MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_TENANT and MAX_KEYS_PER_USER: 1000, 100 and 100 by default', () => {
-    expect(loadConfig({}).limits).toEqual({ keysPerTenant: 1000, apiKeysPerTenant: 100, keysPerUser: 100 });
-    expect(loadConfig({ MAX_KEYS_PER_TENANT: '5', MAX_API_KEYS_PER_TENANT: '2', MAX_KEYS_PER_USER: '3' }).limits).toEqual({
+    expect(loadConfig({}).limits).toEqual({
+      keysPerTenant: 1000,
+      retiredKeysPerTenant: 1000,
+      apiKeysPerTenant: 100,
+      keysPerUser: 100,
+      userKeysPerTenant: 100_000,
+    });
+    expect(
+      loadConfig({ MAX_KEYS_PER_TENANT: '5', MAX_RETIRED_KEYS_PER_TENANT: '0', MAX_API_KEYS_PER_TENANT: '2', MAX_KEYS_PER_USER: '3' }).limits,
+    ).toEqual({
       keysPerTenant: 5,
+      retiredKeysPerTenant: 0,
       apiKeysPerTenant: 2,
       keysPerUser: 3,
+      userKeysPerTenant: 100_000,
     });
     expect(problemsOf({ MAX_KEYS_PER_TENANT: '0' })).toEqual(['MAX_KEYS_PER_TENANT must be a whole number of 1 or more, got "0"']);
   });

@@ -76,9 +76,14 @@ export interface Pkcs11Settings {
 }
 
 export interface Limits {
+  /** Keys in use (not retired); rotations may reach twice as many. */
   keysPerTenant: number;
+  /** Retired keys kept as history; past it, the oldest are deleted. */
+  retiredKeysPerTenant: number;
   apiKeysPerTenant: number;
   keysPerUser: number;
+  /** Keys of all the users a tenant's own keys vouch for (`tenant:<id>`): a tenant mints tokens for any `sub`. */
+  userKeysPerTenant: number;
 }
 
 export type RateLimitKind = 'reads' | 'writes';
@@ -144,8 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookDisableAfterSeconds: read.integer('WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 60 * 60, { min: 1, as: 'a whole number of seconds' }),
     limits: {
       keysPerTenant: read.integer('MAX_KEYS_PER_TENANT', 1000, { min: 1, as: 'a whole number' }),
+      retiredKeysPerTenant: read.integer('MAX_RETIRED_KEYS_PER_TENANT', 1000, { min: 0, as: 'a whole number' }),
       apiKeysPerTenant: read.integer('MAX_API_KEYS_PER_TENANT', 100, { min: 1, as: 'a whole number' }),
       keysPerUser: read.integer('MAX_KEYS_PER_USER', 100, { min: 1, as: 'a whole number' }),
+      userKeysPerTenant: read.integer('MAX_USER_KEYS_PER_TENANT', 100_000, { min: 1, as: 'a whole number' }),
     },
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),

@@ -77,8 +77,8 @@ export class KeyLimitError extends DomainError<TenantKeyErrorCode> {
       'KEY_LIMIT_REACHED',
       HttpStatus.CONFLICT,
       rotation
-        ? `The tenant holds ${2 * limit} keys, twice MAX_KEYS_PER_TENANT (${limit}): the most a rotation may reach. Delete retired keys first`
-        : `The tenant holds ${limit} keys, the most MAX_KEYS_PER_TENANT (${limit}) allows, retired ones counted until deleted: delete keys it no longer needs first`,
+        ? `The tenant holds ${2 * limit} keys in use, twice MAX_KEYS_PER_TENANT (${limit}): the most a rotation may reach. Wait for retiring keys to retire, or delete keys first`
+        : `The tenant holds ${limit} keys in use, the most MAX_KEYS_PER_TENANT (${limit}) allows (retired keys are not counted): delete keys it no longer needs first`,
     );
   }
 }

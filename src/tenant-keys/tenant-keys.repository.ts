@@ -32,6 +32,9 @@ export type KeyChanges = Partial<
   >
 >;
 
+/** A key past its retirement, stored as retired or not yet (see effectiveStatus). */
+const RETIRED = "(key.status = 'retired' OR (key.status = 'retiring' AND key.retire_at <= now()))";
+
 /** One method per query; every one is scoped by tenant id. */
 @Injectable()
 export class TenantKeysRepository {
@@ -107,15 +110,21 @@ export class TenantKeysRepository {
       .getMany();
   }
 
-  /** The tenant's keys, whatever their status. */
-  count(tenantId: string): Promise<number> {
-    return this.keys.countBy({ tenantId });
+  /** The tenant's keys in use: every status but retired (retired keys are history, kept up to a limit of their own). */
+  countInUse(tenantId: string, manager: EntityManager = this.keys.manager): Promise<number> {
+    return manager.createQueryBuilder(TenantKeyEntity, 'key').where('key.tenant_id = :tenantId', { tenantId }).andWhere(`NOT ${RETIRED}`).getCount();
   }
 
-  /** `count`, under a lock that the tenant's other key creations wait for until this transaction ends. */
-  async countLocked(manager: EntityManager, tenantId: string): Promise<number> {
+  /** `countInUse`, under a lock that the tenant's other key creations (and prunings) wait for until this transaction ends. */
+  async countInUseLocked(manager: EntityManager, tenantId: string): Promise<number> {
     await lockCount(manager, 'tenant-keys', tenantId);
-    return manager.countBy(TenantKeyEntity, { tenantId });
+    return this.countInUse(tenantId, manager);
+  }
+
+  /** The tenant's stored-retired keys, under the same lock as `countInUseLocked`. */
+  async countRetiredLocked(manager: EntityManager, tenantId: string): Promise<number> {
+    await lockCount(manager, 'tenant-keys', tenantId);
+    return manager.countBy(TenantKeyEntity, { tenantId, status: 'retired' });
   }
 
   exists(tenantId: string, id: string): Promise<boolean> {

@@ -359,13 +359,14 @@ export class TenantKeysService {
   }
 
   /**
-   * 409 when the tenant holds MAX_KEYS_PER_TENANT keys, or twice as many for a rotation (so that a tenant at its
-   * limit can still replace each key once). Checked before key material is made, so that a full tenant costs no
-   * generation; with `manager`, again in the transaction that inserts the key, counted under a lock that decides races.
+   * 409 when the tenant holds MAX_KEYS_PER_TENANT keys in use (retired ones are not counted), or twice as many for a
+   * rotation (so that a tenant at its limit can still replace each key once). Checked before key material is made, so
+   * that a full tenant costs no generation; with `manager`, again in the transaction that inserts the key, counted
+   * under a lock that decides races.
    */
   private async assertRoomForKey(tenantId: string, { rotation, manager }: { rotation: boolean; manager?: EntityManager }): Promise<void> {
     const limit = this.config.limits.keysPerTenant;
-    const held = manager ? await this.keys.countLocked(manager, tenantId) : await this.keys.count(tenantId);
+    const held = manager ? await this.keys.countInUseLocked(manager, tenantId) : await this.keys.countInUse(tenantId);
     if (held >= (rotation ? 2 * limit : limit)) throw new KeyLimitError(limit, { rotation });
   }
 

@@ -12,13 +12,15 @@ export class UserKeyNotFoundError extends DomainError<UserKeyErrorCode> {
   }
 }
 
-/** The user holds as many keys as MAX_KEYS_PER_USER allows. */
+/** The user holds as many keys as MAX_KEYS_PER_USER allows, or the users of its tenant as MAX_USER_KEYS_PER_TENANT. */
 export class UserKeyLimitError extends DomainError<UserKeyErrorCode> {
-  constructor(limit: number) {
+  constructor(variable: 'MAX_KEYS_PER_USER' | 'MAX_USER_KEYS_PER_TENANT', limit: number) {
     super(
       'USER_KEY_LIMIT_REACHED',
       HttpStatus.CONFLICT,
-      `The user holds ${limit} keys, the most MAX_KEYS_PER_USER (${limit}) allows: delete one first`,
+      variable === 'MAX_KEYS_PER_USER'
+        ? `The user holds ${limit} keys, the most MAX_KEYS_PER_USER (${limit}) allows: delete one first`
+        : `The users of this tenant hold ${limit} keys, the most MAX_USER_KEYS_PER_TENANT (${limit}) allows`,
     );
   }
 }

@@ -19,6 +19,12 @@ export class UserKeysRepository {
     return manager.countBy(UserKeyEntity, { issuer, ownerId });
   }
 
+  /** The keys of every user of one issuer, counted under a lock that the issuer's users' key creations wait for. */
+  async countIssuerLocked(manager: EntityManager, issuer: string): Promise<number> {
+    await lockCount(manager, 'user-keys-of', issuer);
+    return manager.countBy(UserKeyEntity, { issuer });
+  }
+
   /** The writes run in the caller's transaction, so that the audit row commits with them. */
   async delete(manager: EntityManager, issuer: string, ownerId: string, id: string): Promise<boolean> {
     return ((await manager.delete(UserKeyEntity, { issuer, ownerId, id })).affected ?? 0) > 0;

@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JWK } from 'jose';
-import type { UserPrincipal } from '../common/request-context';
+import { TENANT_USER_ISSUER, type UserPrincipal } from '../common/request-context';
 import { ValidationFailedError } from '../common/domain-error';
 import { Transactions } from '../database/transactions';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
@@ -65,8 +65,13 @@ export class UserKeysService {
   ): Promise<UserKeyView> {
     const { keyType, curve } = userKeyKind(publicKey);
     const key = await this.transactions.run(async (manager) => {
-      const limit = this.config.limits.keysPerUser;
-      if ((await this.keys.countLocked(manager, user.issuer, user.userId)) >= limit) throw new UserKeyLimitError(limit);
+      const { keysPerUser, userKeysPerTenant } = this.config.limits;
+      // A tenant's users are whoever its keys vouch for: together they hold a bounded share (the provider's users do not).
+      if (user.issuer.startsWith(TENANT_USER_ISSUER) && (await this.keys.countIssuerLocked(manager, user.issuer)) >= userKeysPerTenant) {
+        throw new UserKeyLimitError('MAX_USER_KEYS_PER_TENANT', userKeysPerTenant);
+      }
+      if ((await this.keys.countLocked(manager, user.issuer, user.userId)) >= keysPerUser)
+        throw new UserKeyLimitError('MAX_KEYS_PER_USER', keysPerUser);
       const inserted = await this.keys.insert(manager, {
         id: event.keyId,
         issuer: user.issuer,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR, type AuditEvent } from '../../audit/audit-trail';
+import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { TenantKeyEntity, type RotationPolicy } from '../entities/tenant-key.entity';
 import { KeyWrites, newKeyRow, secondsAfter, specOf } from '../key-writes';
 import { KeyCustody } from '../material/key-custody';
@@ -18,7 +19,8 @@ type Step = (manager: EntityManager) => Promise<{ tenantId: string; event: Audit
 /**
  * The steps keys take on their own: publish the successor of a key with a rotation policy `prePublishSeconds`
  * before its rotation, activate it at `nextRotationAt` (it takes the alias; the old key retires after
- * `retireAfterSeconds`), store `retired` at `retireAt`, delete a key at the end of its scheduled deletion.
+ * `retireAfterSeconds`), store `retired` at `retireAt`, delete a key at the end of its scheduled deletion, delete a
+ * tenant's oldest retired keys past MAX_RETIRED_KEYS_PER_TENANT.
  * Each step claims its key with `FOR UPDATE SKIP LOCKED` in the step's own transaction, with its audit row and the
  * change's announcement: every instance may run the steps at once, and each due step is taken exactly once.
  */
@@ -30,6 +32,7 @@ export class KeyLifecycle {
     private readonly keys: TenantKeysRepository,
     private readonly writes: KeyWrites,
     private readonly custody: KeyCustody,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   /**
@@ -43,6 +46,7 @@ export class KeyLifecycle {
       ['activate', this.activateDue],
       ['retire', this.retireDue],
       ['delete', this.deleteDue],
+      ['prune', this.pruneRetired],
       ['certificate warning', this.warnCertificateExpiry],
     ] as const) {
       try {
@@ -99,6 +103,18 @@ export class KeyLifecycle {
        AND key.next_rotation_at - make_interval(secs => (key.rotation_policy->>'prePublishSeconds')::int) <= now()`,
     );
     if (!old) return undefined;
+    const limit = this.config.limits.keysPerTenant;
+    if ((await this.keys.countInUseLocked(manager, old.tenantId)) >= 2 * limit) {
+      // The tenant holds all the keys a rotation may reach: this key signs one more period (said in the trail).
+      const nextRotationAt = secondsAfter(new Date(), old.rotationPolicy!.rotateEverySeconds);
+      await this.keys.update(manager, old.tenantId, old.id, { nextRotationAt });
+      const detail = { reason: `MAX_KEYS_PER_TENANT (${limit}): twice as many keys in use`, nextRotationAt: nextRotationAt.toISOString() };
+      return {
+        tenantId: old.tenantId,
+        event: { actor: SYSTEM_ACTOR, action: 'key.rotation_postponed', keyId: old.id, tenantId: old.tenantId, detail },
+        result: old.id,
+      };
+    }
     const successorId = randomUUID();
     const material = await this.writes.successorMaterial(old, successorId);
     // An HSM successor's pair is destroyed again if its row is not stored (a failure after this, in this step).
@@ -158,6 +174,26 @@ export class KeyLifecycle {
   };
 
   /**
+   * The oldest retired key of a tenant that keeps more than MAX_RETIRED_KEYS_PER_TENANT: retired keys neither sign nor
+   * verify, and are kept as history up to that many. Counted again under the tenant's key lock, so that instances
+   * pruning the same tenant at once never delete one too many.
+   */
+  private readonly pruneRetired: Step = async (manager) => {
+    const keep = this.config.limits.retiredKeysPerTenant;
+    const key = await this.claim(
+      manager,
+      `key.status = 'retired' AND key.tenant_id IN (
+         SELECT tenant_id FROM tenant_keys WHERE status = 'retired' GROUP BY tenant_id HAVING count(*) > ${keep})`,
+      'key.retire_at',
+    );
+    if (!key || (await this.keys.countRetiredLocked(manager, key.tenantId)) <= keep) return undefined;
+    await this.keys.delete(manager, key.tenantId, key.id);
+    this.custody.destroyOnCommit(manager, key);
+    const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { pruned: true } };
+    return { tenantId: key.tenantId, event, result: key };
+  };
+
+  /**
    * An active or next key whose leaf certificate expires within a threshold not yet announced: the nearest such
    * threshold is announced (a certificate attached 5 days before its end is announced at 7 days only).
    */
@@ -188,11 +224,11 @@ export class KeyLifecycle {
   };
 
   /** One key in this state, locked for this transaction; keys another instance holds are skipped. */
-  private claim(manager: EntityManager, due: string): Promise<TenantKeyEntity | null> {
+  private claim(manager: EntityManager, due: string, oldestBy = 'key.created_at'): Promise<TenantKeyEntity | null> {
     return manager
       .createQueryBuilder(TenantKeyEntity, 'key')
       .where(due)
-      .orderBy('key.created_at', 'ASC')
+      .orderBy(oldestBy, 'ASC')
       .limit(1)
       .setLock('pessimistic_write')
       .setOnLocked('skip_locked')
