@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    // Null is refused where the contract gives it no meaning: common/dto-decorators.ts says which optional fields take it.
+    // What null means on an optional field is said once, in common/dto-decorators.ts (left out, or a meaning of its own).
     files: ['src/**/*.ts'],
     ignores: ['src/common/dto-decorators.ts'],
     rules: {
@@ -30,7 +30,8 @@ export default tseslint.config(
             {
               name: 'class-validator',
               importNames: ['IsOptional'],
-              message: 'IsOptional lets null through unchecked: use Optional() (or OptionalOrNull()) from common/dto-decorators.',
+              message:
+                'IsOptional lets null through unchecked: use Optional() (null is left out), OptionalOrNull() (null means something) or OptionalQuery() from common/dto-decorators.',
             },
           ],
         },

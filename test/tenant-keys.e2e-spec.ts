@@ -388,6 +388,30 @@ describe('/key (tenant admin API)', () => {
     });
 
     it.each([
+      ['plain', { name: null }],
+      ['FusionAuth-shaped', { key: { name: null } }],
+    ])('takes a null name as left out (%s): 200 with the key as it was, nothing changed or audited', async (_shape, body) => {
+      const created = (await generate({ algorithm: 'ES256', name: 'keep' })).body.data;
+      const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send(body);
+      expectEnvelope(res, 200);
+      expect(res.body.data).toEqual(created);
+      const fetched = await request(testApp.http).get(`/key/${created.id}`).set(tenant.headers);
+      expect(fetched.body.data).toEqual(created);
+      const audit = await request(testApp.http).get(`/key/audit?keyId=${created.id}`).set(tenant.headers);
+      expect(audit.body.data.map((event: { action: string }) => event.action)).toEqual(['key.generate']);
+    });
+
+    it('takes a null name beside a change as left out: the alias is set, the name kept and not audited as a rename', async () => {
+      const created = (await generate({ algorithm: 'ES256', name: 'keep' })).body.data;
+      const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send({ name: null, alias: 'null-name-kept' });
+      expectEnvelope(res, 200);
+      expect(res.body.data).toMatchObject({ name: 'keep', alias: 'null-name-kept' });
+      const audit = await request(testApp.http).get(`/key/audit?keyId=${created.id}`).set(tenant.headers);
+      expect(audit.body.data[0]).toMatchObject({ action: 'key.update', detail: { alias: 'null-name-kept' } });
+      expect(audit.body.data[0].detail).not.toHaveProperty('name');
+    });
+
+    it.each([
       [{ name: '' }, 'name', 'name must be 1 to 255 characters'],
       [{ name: 'x'.repeat(256) }, 'name', 'name must be 1 to 255 characters'],
       [{}, 'body', 'body must set name, alias, rotationPolicy or signingPolicy'],

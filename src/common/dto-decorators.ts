@@ -1,17 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
 /**
- * An optional field: left out, it is not checked; null is checked like any other value, so the field's own
- * validators refuse it with a 400 naming it (class-validator's IsOptional lets null through unchecked, to fail
- * deeper: a NOT NULL column, a method of null).
+ * An optional field whose null the contract gives no meaning: null is the same as leaving it out (many serializers,
+ * Jackson's and System.Text.Json's among them, send null for a field left unset), so the field is not set at all
+ * (the validation pipe sets no undefined) and keeps its default. Documented as nullable.
  */
-export const Optional = () => ValidateIf((_object, value) => value !== undefined);
+export const Optional = () =>
+  applyDecorators(
+    ApiPropertyOptional({ nullable: true }),
+    Transform(({ value }: { value: unknown }) => (value === null ? undefined : value)),
+    IsOptional(),
+  );
 
-/** An optional field whose null the contract gives a meaning (it removes, or means none): null is not checked either. */
+/** An optional field whose null the contract gives a meaning (it removes, or means none): null reaches the service. */
 export const OptionalOrNull = () => IsOptional();
+
+/** An optional query parameter: query values are text, never null, so only leaving it out is documented. */
+export const OptionalQuery = () => IsOptional();
 
 /** Trims strings and leaves anything else for the validators to refuse. */
 export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));

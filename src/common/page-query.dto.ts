@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { Optional } from './dto-decorators';
+import { OptionalQuery } from './dto-decorators';
 
 const toNumber = ({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value);
 export const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
@@ -9,7 +9,7 @@ export const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 /** `?limit=&cursor=` of a paged list; the cursor is `meta.nextCursor` of the page before. */
 export class PageQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
-  @Optional()
+  @OptionalQuery()
   @Transform(toNumber)
   @IsInt({ message: 'limit must be an integer' })
   @Min(1, { message: 'limit must be 1 to 1000' })
@@ -17,7 +17,7 @@ export class PageQueryDto {
   limit?: number;
 
   @ApiPropertyOptional({ description: '`meta.nextCursor` of the page before' })
-  @Optional()
+  @OptionalQuery()
   @IsString({ message: 'cursor must be a string' })
   @Matches(CURSOR, { message: 'cursor must be a cursor from a previous page' })
   cursor?: string;

@@ -41,6 +41,14 @@ function freeFormFields(metatype: object): string[] {
   return fields;
 }
 
+/** The DTOs a body must name at least one field of, with the message that says which. */
+const NON_EMPTY_BODIES = new WeakMap<object, string>();
+
+/** A body of this DTO must name one of its fields: `{}` is refused with `message`; a field sent as null names it. */
+export function NonEmptyBody(message: string): ClassDecorator {
+  return (target) => void NON_EMPTY_BODIES.set(target, message);
+}
+
 function isJsonObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -57,6 +65,8 @@ class EdgeValidationPipe extends ValidationPipe {
       throw new ValidationFailedError(forbidden.map((field) => ({ field, message: `property ${field} should not exist` })));
     }
     if (!isJsonObject(value) || !metadata.metatype) return super.transform(value, metadata);
+    const emptyMessage = metadata.type === 'body' && Object.keys(value).length === 0 && NON_EMPTY_BODIES.get(metadata.metatype);
+    if (emptyMessage) throw new ValidationFailedError([{ field: 'body', message: emptyMessage }]);
     // The caller's own objects stand aside while the rest is transformed and validated, then come back as sent.
     const kept = freeFormFields(metadata.metatype).filter((field) => isJsonObject(value[field]));
     const placeholders = Object.fromEntries(kept.map((field) => [field, {}]));
@@ -71,6 +81,8 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
+    // A field transformed to undefined (null where null means left out, see Optional) is not set: absent, as if left out.
+    transformOptions: { exposeUnsetFields: false },
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),

@@ -230,7 +230,8 @@ export class TenantKeysController {
   @ApiOperation({
     summary: 'Rename a key, or set its alias or rotation policy',
     description:
-      'Any of `name`, `alias` and `rotationPolicy` (null removes the last two). The FusionAuth wrapper `{ "key": { "name": … } }` is accepted too.',
+      'Any of `name`, `alias`, `rotationPolicy` and `signingPolicy` (null removes the last three; a null `name` is left out, so a ' +
+      'body of nulls changes nothing). The FusionAuth wrapper `{ "key": { "name": … } }` is accepted too.',
   })
   @KEY_ID
   @ApiEnvelope(TenantKeyView)

@@ -69,9 +69,8 @@ export class TenantKeysService {
   /** `PUT /key/:id`: the name, the alias, the rotation policy, or any of them (null removes the last two). */
   async updateKey(actor: TenantActor, id: string, request: UpdateKeyDto, grant: SignGrant = null): Promise<TenantKeyView> {
     const onlyName = request.alias === undefined && request.rotationPolicy === undefined && request.signingPolicy === undefined;
-    if (onlyName && request.name === undefined) {
-      throw new ValidationFailedError([{ field: 'body', message: 'body must set name, alias, rotationPolicy or signingPolicy' }]);
-    }
+    // Only fields sent as null, each the same as left out: nothing changes.
+    if (onlyName && request.name === undefined) return this.getKey(actor.tenantId, id);
     const detail = {
       ...definedOnly({ name: request.name, alias: request.alias === null ? 'removed' : request.alias }),
       ...policyDetail(request.rotationPolicy),

@@ -1,8 +1,15 @@
-import { OmitType, PartialType } from '@nestjs/swagger';
+import { OmitType } from '@nestjs/swagger';
+import { IsKeyName, Optional } from '../../common/dto-decorators';
+import { NonEmptyBody } from '../../common/validation';
 import { NewKeyDto } from './new-key.dto';
 
 /**
- * `PUT /key/:id`: any of the name, the alias, the rotation policy and the signing policy (null removes the last three).
- * Partial as `Optional` is: a null name is refused, not skipped.
+ * `PUT /key/:id`: any of the name, the alias, the rotation policy and the signing policy (null removes the last three;
+ * a null name is left out, so a body of nulls changes nothing). A body that names none of them is refused.
  */
-export class UpdateKeyDto extends PartialType(OmitType(NewKeyDto, ['issuer'] as const), { skipNullProperties: false }) {}
+@NonEmptyBody('body must set name, alias, rotationPolicy or signingPolicy')
+export class UpdateKeyDto extends OmitType(NewKeyDto, ['name', 'issuer'] as const) {
+  @Optional()
+  @IsKeyName()
+  name?: string;
+}

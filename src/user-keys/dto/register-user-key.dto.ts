@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { FreeFormJson } from '../../common/validation';
 import { IsIn, IsObject, IsString, MaxLength } from 'class-validator';
 import type { JWK } from 'jose';
-import { IsKeyName, Optional } from '../../common/dto-decorators';
+import { IsKeyName, Optional, OptionalQuery } from '../../common/dto-decorators';
 import {
   USER_KEY_CURVES,
   USER_KEY_FORMATS,
@@ -73,7 +73,7 @@ export class ImportUserKeyDto {
 /** `GET /keys?format=`: the public keys in the same formats as registration (hex by default, as the source shows). */
 export class ListUserKeysQueryDto {
   @ApiPropertyOptional({ enum: USER_KEY_FORMATS, default: 'hex' })
-  @Optional()
+  @OptionalQuery()
   @IsIn(USER_KEY_FORMATS, { message: FORMAT_MESSAGE })
   format: UserKeyFormat = 'hex';
 }
