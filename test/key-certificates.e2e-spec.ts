@@ -140,6 +140,15 @@ describe('certificates with a life', () => {
     },
   );
 
+  it('takes a subject field sent as null as left out: the request names the common name only', async () => {
+    const key = await generate('ES256');
+    const nulls = { organization: null, organizationalUnit: null, country: null, state: null, locality: null };
+    const res = await csrFor(key.id, { commonName: 'nulls.example.com', ...nulls });
+    expectEnvelope(res, 200);
+    writeFileSync(file('nulls.csr'), res.body.data.csr);
+    expect(openssl('req', '-in', 'nulls.csr', '-verify', '-noout', '-subject')).toMatch(/subject\s*=\s*CN\s*=\s*nulls\.example\.com\s*$/);
+  });
+
   it('refuses a chain whose leaf holds another key, out of order, or not a certificate, naming the one at fault', async () => {
     const key = await generate('ES256');
     const other = await generate('ES256');

@@ -99,6 +99,12 @@ describe('POST /key/import and POST /key/import/:id', () => {
     it.each([
       ['no key at all', () => ({ name: 'n' }), 'publicKey', 'one of publicKey, privateKey, jwk or secret is required'],
       [
+        'every key field null, the same as left out',
+        () => ({ name: 'n', publicKey: null, privateKey: null, jwk: null, secret: null }),
+        'publicKey',
+        'one of publicKey, privateKey, jwk or secret is required',
+      ],
+      [
         'garbage PEM',
         () => ({ name: 'n', publicKey: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' }),
         'publicKey',

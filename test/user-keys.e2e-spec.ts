@@ -114,6 +114,13 @@ describe('/keys (user API)', () => {
       expect((await list(token)).body.data).toEqual([]);
     });
 
+    it('takes keyType, curve and format sent as null as left out: the default, an ecdsa P-256 pair in hex', async () => {
+      const res = await register(aliceToken, { name: 'nulls', keyType: null, curve: null, format: null });
+      expectEnvelope(res, 200);
+      expect(res.body.data).toMatchObject({ name: 'nulls', keyType: 'ecdsa', curve: 'P-256' });
+      expect(res.body.data.publicKey).toMatch(/^04[0-9a-f]{128}$/);
+    });
+
     it.each([
       [{}, 'name', expect.stringContaining('name must')],
       [{ name: '  ' }, 'name', 'name must be 1 to 255 characters'],
@@ -203,6 +210,7 @@ describe('/keys (user API)', () => {
 
     it.each([
       [{ name: 'n' }, 'publicKey', 'give exactly one of publicKey (hex or PEM) and jwk'],
+      [{ name: 'n', publicKey: null, jwk: null }, 'publicKey', 'give exactly one of publicKey (hex or PEM) and jwk'],
       [{ name: 'n', publicKey: 'zz' }, 'publicKey', 'publicKey must be hex or a PEM'],
       [{ name: 'n', publicKey: `04${'11'.repeat(64)}` }, 'publicKey', 'publicKey is not a point on P-256'],
       [{ name: 'n', publicKey: '0411' }, 'publicKey', 'a P-256 publicKey in hex is the uncompressed point 04||X||Y (65 bytes)'],

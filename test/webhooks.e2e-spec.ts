@@ -288,6 +288,10 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
       .set(tenant.headers)
       .send({ events: ['key.deleted'], enabled: false });
     expect(updated.body.data).toMatchObject({ events: ['key.deleted'], enabled: false });
+    // A field sent as null is the same as one left out: nothing changes.
+    const nulls = await request(testApp.http).put(`/key/webhooks/${id}`).set(tenant.headers).send({ url: null, events: null, enabled: null });
+    expectEnvelope(nulls, 200);
+    expect(nulls.body.data).toEqual(updated.body.data);
     expect(JSON.stringify((await request(testApp.http).get('/key/webhooks').set(tenant.headers)).body)).not.toContain('whsec_');
     const bad = await request(testApp.http)
       .post('/key/webhooks')
