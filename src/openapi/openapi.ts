@@ -22,7 +22,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Creates, stores and serves the keys that JWTs are signed and verified with. Every answer but the JWKS is a ' +
         '`{ success, message, data }` envelope. `/key` is for tenant admin tools (API key and tenant id headers); ' +
         '`/keys` is for end-user apps (an access token). An optional field sent as `null` is the same as one left out, ' +
-        'unless its description gives null a meaning (`alias`, `rotationPolicy`, `signingPolicy` and its rules, `expiresIn`).',
+        'unless its description gives null a meaning of its own (`alias`, `rotationPolicy` and `signingPolicy`: null removes; ' +
+        '`expiresIn`: null signs a token without `exp`).',
     )
     .setOpenAPIVersion('3.1.0')
     .setVersion(packageVersion())

@@ -415,12 +415,11 @@ function newKeyPlace(request: NewKeyDto, policy: RotationPolicy | null): NewKeyP
   };
 }
 
-/** A signing policy as stored: only the rules given, a null rule being none (a null policy stays null: no policy). */
+/** A signing policy as stored: only the rules given (a null policy stays null: no policy). */
 function signingPolicyOf(policy: SigningPolicyDto | null | undefined): SigningPolicy | null | undefined {
   if (!policy) return policy;
   const { allowedAudiences, requiredClaims, forbiddenClaims, maxExpiresInSeconds, fixedIssuer } = policy;
-  const rules = { allowedAudiences, requiredClaims, forbiddenClaims, maxExpiresInSeconds, fixedIssuer };
-  return Object.fromEntries(Object.entries(rules).filter(([, rule]) => rule !== undefined && rule !== null));
+  return definedOnly({ allowedAudiences, requiredClaims, forbiddenClaims, maxExpiresInSeconds, fixedIssuer });
 }
 
 /** A policy change as the audit trail records it. */

@@ -75,63 +75,48 @@ export class ScheduleDeletionDto {
 /** The wait of a scheduled deletion when the request does not say. */
 export const DEFAULT_DELETION_SECONDS = 30 * 24 * 60 * 60;
 
-/** What a key will sign; every rule optional, and a rule sent as null is no rule (on PUT, null removes it). */
+/** What a key will sign; every rule optional (a rule sent as null is left out: no rule). */
 export class SigningPolicyDto {
-  @ApiPropertyOptional({ type: [String], nullable: true, description: 'The only `aud` values its tokens may carry (one is then required)' })
-  @OptionalOrNull()
+  @ApiPropertyOptional({ type: [String], description: 'The only `aud` values its tokens may carry (one is then required)' })
+  @Optional()
   @IsArray({ message: 'signingPolicy.allowedAudiences must be an array of strings' })
   @ArrayMaxSize(50, { message: 'signingPolicy.allowedAudiences must hold at most 50 audiences' })
   @IsString({ each: true, message: 'signingPolicy.allowedAudiences must be an array of strings' })
   @Length(1, 1024, { each: true, message: 'each audience must be 1 to 1024 characters' })
-  allowedAudiences?: string[] | null;
+  allowedAudiences?: string[];
 
-  @ApiPropertyOptional({
-    type: [String],
-    nullable: true,
-    example: ['sub', 'https://example.com/roles'],
-    description: 'Claims every token must carry',
-  })
-  @OptionalOrNull()
+  @ApiPropertyOptional({ type: [String], example: ['sub', 'https://example.com/roles'], description: 'Claims every token must carry' })
+  @Optional()
   @IsArray({ message: 'signingPolicy.requiredClaims must be an array of claim names' })
   @ArrayMaxSize(50, { message: 'signingPolicy.requiredClaims must hold at most 50 claims' })
   @Matches(CLAIM_NAME, {
     each: true,
     message: 'signingPolicy.requiredClaims must be claim names: 1 to 256 characters without spaces (a namespaced URL is one)',
   })
-  requiredClaims?: string[] | null;
+  requiredClaims?: string[];
 
-  @ApiPropertyOptional({ type: [String], nullable: true, example: ['admin'], description: 'Claims no token may carry' })
-  @OptionalOrNull()
+  @ApiPropertyOptional({ type: [String], example: ['admin'], description: 'Claims no token may carry' })
+  @Optional()
   @IsArray({ message: 'signingPolicy.forbiddenClaims must be an array of claim names' })
   @ArrayMaxSize(50, { message: 'signingPolicy.forbiddenClaims must hold at most 50 claims' })
   @Matches(CLAIM_NAME, {
     each: true,
     message: 'signingPolicy.forbiddenClaims must be claim names: 1 to 256 characters without spaces (a namespaced URL is one)',
   })
-  forbiddenClaims?: string[] | null;
+  forbiddenClaims?: string[];
 
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    minimum: 1,
-    description: 'The longest lifetime of a token it signs (tokens without exp are refused)',
-  })
-  @OptionalOrNull()
+  @ApiPropertyOptional({ minimum: 1, description: 'The longest lifetime of a token it signs (tokens without exp are refused)' })
+  @Optional()
   @IsInt({ message: 'signingPolicy.maxExpiresInSeconds must be a whole number of seconds' })
   @Min(1, { message: 'signingPolicy.maxExpiresInSeconds must be at least 1' })
   @Max(MAX_TOKEN_LIFETIME_SECONDS, { message: 'signingPolicy.maxExpiresInSeconds must be at most ten years' })
-  maxExpiresInSeconds?: number | null;
+  maxExpiresInSeconds?: number;
 
-  @ApiPropertyOptional({
-    type: String,
-    nullable: true,
-    example: 'https://auth.example.com',
-    description: 'The only `iss` its tokens may carry (set when absent)',
-  })
-  @OptionalOrNull()
+  @ApiPropertyOptional({ example: 'https://auth.example.com', description: 'The only `iss` its tokens may carry (set when absent)' })
+  @Optional()
   @IsString({ message: 'signingPolicy.fixedIssuer must be a string' })
   @Length(1, 1024, { message: 'signingPolicy.fixedIssuer must be 1 to 1024 characters' })
-  fixedIssuer?: string | null;
+  fixedIssuer?: string;
 }
 
 export const IsSigningPolicy = () =>
