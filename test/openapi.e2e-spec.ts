@@ -137,6 +137,28 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
     expect(undocumented).toEqual([]);
   });
 
+  it('documents null on every optional field of a request body (left out, unless said otherwise), and on no query parameter', () => {
+    type Schema = { type?: string | string[]; anyOf?: Schema[]; properties?: Record<string, Schema>; required?: string[] };
+    const takesNull = (schema: Schema) => [schema.type].flat().includes('null') || (schema.anyOf ?? []).some((member) => member.type === 'null');
+    expect((document as unknown as { info: { description: string } }).info.description).toContain(
+      'An optional field sent as `null` is the same as one left out',
+    );
+    const requests = Object.entries(document.components.schemas as Record<string, Schema>).filter(([name]) => name.endsWith('Dto'));
+    expect(requests.length).toBeGreaterThan(10);
+    const refused = requests.flatMap(([name, schema]) =>
+      Object.entries(schema.properties ?? {})
+        .filter(([field, property]) => !schema.required?.includes(field) && !takesNull(property))
+        .map(([field]) => `${name}.${field}`),
+    );
+    expect(refused).toEqual([]);
+    const queries = operations().flatMap(({ method, path, operation }) =>
+      ((operation as { parameters?: { name: string; in: string; schema: Schema }[] }).parameters ?? [])
+        .filter((parameter) => parameter.in === 'query' && takesNull(parameter.schema))
+        .map((parameter) => `${method} ${path} ?${parameter.name}`),
+    );
+    expect(queries).toEqual([]);
+  });
+
   it('npm run openapi writes the same document, with no database', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'openapi-')), 'openapi.json');
     const result = spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'openapi', 'write-openapi.js'), file], {
