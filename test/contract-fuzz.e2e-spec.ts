@@ -224,7 +224,9 @@ interface RequestParts {
 }
 interface Probe {
   label: string;
-  change(parts: RequestParts): void;
+  change: (parts: RequestParts) => void;
+  /** For a null the document takes as left out: the same request with the field left out, to be answered alike. */
+  leftOut?: (parts: RequestParts) => void;
 }
 
 describe('Every operation of the OpenAPI document, fuzzed field by field', () => {
@@ -276,13 +278,20 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
     );
   }
 
-  /** Every field of a body schema, nested objects' fields included, as paths with their schemas. */
-  function fieldsOf(schema: Schema, parent: string[] = []): { path: string[]; schema: Schema }[] {
-    const properties = (resolve(schema).properties ?? {}) as Record<string, Schema>;
+  /**
+   * Every field of a body schema, nested objects' fields included, as paths with their schemas; and whether the
+   * document takes its null as the field left out (optional, taking null, its description giving null no meaning).
+   */
+  function fieldsOf(schema: Schema, parent: string[] = []): { path: string[]; schema: Schema; nullIsLeftOut: boolean }[] {
+    const object = resolve(schema);
+    const properties = (object.properties ?? {}) as Record<string, Schema>;
     return Object.entries(properties).flatMap(([name, property]) => {
       const path = [...parent, name];
+      const takesNull = [property.type].flat().includes('null') || ((property.anyOf ?? []) as Schema[]).some((member) => member.type === 'null');
+      const required = ((object.required ?? []) as string[]).includes(name);
+      const nullIsLeftOut = takesNull && !required && !/\bnull\b/i.test((property.description as string | undefined) ?? '');
       const nested = resolve(property).properties ? fieldsOf(property, path) : [];
-      return [{ path, schema: resolve(property) }, ...nested];
+      return [{ path, schema: resolve(property), nullIsLeftOut }, ...nested];
     });
   }
 
@@ -313,8 +322,8 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
     const bodySchema = operation.requestBody?.content['application/json'].schema;
     if (!bodySchema) return probes;
     const wrapped = operation.tags?.includes('Tenant keys') ?? false;
-    const bodyProbe = (label: string, change: (body: Record<string, unknown>) => void, alsoWrapped = false) => {
-      probes.push({ label, change: (parts) => change(parts.body as Record<string, unknown>) });
+    const bodyProbe = (label: string, change: (body: Record<string, unknown>) => void, alsoWrapped = false, leftOut?: Probe['leftOut']) => {
+      probes.push({ label, change: (parts) => change(parts.body as Record<string, unknown>), leftOut });
       // The FusionAuth wrapper `{ "key": { … } }` is taken off before validation: the same input, another way in.
       if (alsoWrapped && wrapped)
         probes.push({
@@ -324,6 +333,7 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
             parts.unwrapped = parts.body;
             parts.body = { key: parts.body };
           },
+          leftOut,
         });
     };
     bodyProbe('{ unknownField }', (body) => void (body.unknownField = 1), true);
@@ -335,8 +345,12 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
         ...(field.schema.type === 'array' ? ITEM_VALUES : []),
         ...random.map((value) => [`random ${JSON.stringify(value).slice(0, 40)}`, value] as [string, unknown]),
       ];
-      bodyProbe(`${name} left out`, (body) => changeAt(body, field.path));
-      for (const [label, value] of values) bodyProbe(`${name} = ${label}`, (body) => changeAt(body, field.path, value), value === null);
+      const leftOut = (body: Record<string, unknown>) => changeAt(body, field.path);
+      bodyProbe(`${name} left out`, leftOut);
+      for (const [label, value] of values) {
+        const twin = value === null && field.nullIsLeftOut ? (parts: RequestParts) => leftOut(parts.body as Record<string, unknown>) : undefined;
+        bodyProbe(`${name} = ${label}`, (body) => changeAt(body, field.path, value), value === null, twin);
+      }
     }
     return probes;
   }
@@ -408,7 +422,8 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
     /** Each problem once, with the probes that showed it. */
     const problems = new Map<string, string[]>();
     const probes = probesOf(key, operation);
-    for (const [index, probe] of probes.entries()) {
+    /** Sends the operation's documented request, changed by `change`, to the resources of probe `index`. */
+    async function send(index: number, change: Probe['change']): Promise<{ res: request.Response; parts: RequestParts }> {
       const used: ResourceName[] = [];
       const parts: RequestParts = { params: {}, query: {}, headers: {} };
       let resource: Resource | undefined;
@@ -427,7 +442,7 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
       }
       const bodyOf = OPERATIONS[key];
       if (bodyOf) parts.body = await bodyOf(resource, fixtures);
-      probe.change(parts);
+      change(parts);
       const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(parts.params[name]));
       let req = request(testApp.http)[method as 'get'](url).query(parts.query).set(parts.headers);
       if (security.includes('apiKey')) req = req.set(tenant.headers);
@@ -435,6 +450,12 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
       if (security.includes('metricsToken')) req = req.set('authorization', `Bearer ${metricsToken}`);
       if (parts.body !== undefined) req = req.send(parts.body as object);
       const res = await req;
+      if (res.status < 300 && !LEAVES_RESOURCE_AS_IS(method, path)) fixtures.forget(used);
+      return { res, parts };
+    }
+
+    for (const [index, probe] of probes.entries()) {
+      const { res, parts } = await send(index, probe.change);
       const found = problemsWith(path, method, operation, res);
       // The valid request gets through: the probes around it test the fields, not a missing resource.
       if (index === 0 && res.status >= 300) found.push(`answered ${res.status} to the documented request: ${res.text.slice(0, 200)}`);
@@ -442,8 +463,14 @@ describe('Every operation of the OpenAPI document, fuzzed field by field', () =>
       const validateBody = operation.requestBody && validatorFor(path, method, ['requestBody']);
       if (validateBody && !validateBody(parts.unwrapped ?? parts.body) && res.status < 300)
         found.push(`accepted a body the document refuses (${ajv.errorsText(validateBody.errors, { dataVar: 'body' })})`);
+      // A null the document takes as left out is answered as the field left out (on a resource of the same kind);
+      // but a body left with no field at all is its own case (PUT /key/{id} refuses it, a body of nulls changes nothing).
+      if (probe.leftOut) {
+        const twin = await send(index, probe.leftOut);
+        if (Object.keys(twin.parts.body as object).length > 0 && twin.res.status !== res.status)
+          found.push(`answered ${res.status} to a null the document takes as left out, ${twin.res.status} with the field left out`);
+      }
       for (const problem of found) problems.set(problem, [...(problems.get(problem) ?? []), probe.label]);
-      if (res.status < 300 && !LEAVES_RESOURCE_AS_IS(method, path)) fixtures.forget(used);
     }
     expect([...problems].map(([problem, labels]) => `${key} ${problem}, on ${labels.length} probes: ${labels.slice(0, 8).join('; ')}`)).toEqual([]);
   });
