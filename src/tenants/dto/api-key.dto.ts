@@ -14,7 +14,7 @@ export class CreateApiKeyDto {
   @IsIn(API_KEY_SCOPES, { each: true, message: `scopes must be among ${API_KEY_SCOPES.join(', ')}` })
   scopes: ApiKeyScope[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Key ids or aliases it may sign with; absent or null: any (within the caller’s own limit)' })
+  @ApiPropertyOptional({ type: [String], description: 'Key ids or aliases it may sign with; absent: any (within the caller’s own limit)' })
   @Optional()
   @IsArray({ message: 'signKeys must be an array' })
   @ArrayMinSize(1, { message: 'signKeys must name at least one key' })
@@ -23,7 +23,7 @@ export class CreateApiKeyDto {
   @ValidateBy({ name: 'isSignKey', validator: { validate: isSignKey } }, { each: true, message: 'signKeys must be key ids or aliases' })
   signKeys?: string[];
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'After this the key is refused like a revoked one; absent or null: never' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'After this the key is refused like a revoked one; absent: never' })
   @Optional()
   @IsDateString({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: string;
