@@ -7,7 +7,24 @@ function threadNiceValues(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
 }
 
+/** What the service's environment holds: the generator must start with none of it. */
+const SECRETS = {
+  KEY_ENCRYPTION_KEY: 'kek-secret-value',
+  PKCS11_PIN: 'pin-secret-value',
+  DATABASE_URL: 'postgres://user:db-secret-value@host/db',
+  BOOTSTRAP_API_KEY: 'bootstrap-secret-value',
+  METRICS_TOKEN: 'metrics-secret-value',
+  NODE_OPTIONS: '--max-old-space-size=100',
+};
+
 describe('RSA generator process', () => {
+  const saved = { ...process.env };
+  beforeAll(() => Object.assign(process.env, SECRETS));
+  afterAll(() => {
+    for (const name of Object.keys(SECRETS)) delete process.env[name];
+    Object.assign(process.env, saved);
+  });
+
   it('makes a working pair of the asked length in another process, whose generating threads run at the lowest priority', async () => {
     const { publicKey, privateKey } = await generateRsaKeyPair(2048);
     expect(publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
@@ -20,6 +37,21 @@ describe('RSA generator process', () => {
     const lowered = threadNiceValues(pid).filter((nice) => nice === RSA_GENERATOR_NICE);
     expect(lowered.length).toBeGreaterThanOrEqual(2);
     expect(threadNiceValues(process.pid)[0]).toBeLessThan(RSA_GENERATOR_NICE);
+  });
+
+  it('starts with an empty environment (but the IPC channel Node adds): none of the service’s secrets, nor NODE_OPTIONS', async () => {
+    await generateRsaKeyPair(2048);
+    const environment = readFileSync(`/proc/${rsaGeneratorPid()!}/environ`, 'utf8');
+    for (const [name, value] of Object.entries(SECRETS)) {
+      expect(environment).not.toContain(name);
+      expect(environment).not.toContain(value);
+    }
+    // Only what Node itself sets for the IPC channel.
+    const names = environment
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => entry.split('=')[0]);
+    expect(names.sort()).toEqual(['NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE']);
   });
 
   it('runs generations side by side and gives each its own pair', async () => {

@@ -45,7 +45,9 @@ function failAll(error: Error): void {
 }
 
 function start(): ChildProcess {
-  const child = spawn(process.execPath, ['-e', PROGRAM], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  // An empty environment: the service's holds its secrets (KEY_ENCRYPTION_KEY, PKCS11_PIN, DATABASE_URL, BOOTSTRAP_API_KEY, ...),
+  // and the program needs none of it (nor NODE_OPTIONS, which could load code into it).
+  const child = spawn(process.execPath, ['-e', PROGRAM], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: {} });
   child.on('message', ({ id, publicKey, privateKey, error }: Reply) => {
     const request = pending.get(id);
     pending.delete(id);
