@@ -1,7 +1,10 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { TenantsService } from '../src/tenants/tenants.service';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
 import { cliActor } from '../src/audit/audit-trail';
+import { startIdentityProvider, type IdentityProvider } from './support/identity-provider';
+import { createSoftHsmToken, type SoftHsmToken } from './support/softhsm';
 
 describe('rate limits per credential (RATE_LIMIT_READS, RATE_LIMIT_WRITES)', () => {
   let testApp: TestApp;
@@ -100,5 +103,174 @@ describe('security headers (helmet)', () => {
     }
     const [, , , loaded, fromCache] = answers;
     for (const name of SECURITY_HEADERS) expect(fromCache.headers[name]).toBe(loaded.headers[name]);
+  });
+});
+
+describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_TENANT, MAX_KEYS_PER_USER)', () => {
+  let token: SoftHsmToken;
+  let idp: IdentityProvider;
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    token = createSoftHsmToken('bounds');
+    idp = await startIdentityProvider();
+    testApp = await startTestApp({
+      ...token.env,
+      OAUTH_JWKS_URL: idp.jwksUrl,
+      OAUTH_ISSUER: idp.issuer,
+      OAUTH_AUDIENCE: idp.audience,
+      MAX_KEYS_PER_TENANT: '4',
+      MAX_API_KEYS_PER_TENANT: '3',
+      MAX_KEYS_PER_USER: '2',
+    });
+  });
+  afterAll(async () => {
+    await testApp.close();
+    await idp.close();
+    token.cleanup();
+  });
+
+  const generate = (tenant: TestTenant, body: object = {}, app = testApp) =>
+    request(app.http)
+      .post('/key/generate')
+      .set(tenant.headers)
+      .send({ algorithm: 'ES256', name: 'bounded', ...body });
+  const importKey = (tenant: TestTenant, app = testApp) => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    return request(app.http)
+      .post('/key/import')
+      .set(tenant.headers)
+      .send({ name: 'imported', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) });
+  };
+  const keysOf = async (tenant: TestTenant) =>
+    (await testApp.dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM tenant_keys WHERE tenant_id = $1', [tenant.tenantId]))[0].n;
+  /** Key pairs in the HSM, and HSM keys in the database: equal when no refused generation left a pair behind. */
+  const hsmPairs = async () => ({
+    inToken: token.pkcs11Tool('--list-objects', '--type', 'privkey').split('tenant-key:').length - 1,
+    inDatabase: (await testApp.dataSource.query<{ n: number }[]>("SELECT count(*)::int AS n FROM tenant_keys WHERE custody = 'hsm'"))[0].n,
+  });
+  const expectLimit = (res: request.Response, code: string, limit: string) => {
+    expectEnvelope(res, 409);
+    expect(res.body.code).toBe(code);
+    expect(res.body.message).toContain(limit);
+  };
+
+  it('refuses a generate or import past MAX_KEYS_PER_TENANT, HSM keys counted, with a 409 that names it; another tenant is unaffected', async () => {
+    const full = await testApp.createTenant('full');
+    expectEnvelope(await generate(full), 200);
+    expectEnvelope(await generate(full), 200);
+    expectEnvelope(await generate(full, { custody: 'hsm' }), 200);
+    expectEnvelope(await importKey(full), 200);
+
+    expectLimit(await generate(full), 'KEY_LIMIT_REACHED', 'MAX_KEYS_PER_TENANT (4)');
+    expectLimit(await generate(full, { custody: 'hsm' }), 'KEY_LIMIT_REACHED', 'MAX_KEYS_PER_TENANT (4)');
+    expectLimit(await importKey(full), 'KEY_LIMIT_REACHED', 'MAX_KEYS_PER_TENANT (4)');
+    expectLimit(
+      await request(testApp.http).post(`/key/generate/${randomUUID()}`).set(full.headers).send({ algorithm: 'RS256', name: 'with id' }),
+      'KEY_LIMIT_REACHED',
+      'MAX_KEYS_PER_TENANT (4)',
+    );
+    expect(await keysOf(full)).toBe(4);
+    const pairs = await hsmPairs();
+    expect(pairs.inToken).toBe(pairs.inDatabase);
+
+    // Another tenant generates as before; a deleted key makes room again.
+    expectEnvelope(await generate(await testApp.createTenant('roomy')), 200);
+    const [{ id }] = await testApp.dataSource.query<{ id: string }[]>('SELECT id FROM tenant_keys WHERE tenant_id = $1 LIMIT 1', [full.tenantId]);
+    expectEnvelope(await request(testApp.http).delete(`/key/${id}`).set(full.headers), 200);
+    expectEnvelope(await generate(full), 200);
+  });
+
+  it('still rotates the keys of a tenant at its limit, until it holds twice as many', async () => {
+    const full = await testApp.createTenant('rotating');
+    let id = '';
+    for (let i = 0; i < 4; i++) id = (await generate(full)).body.data.id;
+    for (let i = 0; i < 4; i++) {
+      const rotated = await request(testApp.http).post(`/key/${id}/rotate`).set(full.headers).send({});
+      expectEnvelope(rotated, 200);
+      id = rotated.body.data.id;
+    }
+    expect(await keysOf(full)).toBe(8);
+    expectLimit(
+      await request(testApp.http).post(`/key/${id}/rotate`).set(full.headers).send({}),
+      'KEY_LIMIT_REACHED',
+      'twice MAX_KEYS_PER_TENANT (4)',
+    );
+    expect(await keysOf(full)).toBe(8);
+  });
+
+  it('lets concurrent creates at the edge, on two instances, take the last place once; refused HSM generations leave no pair', async () => {
+    // The second instance has no HSM: a PKCS#11 library is loaded once per process.
+    const second = await startTestApp({ MAX_KEYS_PER_TENANT: '4' }, testApp);
+    try {
+      const edge = await testApp.createTenant('edge');
+      for (let i = 0; i < 3; i++) expectEnvelope(await generate(edge), 200);
+      const answers = await Promise.all([
+        ...[0, 1, 2].map(() => generate(edge, { custody: 'hsm' })),
+        ...[0, 1].map(() => generate(edge)),
+        ...[0, 1].map(() => generate(edge, {}, second)),
+        importKey(edge, second),
+      ]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+      for (const refused of answers.filter((answer) => answer.status === 409)) expect(refused.body.code).toBe('KEY_LIMIT_REACHED');
+      expect(await keysOf(edge)).toBe(4);
+      const pairs = await hsmPairs();
+      expect(pairs.inToken).toBe(pairs.inDatabase);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses an API key past MAX_API_KEYS_PER_TENANT in use, on the CLI’s path too; revoked and expired ones make room; concurrent creates take one place', async () => {
+    const tenant = await testApp.createTenant('api keys'); // its first API key is one
+    const create = (name: string) =>
+      request(testApp.http)
+        .post('/api-keys')
+        .set(tenant.headers)
+        .send({ name, scopes: ['keys:read'] });
+    const created: string[] = [];
+    for (const name of ['second', 'third']) {
+      const res = await create(name);
+      expectEnvelope(res, 200);
+      testApp.trackSecret(res.body.data.apiKey);
+      created.push(res.body.data.id);
+    }
+    expectLimit(await create('fourth'), 'API_KEY_LIMIT_REACHED', 'MAX_API_KEYS_PER_TENANT (3)');
+    // `apikey:create` on the command line makes its keys through the same service.
+    await expect(testApp.app.get(TenantsService).createApiKey(cliActor(), tenant.tenantId)).rejects.toMatchObject({ code: 'API_KEY_LIMIT_REACHED' });
+    // Another tenant is unaffected.
+    const other = await testApp.createTenant('other api keys');
+    testApp.trackSecret((await testApp.app.get(TenantsService).createApiKey(cliActor(), other.tenantId)).apiKey);
+
+    // An expired key makes room; so does a revoked one, which concurrent creates take once.
+    await testApp.dataSource.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [created[0]]);
+    const afterExpiry = await create('after expiry');
+    expectEnvelope(afterExpiry, 200);
+    testApp.trackSecret(afterExpiry.body.data.apiKey);
+    expectEnvelope(await request(testApp.http).delete(`/api-keys/${created[1]}`).set(tenant.headers), 200);
+    const answers = await Promise.all([0, 1, 2, 3, 4].map((i) => create(`racer ${i}`)));
+    for (const answer of answers) if (answer.status === 200) testApp.trackSecret(answer.body.data.apiKey);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409]);
+  });
+
+  it('refuses a user key past MAX_KEYS_PER_USER (registered or imported); another user is unaffected; concurrent registrations take the last place once', async () => {
+    const as = async (sub: string) => `Bearer ${await idp.issueToken({ sub, scope: 'openid add_key' })}`;
+    const register = (authorization: string) =>
+      request(testApp.http).post('/keys/register').set('authorization', authorization).send({ name: 'mine' });
+    const alice = await as('alice');
+    expectEnvelope(await register(alice), 200);
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const imported = await request(testApp.http)
+      .post('/keys/import')
+      .set('authorization', alice)
+      .send({ name: 'imported', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) });
+    expectEnvelope(imported, 200);
+    expectLimit(await register(alice), 'USER_KEY_LIMIT_REACHED', 'MAX_KEYS_PER_USER (2)');
+    expectEnvelope(await register(await as('bob')), 200);
+
+    const carol = await as('carol');
+    expectEnvelope(await register(carol), 200);
+    const answers = await Promise.all([0, 1, 2, 3, 4].map(() => register(carol)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409]);
   });
 });

@@ -9,7 +9,7 @@ describe('TenantCacheService', () => {
   let cache: TenantCacheService;
 
   beforeAll(async () => {
-    testApp = await startTestApp({ CACHE_MAX_ENTRIES: '4' });
+    testApp = await startTestApp({ CACHE_MAX_ENTRIES: '4', CACHE_MAX_ENTRIES_PER_TENANT: '3' });
     cache = testApp.app.get(TenantCacheService);
   });
   afterAll(() => testApp.close());
@@ -21,6 +21,27 @@ describe('TenantCacheService', () => {
     for (const tenantId of tenants) await cache.getOrLoad(tenantId, 'jwks', load(`jwks of ${tenantId}`));
     const kept = tenants.filter((tenantId) => cache.peek(tenantId, 'jwks') !== undefined);
     expect(kept).toEqual(tenants.slice(2));
+  });
+
+  it('holds at most CACHE_MAX_ENTRIES_PER_TENANT entries of one tenant, dropping its least recently used', async () => {
+    const [busy, quiet] = [randomUUID(), randomUUID()];
+    await cache.getOrLoad(quiet, 'jwks', load('quiet'));
+    for (const key of ['a', 'b', 'c']) await cache.getOrLoad(busy, key, load(key));
+    cache.peek(busy, 'a');
+    await cache.getOrLoad(busy, 'd', load('d'));
+    expect(['a', 'b', 'c', 'd'].map((key) => cache.peek(busy, key))).toEqual(['a', undefined, 'c', 'd']);
+    expect(cache.peek(quiet, 'jwks')).toBe('quiet');
+  });
+
+  it('keeps nothing for a lookup that found nothing', async () => {
+    const tenantId = randomUUID();
+    let loads = 0;
+    const notFound = () => Promise.resolve((loads += 1) && null);
+    expect([await cache.getOrLoad(tenantId, 'alias:unknown', notFound), await cache.getOrLoad(tenantId, 'alias:unknown', notFound)]).toEqual([
+      null,
+      null,
+    ]);
+    expect(loads).toBe(2);
   });
 
   it('forgets every entry of a tenant at once, and only that tenant', async () => {

@@ -371,6 +371,8 @@ describe('webhooks: no requests to private addresses', () => {
     ],
     ['https://10.1.2.3/hook', 'url resolves to 10.1.2.3, which is not a public address: webhooks go to public addresses only'],
     ['https://[::1]/hook', 'url resolves to ::1, which is not a public address: webhooks go to public addresses only'],
+    // IPv4-compatible IPv6: 127.0.0.1 inside.
+    ['https://[::127.0.0.1]/hook', 'url resolves to ::7f00:1, which is not a public address: webhooks go to public addresses only'],
     ['https://localhost/hook', expect.stringMatching(/^url resolves to (127\.0\.0\.1|::1), which is not a public address/)],
     ['https://user:pass@example.com/hook', 'url must not carry credentials'],
   ])('refuses %s with a 400 that says why', async (url, message) => {
@@ -456,6 +458,70 @@ describe('webhooks with several instances, and across a restart', () => {
       await receiver.close();
       await first.close();
       await second.close();
+      await database.drop();
+    }
+  });
+});
+
+describe('webhooks: fair across tenants', () => {
+  jest.setTimeout(120_000);
+
+  it('a tenant flooding a slow receiver holds half of each instance’s loops; another tenant’s delivery arrives within seconds', async () => {
+    const database = await createTestDatabase();
+    const env = {
+      DATABASE_URL: database.url,
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    };
+    // Answers after 4.5 s, within the 5 s a delivery may take: every delivery to it holds a loop that long.
+    const slow = await startReceiver(0, { answerAfterMs: 4_500 });
+    const healthy = await startReceiver();
+    const instances = [await startTestApp(env), await startTestApp(env), await startTestApp(env)];
+    try {
+      const [first] = instances;
+      const hostile = await first.createTenant('hostile');
+      const other = await first.createTenant('other');
+      const subscribe = async (tenant: TestTenant, url: string) => {
+        const res = await request(first.http)
+          .post('/key/webhooks')
+          .set(tenant.headers)
+          .send({ url, events: ['*'] });
+        expectEnvelope(res, 200);
+        first.trackSecret(res.body.data.secret);
+      };
+      for (let i = 0; i < 25; i++) await subscribe(hostile, slow.url);
+      await subscribe(other, healthy.url);
+      // 41 events for 25 subscriptions, through every instance: 1,025 deliveries of 4.5 s each, far more than loops.
+      const key = (await request(first.http).post('/key/generate').set(hostile.headers).send({ algorithm: 'ES256', name: 'flood' })).body.data;
+      for (let i = 0; i < 40; i++) {
+        const res = await request(instances[i % 3].http)
+          .put(`/key/${key.id}`)
+          .set(hostile.headers)
+          .send({ name: `flood ${i}` });
+        expectEnvelope(res, 200);
+      }
+      // Three instances of eight loops: the flood holds four loops of each, and keeps them.
+      await eventually('the slow receiver answering 12 deliveries at once', () => slow.answering().now === 12, { withinMs: 15_000 });
+
+      const started = Date.now();
+      expectEnvelope(await request(instances[1].http).post('/key/generate').set(other.headers).send({ algorithm: 'ES256', name: 'unhurried' }), 200);
+      await eventually('the other tenant’s key.created received', () => healthy.received.length === 1, { withinMs: 5_000 });
+      const tookMs = Date.now() - started;
+
+      const [{ pending }] = await first.dataSource.query<{ pending: number }[]>(
+        `SELECT count(*)::int AS pending FROM webhook_deliveries WHERE tenant_id = $1 AND status = 'pending'`,
+        [hostile.tenantId],
+      );
+      expect(pending).toBeGreaterThan(900);
+      expect(tookMs).toBeLessThan(5_000);
+      expect(slow.answering().most).toBe(12);
+      // Each delivery sent by one instance only.
+      const ids = slow.received.map((delivery) => delivery.headers['webhook-id']);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      await slow.close();
+      await healthy.close();
+      for (const instance of instances) await instance.close();
       await database.drop();
     }
   });

@@ -58,7 +58,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or invalid credentials (always the same answer)',
   403: 'The access token lacks the scope',
   404: 'No such key (or tenant) for this caller',
-  409: 'The id is taken, or the key is not in a state to do this',
+  409: 'The id is taken, the key is not in a state to do this, or a per-tenant or per-user limit is reached',
   413: 'Body over 100 KB',
   415: 'Body is not application/json',
   429: 'Rate limit reached; see Retry-After',

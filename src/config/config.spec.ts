@@ -119,6 +119,30 @@ describe('loadConfig', () => {
     expect(problemsOf({ CACHE_MAX_ENTRIES: '0' })).toEqual(['CACHE_MAX_ENTRIES must be a whole number of 1 or more, got "0"']);
   });
 
+  it('reads CACHE_MAX_ENTRIES_PER_TENANT, 5,000 by default', () => {
+    expect(loadConfig({}).cacheMaxEntriesPerTenant).toBe(5_000);
+    expect(loadConfig({ CACHE_MAX_ENTRIES_PER_TENANT: '100' }).cacheMaxEntriesPerTenant).toBe(100);
+    expect(problemsOf({ CACHE_MAX_ENTRIES_PER_TENANT: '0' })).toEqual(['CACHE_MAX_ENTRIES_PER_TENANT must be a whole number of 1 or more, got "0"']);
+  });
+
+  it('reads CACHE_HEARTBEAT_SECONDS, 5 by default', () => {
+    expect(loadConfig({}).cacheHeartbeatSeconds).toBe(5);
+    expect(loadConfig({ CACHE_HEARTBEAT_SECONDS: '1' }).cacheHeartbeatSeconds).toBe(1);
+    expect(problemsOf({ CACHE_HEARTBEAT_SECONDS: '0' })).toEqual([
+      'CACHE_HEARTBEAT_SECONDS must be a whole number of seconds from 1 to 3600, got "0"',
+    ]);
+  });
+
+  it('reads MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_TENANT and MAX_KEYS_PER_USER: 1000, 100 and 100 by default', () => {
+    expect(loadConfig({}).limits).toEqual({ keysPerTenant: 1000, apiKeysPerTenant: 100, keysPerUser: 100 });
+    expect(loadConfig({ MAX_KEYS_PER_TENANT: '5', MAX_API_KEYS_PER_TENANT: '2', MAX_KEYS_PER_USER: '3' }).limits).toEqual({
+      keysPerTenant: 5,
+      apiKeysPerTenant: 2,
+      keysPerUser: 3,
+    });
+    expect(problemsOf({ MAX_KEYS_PER_TENANT: '0' })).toEqual(['MAX_KEYS_PER_TENANT must be a whole number of 1 or more, got "0"']);
+  });
+
   it('reads LOG_LEVEL, info by default', () => {
     expect(loadConfig({}).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');

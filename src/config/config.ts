@@ -22,6 +22,13 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Entries the per-tenant caches hold at most, across tenants (JWKS bodies, keys opened for signing, verified API keys). */
   cacheMaxEntries: number;
+  /** Entries one tenant holds at most in those caches, so that no tenant can push the others out. */
+  cacheMaxEntriesPerTenant: number;
+  /**
+   * Seconds between two heartbeats of the cache's LISTEN connection; the caches are trusted only while one came back
+   * within twice that, which bounds how long a change can go unseen when the connection dies silently.
+   */
+  cacheHeartbeatSeconds: number;
   /** How many pre-generated RSA key pairs to keep ready, per modulus length; empty: no pool. */
   rsaPoolSizes: Map<number, number>;
   /**
@@ -41,6 +48,11 @@ export interface AppConfig {
   webhookDisableAfterSeconds: number;
   /** Delivered and failed deliveries older than this many days are deleted (their log, GET …/deliveries, ends there). */
   webhookDeliveryRetentionDays: number;
+  /**
+   * What one tenant or user may hold: keys per tenant (every status, HSM keys too), API keys per tenant that can
+   * still be used, public keys per `/keys` user. A create beyond them is a 409.
+   */
+  limits: Limits;
   /** Whether every `POST /key/:id/sign` writes an audit row too (changes always do). */
   auditSign: boolean;
   logLevel: LogLevel;
@@ -61,6 +73,12 @@ export interface Pkcs11Settings {
   kekLabel: string | null;
   /** With a KEK label: whether it seals new records (false: the environment's key seals, the HSM's only opens). */
   kekSeals: boolean;
+}
+
+export interface Limits {
+  keysPerTenant: number;
+  apiKeysPerTenant: number;
+  keysPerUser: number;
 }
 
 export type RateLimitKind = 'reads' | 'writes';
@@ -115,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: corsOrigins(read),
     rsaPoolSizes: rsaPoolSizes(read),
     cacheMaxEntries: read.integer('CACHE_MAX_ENTRIES', 50_000, { min: 1, as: 'a whole number' }),
+    cacheMaxEntriesPerTenant: read.integer('CACHE_MAX_ENTRIES_PER_TENANT', 5_000, { min: 1, as: 'a whole number' }),
+    cacheHeartbeatSeconds: read.integer('CACHE_HEARTBEAT_SECONDS', 5, { min: 1, max: 3600, as: 'a whole number of seconds' }),
     rateLimits: rateLimits(read),
     lifecycleTickSeconds: read.integer('LIFECYCLE_TICK_SECONDS', 30, { min: 1, max: 3600, as: 'a whole number of seconds' }),
     deletionMinWindowSeconds: read.integer('DELETION_MIN_WINDOW_SECONDS', 7 * 24 * 60 * 60, { min: 0, as: 'a whole number of seconds' }),
@@ -122,6 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookAllowPrivateUrls: read.boolean('WEBHOOK_ALLOW_PRIVATE_URLS', false),
     webhookDeliveryRetentionDays: read.integer('WEBHOOK_DELIVERY_RETENTION_DAYS', 30, { min: 1, max: 3650, as: 'a whole number of days' }),
     webhookDisableAfterSeconds: read.integer('WEBHOOK_DISABLE_AFTER_SECONDS', 5 * 24 * 60 * 60, { min: 1, as: 'a whole number of seconds' }),
+    limits: {
+      keysPerTenant: read.integer('MAX_KEYS_PER_TENANT', 1000, { min: 1, as: 'a whole number' }),
+      apiKeysPerTenant: read.integer('MAX_API_KEYS_PER_TENANT', 100, { min: 1, as: 'a whole number' }),
+      keysPerUser: read.integer('MAX_KEYS_PER_USER', 100, { min: 1, as: 'a whole number' }),
+    },
     auditSign: read.boolean('AUDIT_SIGN', false),
     runMigrations: read.boolean('RUN_MIGRATIONS', true),
     metricsToken: secret(read, 'METRICS_TOKEN'),

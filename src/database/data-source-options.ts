@@ -18,6 +18,7 @@ import { Webhooks1764800000000 } from '../../migrations/1764800000000-webhooks';
 import { WebhookSecretsCertificateWarningsDeliveryOrder1764900000000 } from '../../migrations/1764900000000-webhook-secrets-certificate-warnings-delivery-order';
 import { HsmCustody1765000000000 } from '../../migrations/1765000000000-hsm-custody';
 import { SuccessorPublicationClaim1765200000000 } from '../../migrations/1765200000000-successor-publication-claim';
+import { FairWebhookDeliveries1765250000000 } from '../../migrations/1765250000000-fair-webhook-deliveries';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   WebhookSecretsCertificateWarningsDeliveryOrder1764900000000,
   HsmCustody1765000000000,
   SuccessorPublicationClaim1765200000000,
+  FairWebhookDeliveries1765250000000,
 ];
 
 /** The one TypeORM configuration, shared by the service, the CLI and the tests. The schema changes only through migrations. */

@@ -10,6 +10,7 @@ export const TENANT_KEY_ERROR_CODES = [
   'ALIAS_TAKEN',
   'CERTIFICATE_EXPIRED',
   'TOKEN_REJECTED',
+  'KEY_LIMIT_REACHED',
 ] as const;
 export type TenantKeyErrorCode = (typeof TENANT_KEY_ERROR_CODES)[number];
 
@@ -65,6 +66,19 @@ export class CertificateExpiredError extends DomainError<TenantKeyErrorCode> {
       'CERTIFICATE_EXPIRED',
       HttpStatus.CONFLICT,
       `The key's certificate expired at ${expiredAt.toISOString()}: attach a new one, or rotate the key`,
+    );
+  }
+}
+
+/** The tenant holds as many keys as MAX_KEYS_PER_TENANT allows (twice as many for a rotation). */
+export class KeyLimitError extends DomainError<TenantKeyErrorCode> {
+  constructor(limit: number, { rotation }: { rotation: boolean }) {
+    super(
+      'KEY_LIMIT_REACHED',
+      HttpStatus.CONFLICT,
+      rotation
+        ? `The tenant holds ${2 * limit} keys, twice MAX_KEYS_PER_TENANT (${limit}): the most a rotation may reach. Delete retired keys first`
+        : `The tenant holds ${limit} keys, the most MAX_KEYS_PER_TENANT (${limit}) allows, retired ones counted until deleted: delete keys it no longer needs first`,
     );
   }
 }

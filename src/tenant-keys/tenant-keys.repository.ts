@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, IsNull, type Repository } from 'typeorm';
+import { lockCount } from '../database/count-lock';
 import { effectiveStatus, TenantKeyEntity } from './entities/tenant-key.entity';
 
 /** The partial unique index that gives each unretired key material one kid per tenant. */
@@ -104,6 +105,17 @@ export class TenantKeysRepository {
       .andWhere('key.kid = :kid AND key.issuer = :issuer', { kid, issuer })
       .andWhere("(key.private_key_sealed IS NOT NULL OR key.custody = 'hsm')")
       .getMany();
+  }
+
+  /** The tenant's keys, whatever their status. */
+  count(tenantId: string): Promise<number> {
+    return this.keys.countBy({ tenantId });
+  }
+
+  /** `count`, under a lock that the tenant's other key creations wait for until this transaction ends. */
+  async countLocked(manager: EntityManager, tenantId: string): Promise<number> {
+    await lockCount(manager, 'tenant-keys', tenantId);
+    return manager.countBy(TenantKeyEntity, { tenantId });
   }
 
   exists(tenantId: string, id: string): Promise<boolean> {

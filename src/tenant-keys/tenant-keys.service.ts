@@ -21,7 +21,7 @@ import { DEFAULT_GRACE_PERIOD_SECONDS, type RotateKeyDto } from './dto/key-usage
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import type { UpdateKeyDto } from './dto/update-key.dto';
 import { canSign, effectiveStatus, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
-import { AliasTakenError, KeyIdTakenError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
+import { AliasTakenError, KeyIdTakenError, KeyLimitError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
 import { KeyCustody } from './material/key-custody';
 import { KeyWrites, newKeyRow, secondsAfter, specOf, type NewKeyPlace } from './key-writes';
 import type { NewKeyDto } from './dto/new-key.dto';
@@ -140,6 +140,7 @@ export class TenantKeysService {
       const custody = request.custody ?? 'software';
       if (custody === 'hsm') this.custody.assertHsmCanHold(spec, certificate !== undefined);
       const id = await this.unusedKeyId(actor.tenantId, requested);
+      await this.assertRoomForKey(actor.tenantId, { rotation: false });
       const material = await this.writes.generate(actor.tenantId, id, spec, certificate, custody);
       const key = newKeyRow(actor.tenantId, id, spec, material, newKeyPlace(request, policy));
       return this.insertNewKey({ ...failure, keyId: id }, key, { imported: false }).catch(async (error: unknown) => {
@@ -195,6 +196,7 @@ export class TenantKeysService {
         old.issuer,
       );
       if (old.custody === 'hsm' && certificate) this.custody.assertHsmCanHold(specOf(old), true);
+      await this.assertRoomForKey(actor.tenantId, { rotation: true });
       const material = await this.writes.generate(actor.tenantId, successorId, specOf(old), certificate, old.custody);
       const now = new Date();
       const successor = newKeyRow(actor.tenantId, successorId, specOf(old), material, {
@@ -209,6 +211,7 @@ export class TenantKeysService {
       const grace = request.gracePeriodSeconds ?? old.rotationPolicy?.retireAfterSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
       const rotated = await this.writes
         .commit(actor.tenantId, event, async (manager) => {
+          await this.assertRoomForKey(actor.tenantId, { rotation: true, manager });
           const inserted = await this.keys.rotate(manager, actor.tenantId, id, secondsAfter(now, grace), successor);
           // Someone rotated or deleted it between our read and our write.
           if (!inserted) throw new KeyNotActiveError('Only an active key can be rotated');
@@ -355,6 +358,17 @@ export class TenantKeysService {
     }
   }
 
+  /**
+   * 409 when the tenant holds MAX_KEYS_PER_TENANT keys, or twice as many for a rotation (so that a tenant at its
+   * limit can still replace each key once). Checked before key material is made, so that a full tenant costs no
+   * generation; with `manager`, again in the transaction that inserts the key, counted under a lock that decides races.
+   */
+  private async assertRoomForKey(tenantId: string, { rotation, manager }: { rotation: boolean; manager?: EntityManager }): Promise<void> {
+    const limit = this.config.limits.keysPerTenant;
+    const held = manager ? await this.keys.countLocked(manager, tenantId) : await this.keys.count(tenantId);
+    if (held >= (rotation ? 2 * limit : limit)) throw new KeyLimitError(limit, { rotation });
+  }
+
   /** The id for a new key: the one asked for, or a fresh one; 409 if taken. */
   private async unusedKeyId(tenantId: string, requested: string | null): Promise<string> {
     const id = requested ?? randomUUID();
@@ -367,6 +381,7 @@ export class TenantKeysService {
     try {
       const inserted = await this.aliasChange(key.alias, () =>
         this.writes.commit(key.tenantId, event, async (manager) => {
+          await this.assertRoomForKey(key.tenantId, { rotation: false, manager });
           // A generated key's kid is new; an imported one may be held by a key whose retirement is not yet stored.
           if (imported) await this.keys.settleRetirements(manager, key.tenantId, key.kid);
           return this.keys.insert(manager, key);

@@ -36,7 +36,7 @@ export class ApiKeysController {
     description: 'Scopes and signing keys at most those of the calling key; the secret is in the answer, and only there.',
   })
   @ApiEnvelope(IssuedApiKeyView)
-  @ApiErrors(400, 413, 415)
+  @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('API key created')
   create(@Actor() actor: TenantActor, @CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateApiKeyDto): Promise<IssuedApiKeyView> {
     const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);

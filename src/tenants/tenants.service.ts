@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull, MoreThan, Or } from 'typeorm';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../common/route-access';
+import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { lockCount } from '../database/count-lock';
 import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
@@ -10,7 +12,7 @@ import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { TenantCacheService } from './tenant-cache.service';
 import { ApiKeyEntity } from './api-key.entity';
 import { secretMatches, apiKeyPrefix, generateApiKey, hashSecret } from './api-key-secret';
-import { ApiKeyNotFoundError, TenantNotFoundError } from './tenant-errors';
+import { ApiKeyLimitError, ApiKeyNotFoundError, TenantNotFoundError } from './tenant-errors';
 import { TenantEntity } from './tenant.entity';
 
 /** A tenant as the CLI lists it. */
@@ -49,6 +51,9 @@ const API_KEY_SUMMARY = {
   revokedAt: true,
 } as const;
 
+/** An API key that can still be used: neither revoked nor expired (an expired key is refused as a revoked one is). */
+const usable = () => ({ revokedAt: IsNull(), expiresAt: Or(IsNull(), MoreThan(new Date())) });
+
 /** `lastUsedAt` is precise to this much, so that a busy key costs one write a minute, not one per request. */
 const LAST_USED_PRECISION_MS = 60_000;
 
@@ -71,6 +76,7 @@ export class TenantsService {
     private readonly audit: AuditTrail,
     private readonly outbox: WebhookOutbox,
     private readonly cache: TenantCacheService,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   /** The tenant and its first API key, in one transaction with the key's audit row. */
@@ -98,6 +104,9 @@ export class TenantsService {
     return this.audit.attempt(event, () =>
       this.transactions.run(async (manager) => {
         if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) throw new TenantNotFoundError(tenantId);
+        await lockCount(manager, 'api-keys', tenantId);
+        const limit = this.config.limits.apiKeysPerTenant;
+        if ((await manager.countBy(ApiKeyEntity, { tenantId, ...usable() })) >= limit) throw new ApiKeyLimitError(limit);
         await manager.insert(ApiKeyEntity, {
           ...this.apiKeyRow(apiKeyId, tenantId, apiKey),
           name: grant.name ?? null,
@@ -139,13 +148,7 @@ export class TenantsService {
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
   async findActiveApiKey(tenantId: string, apiKey: string): Promise<ApiKeyEntity | undefined> {
-    const candidates = await this.dataSource.getRepository(ApiKeyEntity).findBy({
-      tenantId,
-      prefix: apiKeyPrefix(apiKey),
-      revokedAt: IsNull(),
-      // An expired key is refused as a revoked one is.
-      expiresAt: Or(IsNull(), MoreThan(new Date())),
-    });
+    const candidates = await this.dataSource.getRepository(ApiKeyEntity).findBy({ tenantId, prefix: apiKeyPrefix(apiKey), ...usable() });
     return candidates.find((candidate) => secretMatches(apiKey, candidate.secretHash));
   }
 

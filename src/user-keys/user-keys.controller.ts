@@ -35,7 +35,7 @@ export class UserKeysController {
     description: 'The private key is in this answer only: it is never stored and cannot be shown again.',
   })
   @ApiEnvelope(RegisteredUserKeyView)
-  @ApiErrors(400, 413, 415)
+  @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key registered: store the private key now, it will not be shown again')
   register(@CurrentUser() user: UserPrincipal, @Actor() actor: AuditActor, @Body() body: RegisterUserKeyDto) {
     return this.keys.registerKey(user, actor, body);
@@ -46,7 +46,7 @@ export class UserKeysController {
   @RequireScopes('add_key')
   @ApiOperation({ summary: 'Import a public key of my own (scope add_key)' })
   @ApiEnvelope(UserKeyView)
-  @ApiErrors(400, 413, 415)
+  @ApiErrors(400, 409, 413, 415)
   @ResponseMessage('Key imported')
   import(@CurrentUser() user: UserPrincipal, @Actor() actor: AuditActor, @Body() body: ImportUserKeyDto) {
     return this.keys.importKey(user, actor, body);

@@ -1,10 +1,11 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { JWK } from 'jose';
 import type { UserPrincipal } from '../common/request-context';
 import { ValidationFailedError } from '../common/domain-error';
 import { Transactions } from '../database/transactions';
-import { UserKeyNotFoundError } from './user-key-errors';
+import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { UserKeyLimitError, UserKeyNotFoundError } from './user-key-errors';
 import { formatUserPrivateKey, generateUserKeyPair, parseUserPublicKey, userKeyKind, type UserKeyFormat } from '../crypto/user-key-formats';
 import type { ImportUserKeyDto, RegisterUserKeyDto } from './dto/register-user-key.dto';
 import { toUserKeyView, type UserKeyView } from './dto/user-key.view';
@@ -17,6 +18,7 @@ export class UserKeysService {
     private readonly keys: UserKeysRepository,
     private readonly transactions: Transactions,
     private readonly audit: AuditTrail,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   async listKeys(user: UserPrincipal, format: UserKeyFormat): Promise<UserKeyView[]> {
@@ -65,6 +67,8 @@ export class UserKeysService {
   ): Promise<UserKeyView> {
     const { keyType, curve } = userKeyKind(publicKey);
     const key = await this.transactions.run(async (manager) => {
+      const limit = this.config.limits.keysPerUser;
+      if ((await this.keys.countLocked(manager, user.issuer, user.userId)) >= limit) throw new UserKeyLimitError(limit);
       const inserted = await this.keys.insert(manager, {
         id: event.keyId,
         issuer: user.issuer,

@@ -6,12 +6,27 @@ export interface Received {
   body: string;
 }
 
-/** A real webhook receiver on a local port: keeps what it gets, answers 500 to the first `failures` requests. */
-export async function startReceiver(failures = 0): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+export interface Receiver {
+  url: string;
+  received: Received[];
+  /** Requests it is answering now, and the most it answered at once. */
+  answering(): { now: number; most: number };
+  close(): Promise<void>;
+}
+
+/**
+ * A real webhook receiver on a local port: keeps what it gets, answers 500 to the first `failures` requests, and
+ * answers each request `answerAfterMs` after it came (a slow receiver).
+ */
+export async function startReceiver(failures = 0, { answerAfterMs = 0 } = {}): Promise<Receiver> {
   const received: Received[] = [];
   let failed = 0;
+  const answering = { now: 0, most: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
+    answering.now += 1;
+    answering.most = Math.max(answering.most, answering.now);
+    res.on('close', () => (answering.now -= 1));
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (failed < failures) {
@@ -20,10 +35,20 @@ export async function startReceiver(failures = 0): Promise<{ url: string; receiv
         return;
       }
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
-      res.writeHead(204).end();
+      setTimeout(() => res.writeHead(204).end(), answerAfterMs).unref();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    answering: () => ({ ...answering }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // A slow receiver's open requests end now: the service's loops are not kept waiting.
+        server.closeAllConnections();
+      }),
+  };
 }

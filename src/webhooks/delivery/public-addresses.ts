@@ -2,10 +2,22 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 
-/** Whether an address is public unicast: not loopback, private, link-local (cloud metadata), reserved or the like. */
+/**
+ * IPv4-compatible IPv6 (`::a.b.c.d`, deprecated by RFC 4291): ipaddr.js calls it unicast, yet a host may reach the
+ * IPv4 address inside (`[::7f00:1]` is 127.0.0.1), so the whole range is refused.
+ */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
+/**
+ * Whether an address is public unicast: not loopback, private, link-local (cloud metadata), reserved or the like.
+ * IPv6 forms of IPv4 addresses are refused (IPv4-compatible, NAT64, SIIT) or judged by their IPv4 address (mapped).
+ */
 export function isPublicAddress(address: string): boolean {
   let parsed = ipaddr.parse(address);
-  if (parsed instanceof ipaddr.IPv6 && parsed.isIPv4MappedAddress()) parsed = parsed.toIPv4Address();
+  if (parsed instanceof ipaddr.IPv6) {
+    if (parsed.match(IPV4_COMPATIBLE)) return false;
+    if (parsed.isIPv4MappedAddress()) parsed = parsed.toIPv4Address();
+  }
   return parsed.range() === 'unicast';
 }
 

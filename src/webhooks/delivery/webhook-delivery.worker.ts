@@ -17,23 +17,30 @@ const IDLE_MS = 5_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const PRUNE_BATCH = 1000;
 /** Deliveries one instance sends at once. */
-const CONCURRENCY = 4;
+const LOOPS = 8;
+/** Of them, the most one tenant's deliveries take: the other half is there for the other tenants, whatever one floods. */
+const TENANT_SHARE = LOOPS / 2;
 /** How long a claimed delivery is another instance's to leave alone: past it (its instance died mid-send), it is due again. */
 const LEASE_SECONDS = 30;
 
-interface Claimed {
-  delivery: Pick<WebhookDeliveryEntity, 'id' | 'attempts' | 'body'>;
-  subscription: WebhookSubscriptionEntity;
+interface Leased {
+  delivery: Pick<WebhookDeliveryEntity, 'id' | 'tenantId' | 'subscriptionId' | 'attempts' | 'body'>;
   lease: string;
 }
 
+type Claimed = Leased & { subscription: WebhookSubscriptionEntity };
+
 /**
- * Sends the outbox: in every instance, a few loops each lease the oldest due delivery whose key has no earlier
- * pending one for the same subscription (so one key's events arrive in commit order; FOR UPDATE SKIP LOCKED for the
- * claim, a lease committed at once), send it (5 s at most) holding no transaction or connection, and store the
- * outcome if the lease is still theirs: each delivery is sent by one instance at a time, and a restart loses nothing
- * (the row stays pending, due again when its lease ends). Changes that queue events announce
- * themselves (NOTIFY, on commit), which wakes the loops of every instance.
+ * Sends the outbox: in every instance, a few loops each lease a due delivery whose key has no earlier pending one
+ * for the same subscription (so one key's events arrive in commit order; FOR UPDATE SKIP LOCKED for the claim, a
+ * lease committed at once), send it (5 s at most) holding no transaction or connection, and store the outcome if the
+ * lease is still theirs: each delivery is sent by one instance at a time, and a restart loses nothing (the row stays
+ * pending, due again when its lease ends). Changes that queue events announce themselves (NOTIFY, on commit), which
+ * wakes the loops of every instance.
+ *
+ * Fair across tenants: a claim serves the tenant with the fewest deliveries being sent (by every instance, as the
+ * leases say), its oldest first, and one tenant's deliveries take at most TENANT_SHARE of an instance's loops. A
+ * tenant flooding a slow receiver holds half the loops; another tenant's delivery takes a free one at once.
  */
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,6 +53,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private readonly sleepers = new Set<() => void>();
   /** Counts wake-ups: a loop that was busy when one came does not sleep on it. */
   private wakeUps = 0;
+  /** Deliveries this instance's loops are sending, per tenant: exact, as this instance's claims are made one at a time. */
+  private readonly sending = new Map<string, number>();
+  private lastClaim: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -82,7 +92,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     void this.prune();
     // Every change that queues an event is announced (NOTIFY, on commit): the loops wake then, on any instance.
     this.unsubscribe = this.changes.subscribe(() => this.wake());
-    this.loops = Array.from({ length: CONCURRENCY }, () => this.loop());
+    this.loops = Array.from({ length: LOOPS }, () => this.loop());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -98,9 +108,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       const wakeUps = this.wakeUps;
       let idleMs = 0;
       try {
-        const claimed = await this.claim();
-        if (typeof claimed === 'number') idleMs = claimed;
-        else if (claimed) await this.deliver(claimed);
+        const leased = await this.inTurn(() => this.lease());
+        if (typeof leased === 'number') idleMs = leased;
+        else await this.send(leased);
       } catch (error) {
         this.logger.warn(`Webhook delivery paused: ${(error as Error).message}`);
         idleMs = IDLE_MS;
@@ -128,27 +138,69 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     });
   }
 
+  /** Runs `claim` after this instance's previous claim has ended. */
+  private inTurn<T>(claim: () => Promise<T>): Promise<T> {
+    const turn = this.lastClaim.then(claim);
+    this.lastClaim = turn.catch(() => undefined);
+    return turn;
+  }
+
   /**
-   * Leases the oldest due delivery that is the first pending one of its key for its subscription (a correlated
-   * min() on the index of pending deliveries per subscription and key, which the planner cannot turn into a join
-   * over every pending row, as it did with NOT EXISTS before statistics existed): one statement
-   * (FOR UPDATE SKIP LOCKED inside, the lease of LEASE_SECONDS committed with it), so no transaction or connection is
-   * held while it is sent. Answers it, undefined when it was settled here (a disabled subscription's), or how long to
-   * wait when none is due.
+   * Leases a due delivery that is the first pending one of its key for its subscription (a correlated min() on the
+   * index of pending deliveries per subscription and key, which the planner cannot turn into a join over every
+   * pending row, as it did with NOT EXISTS before statistics existed): of the tenant with the fewest deliveries being
+   * sent, then the one waiting longest, its oldest first (tenants whose oldest due one can go first of all);
+   * never of a tenant that has its share of this instance's loops. The tenants with pending deliveries are read one at a time from the index on (tenant_id, sequence) (a
+   * loose index scan). One statement (FOR UPDATE SKIP LOCKED inside, the lease of LEASE_SECONDS committed with it),
+   * so no transaction or connection is held while it is sent. Answers it, or how long to wait when none is due.
    */
-  private async claim(): Promise<Claimed | undefined | number> {
+  private async lease(): Promise<Leased | number> {
     const lease = randomUUID();
-    // An UPDATE answers [rows, count] through TypeORM.
-    const [[row]] = await this.dataSource.query<[{ id: string; subscription_id: string; attempts: number; body: string }[], number]>(
+    const full = [...this.sending].filter(([, count]) => count >= TENANT_SHARE).map(([tenantId]) => tenantId);
+    // An UPDATE answers [rows, count] through TypeORM. The tenants are sorted first, then tried in that order until
+    // one has a delivery to lease: a LATERAL join is a nested loop, which keeps the order of its outer side, and LIMIT 1
+    // ends it at the first row (an ORDER BY here would have the planner lease, then sort, one row per tenant). Tenants
+    // whose oldest due delivery is the first of its key come first, as it is found at once; behind a delivery waiting
+    // for its retry (a receiver that fails) may be thousands of its key's to look through before one that can go.
+    const [[row]] = await this.dataSource.query<
+      [{ id: string; tenant_id: string; subscription_id: string; attempts: number; body: string }[], number]
+    >(
       `UPDATE webhook_deliveries SET lease_id = $1, leased_until = now() + make_interval(secs => ${LEASE_SECONDS})
        WHERE id = (
-         SELECT delivery.id FROM webhook_deliveries delivery
-         WHERE delivery.status = 'pending' AND delivery.next_attempt_at <= now() AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
-           AND delivery.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
-             AND earliest.subscription_id = delivery.subscription_id AND earliest.order_key = delivery.order_key)
-         ORDER BY delivery.sequence LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, subscription_id, attempts, body`,
-      [lease],
+         WITH RECURSIVE waiting(tenant_id) AS (
+           (SELECT tenant_id FROM webhook_deliveries WHERE status = 'pending' ORDER BY tenant_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT later.tenant_id FROM webhook_deliveries later WHERE later.status = 'pending' AND later.tenant_id > waiting.tenant_id
+                   ORDER BY later.tenant_id LIMIT 1)
+           FROM waiting WHERE waiting.tenant_id IS NOT NULL
+         ), sending AS (
+           SELECT tenant_id, count(*) AS deliveries FROM webhook_deliveries WHERE leased_until > now() GROUP BY tenant_id
+         )
+         SELECT claimed.id FROM (
+           SELECT waiting.tenant_id FROM waiting
+           CROSS JOIN LATERAL (
+             SELECT due.sequence, due.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest
+               WHERE earliest.status = 'pending' AND earliest.subscription_id = due.subscription_id AND earliest.order_key = due.order_key) AS first
+             FROM webhook_deliveries due
+             WHERE due.status = 'pending' AND due.tenant_id = waiting.tenant_id AND due.next_attempt_at <= now()
+               AND (due.leased_until IS NULL OR due.leased_until < now())
+             ORDER BY due.sequence LIMIT 1
+           ) due
+           LEFT JOIN sending ON sending.tenant_id = waiting.tenant_id
+           WHERE waiting.tenant_id <> ALL($2::uuid[])
+           ORDER BY due.first DESC, coalesce(sending.deliveries, 0), due.sequence
+         ) turn
+         CROSS JOIN LATERAL (
+           SELECT delivery.id FROM webhook_deliveries delivery
+           WHERE delivery.tenant_id = turn.tenant_id AND delivery.status = 'pending' AND delivery.next_attempt_at <= now()
+             AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
+             AND delivery.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
+               AND earliest.subscription_id = delivery.subscription_id AND earliest.order_key = delivery.order_key)
+           ORDER BY delivery.sequence LIMIT 1 FOR UPDATE SKIP LOCKED
+         ) claimed
+         LIMIT 1)
+       RETURNING id, tenant_id, subscription_id, attempts, body`,
+      [lease, full],
     );
     if (!row) {
       // Due deliveries behind one being sent (by this instance or another) are taken by the loop sending it.
@@ -158,16 +210,29 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       );
       return Math.min(IDLE_MS, Math.max(wait ?? IDLE_MS, 10));
     }
-    const delivery = { id: row.id, attempts: row.attempts, body: row.body };
-    const subscription = await this.dataSource.getRepository(WebhookSubscriptionEntity).findOneBy({ id: row.subscription_id });
-    if (!subscription?.enabled) {
-      // Not sent: a disabled subscription's deliveries fail at once (redeliver sends one again once it is enabled).
+    this.sending.set(row.tenant_id, (this.sending.get(row.tenant_id) ?? 0) + 1);
+    return {
+      delivery: { id: row.id, tenantId: row.tenant_id, subscriptionId: row.subscription_id, attempts: row.attempts, body: row.body },
+      lease,
+    };
+  }
+
+  /** Sends a leased delivery, unless its subscription is disabled (then it fails at once: redeliver sends it again once enabled). */
+  private async send({ delivery, lease }: Leased): Promise<void> {
+    try {
+      const subscription = await this.dataSource.getRepository(WebhookSubscriptionEntity).findOneBy({ id: delivery.subscriptionId });
+      if (subscription?.enabled) {
+        await this.deliver({ delivery, subscription, lease });
+        return;
+      }
       await this.dataSource
         .getRepository(WebhookDeliveryEntity)
         .update({ id: delivery.id, leaseId: lease }, { status: 'failed', lastError: 'subscription disabled', leaseId: null, leasedUntil: null });
-      return undefined;
+    } finally {
+      const count = this.sending.get(delivery.tenantId)! - 1;
+      if (count === 0) this.sending.delete(delivery.tenantId);
+      else this.sending.set(delivery.tenantId, count);
     }
-    return { delivery, subscription, lease };
   }
 
   /**
