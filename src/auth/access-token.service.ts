@@ -55,7 +55,7 @@ export class AccessTokenService {
     const [key] = keys;
     const payload = await verified(() => jwtVerify(token, storedPublicKey(key.publicKeyPem), this.options(issuer, [key.algorithm])));
     // Users vouched for by a tenant's key belong to that tenant.
-    return principal(`${TENANT_USER_ISSUER}${key.tenantId}`, payload);
+    return { ...principal(`${TENANT_USER_ISSUER}${key.tenantId}`, payload), tenantId: key.tenantId };
   }
 
   private options(issuer: string, algorithms: string[]): JWTVerifyOptions {

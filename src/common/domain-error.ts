@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { KeyInputError } from '../crypto/key-input-error';
+import { RsaGenerationsBusyError } from '../crypto/signing-keys';
 import { isDatabaseUnavailable } from '../database/database-errors';
 
 export interface FieldError {
@@ -75,10 +76,27 @@ export class MalformedJsonError extends DomainError {
   }
 }
 
-/** The domain error an error stands for, if any: a key that crypto/ refused is a 400 naming the field at fault. */
+/** Too much of one kind at once for this caller: a 429 whose Retry-After says when to try again. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', HttpStatus.TOO_MANY_REQUESTS, message);
+  }
+}
+
+/** When to try again after an RSA generation was refused: about the time one takes. */
+const RSA_GENERATION_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The domain error an error stands for, if any: a key that crypto/ refused is a 400 naming the field at fault, an
+ * RSA generation refused because the caller's queue is full a 429.
+ */
 export function asDomainError(error: unknown): DomainError<string> | undefined {
   if (error instanceof DomainError) return error as DomainError<string>;
   if (error instanceof KeyInputError) return new ValidationFailedError([{ field: error.field, message: error.message }]);
+  if (error instanceof RsaGenerationsBusyError) return new RateLimitedError(error.message, RSA_GENERATION_RETRY_AFTER_SECONDS);
   return undefined;
 }
 

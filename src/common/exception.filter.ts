@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { asDomainError, ValidationFailedError, type CommonErrorCode, type FieldError } from './domain-error';
+import { asDomainError, RateLimitedError, ValidationFailedError, type CommonErrorCode, type FieldError } from './domain-error';
 import { requestIdOf } from './request-id';
 import { errorEnvelope } from './response-envelope';
 
@@ -10,6 +10,7 @@ interface Mapped {
   code: string;
   message: string;
   errors?: FieldError[];
+  retryAfterSeconds?: number;
 }
 
 /** The answers of errors Nest and Fastify raise themselves (no route, a body too large, the rate limit), by status. */
@@ -44,6 +45,7 @@ export class EnvelopeExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const mapped = this.map(exception, requestId);
     if (reply.sent) return;
+    if (mapped.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(mapped.retryAfterSeconds));
     void reply.code(mapped.status).send(errorEnvelope(mapped.code, mapped.message, requestId, mapped.errors));
   }
 
@@ -51,7 +53,8 @@ export class EnvelopeExceptionFilter implements ExceptionFilter {
     const domain = asDomainError(exception);
     if (domain) {
       const errors = domain instanceof ValidationFailedError ? domain.errors : undefined;
-      return { status: domain.status, code: domain.code, message: domain.message, errors };
+      const retryAfterSeconds = domain instanceof RateLimitedError ? domain.retryAfterSeconds : undefined;
+      return { status: domain.status, code: domain.code, message: domain.message, errors, retryAfterSeconds };
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();

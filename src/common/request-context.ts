@@ -14,6 +14,8 @@ export interface TenantPrincipal {
 export interface UserPrincipal {
   issuer: string;
   userId: string;
+  /** The tenant whose key vouched for the user; undefined for a user of the OAuth provider. */
+  tenantId?: string;
   scopes: ReadonlySet<string>;
 }
 

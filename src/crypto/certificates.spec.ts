@@ -8,7 +8,7 @@ import { signingKeySpec } from './algorithms';
 
 describe('self-signed certificates', () => {
   it.each(ASYMMETRIC_ALGORITHMS)('%s: its own issuer, certifies the key, verifies with it', async (algorithm) => {
-    const { publicKey, privateKey } = await generateSigningKey(signingKeySpec(algorithm));
+    const { publicKey, privateKey } = await generateSigningKey(signingKeySpec(algorithm), 'pool');
     const pem = await createSelfSignedCertificate({
       algorithm,
       publicKey: publicKey!,
@@ -30,7 +30,7 @@ describe('self-signed certificates', () => {
   });
 
   it('has the extensions RFC 5280 asks of a self-signed certificate, never an empty list', async () => {
-    const { publicKey, privateKey } = await generateSigningKey(signingKeySpec('ES256'));
+    const { publicKey, privateKey } = await generateSigningKey(signingKeySpec('ES256'), 'pool');
     const parsed = new x509.X509Certificate(
       await createSelfSignedCertificate({ algorithm: 'ES256', publicKey: publicKey!, privateKey, subject: 'k', issuer: null, validityDays: 1 }),
     );
@@ -44,7 +44,7 @@ describe('self-signed certificates', () => {
   });
 
   it('x5c is the DER in base64 and x5t#S256 its SHA-256 in base64url', async () => {
-    const { publicKey, privateKey } = await generateSigningKey(signingKeySpec('EdDSA'));
+    const { publicKey, privateKey } = await generateSigningKey(signingKeySpec('EdDSA'), 'pool');
     const pem = await createSelfSignedCertificate({
       algorithm: 'EdDSA',
       publicKey: publicKey!,

@@ -4,6 +4,7 @@ import { createHash, webcrypto, X509Certificate, type KeyObject } from 'node:cry
 import * as x509 from '@peculiar/x509';
 import { algorithmSpec, type SigningAlgorithm } from './algorithms';
 import { KeyInputError } from './key-input-error';
+import { isSamePublicKey } from './same-public-key';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -149,7 +150,7 @@ export function checkCertificateChain(chain: readonly string[], publicKey: KeyOb
       throw new KeyInputError(field(i), `${field(i)} is not a PEM certificate`);
     }
   });
-  if (!certificates[0].publicKey.equals(publicKey)) throw new KeyInputError(field(0), `${field(0)} does not hold this key's public key`);
+  if (!isSamePublicKey(certificates[0].publicKey, publicKey)) throw new KeyInputError(field(0), `${field(0)} does not hold this key's public key`);
   certificates.forEach((certificate, i) => {
     if (new Date(certificate.validFrom) > now || new Date(certificate.validTo) < now) {
       throw new KeyInputError(field(i), `${field(i)} is not valid now (from ${certificate.validFrom} to ${certificate.validTo})`);

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { isPrivateKeyPem } from './pem';
+import { isSamePublicKey } from './same-public-key';
 import {
   algorithmSpec,
   algorithmsFor,
@@ -56,7 +57,7 @@ export function parseImportedKey(input: KeyImportInput): ImportedKey {
     if (input.publicKey !== undefined) publicKey = parsePem(input.publicKey, 'publicKey');
   }
   const derived = privateKey ? createPublicKey(privateKey) : undefined;
-  if (derived && publicKey && !derived.equals(publicKey)) {
+  if (derived && publicKey && !isSamePublicKey(derived, publicKey)) {
     throw new KeyInputError('privateKey', 'privateKey does not match publicKey');
   }
   publicKey = derived ?? publicKey!;

@@ -1,4 +1,4 @@
-import { sign, verify } from 'node:crypto';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { generateRsaKeyPair, rsaGeneratorPid, RSA_GENERATOR_NICE } from './rsa-generator';
 
@@ -7,7 +7,24 @@ function threadNiceValues(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
 }
 
+/** What the service's environment holds: the generator must start with none of it. */
+const SECRETS = {
+  KEY_ENCRYPTION_KEY: 'kek-secret-value',
+  PKCS11_PIN: 'pin-secret-value',
+  DATABASE_URL: 'postgres://user:db-secret-value@host/db',
+  BOOTSTRAP_API_KEY: 'bootstrap-secret-value',
+  METRICS_TOKEN: 'metrics-secret-value',
+  NODE_OPTIONS: '--max-old-space-size=100',
+};
+
 describe('RSA generator process', () => {
+  const saved = { ...process.env };
+  beforeAll(() => Object.assign(process.env, SECRETS));
+  afterAll(() => {
+    for (const name of Object.keys(SECRETS)) delete process.env[name];
+    Object.assign(process.env, saved);
+  });
+
   it('makes a working pair of the asked length in another process, whose generating threads run at the lowest priority', async () => {
     const { publicKey, privateKey } = await generateRsaKeyPair(2048);
     expect(publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
@@ -22,9 +39,35 @@ describe('RSA generator process', () => {
     expect(threadNiceValues(process.pid)[0]).toBeLessThan(RSA_GENERATOR_NICE);
   });
 
+  it('starts with an empty environment (but the IPC channel Node adds): none of the service’s secrets, nor NODE_OPTIONS', async () => {
+    await generateRsaKeyPair(2048);
+    const environment = readFileSync(`/proc/${rsaGeneratorPid()!}/environ`, 'utf8');
+    for (const [name, value] of Object.entries(SECRETS)) {
+      expect(environment).not.toContain(name);
+      expect(environment).not.toContain(value);
+    }
+    // Only what Node itself sets for the IPC channel.
+    const names = environment
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => entry.split('=')[0]);
+    expect(names.sort()).toEqual(['NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE']);
+  });
+
   it('runs generations side by side and gives each its own pair', async () => {
     const pairs = await Promise.all([generateRsaKeyPair(2048), generateRsaKeyPair(3072)]);
     expect(pairs.map((pair) => pair.privateKey.asymmetricKeyDetails?.modulusLength)).toEqual([2048, 3072]);
+  });
+
+  it('fails a generation whose reply cannot be read, and goes on: an error in its handler does not end the process', async () => {
+    const generation = generateRsaKeyPair(2048);
+    // On Node 20, equals on keys of two types leaves an error in OpenSSL's queue that the next private-key load throws.
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    const poisoned = !ec.equals(rsa) && process.version.startsWith('v20.');
+    if (poisoned) await expect(generation).rejects.toThrow('RSA generation failed');
+    else await generation;
+    expect((await generateRsaKeyPair(2048)).privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
   });
 
   it('fails the pending generations when the process dies, and starts a new one for the next', async () => {

@@ -45,17 +45,17 @@ function failAll(error: Error): void {
 }
 
 function start(): ChildProcess {
-  const child = spawn(process.execPath, ['-e', PROGRAM], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-  child.on('message', ({ id, publicKey, privateKey, error }: Reply) => {
-    const request = pending.get(id);
-    pending.delete(id);
-    if (!request) return;
-    if (error || !publicKey || !privateKey) request.reject(new Error(`RSA generation failed: ${error ?? 'no key'}`));
-    else {
-      request.resolve({
-        publicKey: createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' }),
-        privateKey: createPrivateKey({ key: Buffer.from(privateKey), format: 'der', type: 'pkcs8' }),
-      });
+  // An empty environment: the service's holds its secrets (KEY_ENCRYPTION_KEY, PKCS11_PIN, DATABASE_URL, BOOTSTRAP_API_KEY, ...),
+  // and the program needs none of it (nor NODE_OPTIONS, which could load code into it).
+  const child = spawn(process.execPath, ['-e', PROGRAM], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: {} });
+  child.on('message', (reply: Reply) => {
+    const request = pending.get(reply.id);
+    pending.delete(reply.id);
+    // An exception in an event handler would end the service: a reply that cannot be read fails its request only.
+    try {
+      request?.resolve(keyPairOf(reply));
+    } catch (failure) {
+      request?.reject(new Error(`RSA generation failed: ${(failure as Error).message}`));
     }
     settle();
   });
@@ -70,6 +70,14 @@ function start(): ChildProcess {
   // Never what keeps the service (or a CLI run) alive; it exits when we do (disconnect).
   child.unref();
   return child;
+}
+
+function keyPairOf({ publicKey, privateKey, error }: Reply): { publicKey: KeyObject; privateKey: KeyObject } {
+  if (error || !publicKey || !privateKey) throw new Error(error ?? 'no key');
+  return {
+    publicKey: createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' }),
+    privateKey: createPrivateKey({ key: Buffer.from(privateKey), format: 'der', type: 'pkcs8' }),
+  };
 }
 
 /** While a generation is pending the channel keeps the process alive; once idle, a timer lets the child go. */

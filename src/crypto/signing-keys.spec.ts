@@ -6,7 +6,7 @@ import { algorithmSpec, signingKeySpec, SIGNING_ALGORITHMS } from './algorithms'
 describe('signing keys', () => {
   it.each(SIGNING_ALGORITHMS)('%s: signs a JWT that verifies, also after a round trip through its sealed form', async (algorithm) => {
     const spec = signingKeySpec(algorithm);
-    const { publicKey, privateKey } = await generateSigningKey(spec);
+    const { publicKey, privateKey } = await generateSigningKey(spec, 'pool');
     const restored = importPrivateMaterial(exportPrivateMaterial(privateKey), spec.type);
     const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: algorithm }).sign(restored);
     const verifier = publicKey ?? privateKey;
@@ -18,7 +18,7 @@ describe('signing keys', () => {
   });
 
   it.each(SIGNING_ALGORITHMS.filter((alg) => !alg.startsWith('HS')))('%s: PEM and JWK are the same key; kid is the thumbprint', async (algorithm) => {
-    const { publicKey } = await generateSigningKey(signingKeySpec(algorithm));
+    const { publicKey } = await generateSigningKey(signingKeySpec(algorithm), 'pool');
     const forms = await describePublicKey(publicKey!, algorithm);
     const { kid, alg, use, ...bare } = forms.jwk;
     expect(createPublicKey(forms.publicKeyPem).export({ format: 'jwk' })).toEqual(bare);

@@ -6,7 +6,7 @@ const OPENSSL = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', secp256k1: 'secp2
 
 describe('user key formats', () => {
   it.each(USER_KEY_CURVES)('ecdsa %s: hex point is 04||X||Y of the hex scalar; PEM and JWK are the same key', async (curve) => {
-    const { publicKey, privateKey } = await generateUserKeyPair('ecdsa', curve);
+    const { publicKey, privateKey } = await generateUserKeyPair('pool', 'ecdsa', curve);
     const scalar = formatUserPrivateKey(privateKey, 'hex') as string;
     const point = formatUserPublicKey(publicKey, 'hex') as string;
     const ecdh = createECDH(OPENSSL[curve]);
@@ -25,7 +25,7 @@ describe('user key formats', () => {
     ['ecdsa', 'P-384'],
     ['ed25519', undefined],
   ] as const)('%s %s: hex, PEM and JWK all parse back to the same public key', async (keyType, curve) => {
-    const { publicKey } = await generateUserKeyPair(keyType, curve);
+    const { publicKey } = await generateUserKeyPair('pool', keyType, curve);
     for (const format of ['hex', 'pem'] as const) {
       const parsed = parseUserPublicKey({ keyType, curve, publicKey: formatUserPublicKey(publicKey, format) as string });
       expect(parsed.equals(publicKey)).toBe(true);
@@ -34,7 +34,7 @@ describe('user key formats', () => {
   });
 
   it('shows RSA keys as PEM where hex was asked', async () => {
-    const { publicKey, privateKey } = await generateUserKeyPair('rsa');
+    const { publicKey, privateKey } = await generateUserKeyPair('pool', 'rsa');
     expect(formatUserPublicKey(publicKey, 'hex')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect(formatUserPrivateKey(privateKey, 'hex')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
   });
@@ -47,7 +47,7 @@ describe('user key formats', () => {
   it('left-pads a short scalar to the curve size', async () => {
     // About one key in 256 has a leading zero byte; find one so the padding is really exercised.
     for (let i = 0; i < 2000; i++) {
-      const { privateKey } = await generateUserKeyPair('ecdsa', 'P-256');
+      const { privateKey } = await generateUserKeyPair('pool', 'ecdsa', 'P-256');
       const d = Buffer.from((privateKey.export({ format: 'jwk' }) as { d: string }).d, 'base64url');
       const hex = formatUserPrivateKey(privateKey, 'hex') as string;
       expect(hex).toHaveLength(64);

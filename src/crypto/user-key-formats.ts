@@ -5,6 +5,7 @@ import type { JWK } from 'jose';
 import { isPrivateKeyPem } from './pem';
 import { CURVES, curveNamed } from './algorithms';
 import { KeyInputError } from './key-input-error';
+import { generateRsaKeyPairFor, type RsaGenerationFor } from './signing-keys';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -30,9 +31,14 @@ export interface UserKeyKind {
   curve: string | null;
 }
 
-export function generateUserKeyPair(keyType: UserKeyType, curve: UserKeyCurve = 'P-256'): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+/** A new user key pair; an RSA pair is made on the low-priority generator, in the turn of whom it is for. */
+export function generateUserKeyPair(
+  generationFor: RsaGenerationFor,
+  keyType: UserKeyType,
+  curve: UserKeyCurve = 'P-256',
+): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
   if (keyType === 'ed25519') return generateKeyPairAsync('ed25519');
-  if (keyType === 'rsa') return generateKeyPairAsync('rsa', { modulusLength: USER_RSA_BITS });
+  if (keyType === 'rsa') return generateRsaKeyPairFor(generationFor, USER_RSA_BITS);
   return generateKeyPairAsync('ec', { namedCurve: CURVES[curve].nodeCurve });
 }
 

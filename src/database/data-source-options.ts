@@ -17,6 +17,7 @@ import { ApiKeyScopesExplicit1764710000000 } from '../../migrations/176471000000
 import { Webhooks1764800000000 } from '../../migrations/1764800000000-webhooks';
 import { WebhookSecretsCertificateWarningsDeliveryOrder1764900000000 } from '../../migrations/1764900000000-webhook-secrets-certificate-warnings-delivery-order';
 import { HsmCustody1765000000000 } from '../../migrations/1765000000000-hsm-custody';
+import { SuccessorPublicationClaim1765200000000 } from '../../migrations/1765200000000-successor-publication-claim';
 import { FairWebhookDeliveries1765250000000 } from '../../migrations/1765250000000-fair-webhook-deliveries';
 import { RetiredKeysIndex1765260000000 } from '../../migrations/1765260000000-retired-keys-index';
 import { SigningPolicyWithoutNulls1765400000000 } from '../../migrations/1765400000000-signing-policy-without-nulls';
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   Webhooks1764800000000,
   WebhookSecretsCertificateWarningsDeliveryOrder1764900000000,
   HsmCustody1765000000000,
+  SuccessorPublicationClaim1765200000000,
   FairWebhookDeliveries1765250000000,
   RetiredKeysIndex1765260000000,
   SigningPolicyWithoutNulls1765400000000,

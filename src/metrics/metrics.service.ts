@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { routeOf } from '../common/logging';
+import { rsaGenerationCounts } from '../crypto/signing-keys';
 
 /** pg's Pool, as TypeORM's postgres driver holds it. */
 interface PgPool {
@@ -14,7 +15,7 @@ interface PgPool {
 /**
  * The service's Prometheus metrics, in a registry of its own (so that several apps in one process, as in
  * the tests, do not clash): Node's defaults (event-loop delay, heap, GC), HTTP requests by route and
- * status, key generation by algorithm, and the database pool (features register their own gauges here, as the RSA pool does).
+ * status, key generation by algorithm, RSA generations under way, and the database pool (features register their own gauges here, as the RSA pool does).
  */
 @Injectable()
 export class MetricsService {
@@ -62,6 +63,17 @@ export class MetricsService {
         this.set({ state: 'total' }, pool.totalCount);
         this.set({ state: 'idle' }, pool.idleCount);
         this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+    new Gauge({
+      name: 'rsa_generations',
+      help: 'RSA key generations on the low-priority generator process: running, and waiting for their turn',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const { running, waiting } = rsaGenerationCounts();
+        this.set({ state: 'running' }, running);
+        this.set({ state: 'waiting' }, waiting);
       },
     });
   }

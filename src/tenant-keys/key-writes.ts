@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditTrail, type AuditEvent } from '../audit/audit-trail';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, type SigningKeySpec } from '../crypto/algorithms';
+import { generateSigningKey, type RsaGenerationFor } from '../crypto/signing-keys';
 import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
 import { MetricsService } from '../metrics/metrics.service';
@@ -10,7 +11,7 @@ import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import type { KeyCustodyKind, KeyStatus, RotationPolicy, TenantKeyEntity } from './entities/tenant-key.entity';
 import { KeyCustody } from './material/key-custody';
-import { generateKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
+import { newKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
 import { RsaKeyPool } from './material/rsa-key-pool';
 import type { NewTenantKey } from './tenant-keys.repository';
 import type { SigningPolicy } from './signing/signing-policy';
@@ -79,28 +80,35 @@ export class KeyWrites {
     return done;
   }
 
-  /** Fresh key material of this spec, sealed to its row or made in the HSM, timed into the metrics. */
+  /**
+   * Fresh key material of this spec, sealed to its row or made in the HSM, timed into the metrics. An RSA pair comes
+   * from the pool, else from the generator in the turn of whom it is for (the tenant, unless said otherwise).
+   */
   generate(
     tenantId: string,
     id: string,
     spec: SigningKeySpec,
     certificate: CertificateSubject | undefined,
     custody: KeyCustodyKind = 'software',
+    generationFor: RsaGenerationFor = { tenantId },
   ): Promise<KeyMaterial> {
-    return this.metrics.timeKeyGeneration(spec.algorithm, () =>
-      custody === 'hsm'
-        ? this.custody.generate(tenantId, id, spec)
-        : generateKeyMaterial(this.sealer, tenantId, id, spec, certificate, this.rsaPool.take(spec)),
-    );
+    return this.metrics.timeKeyGeneration(spec.algorithm, async () => {
+      if (custody === 'hsm') return this.custody.generate(tenantId, id, spec);
+      const pair = this.rsaPool.take(spec) ?? (await generateSigningKey(spec, generationFor));
+      return newKeyMaterial(this.sealer, tenantId, id, spec.algorithm, pair, certificate);
+    });
   }
 
-  /** A scheduled successor's material: like the old key's, with a fresh self-signed certificate if the old key had one. */
+  /**
+   * A scheduled successor's material: like the old key's, with a fresh self-signed certificate if the old key had one;
+   * an RSA pair made in the scheduler's own turn, so that no tenant's flood of generations holds rotations back.
+   */
   successorMaterial(old: TenantKeyEntity, successorId: string): Promise<KeyMaterial> {
     const certificate =
       old.certificatePem !== null && algorithmSpec(old.algorithm).webCrypto
         ? { subject: old.name, issuer: old.issuer, validityDays: DEFAULT_CERTIFICATE_DAYS }
         : undefined;
-    return this.generate(old.tenantId, successorId, specOf(old), certificate, old.custody);
+    return this.generate(old.tenantId, successorId, specOf(old), certificate, old.custody, 'scheduler');
   }
 }
 
@@ -126,6 +134,7 @@ export function newKeyRow(tenantId: string, id: string, spec: SigningKeySpec, ma
     signingPolicy: place.signingPolicy ?? null,
     nextRotationAt: place.nextRotationAt ?? null,
     activatesAt: place.activatesAt ?? null,
+    publishingUntil: null,
     deleteAt: null,
     restoreStatus: null,
     restoreAlias: null,

@@ -151,6 +151,18 @@ export class TenantKeysRepository {
       .execute();
   }
 
+  /**
+   * Claims the publication of the key's successor for `seconds` from now (null: gives it up). Bookkeeping of the
+   * scheduler, not a change of the key: its updated_at stays.
+   */
+  async claimPublication(manager: EntityManager, tenantId: string, id: string, seconds: number | null): Promise<void> {
+    await manager.query(`UPDATE tenant_keys SET publishing_until = now() + make_interval(secs => $3::int) WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      id,
+      seconds,
+    ]);
+  }
+
   /** The key, locked until the transaction ends; undefined when the tenant has no such key. */
   async lock(manager: EntityManager, tenantId: string, id: string): Promise<TenantKeyEntity | undefined> {
     return (await manager.findOne(TenantKeyEntity, { where: { tenantId, id }, lock: { mode: 'pessimistic_write' } })) ?? undefined;

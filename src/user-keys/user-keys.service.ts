@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JWK } from 'jose';
-import { TENANT_USER_ISSUER, type UserPrincipal } from '../common/request-context';
+import type { UserPrincipal } from '../common/request-context';
 import { ValidationFailedError } from '../common/domain-error';
 import { Transactions } from '../database/transactions';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
@@ -32,7 +32,9 @@ export class UserKeysService {
       if (request.curve && request.keyType !== 'ecdsa') {
         throw new ValidationFailedError([{ field: 'curve', message: `curve applies to ecdsa keys only, not ${request.keyType}` }]);
       }
-      const { publicKey, privateKey } = await generateUserKeyPair(request.keyType, request.curve);
+      // A tenant's users generate in the tenant's turn (so that minting users escapes no bound), the provider's each in their own.
+      const generationFor = user.tenantId ? { tenantId: user.tenantId } : { oauthUser: { issuer: user.issuer, userId: user.userId } };
+      const { publicKey, privateKey } = await generateUserKeyPair(generationFor, request.keyType, request.curve);
       const view = await this.store(user, event, request.name, publicKey, request.format);
       return { ...view, privateKey: formatUserPrivateKey(privateKey, request.format) };
     });
@@ -67,7 +69,7 @@ export class UserKeysService {
     const key = await this.transactions.run(async (manager) => {
       const { keysPerUser, userKeysPerTenant } = this.config.limits;
       // A tenant's users are whoever its keys vouch for: together they hold a bounded share (the provider's users do not).
-      if (user.issuer.startsWith(TENANT_USER_ISSUER) && (await this.keys.countIssuerLocked(manager, user.issuer)) >= userKeysPerTenant) {
+      if (user.tenantId && (await this.keys.countIssuerLocked(manager, user.issuer)) >= userKeysPerTenant) {
         throw new UserKeyLimitError('MAX_USER_KEYS_PER_TENANT', userKeysPerTenant);
       }
       if ((await this.keys.countLocked(manager, user.issuer, user.userId)) >= keysPerUser)

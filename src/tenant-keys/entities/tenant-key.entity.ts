@@ -92,6 +92,10 @@ export class TenantKeyEntity {
   @Column('timestamptz', { name: 'next_rotation_at', nullable: true })
   nextRotationAt: Date | null;
 
+  /** Until when an instance makes this key's scheduled successor (KeyLifecycle); the others pass it by meanwhile. */
+  @Column('timestamptz', { name: 'publishing_until', nullable: true })
+  publishingUntil: Date | null;
+
   /** When a `next` key becomes active. */
   @Column('timestamptz', { name: 'activates_at', nullable: true })
   activatesAt: Date | null;

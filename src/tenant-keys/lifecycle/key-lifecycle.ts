@@ -6,10 +6,17 @@ import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { TenantKeyEntity, type RotationPolicy } from '../entities/tenant-key.entity';
 import { KeyWrites, newKeyRow, secondsAfter, specOf } from '../key-writes';
 import { KeyCustody } from '../material/key-custody';
+import type { KeyMaterial } from '../material/key-material';
+import { Transactions } from '../../database/transactions';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 
 /** Steps taken per kind and per run at most, so that one run cannot hold an instance forever. */
 const MAX_STEPS_PER_RUN = 100;
+/** How long an instance has a successor's publication to itself while it makes the material; another may take it over after. */
+const PUBLICATION_CLAIM_SECONDS = 120;
+/** A key whose successor is due for publication: active, not rotated yet, `prePublishSeconds` before its rotation. */
+const PUBLICATION_DUE = `key.status = 'active' AND key.rotated_to IS NULL AND key.rotation_policy IS NOT NULL AND key.next_rotation_at IS NOT NULL
+  AND key.next_rotation_at - make_interval(secs => (key.rotation_policy->>'prePublishSeconds')::int) <= now()`;
 /** How many days before its leaf certificate expires a key announces it (`key.certificate_expiring`), once each. */
 export const CERTIFICATE_WARNING_DAYS = [30, 7] as const;
 
@@ -22,7 +29,8 @@ type Step = (manager: EntityManager) => Promise<{ tenantId: string; event: Audit
  * `retireAfterSeconds`), store `retired` at `retireAt`, delete a key at the end of its scheduled deletion, delete a
  * tenant's oldest retired keys past MAX_RETIRED_KEYS_PER_TENANT.
  * Each step claims its key with `FOR UPDATE SKIP LOCKED` in the step's own transaction, with its audit row and the
- * change's announcement: every instance may run the steps at once, and each due step is taken exactly once.
+ * change's announcement: every instance may run the steps at once, and each due step is taken exactly once. A
+ * publication makes its material first, outside any transaction (publishNext).
  */
 @Injectable()
 export class KeyLifecycle {
@@ -32,6 +40,7 @@ export class KeyLifecycle {
     private readonly keys: TenantKeysRepository,
     private readonly writes: KeyWrites,
     private readonly custody: KeyCustody,
+    private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -41,16 +50,17 @@ export class KeyLifecycle {
    */
   async runDueSteps(): Promise<number> {
     let taken = 0;
-    for (const [kind, step] of [
-      ['publish', this.publishNext],
-      ['activate', this.activateDue],
-      ['retire', this.retireDue],
-      ['delete', this.deleteDue],
-      ['prune', this.pruneRetired],
-      ['certificate warning', this.warnCertificateExpiry],
+    const committed = (step: Step) => async () => (await this.writes.commitFound(step)) !== undefined;
+    for (const [kind, takeStep] of [
+      ['publish', () => this.publishNext()],
+      ['activate', committed(this.activateDue)],
+      ['retire', committed(this.retireDue)],
+      ['delete', committed(this.deleteDue)],
+      ['prune', committed(this.pruneRetired)],
+      ['certificate warning', committed(this.warnCertificateExpiry)],
     ] as const) {
       try {
-        for (let i = 0; i < MAX_STEPS_PER_RUN && (await this.writes.commitFound(step)); i++) taken++;
+        for (let i = 0; i < MAX_STEPS_PER_RUN && (await takeStep()); i++) taken++;
       } catch (error) {
         this.logger.warn(`Key lifecycle ${kind} steps stopped for this run: ${(error as Error).message}`);
       }
@@ -95,17 +105,61 @@ export class KeyLifecycle {
     return { activated: activated!, predecessorId: predecessor?.id ?? null };
   }
 
-  /** The successor of a key whose rotation is `prePublishSeconds` away, published as `next`. */
-  private readonly publishNext: Step = async (manager) => {
-    const old = await this.claim(
-      manager,
-      `key.status = 'active' AND key.rotated_to IS NULL AND key.rotation_policy IS NOT NULL AND key.next_rotation_at IS NOT NULL
-       AND key.next_rotation_at - make_interval(secs => (key.rotation_policy->>'prePublishSeconds')::int) <= now()`,
-    );
+  /**
+   * Publishes, as `next`, the successor of a key whose rotation is `prePublishSeconds` away; answers whether a key was
+   * due. Its material takes long (an RSA pair waits its turn on the generator), so no row stays locked meanwhile: the
+   * key is claimed for PUBLICATION_CLAIM_SECONDS (other instances pass it by), the material made, and the successor
+   * stored only if the key, locked again, is still due. One instance's claim that ran out lets another make a second
+   * successor, and the later of the two to be stored finds the key rotated: each key is published once.
+   */
+  private async publishNext(): Promise<boolean> {
+    const old = await this.transactions.run(async (manager) => {
+      const due = await this.claim(manager, `${PUBLICATION_DUE} AND (key.publishing_until IS NULL OR key.publishing_until <= now())`);
+      if (due) await this.keys.claimPublication(manager, due.tenantId, due.id, PUBLICATION_CLAIM_SECONDS);
+      return due;
+    });
+    if (!old) return false;
+    const successorId = randomUUID();
+    // A tenant holding all the keys a rotation may reach gets no material made: storeSuccessor postpones the rotation.
+    const full = (await this.keys.countInUse(old.tenantId)) >= 2 * this.config.limits.keysPerTenant;
+    const material = full
+      ? undefined
+      : await this.writes.successorMaterial(old, successorId).catch(async (error: unknown) => {
+          // The next run tries again; should the database be away too, the claim runs out instead.
+          await this.transactions.run((manager) => this.keys.claimPublication(manager, old.tenantId, old.id, null)).catch(() => undefined);
+          throw error;
+        });
+    // An HSM successor's pair is destroyed again if its row is not stored.
+    const published = await this.writes
+      .commitFound((manager) => this.storeSuccessor(manager, old, successorId, material))
+      .catch(async (error: unknown) => {
+        if (material) await this.custody.discard(material);
+        throw error;
+      });
+    if (material && published?.result !== successorId) await this.custody.discard(material);
+    return true;
+  }
+
+  /**
+   * The successor stored as `next`, from the key as it is now, if it is still due (else nothing); or, when the
+   * tenant holds twice MAX_KEYS_PER_TENANT keys in use, the rotation postponed by a period (the key signs on).
+   */
+  private async storeSuccessor(
+    manager: EntityManager,
+    claimed: TenantKeyEntity,
+    successorId: string,
+    material: KeyMaterial | undefined,
+  ): ReturnType<Step> {
+    const old = await manager
+      .createQueryBuilder(TenantKeyEntity, 'key')
+      .where(PUBLICATION_DUE)
+      .andWhere('key.tenant_id = :tenantId AND key.id = :id', { tenantId: claimed.tenantId, id: claimed.id })
+      .setLock('pessimistic_write')
+      .getOne();
+    await this.keys.claimPublication(manager, claimed.tenantId, claimed.id, null);
     if (!old) return undefined;
     const limit = this.config.limits.keysPerTenant;
-    if ((await this.keys.countInUseLocked(manager, old.tenantId)) >= 2 * limit) {
-      // The tenant holds all the keys a rotation may reach: this key signs one more period (said in the trail).
+    if (!material || (await this.keys.countInUseLocked(manager, old.tenantId)) >= 2 * limit) {
       const nextRotationAt = secondsAfter(new Date(), old.rotationPolicy!.rotateEverySeconds);
       await this.keys.update(manager, old.tenantId, old.id, { nextRotationAt });
       const detail = { reason: `MAX_KEYS_PER_TENANT (${limit}): twice as many keys in use`, nextRotationAt: nextRotationAt.toISOString() };
@@ -115,32 +169,21 @@ export class KeyLifecycle {
         result: old.id,
       };
     }
-    const successorId = randomUUID();
-    const material = await this.writes.successorMaterial(old, successorId);
-    // An HSM successor's pair is destroyed again if its row is not stored (a failure after this, in this step).
-    try {
-      const successor = newKeyRow(old.tenantId, successorId, specOf(old), material, {
-        name: old.name,
-        issuer: old.issuer,
-        status: 'next',
-        rotationPolicy: old.rotationPolicy,
-        signingPolicy: old.signingPolicy,
-        rotatedFrom: old.id,
-        // Never sooner than prePublishSeconds from now (a late publication, after downtime): caches must hold it first.
-        activatesAt: latest(old.nextRotationAt!, secondsAfter(new Date(), old.rotationPolicy!.prePublishSeconds)),
-      });
-      await this.keys.insert(manager, successor);
-      await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId });
-    } catch (error) {
-      await this.custody.discard(material);
-      throw error;
-    }
-    return {
-      tenantId: old.tenantId,
-      event: { actor: SYSTEM_ACTOR, action: 'key.publish_next', keyId: old.id, tenantId: old.tenantId, detail: { successorId } },
-      result: successorId,
-    };
-  };
+    const successor = newKeyRow(old.tenantId, successorId, specOf(old), material, {
+      name: old.name,
+      issuer: old.issuer,
+      status: 'next',
+      rotationPolicy: old.rotationPolicy,
+      signingPolicy: old.signingPolicy,
+      rotatedFrom: old.id,
+      // Never sooner than prePublishSeconds from now (a late publication, after downtime): caches must hold it first.
+      activatesAt: latest(old.nextRotationAt!, secondsAfter(new Date(), old.rotationPolicy!.prePublishSeconds)),
+    });
+    await this.keys.insert(manager, successor);
+    await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId });
+    const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.publish_next', keyId: old.id, tenantId: old.tenantId, detail: { successorId } };
+    return { tenantId: old.tenantId, event, result: successorId };
+  }
 
   private readonly activateDue: Step = async (manager) => {
     const next = await this.claim(manager, `key.status = 'next' AND key.activates_at <= now()`);

@@ -2,15 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { createSelfSignedCertificate, leafCertificateExpiry } from '../../crypto/certificates';
 import { tenantKeyAssociatedData } from '../../crypto/sealing';
 import type { KeySealer } from '../../hsm/key-sealer';
-import {
-  describePublicKey,
-  exportPrivateMaterial,
-  generateSigningKey,
-  importPrivateMaterial,
-  randomKid,
-  type GeneratedKey,
-} from '../../crypto/signing-keys';
-import { type SigningAlgorithm, type SigningKeySpec } from '../../crypto/algorithms';
+import { describePublicKey, exportPrivateMaterial, importPrivateMaterial, randomKid, type GeneratedKey } from '../../crypto/signing-keys';
+import { type SigningAlgorithm } from '../../crypto/algorithms';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 
 export type KeyMaterial = Pick<
@@ -31,19 +24,18 @@ export interface CertificateSubject {
   validityDays: number;
 }
 
-/** A new key of this spec, its private part already sealed to its row (tenant id, key id), with a certificate if asked. */
-export async function generateKeyMaterial(
+/** A new key's material from its pair: its private part sealed to its row (tenant id, key id), with a certificate if asked. */
+export async function newKeyMaterial(
   sealer: Sealer,
   tenantId: string,
   id: string,
-  spec: SigningKeySpec,
+  algorithm: SigningAlgorithm,
+  pair: GeneratedKey,
   certificate?: CertificateSubject,
-  pregenerated?: GeneratedKey,
 ): Promise<KeyMaterial> {
-  const pair = pregenerated ?? (await generateSigningKey(spec));
-  const material = await sealKeyMaterial(sealer, tenantId, id, spec.algorithm, pair);
+  const material = await sealKeyMaterial(sealer, tenantId, id, algorithm, pair);
   if (certificate && pair.publicKey) {
-    material.certificatePem = await createSelfSignedCertificate({ algorithm: spec.algorithm, ...pair, publicKey: pair.publicKey, ...certificate });
+    material.certificatePem = await createSelfSignedCertificate({ algorithm, ...pair, publicKey: pair.publicKey, ...certificate });
     material.certificateExpiresAt = leafCertificateExpiry(material.certificatePem);
   }
   return material;

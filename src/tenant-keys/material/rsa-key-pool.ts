@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
-import { generateSigningKey, type GeneratedKey } from '../../crypto/signing-keys';
+import { generateRsaKeyPairFor, type GeneratedKey } from '../../crypto/signing-keys';
 import { type SigningKeySpec } from '../../crypto/algorithms';
 import { MetricsService } from '../../metrics/metrics.service';
 
 /**
  * RSA key pairs made ahead of time, so that generating an RSA key costs what an EC key does. Bounded
  * per modulus length (RSA_POOL_SIZES), refilled one pair at a time per length in the background on
- * the low-priority generator process (generateRsaKeyPair), held only in memory: a pair is sealed like any other key once it is taken.
+ * the low-priority generator process, in the pool's own turn (generateRsaKeyPairFor), held only in memory: a pair is sealed like any other key once it is taken.
  */
 @Injectable()
 export class RsaKeyPool implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -65,7 +65,7 @@ export class RsaKeyPool implements OnApplicationBootstrap, OnApplicationShutdown
     this.refilling.add(length);
     try {
       while (!this.stopped && this.size(length) < target) {
-        const pair = await generateSigningKey({ algorithm: 'RS256', type: 'RSA', curve: null, length });
+        const pair = await generateRsaKeyPairFor('pool', length);
         if (this.stopped) return;
         if (!this.ready.has(length)) this.ready.set(length, []);
         this.ready.get(length)!.push(pair);
