@@ -22,7 +22,7 @@ export interface GeneratedKey {
 export type RsaGenerationFor = { tenantId: string } | { oauthUser: { issuer: string; userId: string } } | 'pool' | 'scheduler';
 
 /** RSA generations one queue may have waiting or running at once; more are refused (RsaGenerationsBusyError). */
-export const RSA_GENERATIONS_PER_QUEUE = 8;
+export const RSA_GENERATIONS_PER_QUEUE = 16;
 
 /**
  * RSA generations running at once. Each keeps a core busy for up to a second (4096 bits); even at the
