@@ -352,6 +352,23 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       expect(refusals).toBeGreaterThanOrEqual(attempts.length);
     });
 
+    it('cannot bring an alias back onto a key by cancelling its deletion', async () => {
+      // The admin retired a key that had the alias "billing" (deletion scheduled) and gave the alias to a new key.
+      const old = await generate({ alias: 'billing' });
+      expectEnvelope(await http().post(`/key/${old.id}/schedule-deletion`).set(tenant.headers).send({}), 200);
+      const current = await generate({ alias: 'billing' });
+      const { headers } = await apiKeyWith({ scopes: ['keys:sign', 'keys:write'], signKeys: ['billing'] });
+      // It may delete what it holds, which frees the alias; it may not hand the alias back to the old key.
+      expectEnvelope(await http().post(`/key/${current.id}/schedule-deletion`).set(headers).send({}), 200);
+      const refused = await http().post(`/key/${old.id}/cancel-deletion`).set(headers).send();
+      expectEnvelope(refused, 403);
+      expect(refused.body).toMatchObject({ code: 'SCOPE_REQUIRED', message: expect.stringContaining('may not set alias') });
+      expectEnvelope(await http().post('/key/alias/billing/sign').set(headers).send({ payload: {} }), 404);
+      expect((await http().get(`/key/${old.id}`).set(tenant.headers)).body.data).toMatchObject({ status: 'pending_deletion', alias: null });
+      // The admin may.
+      expectEnvelope(await http().post(`/key/${old.id}/cancel-deletion`).set(tenant.headers).send(), 200);
+    });
+
     it('cannot loosen the signing or rotation policy of a key it may sign with', async () => {
       const guarded = await generate({ alias: 'guarded', signingPolicy: { forbiddenClaims: ['admin'] } });
       const { headers } = await apiKeyWith({ scopes: ['keys:sign', 'keys:write'], signKeys: [guarded.id] });

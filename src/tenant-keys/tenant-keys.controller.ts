@@ -304,8 +304,12 @@ export class TenantKeysController {
   @ApiEnvelope(TenantKeyView)
   @ApiErrors(400, 404, 409, 413, 415)
   @ResponseMessage('Key deletion cancelled')
-  cancelDeletion(@Actor() actor: TenantActor, @Param('id', UuidParamPipe) id: string): Promise<TenantKeyView> {
-    return this.keys.cancelDeletion(actor, id);
+  cancelDeletion(
+    @Actor() actor: TenantActor,
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Param('id', UuidParamPipe) id: string,
+  ): Promise<TenantKeyView> {
+    return this.keys.cancelDeletion(actor, id, tenant.signKeys);
   }
 
   @ApiKeyScope('keys:write')

@@ -255,8 +255,11 @@ export class TenantKeysService {
     });
   }
 
-  /** Puts a key pending deletion back as it was: its status, and its alias if no other key took it meanwhile. */
-  async cancelDeletion(actor: TenantActor, id: string): Promise<TenantKeyView> {
+  /**
+   * Puts a key pending deletion back as it was: its status, and its alias if no other key took it meanwhile (which an
+   * API key limited by signKeys may not do: the alias would name a key outside its grant).
+   */
+  async cancelDeletion(actor: TenantActor, id: string, grant: SignGrant = null): Promise<TenantKeyView> {
     const event: AuditEvent = { actor, action: 'key.cancel_deletion', keyId: id };
     return this.audit.attempt(event, async () => {
       const restored = await this.writes.commit(actor.tenantId, event, async (manager) => {
@@ -264,6 +267,7 @@ export class TenantKeysService {
         if (!key) throw new KeyNotFoundError();
         if (key.status !== 'pending_deletion') throw new KeyNotActiveError('Key is not pending deletion');
         const aliasFree = key.restoreAlias !== null && !(await this.keys.aliasHeld(manager, actor.tenantId, key.restoreAlias));
+        assertKeepsNamesAndPolicies(grant, { alias: aliasFree });
         return (await this.keys.update(manager, actor.tenantId, id, {
           status: key.restoreStatus ?? 'active',
           alias: aliasFree ? key.restoreAlias : null,

@@ -150,6 +150,8 @@ export class KeyLifecycle {
     successorId: string,
     material: KeyMaterial | undefined,
   ): ReturnType<Step> {
+    // The tenant's key lock before the row's, as a rotation by hand takes them (lockCount): never a deadlock with it.
+    const inUse = await this.keys.countInUseLocked(manager, claimed.tenantId);
     const old = await manager
       .createQueryBuilder(TenantKeyEntity, 'key')
       .where(PUBLICATION_DUE)
@@ -159,7 +161,7 @@ export class KeyLifecycle {
     await this.keys.claimPublication(manager, claimed.tenantId, claimed.id, null);
     if (!old) return undefined;
     const limit = this.config.limits.keysPerTenant;
-    if (!material || (await this.keys.countInUseLocked(manager, old.tenantId)) >= 2 * limit) {
+    if (!material || inUse >= 2 * limit) {
       const nextRotationAt = secondsAfter(new Date(), old.rotationPolicy!.rotateEverySeconds);
       await this.keys.update(manager, old.tenantId, old.id, { nextRotationAt });
       const detail = { reason: `MAX_KEYS_PER_TENANT (${limit}): twice as many keys in use`, nextRotationAt: nextRotationAt.toISOString() };
