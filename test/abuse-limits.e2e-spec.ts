@@ -255,6 +255,33 @@ describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409, 409]);
   });
 
+  it('keeps the newest MAX_API_KEYS_PER_TENANT revoked or expired API keys as history: a create-and-revoke loop does not fill the table', async () => {
+    const tenant = await testApp.createTenant('api key churn');
+    const revoked: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await request(testApp.http)
+        .post('/api-keys')
+        .set(tenant.headers)
+        .send({ name: `churn ${i}`, scopes: ['keys:read'] });
+      expectEnvelope(res, 200);
+      testApp.trackSecret(res.body.data.apiKey);
+      expectEnvelope(await request(testApp.http).delete(`/api-keys/${res.body.data.id}`).set(tenant.headers), 200);
+      revoked.push(res.body.data.id);
+    }
+    const rows = await testApp.dataSource.query<{ id: string; revoked: boolean }[]>(
+      'SELECT id, revoked_at IS NOT NULL AS revoked FROM api_keys WHERE tenant_id = $1',
+      [tenant.tenantId],
+    );
+    // The tenant's own key; of the revoked ones, the three newest when the last was made (MAX_API_KEYS_PER_TENANT), and the last.
+    expect(rows.filter((row) => !row.revoked)).toHaveLength(1);
+    expect(
+      rows
+        .filter((row) => row.revoked)
+        .map((row) => row.id)
+        .sort(),
+    ).toEqual(revoked.slice(4).sort());
+  });
+
   it('refuses a user key past MAX_KEYS_PER_USER (registered or imported); another user is unaffected; concurrent registrations take the last place once', async () => {
     const as = async (sub: string) => `Bearer ${await idp.issueToken({ sub, scope: 'openid add_key' })}`;
     const register = (authorization: string) =>

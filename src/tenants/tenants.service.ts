@@ -114,6 +114,13 @@ export class TenantsService {
           signKeys: grant.signKeys ? [...grant.signKeys] : null,
           expiresAt: grant.expiresAt ?? null,
         });
+        // Revoked and expired keys are history, the newest MAX_API_KEYS_PER_TENANT of them kept (their events stay in the trail).
+        await manager.query(
+          `DELETE FROM api_keys WHERE tenant_id = $1 AND id IN (
+             SELECT id FROM api_keys WHERE tenant_id = $1 AND (revoked_at IS NOT NULL OR expires_at <= now())
+             ORDER BY coalesce(revoked_at, expires_at) DESC, id OFFSET $2)`,
+          [tenantId, limit],
+        );
         await this.audit.record(manager, event);
         await this.outbox.enqueueChange(manager, tenantId, event);
         // Its event wakes the webhook deliveries of every instance.

@@ -5,7 +5,7 @@ import { ValidationFailedError } from '../../common/domain-error';
  * refused, in any case: `alg`, `kid` and `x5*` are the service's, and the rest (`crit`, `zip`, `jku`, claims copied
  * into the header) would change what verifiers do with the token.
  */
-export const CALLER_HEADER_PARAMETERS = ['typ', 'cty'] as const;
+const CALLER_HEADER_PARAMETERS = ['typ', 'cty'] as const;
 
 /** The header a caller asked for, checked: 400 naming each parameter that is not allowed or not a short string. */
 export function callerHeader(header: Record<string, unknown> | undefined): Record<string, string> {

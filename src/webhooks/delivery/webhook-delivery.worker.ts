@@ -38,8 +38,9 @@ type Claimed = Leased & { subscription: WebhookSubscriptionEntity };
  * pending, due again when its lease ends). Changes that queue events announce themselves (NOTIFY, on commit), which
  * wakes the loops of every instance.
  *
- * Fair across tenants: a claim serves the tenant with the fewest deliveries being sent (by every instance, as the
- * leases say), its oldest first, and one tenant's deliveries take at most TENANT_SHARE of an instance's loops. A
+ * Fair across tenants: a claim serves a tenant whose oldest due delivery can go at once (the first of its key) before
+ * one behind which a search would be needed, then the tenant with the fewest deliveries being sent (by every instance,
+ * as the leases say), its oldest first, and one tenant's deliveries take at most TENANT_SHARE of an instance's loops. A
  * tenant flooding a slow receiver holds half the loops; another tenant's delivery takes a free one at once.
  */
 @Injectable()
