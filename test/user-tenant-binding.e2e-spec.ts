@@ -67,6 +67,12 @@ describe('/keys users are bound to the tenant that minted the token', () => {
     for (const alias of ['b-users-alias', null])
       expectEnvelope(await request(testApp.http).put(`/key/${bKey.id}`).set(tenantB.headers).send({ alias }), 200);
     expectEnvelope(await request(testApp.http).put(`/key/${bKey.id}`).set(tenantB.headers).send({ name: 'b-users-renamed' }), 200);
+    // The attack's ground: two tenants hold a key with this kid and issuer, and a lookup by (kid, issuer) alone finds A's first.
+    const holders = await testApp.dataSource.query<{ tenant_id: string }[]>('SELECT tenant_id FROM tenant_keys WHERE kid = $1 AND issuer = $2', [
+      bKey.kid,
+      B_ISSUER,
+    ]);
+    expect(holders.map((row) => row.tenant_id)).toEqual([tenantA.tenantId, tenantB.tenantId]);
 
     // Alice's keys stay B's, and what she registers now lands with B.
     expectEnvelope(await userCall(aliceOfB).register('alice-laptop'), 200);
