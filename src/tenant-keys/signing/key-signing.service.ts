@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { CLOCK_TOLERANCE_SECONDS } from '../../crypto/jwt-checks';
+import { protectedHeader, signJwt, type ProtectedHeader } from '../../crypto/jwt-signing';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
 import { ValidationFailedError } from '../../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
@@ -81,10 +82,10 @@ export class KeySigningService {
     // The row and its opened key stay in memory until the tenant's keys change (TenantCacheService).
     const cached = await this.cache.getOrLoad(tenantId, `sign:${id}`, async () => {
       const row = await this.keys.getById(tenantId, id);
-      return row && { key: row, signingKey: await openSigningKey(this.sealer, row) };
+      return row && { key: row, signingKey: await openSigningKey(this.sealer, row), headers: new Map<string, ProtectedHeader>() };
     });
     if (!cached) throw new KeyNotFoundError();
-    const { key, signingKey } = cached;
+    const { key, signingKey, headers } = cached;
     const { certificateExpiresAt } = key;
     assertMaySignWith(signKeys, key);
     const requestedHeader = callerHeader(request.header);
@@ -103,10 +104,10 @@ export class KeySigningService {
     assertOutlivedByKey(key, tokenLifetime);
     if (key.signingPolicy) applySigningPolicy(key.signingPolicy, payload, tokenLifetime);
     if (payload.iss === undefined && key.issuer) payload.iss = key.issuer;
-    const header = { typ: 'JWT', ...requestedHeader, alg: key.algorithm, kid: key.kid };
     const claims = { ...payload, iat: now, ...(lifetime ? { exp: now + lifetime } : {}) };
-    if (key.custody === 'hsm') return { token: await this.custody.signCompact(key, header, claims) };
-    return { token: await new SignJWT(claims).setProtectedHeader(header).sign(signingKey!) };
+    const header = headerFor(key, headers, requestedHeader);
+    if (key.custody === 'hsm') return { token: await this.custody.signCompact(key, header.header, claims) };
+    return { token: await signJwt(signingKey!, header, claims) };
   }
 
   async verifyToken(tenantId: string, token: string): Promise<VerifiedToken> {
@@ -150,6 +151,19 @@ function assertOutlivedByKey(key: TenantKeyEntity, lifetime: number | null): voi
   throw new ValidationFailedError([
     { field: 'expiresIn', message: `expiresIn must be at most ${bound} seconds (the key's rotationPolicy.retireAfterSeconds)` },
   ]);
+}
+
+/** The encoded headers a key keeps, one per typ and cty asked for; past this, a header is encoded for its request only. */
+const HEADERS_KEPT_PER_KEY = 8;
+
+/** The protected header of a token signed with `key`: typ JWT unless asked otherwise, then the caller's typ and cty, alg, kid. */
+function headerFor(key: TenantKeyEntity, kept: Map<string, ProtectedHeader>, requested: Record<string, string>): ProtectedHeader {
+  const name = `${requested.typ ?? ''}\u0000${requested.cty ?? ''}`;
+  let header = kept.get(name);
+  if (header) return header;
+  header = protectedHeader({ typ: 'JWT', ...requested, alg: key.algorithm, kid: key.kid });
+  if (kept.size < HEADERS_KEPT_PER_KEY) kept.set(name, header);
+  return header;
 }
 
 function reasonFor(error: unknown): string {
