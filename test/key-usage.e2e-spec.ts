@@ -120,9 +120,16 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
     });
 
     it('answer 404 in the envelope for an unknown tenant, 400 for a malformed one', async () => {
-      expectEnvelope(await jwks(randomUUID()), 404);
-      expectEnvelope(await jwks('acme'), 400);
-      expectEnvelope(await request(testApp.http).get('/.well-known/jwks.json'), 400);
+      const unknown = await jwks(randomUUID());
+      expectEnvelope(unknown, 404);
+      expect(unknown.body.code).toBe('TENANT_NOT_FOUND');
+      for (const malformed of [await jwks('acme'), await request(testApp.http).get('/.well-known/jwks.json')]) {
+        expectEnvelope(malformed, 400);
+        expect(malformed.body).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          errors: [{ field: expect.stringMatching(/^(tenantId|x-stencil-tenantid)$/) }],
+        });
+      }
     });
 
     it("work with jose's createRemoteJWKSet pointed at the running service", async () => {

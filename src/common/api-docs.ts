@@ -1,5 +1,6 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
+import type { ResponsesObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { MAX_PATH_PARAMETER_LENGTH } from './client-errors';
 
 /** The OpenAPI side of the envelope: these classes only describe what the interceptor and filter write. */
@@ -74,6 +75,16 @@ export function ApiErrors(...statuses: number[]) {
   );
 }
 
+/** ApiErrors' answers as an OpenAPI `responses` object, for an operation written into the document by hand. */
+export function errorResponses(...statuses: number[]): ResponsesObject {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: ERROR_DESCRIPTIONS[status], content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } } } },
+    ]),
+  );
+}
+
 /**
  * The router answers 414 to a path parameter over its limit, before any route runs: documented on every operation
  * that has a path parameter, as ApiErrors would.
@@ -82,10 +93,7 @@ export function documentPathParameterLimit(document: OpenAPIObject): void {
   for (const path of Object.values(document.paths)) {
     for (const operation of [path.get, path.put, path.post, path.delete, path.patch]) {
       if (!operation?.parameters?.some((parameter) => 'in' in parameter && parameter.in === 'path')) continue;
-      operation.responses[414] = {
-        description: ERROR_DESCRIPTIONS[414],
-        content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } } },
-      };
+      Object.assign(operation.responses, errorResponses(414));
     }
   }
 }

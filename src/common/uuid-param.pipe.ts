@@ -6,8 +6,12 @@ import { ValidationFailedError } from './domain-error';
 @Injectable()
 export class UuidParamPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {
-    const field = metadata.data ?? 'id';
-    if (!isUUID(value, 'all')) throw new ValidationFailedError([{ field, message: `${field} must be a UUID` }]);
-    return value.toLowerCase();
+    return uuidParameter(value, metadata.data ?? 'id');
   }
+}
+
+/** `value` as a lower-case UUID, or a 400 naming `field` (for routes outside Nest's pipes). */
+export function uuidParameter(value: string, field: string): string {
+  if (!isUUID(value, 'all')) throw new ValidationFailedError([{ field, message: `${field} must be a UUID` }]);
+  return value.toLowerCase();
 }

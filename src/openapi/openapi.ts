@@ -8,6 +8,7 @@ import { COMMON_ERROR_CODES } from '../common/domain-error';
 import { HSM_ERROR_CODES } from '../hsm/pkcs11-token';
 import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../common/route-access';
 import { TENANT_KEY_ERROR_CODES } from '../tenant-keys/key-errors';
+import { documentJwks } from '../tenant-keys/jwks/jwks.routes';
 import { TENANT_ERROR_CODES } from '../tenants/tenant-errors';
 import { USER_KEY_ERROR_CODES } from '../user-keys/user-key-errors';
 import { WEBHOOK_ERROR_CODES } from '../webhooks/webhooks.service';
@@ -37,6 +38,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     })
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  documentJwks(document);
   // The error envelope's `code` is one of a closed list: the common codes and each feature's own.
   const errorSchema = document.components?.schemas?.[ErrorEnvelopeDoc.name] as SchemaObject | undefined;
   const code = errorSchema?.properties?.code as SchemaObject | undefined;

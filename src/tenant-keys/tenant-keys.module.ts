@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TenantsModule } from '../tenants/tenants.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { TenantKeyEntity } from './entities/tenant-key.entity';
-import { JwksController } from './jwks/jwks.controller';
+import { JwksRoutes } from './jwks/jwks.routes';
 import { KeySigningService } from './signing/key-signing.service';
 import { RsaKeyPool } from './material/rsa-key-pool';
 import { TenantKeysController } from './tenant-keys.controller';
@@ -18,8 +18,9 @@ import { KeyLifecycleScheduler } from './lifecycle/key-lifecycle.scheduler';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantKeyEntity]), TenantsModule, WebhooksModule],
-  controllers: [TenantKeysController, JwksController],
+  controllers: [TenantKeysController],
   providers: [
+    JwksRoutes,
     TenantKeysService,
     TenantKeysRepository,
     KeySigningService,
