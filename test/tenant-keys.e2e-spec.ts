@@ -363,6 +363,29 @@ describe('/key (tenant admin API)', () => {
       expectEnvelope(res, 400);
       expect(res.body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
     });
+
+    it('still answers, as did GET /key, after a migration of a newer instance adds a column (its prepared statements name their columns)', async () => {
+      const created = (await generate({ algorithm: 'ES256', name: 'through a migration' })).body.data;
+      // Enough requests at once to prepare the statements on every pooled connection.
+      const readAll = () =>
+        Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            request(testApp.http)
+              .get(i % 2 ? `/key/${created.id}` : '/key')
+              .set(tenant.headers),
+          ),
+        );
+      await readAll();
+      await testApp.dataSource.query('ALTER TABLE tenant_keys ADD COLUMN added_by_a_newer_instance integer');
+      try {
+        for (const res of await readAll()) {
+          expectEnvelope(res, 200);
+          expect(Array.isArray(res.body.data) ? res.body.data : [res.body.data]).toContainEqual(created);
+        }
+      } finally {
+        await testApp.dataSource.query('ALTER TABLE tenant_keys DROP COLUMN added_by_a_newer_instance');
+      }
+    });
   });
 
   describe('PUT /key/:id', () => {

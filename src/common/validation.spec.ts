@@ -1,4 +1,4 @@
-import { IsIn, IsString } from 'class-validator';
+import { IsIn, IsInt, IsString } from 'class-validator';
 import { Optional } from './dto-decorators';
 import { ValidationFailedError } from './domain-error';
 import { createValidationPipe, NonEmptyBody } from './validation';
@@ -12,6 +12,20 @@ class ExampleDto {
   @Optional()
   @IsString({ message: 'note must be a string' })
   note?: string;
+}
+
+class ExampleQueryDto {
+  @Optional()
+  @IsInt({ message: 'limit must be an integer' })
+  limit?: number;
+
+  @IsInt({ message: 'page must be an integer' })
+  page = 1;
+}
+
+class RequiredFieldDto {
+  @IsString({ message: 'name must be a string' })
+  name: string;
 }
 
 describe('the validation pipe', () => {
@@ -33,5 +47,38 @@ describe('the validation pipe', () => {
   it('refuses a body that names no field (NonEmptyBody), but not one whose fields are null', async () => {
     await expect(body({})).rejects.toMatchObject({ errors: [{ field: 'body', message: 'body must set choice or note' }] });
     await expect(body({ note: null })).resolves.toBeInstanceOf(ExampleDto);
+  });
+
+  describe('when there is nothing to validate', () => {
+    const validations = () => jest.spyOn(pipe as unknown as { validate: (...args: unknown[]) => unknown }, 'validate');
+    afterEach(() => jest.restoreAllMocks());
+
+    it('validates an empty query once per DTO, then only makes a fresh instance of it', async () => {
+      const validate = validations();
+      const query = () => pipe.transform({}, { type: 'query', metatype: ExampleQueryDto });
+      const first = await query();
+      const second = await query();
+      expect(validate).toHaveBeenCalledTimes(1);
+      expect(second).toEqual(first);
+      expect(second).toBeInstanceOf(ExampleQueryDto);
+      expect(second).not.toBe(first);
+      await expect(pipe.transform({ limit: 'ten' }, { type: 'query', metatype: ExampleQueryDto })).rejects.toThrow(ValidationFailedError);
+    });
+
+    it('still refuses every empty body of a DTO that needs a field', async () => {
+      const required = () => pipe.transform({}, { type: 'body', metatype: RequiredFieldDto });
+      await expect(required()).rejects.toMatchObject({ errors: [{ field: 'name', message: 'name must be a string' }] });
+      await expect(required()).rejects.toMatchObject({ errors: [{ field: 'name', message: 'name must be a string' }] });
+    });
+
+    it('passes a path parameter and a custom parameter on as they came, without validation', async () => {
+      const validate = validations();
+      const principal = { tenantId: 't' };
+      expect(await pipe.transform('3F2504E0-4F89-11D3-9A0C-0305E82C3301', { type: 'param', metatype: String, data: 'id' })).toBe(
+        '3F2504E0-4F89-11D3-9A0C-0305E82C3301',
+      );
+      expect(await pipe.transform(principal, { type: 'custom', metatype: Object })).toBe(principal);
+      expect(validate).not.toHaveBeenCalled();
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { ValidationFailedError, type FieldError } from './domain-error';
 
 /** Type checks say the most when a value is of the wrong kind, so they speak first. */
@@ -55,6 +56,9 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
 
 /** Validates DTOs at the edge: unknown fields are refused, every field's problem is named. */
 class EdgeValidationPipe extends ValidationPipe {
+  /** The DTOs that `{}` (nothing sent) has passed: their rules depend on the value alone, so it always will. */
+  private readonly emptyPasses = new WeakSet<object>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && value === undefined) value = {};
     if (metadata.type === 'body' && !isJsonObject(value)) {
@@ -64,14 +68,19 @@ class EdgeValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && forbidden.length > 0) {
       throw new ValidationFailedError(forbidden.map((field) => ({ field, message: `property ${field} should not exist` })));
     }
-    if (!isJsonObject(value) || !metadata.metatype) return super.transform(value, metadata);
-    const emptyMessage = metadata.type === 'body' && Object.keys(value).length === 0 && NON_EMPTY_BODIES.get(metadata.metatype);
+    // No DTO to validate against (a path id, the tenant, the actor): ValidationPipe's own answer, without its steps.
+    if (!metadata.metatype || !this.toValidate(metadata)) return this.isTransformEnabled ? this.transformPrimitive(value, metadata) : value;
+    if (!isJsonObject(value)) return super.transform(value, metadata);
+    const empty = Object.keys(value).length === 0;
+    const emptyMessage = metadata.type === 'body' && empty && NON_EMPTY_BODIES.get(metadata.metatype);
     if (emptyMessage) throw new ValidationFailedError([{ field: 'body', message: emptyMessage }]);
+    if (empty && this.emptyPasses.has(metadata.metatype)) return plainToInstance(metadata.metatype, {}, this.transformOptions);
     // The caller's own objects stand aside while the rest is transformed and validated, then come back as sent.
     const kept = freeFormFields(metadata.metatype).filter((field) => isJsonObject(value[field]));
     const placeholders = Object.fromEntries(kept.map((field) => [field, {}]));
     const transformed = (await super.transform({ ...value, ...placeholders }, metadata)) as Record<string, unknown>;
     for (const field of kept) transformed[field] = value[field];
+    if (empty) this.emptyPasses.add(metadata.metatype);
     return transformed;
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, IsNull, type Repository } from 'typeorm';
 import { lockCount } from '../database/count-lock';
+import { entityColumns, preparedRows, type PreparedStatement } from '../database/prepared-statements';
 import { effectiveStatus, TenantKeyEntity } from './entities/tenant-key.entity';
 
 /** The partial unique index that gives each unretired key material one kid per tenant. */
@@ -35,17 +36,42 @@ export type KeyChanges = Partial<
 /** A key past its retirement, stored as retired or not yet (see effectiveStatus). */
 const RETIRED = "(key.status = 'retired' OR (key.status = 'retiring' AND key.retire_at <= now()))";
 
+/**
+ * The hot reads (`GET /key`, `GET /key/:id`, the key a signature loads) as prepared statements whose rows read as
+ * entities, every column named as its property.
+ */
+function hotReads(columns: string): Record<'byId' | 'byTenant' | 'firstPage' | 'pageAfter', PreparedStatement> {
+  return {
+    byId: { name: 'tenant_keys_by_id', text: `SELECT ${columns} FROM tenant_keys WHERE tenant_id = $1 AND id = $2` },
+    byTenant: { name: 'tenant_keys_by_tenant', text: `SELECT ${columns} FROM tenant_keys WHERE tenant_id = $1 ORDER BY created_at, id` },
+    firstPage: {
+      name: 'tenant_keys_first_page',
+      text: `SELECT ${columns} FROM tenant_keys WHERE tenant_id = $1 ORDER BY created_at, id LIMIT $2`,
+    },
+    pageAfter: {
+      name: 'tenant_keys_page_after',
+      text: `SELECT ${columns} FROM tenant_keys WHERE tenant_id = $1
+               AND (created_at, id) > (COALESCE((SELECT k.created_at FROM tenant_keys k WHERE k.tenant_id = $1 AND k.id = $2), $3), $2)
+             ORDER BY created_at, id LIMIT $4`,
+    },
+  };
+}
+
 /** One method per query; every one is scoped by tenant id. */
 @Injectable()
 export class TenantKeysRepository {
-  constructor(@InjectRepository(TenantKeyEntity) private readonly keys: Repository<TenantKeyEntity>) {}
+  private readonly hotReads: ReturnType<typeof hotReads>;
+
+  constructor(@InjectRepository(TenantKeyEntity) private readonly keys: Repository<TenantKeyEntity>) {
+    this.hotReads = hotReads(entityColumns(keys.metadata));
+  }
 
   listByTenant(tenantId: string): Promise<TenantKeyEntity[]> {
-    return this.keys.find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return preparedRows(this.keys.manager.connection, this.hotReads.byTenant, [tenantId]);
   }
 
   async getById(tenantId: string, id: string): Promise<TenantKeyEntity | undefined> {
-    return (await this.keys.findOneBy({ tenantId, id })) ?? undefined;
+    return (await preparedRows<TenantKeyEntity>(this.keys.manager.connection, this.hotReads.byId, [tenantId, id]))[0];
   }
 
   /**
@@ -53,14 +79,9 @@ export class TenantKeysRepository {
    * row itself (microseconds), or from the cursor (milliseconds) if that key was deleted meanwhile.
    */
   listPage(tenantId: string, limit: number, after?: { id: string; createdAt: Date }): Promise<TenantKeyEntity[]> {
-    const query = this.keys.createQueryBuilder('key').where('key.tenant_id = :tenantId', { tenantId });
-    if (after) {
-      query.andWhere(
-        `(key.created_at, key.id) > (COALESCE((SELECT k.created_at FROM tenant_keys k WHERE k.tenant_id = :tenantId AND k.id = :afterId), :afterAt), :afterId)`,
-        { afterId: after.id, afterAt: after.createdAt },
-      );
-    }
-    return query.orderBy('key.created_at', 'ASC').addOrderBy('key.id', 'ASC').limit(limit).getMany();
+    const dataSource = this.keys.manager.connection;
+    if (!after) return preparedRows(dataSource, this.hotReads.firstPage, [tenantId, limit]);
+    return preparedRows(dataSource, this.hotReads.pageAfter, [tenantId, after.id, after.createdAt, limit]);
   }
 
   async getByAlias(tenantId: string, alias: string): Promise<TenantKeyEntity | undefined> {

@@ -5,6 +5,7 @@ import { DataSource, IsNull, MoreThan, Or } from 'typeorm';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../common/route-access';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { lockCount } from '../database/count-lock';
+import { entityColumns, preparedRows, type PreparedStatement } from '../database/prepared-statements';
 import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
@@ -69,6 +70,8 @@ export class TenantsService {
   private readonly logger = new Logger(TenantsService.name);
   /** When this instance last wrote each key's lastUsedAt; the SQL condition keeps several instances to one write a minute. */
   private readonly lastUsedWritten = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_PRECISION_MS });
+  /** The API-key lookup of every authentication the cache does not answer: usable keys with the secret's prefix. */
+  private readonly usableKeysByPrefix: PreparedStatement;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -77,7 +80,13 @@ export class TenantsService {
     private readonly outbox: WebhookOutbox,
     private readonly cache: TenantCacheService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-  ) {}
+  ) {
+    this.usableKeysByPrefix = {
+      name: 'api_keys_usable_by_prefix',
+      text: `SELECT ${entityColumns(dataSource.getMetadata(ApiKeyEntity))} FROM api_keys
+             WHERE tenant_id = $1 AND prefix = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
+    };
+  }
 
   /** The tenant and its first API key, in one transaction with the key's audit row. */
   async createTenant(actor: AuditActor, name: string, id: string = randomUUID(), apiKey = generateApiKey()): Promise<IssuedApiKey> {
@@ -155,7 +164,8 @@ export class TenantsService {
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
   async findActiveApiKey(tenantId: string, apiKey: string): Promise<ApiKeyEntity | undefined> {
-    const candidates = await this.dataSource.getRepository(ApiKeyEntity).findBy({ tenantId, prefix: apiKeyPrefix(apiKey), ...usable() });
+    // Expiry judged on this instance's clock, as usable() and the cached key's check do.
+    const candidates = await preparedRows<ApiKeyEntity>(this.dataSource, this.usableKeysByPrefix, [tenantId, apiKeyPrefix(apiKey), new Date()]);
     return candidates.find((candidate) => secretMatches(apiKey, candidate.secretHash));
   }
 
