@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyCors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
@@ -11,6 +10,7 @@ import { answerClientErrorInEnvelope, answerFrameworkErrorInEnvelope, MAX_PATH_P
 import { corsOptionsFor } from './common/cors';
 import { createRootLogger, logAnswer, PinoNestLogger } from './common/logging';
 import { requestIdFor } from './common/request-id';
+import { SECURITY_HEADERS } from './common/security-headers';
 import { MalformedJsonError } from './common/domain-error';
 import type { RuntimeConfig } from './config/config';
 import { MetricsService } from './metrics/metrics.service';
@@ -59,9 +59,13 @@ export async function createApp(config: RuntimeConfig, { logStream }: { logStrea
   });
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodiesOnly(fastify);
-  await app.register(helmet);
+  // Once per request: the security headers first (the CORS preflight answers from its own hook), then CORS, then
+  // the request's id on the answer; when answered, one log line and the metrics.
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value);
+    done();
+  });
   await app.register(fastifyCors, () => corsOptionsFor(config.corsOrigins));
-  // Once per request: its id on the answer, and when answered, one log line and the metrics.
   const metrics = app.get(MetricsService);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
