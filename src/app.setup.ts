@@ -7,7 +7,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { openHsm } from './hsm/hsm.module';
 import { answerClientErrorInEnvelope, answerFrameworkErrorInEnvelope, MAX_PATH_PARAMETER_LENGTH } from './common/client-errors';
-import { corsOptionsFor } from './common/cors';
+import { addJwksCors, answeredJwksPreflight, apiCorsOptions } from './common/cors';
 import { createRootLogger, logAnswer, PinoNestLogger } from './common/logging';
 import { requestIdFor } from './common/request-id';
 import { SECURITY_HEADERS } from './common/security-headers';
@@ -59,18 +59,17 @@ export async function createApp(config: RuntimeConfig, { logStream }: { logStrea
   });
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodiesOnly(fastify);
-  // Once per request: the security headers first (the CORS preflight answers from its own hook), then CORS, then
-  // the request's id on the answer; when answered, one log line and the metrics.
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value);
-    done();
-  });
-  await app.register(fastifyCors, () => corsOptionsFor(config.corsOrigins));
-  const metrics = app.get(MetricsService);
+  // Once per request: the security headers and the request's id on the answer (a JWKS preflight is answered
+  // here, before the APIs' CORS); when answered, one log line and the metrics.
   fastify.addHook('onRequest', (request, reply, done) => {
+    for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value);
     void reply.header('x-request-id', request.id);
-    done();
+    if (!answeredJwksPreflight(request, reply)) done();
   });
+  fastify.addHook('onRoute', addJwksCors);
+  const apiCors = apiCorsOptions(config.corsOrigins);
+  if (apiCors) await app.register(fastifyCors, apiCors);
+  const metrics = app.get(MetricsService);
   // The request line holds only fields chosen in logAnswer, none of them a credential: no redaction pass needed.
   const requestLogger = logger.child({}, { redact: [] });
   fastify.addHook('onResponse', (request, reply, done) => {
