@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { openHsm } from './hsm/hsm.module';
 import { answerClientErrorInEnvelope, answerFrameworkErrorInEnvelope, MAX_PATH_PARAMETER_LENGTH } from './common/client-errors';
 import { addJwksCors, answeredJwksPreflight, apiCorsOptions } from './common/cors';
+import { addEnvelope } from './common/envelope';
 import { createRootLogger, logAnswer, PinoNestLogger } from './common/logging';
 import { requestIdFor } from './common/request-id';
 import { SECURITY_HEADERS } from './common/security-headers';
@@ -67,6 +68,7 @@ export async function createApp(config: RuntimeConfig, { logStream }: { logStrea
     if (!answeredJwksPreflight(request, reply)) done();
   });
   fastify.addHook('onRoute', addJwksCors);
+  fastify.addHook('onRoute', addEnvelope);
   const apiCors = apiCorsOptions(config.corsOrigins);
   if (apiCors) await app.register(fastifyCors, apiCors);
   const metrics = app.get(MetricsService);
