@@ -1,6 +1,13 @@
 import type { FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: @fastify/cors leaves the route alone (the JWKS has its own constant headers). */
+    cors?: false;
+  }
+}
+
 /** The two JWKS routes, by path alone: `/tenants/<id>/.well-known/jwks.json` and `/.well-known/jwks.json`. */
 const JWKS_PATH = /^(?:\/tenants\/[^/?#]+)?\/\.well-known\/jwks\.json(?:\?|$)/;
 
