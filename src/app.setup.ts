@@ -2,15 +2,16 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastifyCors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { openHsm } from './hsm/hsm.module';
 import { answerClientErrorInEnvelope, answerFrameworkErrorInEnvelope, MAX_PATH_PARAMETER_LENGTH } from './common/client-errors';
-import { corsOptionsFor } from './common/cors';
+import { addJwksCors, answeredJwksPreflight, apiCorsOptions } from './common/cors';
+import { addEnvelope } from './common/envelope';
 import { createRootLogger, logAnswer, PinoNestLogger } from './common/logging';
 import { requestIdFor } from './common/request-id';
+import { SECURITY_HEADERS } from './common/security-headers';
 import { MalformedJsonError } from './common/domain-error';
 import type { RuntimeConfig } from './config/config';
 import { MetricsService } from './metrics/metrics.service';
@@ -59,14 +60,18 @@ export async function createApp(config: RuntimeConfig, { logStream }: { logStrea
   });
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodiesOnly(fastify);
-  await app.register(helmet);
-  await app.register(fastifyCors, () => corsOptionsFor(config.corsOrigins));
-  // Once per request: its id on the answer, and when answered, one log line and the metrics.
-  const metrics = app.get(MetricsService);
+  // Once per request: the security headers and the request's id on the answer (a JWKS preflight is answered
+  // here, before the APIs' CORS); when answered, one log line and the metrics.
   fastify.addHook('onRequest', (request, reply, done) => {
+    for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value);
     void reply.header('x-request-id', request.id);
-    done();
+    if (!answeredJwksPreflight(request, reply)) done();
   });
+  fastify.addHook('onRoute', addJwksCors);
+  fastify.addHook('onRoute', addEnvelope);
+  const apiCors = apiCorsOptions(config.corsOrigins);
+  if (apiCors) await app.register(fastifyCors, apiCors);
+  const metrics = app.get(MetricsService);
   // The request line holds only fields chosen in logAnswer, none of them a credential: no redaction pass needed.
   const requestLogger = logger.child({}, { redact: [] });
   fastify.addHook('onResponse', (request, reply, done) => {

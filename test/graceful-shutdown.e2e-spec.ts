@@ -21,7 +21,7 @@ const accepts = (port: number) =>
 
 /**
  * SIGTERM while requests are in flight: they finish, new connections are refused, the embedded PostgreSQL
- * stops, the exit code is 0, and every generate that was answered 200 is there after a restart.
+ * stops, the exit code is 0, every generate that was answered 200 is there after a restart, and its log line was written.
  */
 describe('SIGTERM under load', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'keyservice-shutdown-'));
@@ -82,6 +82,12 @@ describe('SIGTERM under load', () => {
 
     expect(await service.exited).toBe(0);
     await traffic;
+    // The log is buffered: what was in the buffer at exit is written too, the request lines and the last line.
+    const { value: output } = await eventually(
+      'the last log line',
+      () => /Closed: every request answered/.test(service.output()) && service.output(),
+    );
+    expect(output.match(/"msg":"POST \/key\/generate 200 /g)?.length ?? 0).toBe(acknowledged.length);
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
     expect(acknowledged.length).toBeGreaterThan(10);
 

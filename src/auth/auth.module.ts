@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { TenantKeysModule } from '../tenant-keys/tenant-keys.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { AccessTokenService } from './access-token.service';
 import { AuthGuard } from './auth.guard';
 import { HeaderAuthService } from './header-auth.service';
-import { RateLimitModule } from './rate-limit';
+import { RateLimitGuard, RateLimitModule } from './rate-limit';
 
 @Module({
   imports: [TenantsModule, TenantKeysModule, RateLimitModule],
   // In this order: the rate limit counts per credential, which the AuthGuard finds.
-  providers: [HeaderAuthService, AccessTokenService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: ThrottlerGuard }],
+  providers: [HeaderAuthService, AccessTokenService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: RateLimitGuard }],
 })
 export class AuthModule {}

@@ -1,5 +1,5 @@
-import type { ExecutionContext } from '@nestjs/common';
-import { ThrottlerModule, type ThrottlerModuleOptions } from '@nestjs/throttler';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ThrottlerGuard, ThrottlerModule, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type RateLimitKind, type RuntimeConfig } from '../config/config';
 import type { AuthenticatedRequest } from '../common/request-context';
@@ -36,9 +36,22 @@ export const RateLimitModule = ThrottlerModule.forRootAsync({
       },
     ],
     errorMessage: 'Too many requests',
-    skipIf: (context) => !rateLimits[kindOf(context)] || credentialOf(context.switchToHttp().getRequest()) === undefined,
     getTracker: (req, context) => `${credentialOf(req as FastifyRequest & AuthenticatedRequest)!}|${kindOf(context)}`,
     // One budget per credential and kind across all routes (the throttler's own key would count each route apart).
     generateKey: (_context, tracker) => tracker,
   }),
 });
+
+/**
+ * The throttler, skipped before any of its metadata look-ups when the call's kind has no limit (reads, by
+ * default) or the route has no credential: only the calls a limit applies to pay for it.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  @Inject(APP_CONFIG) private readonly config!: RuntimeConfig;
+
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    const skip = !this.config.rateLimits[kindOf(context)] || credentialOf(context.switchToHttp().getRequest()) === undefined;
+    return Promise.resolve(skip);
+  }
+}

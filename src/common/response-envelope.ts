@@ -1,4 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FieldError } from './domain-error';
 
 /** The body of every response, success or error. */
@@ -19,7 +19,7 @@ export interface PageMeta {
   nextCursor: string | null;
 }
 
-/** A page of a list: the interceptor puts the items in `data` and the paging in `meta` beside it. */
+/** A page of a list: the envelope puts the items in `data` and the paging in `meta` beside it. */
 export class Page<T> {
   constructor(
     readonly items: T[],
@@ -27,10 +27,8 @@ export class Page<T> {
   ) {}
 }
 
-export const RESPONSE_MESSAGE = 'response-message';
-
-/** The `message` of a route's successful envelope. */
-export const ResponseMessage = (message: string) => SetMetadata(RESPONSE_MESSAGE, message);
+/** The `message` of a route's successful envelope (common/envelope.ts), in the route's Fastify config. */
+export const ResponseMessage = (message: string) => RouteConfig({ responseMessage: message });
 
 /** The envelope of every error answer, wherever it is written (the exception filter, the raw socket, the router). */
 export function errorEnvelope(code: string, message: string, requestId: string, errors?: FieldError[]): ResponseEnvelope {
