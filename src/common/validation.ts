@@ -50,6 +50,25 @@ export function NonEmptyBody(message: string): ClassDecorator {
   return (target) => void NON_EMPTY_BODIES.set(target, message);
 }
 
+/** The DTOs whose body may also come wrapped in one member, with that member's name. */
+const WRAPPED_BODIES = new WeakMap<object, string>();
+
+/**
+ * A body of this DTO may also come as `{ "<member>": { ... } }`, the shape FusionAuth's clients send: unwrapped before
+ * it is checked, so that they work unchanged. Only a body with that one member, an object, is unwrapped.
+ */
+export function WrappedBody(member: string): ClassDecorator {
+  return (target) => void WRAPPED_BODIES.set(target, member);
+}
+
+/** The body inside its wrapper, if the DTO takes one and the body is one; else the body as it came. */
+function unwrapped(value: unknown, metadata: ArgumentMetadata): unknown {
+  const member = metadata.metatype && WRAPPED_BODIES.get(metadata.metatype);
+  if (!member || !isJsonObject(value)) return value;
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === member && isJsonObject(value[member]) ? value[member] : value;
+}
+
 function isJsonObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -60,7 +79,7 @@ class EdgeValidationPipe extends ValidationPipe {
   private readonly emptyPasses = new WeakSet<object>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && value === undefined) value = {};
+    if (metadata.type === 'body') value = value === undefined ? {} : unwrapped(value, metadata);
     if (metadata.type === 'body' && !isJsonObject(value)) {
       throw new ValidationFailedError([{ field: 'body', message: 'body must be a JSON object' }]);
     }

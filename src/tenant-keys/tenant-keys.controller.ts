@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors, DeletedView } from '../common/api-docs';
 import { Actor } from '../audit/actor.decorator';
@@ -9,7 +9,6 @@ import { ApiKeyScope, CountsAsRead, CurrentTenant, TenantApiKeyAuth } from '../c
 import type { TenantPrincipal } from '../common/request-context';
 import { Page, ResponseMessage } from '../common/response-envelope';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
-import { FusionAuthBodyInterceptor } from './fusionauth-body.interceptor';
 import { GenerateKeyDto } from './dto/generate-key.dto';
 import { ImportKeyDto } from './dto/import-key.dto';
 import { ListKeysQueryDto } from './dto/list-keys.query';
@@ -29,7 +28,6 @@ const KEY_ID = ApiParam({ name: 'id', format: 'uuid', description: 'The key id (
 @ApiTags('Tenant keys')
 @Controller('key')
 @TenantApiKeyAuth()
-@UseInterceptors(FusionAuthBodyInterceptor)
 export class TenantKeysController {
   constructor(
     private readonly keys: TenantKeysService,

@@ -1,8 +1,10 @@
+import { WrappedBody } from '../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { NoNulCharacters, Optional, Trim } from '../../common/dto-decorators';
 
 /** The subject of a certificate signing request. */
+@WrappedBody('key')
 export class CertificateRequestDto {
   @ApiProperty({ example: 'login.example.com', maxLength: 64 })
   @Trim()
@@ -51,6 +53,7 @@ export class CertificateSigningRequestView {
 }
 
 /** A CA-issued chain for the key, leaf first. */
+@WrappedBody('key')
 export class AttachCertificateDto {
   @ApiProperty({ type: [String], description: 'PEM certificates, leaf first, each signed by the next' })
   @IsArray({ message: 'certificateChain must be an array of PEM certificates' })

@@ -1,3 +1,4 @@
+import { WrappedBody } from '../../common/validation';
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsUUID, ValidatorConstraint, Validate, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
@@ -28,6 +29,7 @@ class LengthFitsAlgorithm implements ValidatorConstraintInterface {
   }
 }
 
+@WrappedBody('key')
 export class GenerateKeyDto extends IntersectionType(NewKeyDto, CertificateOptionsDto) {
   @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256', description: 'Also the short forms `RS` (RS256) and `ES` (ES256)' })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHORT_FORMS[value]) || value)

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { FreeFormJson } from '../../common/validation';
+import { FreeFormJson, WrappedBody } from '../../common/validation';
 import { IsIn, IsObject, IsString, IsUUID, MaxLength } from 'class-validator';
 import { Optional } from '../../common/dto-decorators';
 import type { JWK } from 'jose';
@@ -9,6 +9,7 @@ import { NewKeyDto } from './new-key.dto';
 const MAX_KEY_TEXT = 16 * 1024;
 
 /** A key made elsewhere: PEM (public, private or both), a JWK, or an HMAC secret. */
+@WrappedBody('key')
 export class ImportKeyDto extends NewKeyDto {
   @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: 'Inferred when absent: RS256, ES by curve, EdDSA, HS256' })
   @Optional()

@@ -1,3 +1,4 @@
+import { WrappedBody } from '../../common/validation';
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -59,6 +60,7 @@ export const IsRotationPolicy = () =>
     Type(() => RotationPolicyDto),
   );
 
+@WrappedBody('key')
 export class ScheduleDeletionDto {
   @ApiPropertyOptional({
     minimum: 0,

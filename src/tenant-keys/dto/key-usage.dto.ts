@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Optional, OptionalOrNull } from '../../common/dto-decorators';
-import { FreeFormJson } from '../../common/validation';
+import { FreeFormJson, WrappedBody } from '../../common/validation';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
 import { CertificateOptionsDto } from './certificate-options.dto';
 import { IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
 
+@WrappedBody('key')
 export class SignTokenDto {
   @ApiProperty({
     type: 'object',
@@ -43,6 +44,7 @@ export class SignTokenDto {
   expiresIn?: number | null;
 }
 
+@WrappedBody('key')
 export class VerifyTokenDto {
   @ApiProperty({ description: "A compact JWS signed by one of the tenant's keys (found by `kid`)" })
   @IsString({ message: 'token must be a string' })
@@ -53,6 +55,7 @@ export class VerifyTokenDto {
 /** How long a rotated key keeps verifying when the rotation does not say. */
 export const DEFAULT_GRACE_PERIOD_SECONDS = 24 * 60 * 60;
 
+@WrappedBody('key')
 export class RotateKeyDto extends CertificateOptionsDto {
   @ApiPropertyOptional({
     minimum: 0,
