@@ -472,7 +472,7 @@ async function measureReads(service: Service, databaseUrl: string, dataDir: stri
     'JWKS (100 keys) vs oidc-provider',
     service,
     { path: jwksPath },
-    { name: "oidc-provider's /jwks, 100 keys", start: () => startOidcProviderPeer(dataDir, 100), options: { path: '/jwks' }, target: 1.5 },
+    { name: "oidc-provider's /jwks, 100 keys", start: () => startOidcProviderPeer(dataDir, 100), options: { path: '/jwks' }, target: 2 },
   );
 }
 
