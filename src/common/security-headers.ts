@@ -1,21 +1,23 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import helmet from 'helmet';
-
 /**
- * helmet's headers with its defaults, recorded once at start: none of them depends on the request, so every
- * answer gets the same list, in helmet's order and spelling (helmet's middleware would rebuild them per request).
+ * The security headers every answer carries: helmet 8's defaults, in its order and spelling, as constants (none of
+ * them depends on the request). helmet itself is Express middleware that rebuilds them per request; its output is
+ * compared with this list in security-headers.spec.ts, so an upgrade that changes its defaults is seen there.
  */
-export const SECURITY_HEADERS: ReadonlyArray<readonly [name: string, value: string]> = recordHelmetHeaders();
-
-function recordHelmetHeaders(): Array<[string, string]> {
-  const headers: Array<[string, string]> = [];
-  const recorder = {
-    setHeader: (name: string, value: string) => void headers.push([name, value]),
-    // X-Powered-By: Fastify never sets it.
-    removeHeader: () => undefined,
-  };
-  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
-    if (error) throw new Error('helmet refused its own defaults', { cause: error });
-  });
-  return headers;
-}
+export const SECURITY_HEADERS: ReadonlyArray<readonly [name: string, value: string]> = [
+  [
+    'Content-Security-Policy',
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;" +
+      "object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+  ],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Origin-Agent-Cluster', '?1'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-DNS-Prefetch-Control', 'off'],
+  ['X-Download-Options', 'noopen'],
+  ['X-Frame-Options', 'SAMEORIGIN'],
+  ['X-Permitted-Cross-Domain-Policies', 'none'],
+  ['X-XSS-Protection', '0'],
+];

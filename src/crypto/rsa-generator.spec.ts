@@ -1,4 +1,5 @@
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { generateKeyPair, sign, verify } from 'node:crypto';
+import { promisify } from 'node:util';
 import { readdirSync, readFileSync } from 'node:fs';
 import { generateRsaKeyPair, rsaGeneratorPid, RSA_GENERATOR_NICE } from './rsa-generator';
 
@@ -60,10 +61,12 @@ describe('RSA generator process', () => {
   });
 
   it('fails a generation whose reply cannot be read, and goes on: an error in its handler does not end the process', async () => {
+    const [{ publicKey: ec }, { publicKey: rsa }] = await Promise.all([
+      promisify(generateKeyPair)('ec', { namedCurve: 'P-256' }),
+      promisify(generateKeyPair)('rsa', { modulusLength: 1024 }),
+    ]);
     const generation = generateRsaKeyPair(2048);
     // On Node 20, equals on keys of two types leaves an error in OpenSSL's queue that the next private-key load throws.
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
     const poisoned = !ec.equals(rsa) && process.version.startsWith('v20.');
     if (poisoned) await expect(generation).rejects.toThrow('RSA generation failed');
     else await generation;

@@ -52,28 +52,27 @@ export class MetricsService {
 
   constructor(dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: 'db_pool_connections',
-      help: 'Database pool connections: total open, idle, and callers waiting for one',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      collect() {
-        const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
-        if (!pool) return;
-        this.set({ state: 'total' }, pool.totalCount);
-        this.set({ state: 'idle' }, pool.idleCount);
-        this.set({ state: 'waiting' }, pool.waitingCount);
-      },
+    this.gauge('db_pool_connections', 'Database pool connections: total open, idle, and callers waiting for one', 'state', () => {
+      const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+      return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
     });
+    this.gauge(
+      'rsa_generations',
+      'RSA key generations on the low-priority generator process: running, and waiting for their turn',
+      'state',
+      rsaGenerationCounts,
+    );
+  }
+
+  /** A gauge with one label, its values read when Prometheus scrapes: one series per member of what `read` answers. */
+  gauge(name: string, help: string, label: string, read: () => Record<string, number> | undefined): void {
     new Gauge({
-      name: 'rsa_generations',
-      help: 'RSA key generations on the low-priority generator process: running, and waiting for their turn',
-      labelNames: ['state'] as const,
+      name,
+      help,
+      labelNames: [label],
       registers: [this.registry],
       collect() {
-        const { running, waiting } = rsaGenerationCounts();
-        this.set({ state: 'running' }, running);
-        this.set({ state: 'waiting' }, waiting);
+        for (const [value, count] of Object.entries(read() ?? {})) this.set({ [label]: value }, count);
       },
     });
   }

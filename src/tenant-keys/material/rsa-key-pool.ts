@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Gauge } from 'prom-client';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { generateRsaKeyPairFor, type GeneratedKey } from '../../crypto/signing-keys';
 import { type SigningKeySpec } from '../../crypto/algorithms';
@@ -22,16 +21,7 @@ export class RsaKeyPool implements OnApplicationBootstrap, OnApplicationShutdown
     metrics: MetricsService,
   ) {
     if (config.rsaPoolSizes.size === 0) return;
-    const readyCounts = () => this.readyCounts();
-    new Gauge({
-      name: 'rsa_pool_ready',
-      help: 'Pre-generated RSA key pairs ready, by modulus length',
-      labelNames: ['length'] as const,
-      registers: [metrics.registry],
-      collect() {
-        for (const [length, ready] of Object.entries(readyCounts())) this.set({ length }, ready);
-      },
-    });
+    metrics.gauge('rsa_pool_ready', 'Pre-generated RSA key pairs ready, by modulus length', 'length', () => this.readyCounts());
   }
 
   onApplicationBootstrap(): void {
