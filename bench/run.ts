@@ -342,10 +342,12 @@ type LoadOptions = {
 };
 type LoadResult = { requestsPerSecond: number; p50: number; p99: number; failed?: string };
 
-async function load(url: string, options: LoadOptions): Promise<LoadResult> {
+/** `url`: one server, or several that share the connections equally (a balancer with no hop of its own). */
+async function load(url: string | string[], options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const result = await autocannon({
-    url: `${url}${options.path}`,
+    // autocannon shares the connections between the urls of an array (lib/url.js); its types know only a string.
+    url: (Array.isArray(url) ? url.map((each) => `${each}${options.path}`) : `${url}${options.path}`) as string,
     method: options.method ?? 'GET',
     headers: { 'content-type': 'application/json', ...options.headers },
     body: options.body ? JSON.stringify(options.body) : undefined,
@@ -387,6 +389,8 @@ interface HttpLimit {
   target: number;
 }
 
+const median = <T>(values: T[], by: (value: T) => number) => [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)];
+
 /** A scenario against an HTTP limit, started for it: rounds of each in turn, the median round of each reported. */
 async function versus(name: string, service: Service, options: LoadOptions, limit: HttpLimit): Promise<void> {
   if (!selected(name)) return;
@@ -401,7 +405,6 @@ async function versus(name: string, service: Service, options: LoadOptions, limi
     }
   });
   await baseline.stop();
-  const median = <T>(values: T[], by: (value: T) => number) => [...values].sort((a, b) => by(a) - by(b))[Math.floor(values.length / 2)];
   record({
     scenario: name,
     ...median(ours, (round) => round.requestsPerSecond),
@@ -793,6 +796,33 @@ async function measureHsm(env: Record<string, string>, dataDir: string): Promise
   await service.stop();
 }
 
+/**
+ * What a second instance on the same database adds on this machine: the connections shared between two
+ * instances against the one instance alone, in alternating rounds (the load generator on the same cores).
+ */
+async function measureSecondInstance(env: Record<string, string>, service: Service, routes: Record<string, LoadOptions>): Promise<void> {
+  const names = Object.keys(routes).filter((route) => selected(`${route}, two instances`));
+  if (names.length === 0) return;
+  const second = await startService(env);
+  const seconds = DURATION_S / ROUNDS;
+  for (const route of names) {
+    const one: number[] = [];
+    const two: LoadResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      one.push((await load(service.url, { ...routes[route], seconds })).requestsPerSecond);
+      two.push(await load([service.url, second.url], { ...routes[route], seconds }));
+    }
+    record({
+      scenario: `${route}, two instances`,
+      ...median(two, (round) => round.requestsPerSecond),
+      failed: two.find((round) => round.failed)?.failed,
+      limit: { name: 'one instance', perSecond: median(one, (perSecond) => perSecond) },
+      note: 'connections shared by two instances on one database',
+    });
+  }
+  await second.stop();
+}
+
 async function runScenarios(dataDir: string, databaseUrl: string): Promise<void> {
   const kek = randomBytes(32);
   const tenant = newTenant();
@@ -815,6 +845,15 @@ async function runScenarios(dataDir: string, databaseUrl: string): Promise<void>
   await scenario('GET /keys (10 user keys)', service, { path: '/keys', headers: { authorization: `Bearer ${userToken}` } });
   await measureGeneration(service, tenant, rawRsa2048);
   await measurePages(service, tenant, bigTenant);
+  await measureSecondInstance(env, service, {
+    'GET /key/:id': { path: `/key/${signingKeyId}`, headers: tenantHeaders(tenant) },
+    'POST /key/:id/sign ES256': {
+      path: `/key/${signingKeyId}/sign`,
+      method: 'POST',
+      headers: tenantHeaders(tenant),
+      body: { payload: { sub: 'bench' } },
+    },
+  });
   await manyTenants(service, databaseUrl, kek, {
     path: `/key/${signingKeyId}/sign`,
     headers: tenantHeaders(tenant),
