@@ -263,22 +263,24 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
     await request(testApp.http).delete(`/key/webhooks/${id}`).set(tenant.headers);
   });
 
-  it('holds at most 25 webhooks per tenant', async () => {
+  it('holds at most 25 webhooks per tenant, even when they are created at once', async () => {
     const crowded = await testApp.createTenant('crowded');
-    for (let i = 0; i < 25; i++) {
-      const res = await request(testApp.http)
-        .post('/key/webhooks')
-        .set(crowded.headers)
-        .send({ url: `http://127.0.0.1:9/${i}`, events: ['*'] });
-      expectEnvelope(res, 200);
-      testApp.trackSecret(res.body.data.secret);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        request(testApp.http)
+          .post('/key/webhooks')
+          .set(crowded.headers)
+          .send({ url: `http://127.0.0.1:9/${i}`, events: ['*'] }),
+      ),
+    );
+    const created = answers.filter((res) => res.status === 200);
+    for (const res of created) testApp.trackSecret(res.body.data.secret);
+    const refused = answers.filter((res) => res.status !== 200);
+    expect(created).toHaveLength(25);
+    for (const res of refused) {
+      expectEnvelope(res, 409);
+      expect(res.body.code).toBe('WEBHOOK_LIMIT_REACHED');
     }
-    const refused = await request(testApp.http)
-      .post('/key/webhooks')
-      .set(crowded.headers)
-      .send({ url: 'http://127.0.0.1:9/26', events: ['*'] });
-    expectEnvelope(refused, 409);
-    expect(refused.body.code).toBe('WEBHOOK_LIMIT_REACHED');
   });
 
   it('manages subscriptions: list without secrets, update, disable, delete; bad events and URLs refused', async () => {

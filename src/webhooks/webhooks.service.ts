@@ -5,6 +5,7 @@ import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-tr
 import { DomainError, ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
+import { lockCount } from '../database/count-lock';
 import { announceTenantChange } from '../database/tenant-changes';
 import { Transactions } from '../database/transactions';
 import { KeySealer } from '../hsm/key-sealer';
@@ -64,8 +65,8 @@ export class WebhooksService {
       const secret = newWebhookSecret();
       const secretSealed = await sealWebhookSecret(this.sealer, actor.tenantId, id, secret);
       const created = await this.transactions.run(async (manager) => {
-        // The tenant row locked: two creations at once count each other.
-        await manager.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [actor.tenantId]);
+        // Two creations at once count each other.
+        await lockCount(manager, 'webhooks', actor.tenantId);
         if ((await manager.countBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId })) >= MAX_WEBHOOKS_PER_TENANT)
           throw new WebhookLimitError();
         await manager.insert(WebhookSubscriptionEntity, {
