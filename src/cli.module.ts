@@ -7,6 +7,7 @@ import { KeyEncryptionRotation } from './tenant-keys/material/kek-rotation';
 import { KeyCustody } from './tenant-keys/material/key-custody';
 import { TenantsModule } from './tenants/tenants.module';
 import { HsmModule } from './hsm/hsm.module';
+import { APP_SEALED_COLUMNS } from './sealed-columns';
 import type { Pkcs11Token } from './hsm/pkcs11-token';
 
 /**
@@ -20,7 +21,7 @@ export class CliModule {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
-        HsmModule.forRoot(hsm),
+        HsmModule.forRoot(hsm, APP_SEALED_COLUMNS),
         DatabaseModule.forRoot(config.databaseUrl, { runMigrations: false, retryAttempts: 0 }),
         AuditModule,
         TenantsModule,

@@ -10,19 +10,22 @@ import {
   sealEnvelope,
   sealedPrefix,
   SealOpenError,
-  tenantKeyAssociatedData,
-  webhookSecretAssociatedData,
   type DataKeyWrapper,
 } from '../crypto/sealing';
 import { HSM, HsmUnavailableError, isPkcs11Error, type Pkcs11Token } from './pkcs11-token';
 
-/** Every sealed column: its table (with tenant_id and id columns) and the associated data each row's value is sealed with. */
-export const SEALED_COLUMNS = [
-  { table: 'tenant_keys', column: 'private_key_sealed', associatedData: tenantKeyAssociatedData },
-  { table: 'webhook_subscriptions', column: 'secret_sealed', associatedData: webhookSecretAssociatedData },
-  { table: 'webhook_subscriptions', column: 'previous_secret_sealed', associatedData: webhookSecretAssociatedData },
-] as const;
-export type SealedColumn = (typeof SEALED_COLUMNS)[number];
+/**
+ * A column holding secrets sealed at rest, as the feature that owns its table declares it: the table (with tenant_id
+ * and id columns), and the associated data each row's value is sealed with.
+ */
+export interface SealedColumn {
+  table: string;
+  column: string;
+  associatedData: (tenantId: string, id: string) => string;
+}
+
+/** Every sealed column the application has (HsmModule.forRoot): what the sealer looks through at start, and `kek:rotate` re-seals. */
+export const SEALED_COLUMNS = Symbol('SEALED_COLUMNS');
 
 /**
  * What seals secrets at rest (private keys, HMAC and webhook secrets): the environment's first key-encryption key,
@@ -37,6 +40,7 @@ export class KeySealer implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     @Inject(HSM) private readonly hsm: Pkcs11Token | null,
+    @Inject(SEALED_COLUMNS) private readonly sealedColumns: readonly SealedColumn[],
     private readonly dataSource: DataSource,
   ) {
     const label = config.pkcs11?.kekLabel;
@@ -64,7 +68,7 @@ export class KeySealer implements OnModuleInit {
     try {
       if (!this.wrapper) {
         // Envelopes that no configured HSM key opens: said once here, a 503 for each of their keys later.
-        if (await anySealedWith(runner, ENVELOPE_FORMAT)) {
+        if (await anySealedWith(runner, this.sealedColumns, ENVELOPE_FORMAT)) {
           this.logger.warn('Some stored secrets are sealed under an HSM key-encryption key, and PKCS11_KEK_LABEL is not set: their keys answer 503');
         }
         return;
@@ -72,7 +76,7 @@ export class KeySealer implements OnModuleInit {
       const label = this.wrapper.name;
       await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`pkcs11-kek:${label}`]);
       try {
-        const sealedUnderIt = await anySealedWith(runner, envelopePrefix(this.wrapper));
+        const sealedUnderIt = await anySealedWith(runner, this.sealedColumns, envelopePrefix(this.wrapper));
         const outcome = await this.hsm!.ensureSecretKey(label, this.config.pkcs11!.kekSeals && !sealedUnderIt);
         if (outcome === 'missing') {
           throw new ConfigError([
@@ -122,8 +126,8 @@ export class KeySealer implements OnModuleInit {
 const ENVELOPE_FORMAT = envelopePrefix({ name: '' }).subarray(0, 1);
 
 /** Whether any stored secret starts with `prefix`; a column not there yet (the CLI migrates after this) holds nothing. */
-async function anySealedWith(runner: QueryRunner, prefix: Buffer): Promise<boolean> {
-  for (const { table, column } of SEALED_COLUMNS) {
+async function anySealedWith(runner: QueryRunner, sealedColumns: readonly SealedColumn[], prefix: Buffer): Promise<boolean> {
+  for (const { table, column } of sealedColumns) {
     const [{ exists }] = (await runner.query(
       'SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2) AS exists',
       [table, column],

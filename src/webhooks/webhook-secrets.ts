@@ -1,7 +1,13 @@
 import { webhookSecretAssociatedData } from '../crypto/sealing';
-import type { KeySealer } from '../hsm/key-sealer';
+import type { KeySealer, SealedColumn } from '../hsm/key-sealer';
 import { webhookSignature } from '../crypto/standard-webhooks';
 import type { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
+
+/** A subscription's secret, and the one before its last rotation, sealed to its row (tenant id, subscription id). */
+export const WEBHOOK_SEALED_COLUMNS: readonly SealedColumn[] = [
+  { table: 'webhook_subscriptions', column: 'secret_sealed', associatedData: webhookSecretAssociatedData },
+  { table: 'webhook_subscriptions', column: 'previous_secret_sealed', associatedData: webhookSecretAssociatedData },
+];
 
 /** How long the secret before a rotation keeps signing beside the new one. */
 export const PREVIOUS_SECRET_SECONDS = 24 * 60 * 60;

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Transactions } from '../../database/transactions';
 import { SealOpenError } from '../../crypto/sealing';
@@ -10,8 +10,18 @@ export interface RotationProgress {
   remaining: number;
 }
 
-/** Rows whose sealed value does not start with the sealing key's prefix ($1). */
-const notUnderSealingKey = ({ column }: SealedColumn) => `${column} IS NOT NULL AND substring(${column} FROM 1 FOR length($1::bytea)) <> $1::bytea`;
+/** The statements that re-seal one sealed column, $1 the sealing key's prefix (exported for their plans' test). */
+export function resealStatements({ table, column }: SealedColumn): Record<'remaining' | 'batch' | 'reseal', string> {
+  // Rows whose sealed value does not start with the sealing key's prefix.
+  const notUnderSealingKey = `${column} IS NOT NULL AND substring(${column} FROM 1 FOR length($1::bytea)) <> $1::bytea`;
+  return {
+    remaining: `SELECT count(*)::int AS remaining FROM ${table} WHERE ${notUnderSealingKey}`,
+    // $2: the batch's size.
+    batch: `SELECT tenant_id, id, ${column} AS sealed FROM ${table} WHERE ${notUnderSealingKey} ORDER BY tenant_id, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    // $1 and $2 the row (tenant id, id), $3 its value re-sealed.
+    reseal: `UPDATE ${table} SET ${column} = $3 WHERE tenant_id = $1 AND id = $2`,
+  };
+}
 
 /**
  * Re-seals every stored private key (and HMAC secret, and webhook secret) under what seals now (the newest
@@ -26,13 +36,14 @@ export class KeyEncryptionRotation {
     private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly sealer: KeySealer,
+    @Inject(SEALED_COLUMNS) private readonly sealedColumns: readonly SealedColumn[],
   ) {}
 
   async run(batchSize = 200, onProgress: (progress: RotationProgress) => void = () => undefined): Promise<RotationProgress> {
     const prefix = this.sealer.sealingPrefix();
     const total = await this.countRemaining(prefix);
     let resealed = 0;
-    for (const sealed of SEALED_COLUMNS) {
+    for (const sealed of this.sealedColumns) {
       for (;;) {
         const done = await this.resealBatch(sealed, prefix, batchSize);
         if (done === 0) break;
@@ -46,11 +57,8 @@ export class KeyEncryptionRotation {
 
   private async countRemaining(prefix: Buffer): Promise<number> {
     let remaining = 0;
-    for (const sealed of SEALED_COLUMNS) {
-      const [row] = await this.dataSource.query<[{ remaining: number }]>(
-        `SELECT count(*)::int AS remaining FROM ${sealed.table} WHERE ${notUnderSealingKey(sealed)}`,
-        [prefix],
-      );
+    for (const sealed of this.sealedColumns) {
+      const [row] = await this.dataSource.query<[{ remaining: number }]>(resealStatements(sealed).remaining, [prefix]);
       remaining += row.remaining;
     }
     return remaining;
@@ -58,11 +66,9 @@ export class KeyEncryptionRotation {
 
   private resealBatch(sealed: SealedColumn, prefix: Buffer, batchSize: number): Promise<number> {
     const { table, column } = sealed;
+    const statements = resealStatements(sealed);
     return this.transactions.run(async (manager) => {
-      const rows = await manager.query<{ tenant_id: string; id: string; sealed: Buffer }[]>(
-        `SELECT tenant_id, id, ${column} AS sealed FROM ${table} WHERE ${notUnderSealingKey(sealed)} ORDER BY tenant_id, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [prefix, batchSize],
-      );
+      const rows = await manager.query<{ tenant_id: string; id: string; sealed: Buffer }[]>(statements.batch, [prefix, batchSize]);
       for (const row of rows) {
         const associatedData = sealed.associatedData(row.tenant_id, row.id);
         let plaintext: Buffer;
@@ -79,7 +85,7 @@ export class KeyEncryptionRotation {
         }
         const resealed = await this.sealer.seal(plaintext, associatedData);
         plaintext.fill(0);
-        await manager.query(`UPDATE ${table} SET ${column} = $3 WHERE tenant_id = $1 AND id = $2`, [row.tenant_id, row.id, resealed]);
+        await manager.query(statements.reseal, [row.tenant_id, row.id, resealed]);
       }
       return rows.length;
     });

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createSelfSignedCertificate, leafCertificateExpiry } from '../../crypto/certificates';
 import { tenantKeyAssociatedData } from '../../crypto/sealing';
-import type { KeySealer } from '../../hsm/key-sealer';
+import type { KeySealer, SealedColumn } from '../../hsm/key-sealer';
 import { describePublicKey, exportPrivateMaterial, importPrivateMaterial, randomKid, type GeneratedKey } from '../../crypto/signing-keys';
 import { type SigningAlgorithm } from '../../crypto/algorithms';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
@@ -10,6 +10,11 @@ export type KeyMaterial = Pick<
   TenantKeyEntity,
   'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt' | 'custody' | 'hsmLabel'
 >;
+
+/** The private part (or HMAC secret) of each key, sealed to its row (tenant id, key id). */
+export const TENANT_KEY_SEALED_COLUMNS: readonly SealedColumn[] = [
+  { table: 'tenant_keys', column: 'private_key_sealed', associatedData: tenantKeyAssociatedData },
+];
 
 /** What seals and opens a key's private part. */
 type Sealer = Pick<KeySealer, 'seal' | 'open'>;
