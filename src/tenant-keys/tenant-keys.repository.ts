@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, IsNull, type Repository } from 'typeorm';
+import { type EntityManager, IsNull, type Repository, type SelectQueryBuilder } from 'typeorm';
 import { lockCount } from '../database/count-lock';
 import { entityColumns, preparedRows, type PreparedStatement } from '../database/prepared-statements';
 import { effectiveStatus, TenantKeyEntity } from './entities/tenant-key.entity';
@@ -35,6 +35,38 @@ export type KeyChanges = Partial<
 
 /** A key past its retirement, stored as retired or not yet (see effectiveStatus). */
 const RETIRED = "(key.status = 'retired' OR (key.status = 'retiring' AND key.retire_at <= now()))";
+
+/** A key whose successor is due for publication: active, not rotated yet, `prePublishSeconds` before its rotation. */
+const PUBLICATION_DUE = `key.status = 'active' AND key.rotated_to IS NULL AND key.rotation_policy IS NOT NULL AND key.next_rotation_at IS NOT NULL
+  AND key.next_rotation_at - make_interval(secs => (key.rotation_policy->>'prePublishSeconds')::int) <= now()`;
+/** How many days before its leaf certificate expires a key announces it (`key.certificate_expiring`), once each. */
+export const CERTIFICATE_WARNING_DAYS = [30, 7] as const;
+/** Whole days of 86,400 s, on the database's clock, in the claim and in the threshold alike. */
+const certificateWarningDue = (days: string) => `key.certificate_expires_at - make_interval(secs => ${days} * 86400) <= now()`;
+const CERTIFICATE_WARNING_THRESHOLDS = `unnest(ARRAY[${CERTIFICATE_WARNING_DAYS.join(',')}]) AS threshold(days)`;
+
+/**
+ * The steps keys take on their own (KeyLifecycle): which keys each is due for, and which of them it takes first.
+ * Each has a partial index of its own (see the migrations), which keeps its claim quick among a tenant's many keys.
+ */
+const DUE_STEPS = {
+  publish: { where: `${PUBLICATION_DUE} AND (key.publishing_until IS NULL OR key.publishing_until <= now())`, oldestBy: 'key.created_at' },
+  activate: { where: `key.status = 'next' AND key.activates_at <= now()`, oldestBy: 'key.created_at' },
+  retire: { where: `key.status = 'retiring' AND key.retire_at <= now()`, oldestBy: 'key.created_at' },
+  delete: { where: `key.status = 'pending_deletion' AND key.delete_at <= now()`, oldestBy: 'key.created_at' },
+  /** The oldest retired key of a tenant that keeps more than `keep` of them. */
+  prune: {
+    where: `key.status = 'retired' AND key.tenant_id IN (SELECT tenant_id FROM tenant_keys WHERE status = 'retired' GROUP BY tenant_id HAVING count(*) > :keep)`,
+    oldestBy: 'key.retire_at',
+  },
+  /** An active or next key whose leaf certificate expires within a threshold not yet announced. */
+  certificateWarning: {
+    where: `key.status IN ('active', 'next') AND key.certificate_expires_at > now() AND EXISTS (
+      SELECT 1 FROM ${CERTIFICATE_WARNING_THRESHOLDS} WHERE threshold.days < COALESCE(key.certificate_warned_days, 2147483647) AND ${certificateWarningDue('threshold.days')})`,
+    oldestBy: 'key.created_at',
+  },
+} as const;
+export type DueStep = keyof typeof DUE_STEPS;
 
 /**
  * The hot reads (`GET /key`, `GET /key/:id`, the key a signature loads) as prepared statements whose rows read as
@@ -146,6 +178,47 @@ export class TenantKeysRepository {
   async countRetiredLocked(manager: EntityManager, tenantId: string): Promise<number> {
     await lockCount(manager, 'tenant-keys', tenantId);
     return manager.countBy(TenantKeyEntity, { tenantId, status: 'retired' });
+  }
+
+  /**
+   * One key due for the step, locked for this transaction; keys another instance holds are skipped. `keep` is
+   * the retired keys a tenant keeps (prune).
+   */
+  async claimDue(manager: EntityManager, step: DueStep, parameters: { keep?: number } = {}): Promise<TenantKeyEntity | undefined> {
+    return (await this.claimDueQuery(manager, step, parameters).getOne()) ?? undefined;
+  }
+
+  /** The statement `claimDue` runs (its plan is tested). */
+  claimDueQuery(manager: EntityManager, step: DueStep, parameters: { keep?: number } = {}): SelectQueryBuilder<TenantKeyEntity> {
+    const { where, oldestBy } = DUE_STEPS[step];
+    return manager
+      .createQueryBuilder(TenantKeyEntity, 'key')
+      .where(where, parameters)
+      .orderBy(oldestBy, 'ASC')
+      .limit(1)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked');
+  }
+
+  /** The key, locked until the transaction ends, if its successor is still due for publication (else undefined). */
+  async lockIfPublicationDue(manager: EntityManager, tenantId: string, id: string): Promise<TenantKeyEntity | undefined> {
+    const key = await manager
+      .createQueryBuilder(TenantKeyEntity, 'key')
+      .where(PUBLICATION_DUE)
+      .andWhere('key.tenant_id = :tenantId AND key.id = :id', { tenantId, id })
+      .setLock('pessimistic_write')
+      .getOne();
+    return key ?? undefined;
+  }
+
+  /** The nearest of CERTIFICATE_WARNING_DAYS within which the key's leaf certificate expires now. */
+  async certificateWarningDays(manager: EntityManager, tenantId: string, id: string): Promise<number> {
+    const [{ daysBefore }] = await manager.query<[{ daysBefore: number }]>(
+      `SELECT min(threshold.days)::int AS "daysBefore" FROM tenant_keys key, ${CERTIFICATE_WARNING_THRESHOLDS}
+       WHERE key.tenant_id = $1 AND key.id = $2 AND ${certificateWarningDue('threshold.days')}`,
+      [tenantId, id],
+    );
+    return daysBefore;
   }
 
   exists(tenantId: string, id: string): Promise<boolean> {

@@ -14,12 +14,6 @@ import { TenantKeysRepository } from '../tenant-keys.repository';
 const MAX_STEPS_PER_RUN = 100;
 /** How long an instance has a successor's publication to itself while it makes the material; another may take it over after. */
 const PUBLICATION_CLAIM_SECONDS = 120;
-/** A key whose successor is due for publication: active, not rotated yet, `prePublishSeconds` before its rotation. */
-const PUBLICATION_DUE = `key.status = 'active' AND key.rotated_to IS NULL AND key.rotation_policy IS NOT NULL AND key.next_rotation_at IS NOT NULL
-  AND key.next_rotation_at - make_interval(secs => (key.rotation_policy->>'prePublishSeconds')::int) <= now()`;
-/** How many days before its leaf certificate expires a key announces it (`key.certificate_expiring`), once each. */
-export const CERTIFICATE_WARNING_DAYS = [30, 7] as const;
-
 /** A step's result: the key row it left (its events show kid, alias, status), or the id of what it touched. */
 type Step = (manager: EntityManager) => Promise<{ tenantId: string; event: AuditEvent; result: TenantKeyEntity | string } | undefined>;
 
@@ -114,7 +108,7 @@ export class KeyLifecycle {
    */
   private async publishNext(): Promise<boolean> {
     const old = await this.transactions.run(async (manager) => {
-      const due = await this.claim(manager, `${PUBLICATION_DUE} AND (key.publishing_until IS NULL OR key.publishing_until <= now())`);
+      const due = await this.keys.claimDue(manager, 'publish');
       if (due) await this.keys.claimPublication(manager, due.tenantId, due.id, PUBLICATION_CLAIM_SECONDS);
       return due;
     });
@@ -152,12 +146,7 @@ export class KeyLifecycle {
   ): ReturnType<Step> {
     // The tenant's key lock before the row's, as a rotation by hand takes them (lockCount): never a deadlock with it.
     const inUse = await this.keys.countInUseLocked(manager, claimed.tenantId);
-    const old = await manager
-      .createQueryBuilder(TenantKeyEntity, 'key')
-      .where(PUBLICATION_DUE)
-      .andWhere('key.tenant_id = :tenantId AND key.id = :id', { tenantId: claimed.tenantId, id: claimed.id })
-      .setLock('pessimistic_write')
-      .getOne();
+    const old = await this.keys.lockIfPublicationDue(manager, claimed.tenantId, claimed.id);
     await this.keys.claimPublication(manager, claimed.tenantId, claimed.id, null);
     if (!old) return undefined;
     const limit = this.config.limits.keysPerTenant;
@@ -188,7 +177,7 @@ export class KeyLifecycle {
   }
 
   private readonly activateDue: Step = async (manager) => {
-    const next = await this.claim(manager, `key.status = 'next' AND key.activates_at <= now()`);
+    const next = await this.keys.claimDue(manager, 'activate');
     if (!next) return undefined;
     const { activated, predecessorId } = await this.activate(manager, next);
     const event: AuditEvent = {
@@ -203,14 +192,14 @@ export class KeyLifecycle {
 
   /** Retirement is in effect from retireAt on (effectiveStatus); this stores it and tells the trail. */
   private readonly retireDue: Step = async (manager) => {
-    const key = await this.claim(manager, `key.status = 'retiring' AND key.retire_at <= now()`);
+    const key = await this.keys.claimDue(manager, 'retire');
     if (!key) return undefined;
     await this.keys.update(manager, key.tenantId, key.id, { status: 'retired' });
     return { tenantId: key.tenantId, event: { actor: SYSTEM_ACTOR, action: 'key.retire', keyId: key.id, tenantId: key.tenantId }, result: key.id };
   };
 
   private readonly deleteDue: Step = async (manager) => {
-    const key = await this.claim(manager, `key.status = 'pending_deletion' AND key.delete_at <= now()`);
+    const key = await this.keys.claimDue(manager, 'delete');
     if (!key) return undefined;
     await this.keys.delete(manager, key.tenantId, key.id);
     this.custody.destroyOnCommit(manager, key);
@@ -225,12 +214,7 @@ export class KeyLifecycle {
    */
   private readonly pruneRetired: Step = async (manager) => {
     const keep = this.config.limits.retiredKeysPerTenant;
-    const key = await this.claim(
-      manager,
-      `key.status = 'retired' AND key.tenant_id IN (
-         SELECT tenant_id FROM tenant_keys WHERE status = 'retired' GROUP BY tenant_id HAVING count(*) > ${keep})`,
-      'key.retire_at',
-    );
+    const key = await this.keys.claimDue(manager, 'prune', { keep });
     if (!key || (await this.keys.countRetiredLocked(manager, key.tenantId)) <= keep) return undefined;
     await this.keys.delete(manager, key.tenantId, key.id);
     this.custody.destroyOnCommit(manager, key);
@@ -243,20 +227,9 @@ export class KeyLifecycle {
    * threshold is announced (a certificate attached 5 days before its end is announced at 7 days only).
    */
   private readonly warnCertificateExpiry: Step = async (manager) => {
-    // Whole days of 86,400 s, on the database's clock, in the claim and in the threshold alike.
-    const due = (days: string) => `key.certificate_expires_at - make_interval(secs => ${days} * 86400) <= now()`;
-    const thresholds = `unnest(ARRAY[${CERTIFICATE_WARNING_DAYS.join(',')}]) AS threshold(days)`;
-    const key = await this.claim(
-      manager,
-      `key.status IN ('active', 'next') AND key.certificate_expires_at > now() AND EXISTS (
-         SELECT 1 FROM ${thresholds} WHERE threshold.days < COALESCE(key.certificate_warned_days, 2147483647) AND ${due('threshold.days')})`,
-    );
+    const key = await this.keys.claimDue(manager, 'certificateWarning');
     if (!key) return undefined;
-    const [{ daysBefore }] = await manager.query<[{ daysBefore: number }]>(
-      `SELECT min(threshold.days)::int AS "daysBefore" FROM tenant_keys key, ${thresholds}
-       WHERE key.tenant_id = $1 AND key.id = $2 AND ${due('threshold.days')}`,
-      [key.tenantId, key.id],
-    );
+    const daysBefore = await this.keys.certificateWarningDays(manager, key.tenantId, key.id);
     const warned = await this.keys.update(manager, key.tenantId, key.id, { certificateWarnedDays: daysBefore });
     const event: AuditEvent = {
       actor: SYSTEM_ACTOR,
@@ -267,18 +240,6 @@ export class KeyLifecycle {
     };
     return { tenantId: key.tenantId, event, result: warned! };
   };
-
-  /** One key in this state, locked for this transaction; keys another instance holds are skipped. */
-  private claim(manager: EntityManager, due: string, oldestBy = 'key.created_at'): Promise<TenantKeyEntity | null> {
-    return manager
-      .createQueryBuilder(TenantKeyEntity, 'key')
-      .where(due)
-      .orderBy(oldestBy, 'ASC')
-      .limit(1)
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
-      .getOne();
-  }
 }
 
 function latest(a: Date, b: Date): Date {
