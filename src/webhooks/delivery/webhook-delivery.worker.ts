@@ -23,6 +23,46 @@ const TENANT_SHARE = LOOPS / 2;
 /** How long a claimed delivery is another instance's to leave alone: past it (its instance died mid-send), it is due again. */
 const LEASE_SECONDS = 30;
 
+/**
+ * The statement that leases a due delivery ($1 the lease, $2 the tenants this instance's loops hold their share of):
+ * see WebhookDeliveryWorker.lease. Exported for its plan's test.
+ */
+export const LEASE_DUE_DELIVERY = `UPDATE webhook_deliveries SET lease_id = $1, leased_until = now() + make_interval(secs => ${LEASE_SECONDS})
+  WHERE id = (
+    WITH RECURSIVE waiting(tenant_id) AS (
+      (SELECT tenant_id FROM webhook_deliveries WHERE status = 'pending' ORDER BY tenant_id LIMIT 1)
+      UNION ALL
+      SELECT (SELECT later.tenant_id FROM webhook_deliveries later WHERE later.status = 'pending' AND later.tenant_id > waiting.tenant_id
+              ORDER BY later.tenant_id LIMIT 1)
+      FROM waiting WHERE waiting.tenant_id IS NOT NULL
+    ), sending AS (
+      SELECT tenant_id, count(*) AS deliveries FROM webhook_deliveries WHERE leased_until > now() GROUP BY tenant_id
+    )
+    SELECT claimed.id FROM (
+      SELECT waiting.tenant_id FROM waiting
+      CROSS JOIN LATERAL (
+        SELECT due.sequence, due.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest
+          WHERE earliest.status = 'pending' AND earliest.subscription_id = due.subscription_id AND earliest.order_key = due.order_key) AS first
+        FROM webhook_deliveries due
+        WHERE due.status = 'pending' AND due.tenant_id = waiting.tenant_id AND due.next_attempt_at <= now()
+          AND (due.leased_until IS NULL OR due.leased_until < now())
+        ORDER BY due.sequence LIMIT 1
+      ) due
+      LEFT JOIN sending ON sending.tenant_id = waiting.tenant_id
+      WHERE waiting.tenant_id <> ALL($2::uuid[])
+      ORDER BY due.first DESC, coalesce(sending.deliveries, 0), due.sequence
+    ) turn
+    CROSS JOIN LATERAL (
+      SELECT delivery.id FROM webhook_deliveries delivery
+      WHERE delivery.tenant_id = turn.tenant_id AND delivery.status = 'pending' AND delivery.next_attempt_at <= now()
+        AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
+        AND delivery.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
+          AND earliest.subscription_id = delivery.subscription_id AND earliest.order_key = delivery.order_key)
+      ORDER BY delivery.sequence LIMIT 1 FOR UPDATE SKIP LOCKED
+    ) claimed
+    LIMIT 1)
+  RETURNING id, tenant_id, subscription_id, attempts, body`;
+
 interface Leased {
   delivery: Pick<WebhookDeliveryEntity, 'id' | 'tenantId' | 'subscriptionId' | 'attempts' | 'body'>;
   lease: string;
@@ -166,41 +206,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     const [[row]] = await this.dataSource.query<
       [{ id: string; tenant_id: string; subscription_id: string; attempts: number; body: string }[], number]
     >(
-      `UPDATE webhook_deliveries SET lease_id = $1, leased_until = now() + make_interval(secs => ${LEASE_SECONDS})
-       WHERE id = (
-         WITH RECURSIVE waiting(tenant_id) AS (
-           (SELECT tenant_id FROM webhook_deliveries WHERE status = 'pending' ORDER BY tenant_id LIMIT 1)
-           UNION ALL
-           SELECT (SELECT later.tenant_id FROM webhook_deliveries later WHERE later.status = 'pending' AND later.tenant_id > waiting.tenant_id
-                   ORDER BY later.tenant_id LIMIT 1)
-           FROM waiting WHERE waiting.tenant_id IS NOT NULL
-         ), sending AS (
-           SELECT tenant_id, count(*) AS deliveries FROM webhook_deliveries WHERE leased_until > now() GROUP BY tenant_id
-         )
-         SELECT claimed.id FROM (
-           SELECT waiting.tenant_id FROM waiting
-           CROSS JOIN LATERAL (
-             SELECT due.sequence, due.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest
-               WHERE earliest.status = 'pending' AND earliest.subscription_id = due.subscription_id AND earliest.order_key = due.order_key) AS first
-             FROM webhook_deliveries due
-             WHERE due.status = 'pending' AND due.tenant_id = waiting.tenant_id AND due.next_attempt_at <= now()
-               AND (due.leased_until IS NULL OR due.leased_until < now())
-             ORDER BY due.sequence LIMIT 1
-           ) due
-           LEFT JOIN sending ON sending.tenant_id = waiting.tenant_id
-           WHERE waiting.tenant_id <> ALL($2::uuid[])
-           ORDER BY due.first DESC, coalesce(sending.deliveries, 0), due.sequence
-         ) turn
-         CROSS JOIN LATERAL (
-           SELECT delivery.id FROM webhook_deliveries delivery
-           WHERE delivery.tenant_id = turn.tenant_id AND delivery.status = 'pending' AND delivery.next_attempt_at <= now()
-             AND (delivery.leased_until IS NULL OR delivery.leased_until < now())
-             AND delivery.sequence = (SELECT min(earliest.sequence) FROM webhook_deliveries earliest WHERE earliest.status = 'pending'
-               AND earliest.subscription_id = delivery.subscription_id AND earliest.order_key = delivery.order_key)
-           ORDER BY delivery.sequence LIMIT 1 FOR UPDATE SKIP LOCKED
-         ) claimed
-         LIMIT 1)
-       RETURNING id, tenant_id, subscription_id, attempts, body`,
+      LEASE_DUE_DELIVERY,
       [lease, full],
     );
     if (!row) {
