@@ -4,8 +4,7 @@ import { TenantsService } from '../src/tenants/tenants.service';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
 import { cliActor } from '../src/audit/audit-trail';
 import { eventually } from './support/eventually';
-import { TenantChangeSignal } from '../src/database/tenant-changes';
-import { CACHE_LISTENER_APPLICATION_NAME } from '../src/tenants/tenant-cache.service';
+import { CHANGE_LISTENER_APPLICATION_NAME, TenantChangeSignal } from '../src/database/tenant-changes';
 
 const kidsOf = async (app: TestApp, tenantId: string): Promise<string[]> =>
   (await request(app.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys.map((key: JWK) => key.kid);
@@ -179,7 +178,7 @@ describe('revocation when the instance stops hearing changes', () => {
     const first = await startTestApp({ CACHE_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) });
     // The first instance's LISTEN backend, found before the second instance opens its own.
     const [listener] = await first.dataSource.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [
-      CACHE_LISTENER_APPLICATION_NAME,
+      CHANGE_LISTENER_APPLICATION_NAME,
     ]);
     const second = await startTestApp({}, first);
     let frozen = false;
@@ -215,7 +214,7 @@ describe('revocation when the instance stops hearing changes', () => {
       await eventually('another LISTEN connection of the first instance', async () => {
         const [{ listeners }] = await first.dataSource.query(
           'SELECT count(*)::int AS listeners FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND pid <> $2',
-          [CACHE_LISTENER_APPLICATION_NAME, listener.pid],
+          [CHANGE_LISTENER_APPLICATION_NAME, listener.pid],
         );
         return listeners === 2;
       });

@@ -1,15 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { Client } from 'pg';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { TENANT_CHANGES_CHANNEL, TenantChangeSignal } from '../database/tenant-changes';
-
-const RECONNECT_DELAY_MS = 1_000;
-
-/** The LISTEN connection's name in `pg_stat_activity`. */
-export const CACHE_LISTENER_APPLICATION_NAME = 'key-service cache listener';
+import { TenantChangeSignal } from '../database/tenant-changes';
 
 /** A value being loaded, and whether the tenant changed meanwhile (then it is not kept). */
 interface Load {
@@ -25,18 +17,14 @@ const PURGE_INTERVAL_MS = 60_000;
  * tenant's (its own least recently used go first), entries past their time dropped every minute. Only what was
  * found is kept: a tenant asking for names that do not exist adds nothing, so it cannot push others out.
  * Every change to a tenant's keys or API keys is announced with PostgreSQL NOTIFY, so that every instance on
- * the database forgets that tenant.
+ * the database forgets that tenant (TenantChangeSignal).
  *
- * The cache is trusted only while its LISTEN connection proves that it hears: every CACHE_HEARTBEAT_SECONDS it
- * NOTIFYs a channel of its own and hears that back. PostgreSQL delivers notifications in commit order, so a
- * heartbeat heard means every change committed before it was sent was heard too. When none has come back for two
- * intervals (the connection may be gone without a reset, as after a NAT timeout), nothing is served from the cache
- * or kept in it, and the listener reconnects, starting from an empty cache: a stale answer is worse than a slow one.
- * A change is thus served stale for at most two intervals after it commits.
+ * The cache is trusted only while the change signal proves that it hears every change (TenantChangeSignal.hearsAll):
+ * otherwise nothing is served from the cache or kept in it, and what it held is forgotten when the signal is lost or
+ * back: a stale answer is worse than a slow one. A change is thus served stale for at most two heartbeats after it commits.
  */
 @Injectable()
-export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(TenantCacheService.name);
+export class TenantCacheService implements OnApplicationShutdown {
   /** Keyed `<tenant id> <key>`. */
   private readonly entries: LRUCache<string, { value: unknown }>;
   /** Each tenant's keys in `entries`, least recently used first, to bound and forget a tenant; kept in step by `dispose`. */
@@ -44,20 +32,11 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   /** Loads in flight per tenant: a change marks them stale, so that a value read before it is not kept. */
   private readonly loads = new Map<string, Set<Load>>();
   private readonly purgeTimer: NodeJS.Timeout;
-  private listener?: Client;
-  /** Every change committed before this time (performance.now()) has been heard; -Infinity: not listening. */
-  private heardUpTo = -Infinity;
-  /** How long after `heardUpTo` the cache is trusted. */
-  private readonly heartbeatDeadlineMs: number;
-  /** This instance's own heartbeat channel. */
-  private readonly heartbeatChannel = `tenant_cache_heartbeat_${randomBytes(6).toString('hex')}`;
-  private stopped = false;
-  private reconnectTimer?: NodeJS.Timeout;
-  private heartbeatTimer?: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-    private readonly signal: TenantChangeSignal,
+    private readonly changes: TenantChangeSignal,
   ) {
     this.entries = new LRUCache({
       max: config.cacheMaxEntries,
@@ -70,28 +49,18 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
     });
     this.purgeTimer = setInterval(() => this.entries.purgeStale(), PURGE_INTERVAL_MS);
     this.purgeTimer.unref();
-    this.heartbeatDeadlineMs = 2 * config.cacheHeartbeatSeconds * 1_000;
+    // A change forgets its tenant; a signal lost or back forgets everything, as changes may have gone unheard.
+    this.unsubscribe = changes.subscribe((tenantId) => (tenantId === null ? this.forgetAll() : this.forget(tenantId)));
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.listen();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    const answering = this.trusted();
-    this.stopped = true;
-    this.heardUpTo = -Infinity;
-    clearTimeout(this.reconnectTimer);
-    clearInterval(this.heartbeatTimer);
+  onApplicationShutdown(): void {
+    this.unsubscribe();
     clearInterval(this.purgeTimer);
-    // A connection that stopped answering would not answer a goodbye either.
-    if (answering) await this.listener?.end().catch(() => undefined);
-    else this.listener?.connection.stream.destroy();
   }
 
-  /** Whether the listener heard everything committed up to a heartbeat recent enough. */
+  /** Whether the change signal hears every change, so that what is cached is current. */
   private trusted(): boolean {
-    return performance.now() - this.heardUpTo <= this.heartbeatDeadlineMs;
+    return this.changes.hearsAll();
   }
 
   /** The cached value if there is a fresh one and the cache is trusted; never loads. */
@@ -150,75 +119,5 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   private forgetAll(): void {
     for (const tenantLoads of this.loads.values()) for (const inFlight of tenantLoads) inFlight.stale = true;
     this.entries.clear();
-  }
-
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.config.databaseUrl, application_name: CACHE_LISTENER_APPLICATION_NAME });
-    this.listener = client;
-    client.on('notification', ({ channel, payload }) => {
-      if (this.listener !== client) return;
-      if (channel === this.heartbeatChannel) this.heardUpTo = Math.max(this.heardUpTo, Number(payload));
-      else if (payload) {
-        this.forget(payload);
-        this.signal.heard(payload);
-      }
-    });
-    client.on('error', (error) => {
-      if (this.listener !== client) return;
-      this.logger.warn(`Cache invalidation channel lost (${error.message}); caching paused until it is back`);
-      this.reconnect(client);
-    });
-    client.on('end', () => this.reconnect(client));
-    this.watch(client);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${TENANT_CHANGES_CHANNEL}`);
-      await client.query(`LISTEN ${this.heartbeatChannel}`);
-      if (this.listener !== client) return;
-      // Whatever changed while we were not listening is unknown: start from nothing.
-      this.forgetAll();
-      this.heardUpTo = performance.now();
-      this.signal.heard(null);
-    } catch (error) {
-      if (this.listener !== client) return;
-      this.logger.warn(`Cannot listen for key changes (${(error as Error).message}); caching paused`);
-      this.reconnect(client);
-    }
-  }
-
-  /**
-   * Sends a heartbeat every interval, one at a time; reconnects when none has come back for two intervals
-   * (or the connection has not started listening in that time).
-   */
-  private watch(client: Client): void {
-    const startedAt = performance.now();
-    let beating = false;
-    this.heartbeatTimer = setInterval(() => {
-      if (performance.now() - Math.max(this.heardUpTo, startedAt) > this.heartbeatDeadlineMs) {
-        this.logger.warn(`Cache invalidation channel silent for ${this.heartbeatDeadlineMs / 1_000} s; caching paused, reconnecting`);
-        this.reconnect(client);
-        return;
-      }
-      if (this.heardUpTo === -Infinity || beating) return;
-      beating = true;
-      client
-        .query('SELECT pg_notify($1, $2)', [this.heartbeatChannel, String(performance.now())])
-        .catch(() => undefined) // the connection's own error or end reconnects
-        .finally(() => (beating = false));
-    }, this.config.cacheHeartbeatSeconds * 1_000);
-    this.heartbeatTimer.unref();
-  }
-
-  private reconnect(client: Client): void {
-    if (this.listener !== client || this.stopped) return;
-    clearInterval(this.heartbeatTimer);
-    this.heardUpTo = -Infinity;
-    this.listener = undefined;
-    this.forgetAll();
-    // Closed on our side alone: a connection that stopped answering would not answer a goodbye.
-    client.connection.stream.destroy();
-    this.reconnectTimer = setTimeout(() => void this.listen(), RECONNECT_DELAY_MS);
-    this.reconnectTimer.unref();
   }
 }
