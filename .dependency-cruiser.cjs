@@ -38,8 +38,8 @@ module.exports = {
     {
       name: 'foundations-use-no-feature',
       severity: 'error',
-      comment: 'config/, database/ and hsm/ sit under every feature.',
-      from: { path: '^src/(config|database|hsm)/' },
+      comment: 'config/, database/, hsm/ and sealing/ sit under every feature.',
+      from: { path: '^src/(config|database|hsm|sealing)/' },
       to: { path: `^${FEATURES}` },
     },
     {

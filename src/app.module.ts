@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { HsmModule } from './hsm/hsm.module';
 import { APP_SEALED_COLUMNS } from './sealed-columns';
+import { SealingModule } from './sealing/sealing.module';
 import type { Pkcs11Token } from './hsm/pkcs11-token';
 import { TenantKeysModule } from './tenant-keys/tenant-keys.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -26,7 +27,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        HsmModule.forRoot(hsm, APP_SEALED_COLUMNS),
+        HsmModule.forRoot(hsm),
+        SealingModule.forRoot(APP_SEALED_COLUMNS),
         DatabaseModule.forRoot(config.databaseUrl, { runMigrations: config.runMigrations, retryAttempts: 3 }),
         AuditModule,
         TenantsModule,

@@ -8,6 +8,7 @@ import { KeyCustody } from './tenant-keys/material/key-custody';
 import { TenantsModule } from './tenants/tenants.module';
 import { HsmModule } from './hsm/hsm.module';
 import { APP_SEALED_COLUMNS } from './sealed-columns';
+import { SealingModule } from './sealing/sealing.module';
 import type { Pkcs11Token } from './hsm/pkcs11-token';
 
 /**
@@ -21,7 +22,8 @@ export class CliModule {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
-        HsmModule.forRoot(hsm, APP_SEALED_COLUMNS),
+        HsmModule.forRoot(hsm),
+        SealingModule.forRoot(APP_SEALED_COLUMNS),
         DatabaseModule.forRoot(config.databaseUrl, { runMigrations: false, retryAttempts: 0 }),
         AuditModule,
         TenantsModule,

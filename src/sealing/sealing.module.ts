@@ -1,0 +1,15 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { KeySealer, SEALED_COLUMNS, type SealedColumn } from '../hsm/key-sealer';
+
+/** The sealer of every secret at rest, for every feature, told the sealed columns that the features declare. */
+@Global()
+@Module({})
+export class SealingModule {
+  static forRoot(sealedColumns: readonly SealedColumn[]): DynamicModule {
+    return {
+      module: SealingModule,
+      providers: [{ provide: SEALED_COLUMNS, useValue: sealedColumns }, KeySealer],
+      exports: [SEALED_COLUMNS, KeySealer],
+    };
+  }
+}
