@@ -24,7 +24,7 @@ export interface SealedColumn {
   associatedData: (tenantId: string, id: string) => string;
 }
 
-/** Every sealed column the application has (HsmModule.forRoot): what the sealer looks through at start, and `kek:rotate` re-seals. */
+/** Every sealed column the application has (SealingModule.forRoot): what the sealer looks through at start, and `kek:rotate` re-seals. */
 export const SEALED_COLUMNS = Symbol('SEALED_COLUMNS');
 
 /**
