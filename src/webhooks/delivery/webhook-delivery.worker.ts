@@ -205,10 +205,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     // for its retry (a receiver that fails) may be thousands of its key's to look through before one that can go.
     const [[row]] = await this.dataSource.query<
       [{ id: string; tenant_id: string; subscription_id: string; attempts: number; body: string }[], number]
-    >(
-      LEASE_DUE_DELIVERY,
-      [lease, full],
-    );
+    >(LEASE_DUE_DELIVERY, [lease, full]);
     if (!row) {
       // Due deliveries behind one being sent (by this instance or another) are taken by the loop sending it.
       const [{ wait }] = await this.dataSource.query<[{ wait: number | null }]>(
