@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { createLocalJWKSet, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { createLocalJWKSet, exportJWK, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { OneKeyOneKid1764400000000 } from '../migrations/1764400000000-one-key-one-kid';
 import request from 'supertest';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
@@ -189,7 +189,8 @@ describe('POST /key/import and POST /key/import/:id', () => {
     const outside = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).sign(pair.privateKey);
     const res = await request(testApp.http).post('/key/verify').set(other.headers).send({ token: outside });
     expect(res.body.message).toBe('Token rejected: unknown kid');
-    expect(await importJWK(key.jwk, 'EdDSA')).toBeTruthy();
+    // The JWK answered is the imported key: the outsider's token verifies with it.
+    expect((await jwtVerify(outside, await importJWK(key.jwk, 'EdDSA'))).protectedHeader.kid).toBe(key.kid);
   });
 
   describe('one key, one kid', () => {
@@ -233,7 +234,8 @@ describe('POST /key/import and POST /key/import/:id', () => {
       const kid = held.body.data.kid;
       expect((await jwksOf()).filter((jwk) => jwk.kid === kid)).toHaveLength(1);
       const resolve = createLocalJWKSet({ keys: await jwksOf() });
-      await expect(resolve({ alg: held.body.data.algorithm, kid }, undefined as never)).resolves.toBeDefined();
+      const resolved = await exportJWK(await resolve({ alg: held.body.data.algorithm, kid }, undefined as never));
+      expect(held.body.data.jwk).toMatchObject(resolved);
     });
 
     it('a certificate sent as publicKey is the key it certifies', async () => {
