@@ -26,6 +26,7 @@ import { KeyCustody } from './material/key-custody';
 import { KeyWrites, newKeyRow, secondsAfter, specOf, type NewKeyPlace } from './key-writes';
 import type { NewKeyDto } from './dto/new-key.dto';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
+import { validRotationPolicy } from './lifecycle/rotation-policy';
 import { sealKeyMaterial, type CertificateSubject } from './material/key-material';
 import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
 import { KeySealer } from '../hsm/key-sealer';
@@ -323,23 +324,8 @@ export class TenantKeysService {
     return successor.id;
   }
 
-  /**
-   * A policy's bounds that protect verifiers: the successor is in every cached JWKS before it signs
-   * (prePublishSeconds at least JWKS_MAX_AGE), and published within the period (less than rotateEverySeconds).
-   */
   private validPolicy(policy: RotationPolicyDto | null): RotationPolicy | null {
-    if (!policy) return null;
-    const maxAge = this.config.jwksMaxAgeSeconds;
-    if (policy.prePublishSeconds < maxAge) {
-      const message = `rotationPolicy.prePublishSeconds must be at least ${maxAge} (JWKS_MAX_AGE), so that cached key sets hold the successor before it signs`;
-      throw new ValidationFailedError([{ field: 'rotationPolicy.prePublishSeconds', message }]);
-    }
-    if (policy.prePublishSeconds >= policy.rotateEverySeconds) {
-      const message = `rotationPolicy.prePublishSeconds must be less than rotateEverySeconds (${policy.rotateEverySeconds})`;
-      throw new ValidationFailedError([{ field: 'rotationPolicy.prePublishSeconds', message }]);
-    }
-    const { rotateEverySeconds, prePublishSeconds, retireAfterSeconds } = policy;
-    return { rotateEverySeconds, prePublishSeconds, retireAfterSeconds };
+    return validRotationPolicy(policy, this.config.jwksMaxAgeSeconds);
   }
 
   /** Setting a policy starts its first period now (for a key that signs); removing it stops the schedule (the caller drops a published successor). */
