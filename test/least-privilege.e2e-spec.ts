@@ -6,6 +6,7 @@ import { cliActor } from '../src/audit/audit-trail';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../src/common/route-access';
 import { TenantsService, type ApiKeyGrant } from '../src/tenants/tenants.service';
 import { eventually } from './support/eventually';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
 
 type Headers = Record<string, string>;
@@ -30,16 +31,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
     return { id: issued.apiKeyId, headers: tenantHeaders(tenant.tenantId, issued.apiKey) };
   };
   const privatePem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-  const generate = async (body: object = {}) =>
-    (
-      await http()
-        .post('/key/generate')
-        .set(tenant.headers)
-        .send({ algorithm: 'ES256', name: 'matrix', ...body })
-    ).body.data as {
-      id: string;
-      kid: string;
-    };
+  const generate = (body: object = {}) => keyClient(testApp, tenant).generate({ algorithm: 'ES256', name: 'matrix', ...body });
 
   describe('every route against every scope', () => {
     let signing: { id: string };
@@ -48,7 +40,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
 
     beforeAll(async () => {
       signing = await generate({ alias: 'matrix-signer' });
-      token = (await http().post(`/key/${signing.id}/sign`).set(tenant.headers).send({ payload: {} })).body.data.token;
+      token = await keyClient(testApp, tenant).sign(signing, { payload: {} });
     });
 
     /** Each route of `/key` and `/api-keys`, the scope it needs, and a call that is valid enough to pass the guard. */
