@@ -92,9 +92,7 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
 
     const id = randomUUID();
     const answers = await Promise.all(
-      [0, 1].map(() =>
-        keys().send.generate({ algorithm: 'ES256', name: 'raced', custody: 'hsm' }, `/key/generate/${id}`),
-      ),
+      [0, 1].map(() => keys().send.generate({ algorithm: 'ES256', name: 'raced', custody: 'hsm' }, `/key/generate/${id}`)),
     );
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
     await keys().sign(id, { payload: {} });

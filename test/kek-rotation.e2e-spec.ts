@@ -46,7 +46,8 @@ describe('key-encryption key rotation', () => {
 
   it('opens old records beside new ones, re-seals them all with kek:rotate, and then works without the old key', async () => {
     const keys: { id: string; algorithm: string }[] = [];
-    for (const algorithm of ['ES256', 'EdDSA', 'HS256', 'RS256']) keys.push(await keyClient(before, tenant).generate({ algorithm, name: `old-${algorithm}` }));
+    for (const algorithm of ['ES256', 'EdDSA', 'HS256', 'RS256'])
+      keys.push(await keyClient(before, tenant).generate({ algorithm, name: `old-${algorithm}` }));
 
     // A webhook whose secret was rotated once: two sealed secrets, which kek:rotate re-seals too.
     const webhook = await request(before.http)

@@ -63,9 +63,7 @@ describe('hot reads from memory, invalidated on every change', () => {
   it("shows a key generated or deleted on one instance in the other's JWKS within a second", async () => {
     const before = await kidsOf(second, tenant); // warms the second instance's cache
     const key = await keys(first).generate({ algorithm: 'RS256', name: 'cross-instance' });
-    const added = await withinOneSecond("the new kid in the other instance's JWKS", async () =>
-      (await kidsOf(second, tenant)).includes(key.kid),
-    );
+    const added = await withinOneSecond("the new kid in the other instance's JWKS", async () => (await kidsOf(second, tenant)).includes(key.kid));
     expect(await kidsOf(second, tenant)).toEqual([...before, key.kid]);
     await keys(first).delete(key);
     const removed = await withinOneSecond(
@@ -89,13 +87,9 @@ describe('hot reads from memory, invalidated on every change', () => {
     const key = await keys(first).generate({ algorithm: 'ES256', name: 'short grace' });
     await keys(first).rotate(key, { gracePeriodSeconds: 1 });
     expect(await kidsOf(first, tenant)).toContain(key.kid);
-    const { afterMs } = await eventually(
-      'the retired kid out of the cached JWKS',
-      async () => !(await kidsOf(first, tenant)).includes(key.kid),
-      {
-        withinMs: 3_000,
-      },
-    );
+    const { afterMs } = await eventually('the retired kid out of the cached JWKS', async () => !(await kidsOf(first, tenant)).includes(key.kid), {
+      withinMs: 3_000,
+    });
     expect(afterMs).toBeGreaterThan(500);
   });
 
@@ -115,7 +109,8 @@ describe('hot reads from memory, invalidated on every change', () => {
 });
 
 describe('one tenant cannot push another out of the cache', () => {
-  const generateHeard = (app: TestApp, tenant: TestTenant, body: object) => heard(app, tenant.tenantId, () => keyClient(app, tenant).generate(body));
+  const generateHeard = (app: TestApp, tenant: TestTenant, body: Record<string, unknown>) =>
+    heard(app, tenant.tenantId, () => keyClient(app, tenant).generate(body));
 
   /**
    * The victim's JWKS, API key and key opened for signing (by alias) in memory, then their rows changed behind the

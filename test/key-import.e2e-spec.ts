@@ -251,8 +251,7 @@ describe('POST /key/import and POST /key/import/:id', () => {
 
     it('a retiring key still holds its material; once retired, or deleted, the material may come back', async () => {
       const { privateKey } = pems(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }));
-      const rotate = (id: string, gracePeriodSeconds: number) =>
-        keys().send.rotate(id, { gracePeriodSeconds });
+      const rotate = (id: string, gracePeriodSeconds: number) => keys().send.rotate(id, { gracePeriodSeconds });
       const retiring = (await keys().send.import({ name: 'retiring', privateKey })).body.data;
       expectEnvelope(await rotate(retiring.id, 3600), 200);
       expectHeldBy(await keys().send.import({ name: 'too soon', privateKey }), retiring.id);

@@ -9,7 +9,6 @@ import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './s
 /** Short periods, so that rotations happen within a test: the scheduler looks every second. */
 const FAST = { LIFECYCLE_TICK_SECONDS: '1', JWKS_MAX_AGE: '1', DELETION_MIN_WINDOW_SECONDS: '2' };
 
-
 describe('keys that look after themselves', () => {
   let testApp: TestApp;
   let tenant: TestTenant;
@@ -120,7 +119,7 @@ describe('keys that look after themselves', () => {
     it('shows the policy and the next rotation in the view; a key with a policy signs no token that outlives retireAfterSeconds', async () => {
       const key = await keys().generate({ algorithm: 'ES256', name: 'bounded', rotationPolicy: policy(3600, 60, 120) });
       expect(key.rotationPolicy).toEqual(policy(3600, 60, 120));
-      expect(Date.parse(key.nextRotationAt) - Date.parse(key.createdAt)).toBeGreaterThan(3_590_000);
+      expect(Date.parse(key.nextRotationAt!) - Date.parse(key.createdAt)).toBeGreaterThan(3_590_000);
       const sign = (body: object) =>
         request(testApp.http)
           .post(`/key/${key.id}/sign`)
@@ -269,10 +268,7 @@ describe('keys that look after themselves', () => {
       expectEnvelope(await keys().send.verify(token), 200);
 
       expectEnvelope(await schedule(2), 200);
-      await eventually(
-        'the key deleted at its deleteAt',
-        async () => (await keys().send.get(key.id)).status === 404,
-      );
+      await eventually('the key deleted at its deleteAt', async () => (await keys().send.get(key.id)).status === 404);
       const deletions = await testApp.dataSource.query<{ actor_type: string }[]>(
         "SELECT actor_type FROM audit_events WHERE key_id = $1 AND action = 'key.delete'",
         [key.id],

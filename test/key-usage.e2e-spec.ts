@@ -45,8 +45,8 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       if (algorithm === 'EdDSA') expect(key).toMatchObject({ curve: 'Ed25519', jwk: { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' } });
       const token = await keys().sign(key.id, { payload: { sub: 'alice' } });
       expect(decodeProtectedHeader(token)).toMatchObject({ alg: algorithm, kid: key.kid });
-      const viaJwk = await jwtVerify(token, await importJWK(key.jwk, algorithm));
-      const viaPem = await jwtVerify(token, createPublicKey(key.publicKey));
+      const viaJwk = await jwtVerify(token, await importJWK(key.jwk!, algorithm));
+      const viaPem = await jwtVerify(token, createPublicKey(key.publicKey!));
       expect([viaJwk.payload.sub, viaPem.payload.iss]).toEqual(['alice', 'https://issuer.example']);
     });
 
@@ -141,7 +141,7 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       const claims = { toString: 'a', valueOf: 1, hasOwnProperty: true, constructor: 'c', nested: { constructor: { prototype: 2 }, toString: [1] } };
       const res = await keys().send.sign(key.id, { payload: claims, header: { cty: 'JWT' } });
       expectEnvelope(res, 200);
-      const { payload, protectedHeader } = await jwtVerify(res.body.data.token, await importJWK(key.jwk, 'ES256'));
+      const { payload, protectedHeader } = await jwtVerify(res.body.data.token, await importJWK(key.jwk!, 'ES256'));
       expect(payload).toMatchObject(claims);
       expect(protectedHeader.cty).toBe('JWT');
     });
@@ -151,21 +151,21 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       const before = Math.floor(Date.now() / 1000);
       const res = await keys().send.sign(key.id, { payload: { sub: 'carol', scope: 'read' }, header: { typ: 'at+jwt' }, expiresIn: 120 });
       expectEnvelope(res, 200);
-      const { payload, protectedHeader } = await jwtVerify(res.body.data.token, await importJWK(key.jwk, 'ES256'), { typ: 'at+jwt' });
+      const { payload, protectedHeader } = await jwtVerify(res.body.data.token, await importJWK(key.jwk!, 'ES256'), { typ: 'at+jwt' });
       expect(protectedHeader).toEqual({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' });
       expect(payload).toMatchObject({ sub: 'carol', scope: 'read', iss: 'https://default.example' });
       expect(payload.iat).toBeGreaterThanOrEqual(before);
       expect(payload.exp).toBe(payload.iat! + 120);
       const own = await keys().send.sign(key.id, { payload: { iss: 'https://other.example' } });
-      expect((await jwtVerify(own.body.data.token, await importJWK(key.jwk, 'ES256'))).payload.iss).toBe('https://other.example');
+      expect((await jwtVerify(own.body.data.token, await importJWK(key.jwk!, 'ES256'))).payload.iss).toBe('https://other.example');
     });
 
     it('without expiresIn the token expires after DEFAULT_TOKEN_LIFETIME_SECONDS; a payload exp stands; expiresIn: null means no exp', async () => {
       const key = await keys().generate({ algorithm: 'EdDSA', name: 'lifetimes' });
-      const claims = async (body: object) => {
+      const claims = async (body: Record<string, unknown>) => {
         const res = await keys().send.sign(key.id, body);
         expectEnvelope(res, 200);
-        return (await jwtVerify(res.body.data.token, await importJWK(key.jwk, 'EdDSA'))).payload;
+        return (await jwtVerify(res.body.data.token, await importJWK(key.jwk!, 'EdDSA'))).payload;
       };
       const defaulted = await claims({ payload: { sub: 'd' } });
       expect(defaulted.exp).toBe(defaulted.iat! + 3600);
@@ -180,14 +180,14 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
         const key = await keys().generate({ algorithm: 'ES256', name: 'configured-lifetime' });
         const res = await request(shortLived.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} });
         expectEnvelope(res, 200);
-        const { payload } = await jwtVerify(res.body.data.token, await importJWK(key.jwk, 'ES256'));
+        const { payload } = await jwtVerify(res.body.data.token, await importJWK(key.jwk!, 'ES256'));
         expect(payload.exp).toBe(payload.iat! + 90);
       } finally {
         await shortLived.close();
       }
     });
 
-    it.each<[object, string, string]>([
+    it.each<[Record<string, unknown>, string, string]>([
       [{}, 'payload', 'payload must be a JSON object'],
       [{ payload: 'x' }, 'payload', 'payload must be a JSON object'],
       ...['alg', 'kid', 'Kid', 'ALG', 'zip', 'crit', 'jku', 'x5c', 'sub'].map((name): [object, string, string] => [
@@ -286,9 +286,9 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
         rotatedFrom: old.id,
       });
       expect(successor.id).not.toBe(old.id);
-      const retiring = (await keys().get(old.id));
+      const retiring = await keys().get(old.id);
       expect(retiring).toMatchObject({ status: 'retiring', rotatedTo: successor.id });
-      expect(Date.parse(retiring.retireAt) - Date.now()).toBeGreaterThan(3500 * 1000);
+      expect(Date.parse(retiring.retireAt!) - Date.now()).toBeGreaterThan(3500 * 1000);
 
       expectEnvelope(await keys().send.verify(oldToken), 200);
       expect((await keys().jwks()).keys.map((k: JWK) => k.kid)).toEqual(expect.arrayContaining([old.kid, successor.kid]));
@@ -314,8 +314,8 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
     it('defaults to a 24 h grace period and answers 404 for an unknown key', async () => {
       const old = await keys().generate({ algorithm: 'EdDSA', name: 'default-grace' });
       await keys().rotate(old.id);
-      const retiring = (await keys().get(old.id));
-      const hours = (Date.parse(retiring.retireAt) - Date.now()) / 3_600_000;
+      const retiring = await keys().get(old.id);
+      const hours = (Date.parse(retiring.retireAt!) - Date.now()) / 3_600_000;
       expect(hours).toBeGreaterThan(23.9);
       expect(hours).toBeLessThanOrEqual(24);
       expectEnvelope(await keys().send.rotate(randomUUID(), {}), 404);
@@ -366,8 +366,8 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
       await keys().rotate(key.id, { gracePeriodSeconds: 3600 });
       expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${token}`), 200);
       const successor = (await keys().get(key.id)).rotatedTo;
-      const successorToken = await keys().sign(successor, { payload: { sub: 'u' } });
-      await keys().rotate(successor, { gracePeriodSeconds: 0 });
+      const successorToken = await keys().sign(successor!, { payload: { sub: 'u' } });
+      await keys().rotate(successor!, { gracePeriodSeconds: 0 });
       expectEnvelope(await request(testApp.http).get('/keys').set('authorization', `Bearer ${successorToken}`), 401);
     });
   });
@@ -376,14 +376,20 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
     it.each(['RS256', 'PS384', 'ES256', 'ES512', 'EdDSA'])(
       '%s with certificate: true: a self-signed certificate that openssl verifies, x5c and x5t#S256 in the view and the JWKS',
       async (algorithm) => {
-        const key = await keys().generate({ algorithm, name: 'with cert', issuer: 'https://certs.example', certificate: true, certificateValidityDays: 90 });
-        const certificate = new X509Certificate(key.certificate);
-        expect(certificate.publicKey.equals(createPublicKey(key.publicKey))).toBe(true);
-        expect(certificate.verify(createPublicKey(key.publicKey))).toBe(true);
+        const key = await keys().generate({
+          algorithm,
+          name: 'with cert',
+          issuer: 'https://certs.example',
+          certificate: true,
+          certificateValidityDays: 90,
+        });
+        const certificate = new X509Certificate(key.certificate!);
+        expect(certificate.publicKey.equals(createPublicKey(key.publicKey!))).toBe(true);
+        expect(certificate.verify(createPublicKey(key.publicKey!))).toBe(true);
         expect(certificate.subject).toBe('CN=with cert\nO=https://certs.example');
         expect(certificate.issuer).toBe(certificate.subject);
         expect(certificate.checkIssued(certificate)).toBe(true);
-        expect(opensslVerifiesSelfSigned(key.certificate)).toBe(true);
+        expect(opensslVerifiesSelfSigned(key.certificate!)).toBe(true);
         expect(Math.round((Date.parse(certificate.validTo) - Date.parse(certificate.validFrom)) / 86_400_000)).toBe(90);
         const members = { x5c: [certificate.raw.toString('base64')], 'x5t#S256': createHash('sha256').update(certificate.raw).digest('base64url') };
         expect(key.jwk).toMatchObject(members);

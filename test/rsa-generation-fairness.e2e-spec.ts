@@ -85,7 +85,11 @@ describe('RSA key generation shared fairly between tenants', () => {
     const [hostileUser, otherUser] = [await userToken(hostile, 'mallory'), await userToken(other, 'alice')];
 
     await stopGenerator();
-    const flood = Array.from({ length: RSA_GENERATIONS_PER_QUEUE }, (_, i) => keyClient(testApp, hostile).send.generate({ algorithm: 'RS256', name: `flood ${i}` }).then());
+    const flood = Array.from({ length: RSA_GENERATIONS_PER_QUEUE }, (_, i) =>
+      keyClient(testApp, hostile)
+        .send.generate({ algorithm: 'RS256', name: `flood ${i}` })
+        .then(),
+    );
     await queued(RSA_GENERATIONS_PER_QUEUE);
     // The tenant's users wait in the tenant's queue, which is full.
     const refused = await register(hostileUser);

@@ -13,7 +13,6 @@ const RECOVERY_RETRY_MS = 1_000;
 /** Room for any signature (RSA-8192) and any sealed data key. */
 const OUTPUT_BYTES = 1024;
 
-
 /** Codes that say the token or its sessions are gone (real HSMs): re-initialise. */
 const LOST_TOKEN_CODES = new Set([
   pkcs11.CKR_DEVICE_REMOVED,

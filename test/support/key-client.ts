@@ -38,7 +38,10 @@ export interface KeyClient {
    * Signs `payload` with the key and checks the token as a relying party would: against the tenant's JWKS, or
    * with POST /key/verify for an HMAC key (whose secret is not published). Answers the verified payload and header.
    */
-  signAndVerify(key: KeyRef & { algorithm?: string }, payload?: JWTPayload): Promise<{ payload: JWTPayload; protectedHeader: ProtectedHeaderParameters }>;
+  signAndVerify(
+    key: KeyRef & { algorithm?: string },
+    payload?: JWTPayload,
+  ): Promise<{ payload: JWTPayload; protectedHeader: ProtectedHeaderParameters }>;
   send: {
     generate(body?: Body<GenerateKeyDto>, path?: string): request.Test;
     import(body: Body<ImportKeyDto>, path?: string): request.Test;
@@ -55,11 +58,11 @@ export interface KeyClient {
 
 /** 200 in the envelope, or a failure that says which route answered what. */
 async function dataOf<T>(pending: request.Test): Promise<T> {
+  const route = `${pending.method} ${new URL(pending.url).pathname}`;
   const res = await pending;
-  const { method, path } = res.req as unknown as { method: string; path: string };
   const { code, message, errors } = res.body ?? {};
-  expect({ route: `${method} ${path}`, status: res.status, code, message, errors }).toEqual({
-    route: `${method} ${path}`,
+  expect({ route, status: res.status, code, message, errors }).toEqual({
+    route,
     status: 200,
     code: undefined,
     message: expect.any(String),
@@ -75,11 +78,29 @@ export function keyClient(app: { http: Server } | Server, tenant: { tenantId: st
   const send: KeyClient['send'] = {
     generate: (body = {}, path = '/key/generate') => request(http).post(path).set(tenant.headers).send(body),
     import: (body, path = '/key/import') => request(http).post(path).set(tenant.headers).send(body),
-    get: (key) => request(http).get(`/key/${idOf(key)}`).set(tenant.headers),
-    update: (key, body) => request(http).put(`/key/${idOf(key)}`).set(tenant.headers).send(body),
-    delete: (key) => request(http).delete(`/key/${idOf(key)}`).set(tenant.headers),
-    rotate: (key, body = {}) => request(http).post(`/key/${idOf(key)}/rotate`).set(tenant.headers).send(body),
-    sign: (key, body = { payload: { sub: 'test-user' } }) => request(http).post(`/key/${idOf(key)}/sign`).set(tenant.headers).send(body),
+    get: (key) =>
+      request(http)
+        .get(`/key/${idOf(key)}`)
+        .set(tenant.headers),
+    update: (key, body) =>
+      request(http)
+        .put(`/key/${idOf(key)}`)
+        .set(tenant.headers)
+        .send(body),
+    delete: (key) =>
+      request(http)
+        .delete(`/key/${idOf(key)}`)
+        .set(tenant.headers),
+    rotate: (key, body = {}) =>
+      request(http)
+        .post(`/key/${idOf(key)}/rotate`)
+        .set(tenant.headers)
+        .send(body),
+    sign: (key, body = { payload: { sub: 'test-user' } }) =>
+      request(http)
+        .post(`/key/${idOf(key)}/sign`)
+        .set(tenant.headers)
+        .send(body),
     signByAlias: (alias, body = { payload: { sub: 'test-user' } }) => request(http).post(`/key/alias/${alias}/sign`).set(tenant.headers).send(body),
     verify: (token) => request(http).post('/key/verify').set(tenant.headers).send({ token }),
     jwks: (tenantId = tenant.tenantId) => request(http).get(`/tenants/${tenantId}/.well-known/jwks.json`),

@@ -73,7 +73,9 @@ describe('applySigningPolicy', () => {
     it('forbids each claim present with any value, null and false too; absent or undefined passes', () => {
       const policy = { forbiddenClaims: ['admin', 'constructor'] };
       expect(problemsOf(policy, { sub: 'alice', admin: undefined })).toEqual([]);
-      expect(problemsOf(policy, { admin: false })).toEqual([{ field: 'payload.admin', message: "payload.admin is forbidden by the key's signing policy" }]);
+      expect(problemsOf(policy, { admin: false })).toEqual([
+        { field: 'payload.admin', message: "payload.admin is forbidden by the key's signing policy" },
+      ]);
       expect(problemsOf(policy, JSON.parse('{"constructor": null}') as JWTPayload)).toEqual([
         { field: 'payload.constructor', message: "payload.constructor is forbidden by the key's signing policy" },
       ]);
@@ -172,7 +174,11 @@ describe('signingPolicy as a request sends it (SigningPolicyDto)', () => {
       { fixedIssuer: '' },
       { field: 'signingPolicy.fixedIssuer', message: 'signingPolicy.fixedIssuer must be 1 to 1024 characters' },
     ],
-    ['a rule it does not know', { allowedIssuers: ['x'] }, { field: 'signingPolicy.allowedIssuers', message: 'property allowedIssuers should not exist' }],
+    [
+      'a rule it does not know',
+      { allowedIssuers: ['x'] },
+      { field: 'signingPolicy.allowedIssuers', message: 'property allowedIssuers should not exist' },
+    ],
   ])('refuses %s, naming the field', async (_case, policy, problem) => {
     expect(await validated(policy)).toEqual([problem]);
   });
