@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { freePort } from '../tools/free-port';
 import { startService, type RunningService } from './support/processes';
 import { tenantHeaders } from './support/test-app';
-import { eventually } from './support/eventually';
+import { callerError, eventually } from './support/eventually';
 
 /** Whether a new TCP connection to the port is accepted. */
 const accepts = (port: number) =>
@@ -18,6 +18,17 @@ const accepts = (port: number) =>
     });
     socket.once('error', () => resolve(false));
   });
+
+/** No answer (fetch rejects): a failure that names the request, at the test's line, rather than undici's own stack. */
+async function answered(what: string, pending: Promise<Response>): Promise<Response> {
+  const failure = callerError(answered);
+  try {
+    return await pending;
+  } catch (error) {
+    const { message, cause } = error as Error & { cause?: Error };
+    throw failure(`${what} got no answer: ${message}${cause ? ` (${cause.message})` : ''}`);
+  }
+}
 
 /**
  * SIGTERM while requests are in flight: they finish, new connections are refused, the embedded PostgreSQL
@@ -65,7 +76,7 @@ describe('SIGTERM under load', () => {
         for (let i = 0; ; i++) {
           let res: Response;
           try {
-            res = await generate({ algorithm: 'ES256', name: `w${worker}-${i}` });
+            res = await answered(`generate ${i} of caller ${worker}`, generate({ algorithm: 'ES256', name: `w${worker}-${i}` }));
           } catch (error) {
             if (!terminated) throw error;
             refused.push((error as Error).message);
@@ -85,11 +96,11 @@ describe('SIGTERM under load', () => {
     await eventually('20 keys acknowledged under traffic', () => trafficRuns() && acknowledged.length >= 20, { withinMs: 60_000 });
 
     // An RSA-4096 generation takes a second or more: in flight when the signal comes, as the service's own gauge shows.
-    const slow = generate({ algorithm: 'RS512', name: 'in-flight', length: 4096 });
+    const slow = answered('the RSA-4096 generate in flight at SIGTERM', generate({ algorithm: 'RS512', name: 'in-flight', length: 4096 }));
     await eventually(
       'the RSA-4096 generation under way (rsa_generations running or waiting)',
       async () => {
-        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const metrics = await (await answered('GET /metrics', fetch(`http://127.0.0.1:${port}/metrics`))).text();
         return /^rsa_generations\{state="(running|waiting)"\} [1-9]/m.test(metrics);
       },
       { withinMs: 30_000 },
