@@ -70,7 +70,7 @@ describe('SIGTERM under load', () => {
     const refused: string[] = [];
     let terminated = false;
     // A wrong answer fails the test at once, not as a wait that runs out; a caller refused after SIGTERM stops.
-    let trafficFailure: unknown;
+    let trafficFailure: Error | undefined;
     const traffic = Promise.all(
       Array.from({ length: 4 }, async (_, worker) => {
         for (let i = 0; ; i++) {
@@ -88,7 +88,7 @@ describe('SIGTERM under load', () => {
           acknowledged.push(body.data!.id);
         }
       }),
-    ).catch((error: unknown) => void (trafficFailure = error));
+    ).catch((error: Error) => void (trafficFailure = error));
     const trafficRuns = () => {
       if (trafficFailure) throw trafficFailure;
       return true;

@@ -1,5 +1,4 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import request from 'supertest';
 import { eventually } from './support/eventually';
 import { keyClient } from './support/key-client';
 import { MAIN, cleanEnv, runCli } from './support/processes';
