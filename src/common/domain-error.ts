@@ -10,9 +10,9 @@ export interface FieldError {
 
 /**
  * An expected failure with a stable code (the envelope's `code`); the exception filter answers it with the status
- * the code has in ERROR_STATUS, and the envelope.
+ * the code has in ERROR_STATUS, and the envelope. Each feature declares its subclasses in its own errors file.
  */
-export class DomainError extends Error {
+export abstract class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,

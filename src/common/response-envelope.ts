@@ -7,7 +7,7 @@ export interface ResponseEnvelope<T = unknown> {
   success: boolean;
   message: string;
   /** On errors: the stable code (`KEY_NOT_FOUND`, `VALIDATION_FAILED`, ...), for clients to tell answers apart. */
-  code?: string;
+  code?: ErrorCode;
   data: T | null;
   errors?: FieldError[];
   requestId?: string;
