@@ -13,7 +13,6 @@ export const ERROR_STATUS = {
   BAD_REQUEST: HttpStatus.BAD_REQUEST,
   UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
   NOT_FOUND: HttpStatus.NOT_FOUND,
-  METHOD_NOT_ALLOWED: HttpStatus.METHOD_NOT_ALLOWED,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   URI_TOO_LONG: HttpStatus.URI_TOO_LONG,
   HEADERS_TOO_LARGE: 431, // Request Header Fields Too Large: not in Nest's HttpStatus

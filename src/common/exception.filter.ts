@@ -24,7 +24,6 @@ const PLAIN_ANSWERS: Partial<Record<number, PlainAnswer>> = Object.fromEntries(
   (
     [
       { code: 'NOT_FOUND', message: 'Not found' },
-      { code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed' },
       { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' },
       { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json' },
       { code: 'RATE_LIMITED', message: 'Too many requests' },
