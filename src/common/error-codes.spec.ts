@@ -13,7 +13,7 @@ function codesInApiDoc(): string[] {
 
 describe('the error registry (ERROR_STATUS)', () => {
   it('gives every code an HTTP error status', () => {
-    const statuses = ERROR_CODES.map((code) => ({ code, status: ERROR_STATUS[code] }));
+    const statuses = ERROR_CODES.map((code) => ({ code, status: Number(ERROR_STATUS[code]) }));
     for (const { code, status } of statuses) {
       expect({ code, isErrorStatus: status >= 400 && status <= 599 && STATUS_CODES[status] !== undefined }).toEqual({ code, isErrorStatus: true });
     }

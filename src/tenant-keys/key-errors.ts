@@ -47,10 +47,7 @@ export class AliasTakenError extends DomainError {
 /** The key's leaf certificate has expired: relying parties that check x5c would refuse what it signs. */
 export class CertificateExpiredError extends DomainError {
   constructor(expiredAt: Date) {
-    super(
-      'CERTIFICATE_EXPIRED',
-      `The key's certificate expired at ${expiredAt.toISOString()}: attach a new one, or rotate the key`,
-    );
+    super('CERTIFICATE_EXPIRED', `The key's certificate expired at ${expiredAt.toISOString()}: attach a new one, or rotate the key`);
   }
 }
 
