@@ -115,7 +115,12 @@ describe('the CLI (npm run cli)', () => {
       expect(JSON.parse(result.stdout)).toEqual({ tenants: [] });
       const lines = result.stderr.trim().split('\n');
       expect(lines.map((line) => JSON.parse(line) as object)).toEqual([
-        expect.objectContaining({ level: 30, time: expect.any(Number), context: 'CLI', msg: expect.stringMatching(/^Applied \d+ pending migrations$/) }),
+        expect.objectContaining({
+          level: 30,
+          time: expect.any(Number),
+          context: 'CLI',
+          msg: expect.stringMatching(/^Applied \d+ pending migrations$/),
+        }),
       ]);
     } finally {
       await fresh.drop();

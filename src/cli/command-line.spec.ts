@@ -85,7 +85,14 @@ describe('the CLI command line', () => {
         'under what seals now: the HSM\'s key-encryption key "service-kek" (PKCS11_KEK_LABEL);',
       ],
       [
-        { KEY_ENCRYPTION_KEY: KEK, PKCS11_MODULE: '/hsm.so', PKCS11_TOKEN_LABEL: 'keys', PKCS11_PIN: '1234', PKCS11_KEK_LABEL: 'service-kek', PKCS11_KEK_SEALS: 'false' },
+        {
+          KEY_ENCRYPTION_KEY: KEK,
+          PKCS11_MODULE: '/hsm.so',
+          PKCS11_TOKEN_LABEL: 'keys',
+          PKCS11_PIN: '1234',
+          PKCS11_KEK_LABEL: 'service-kek',
+          PKCS11_KEK_SEALS: 'false',
+        },
         'under what seals now: KEY_ENCRYPTION_KEY;',
       ],
     ])('with %j', (env, words) => {

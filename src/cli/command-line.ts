@@ -7,8 +7,7 @@ const COMMON_OPTIONS = { json: { type: 'boolean' }, help: { type: 'boolean' } } 
 
 /** What the command line asks for: the usage (on stdout for --help, on stderr with exit 2 for nothing), or a command. */
 export type CommandLine =
-  | { usage: 'asked' | 'missing' }
-  | { command: CliCommand; json: boolean; run: (context: CommandContext) => Promise<CommandResult> };
+  { usage: 'asked' | 'missing' } | { command: CliCommand; json: boolean; run: (context: CommandContext) => Promise<CommandResult> };
 
 /**
  * Reads the command line against the table: an unknown command or option, an option of another command, or a
@@ -38,7 +37,8 @@ function everyOption(commands: readonly CliCommand[]): ParseArgsOptionsConfig {
   const options: ParseArgsOptionsConfig = { ...COMMON_OPTIONS };
   for (const command of commands) {
     for (const [name, { type }] of Object.entries(command.options)) {
-      if (options[name] && options[name].type !== type) throw new Error(`--${name} is a ${options[name].type} in one command and a ${type} in ${command.name}`);
+      if (options[name] && options[name].type !== type)
+        throw new Error(`--${name} is a ${options[name].type} in one command and a ${type} in ${command.name}`);
       options[name] = { type };
     }
   }
@@ -55,14 +55,15 @@ export function usage(commands: readonly CliCommand[], config: AppConfig | undef
     const synopsis = `${command.name} ${[...Object.entries(command.options).map(([name, option]) => optionSynopsis(name, option)), '[--json]'].join(' ')}`;
     const description = wrap(typeof command.description === 'string' ? command.description : command.description(config), WIDTH - 2 - SYNOPSIS_WIDTH);
     const indent = ' '.repeat(2 + SYNOPSIS_WIDTH);
-    if (synopsis.length < SYNOPSIS_WIDTH) lines.push(`  ${synopsis.padEnd(SYNOPSIS_WIDTH)}${description[0]}`, ...description.slice(1).map((line) => indent + line));
+    if (synopsis.length < SYNOPSIS_WIDTH)
+      lines.push(`  ${synopsis.padEnd(SYNOPSIS_WIDTH)}${description[0]}`, ...description.slice(1).map((line) => indent + line));
     else lines.push(`  ${synopsis}`, ...description.map((line) => indent + line));
   }
   lines.push(
     '',
     'With --json, a command that succeeds prints exactly one JSON object on standard output; logs, progress',
     'and errors go to standard error.',
-    'Exit codes: 0 done, 1 failed, 2 bad usage. The CLI uses the service\'s configuration (.env and the environment).',
+    "Exit codes: 0 done, 1 failed, 2 bad usage. The CLI uses the service's configuration (.env and the environment).",
   );
   return lines.join('\n');
 }

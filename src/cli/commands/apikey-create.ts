@@ -24,7 +24,8 @@ export const apiKeyCreate = defineCommand({
     const tenantId = uuidOption(values.tenant, '--tenant');
     const scopes = values.scopes === undefined ? undefined : list(values.scopes);
     const unknown = scopes?.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
-    if (scopes?.length === 0 || unknown !== undefined) throw new UsageError(`--scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
+    if (scopes?.length === 0 || unknown !== undefined)
+      throw new UsageError(`--scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}`);
     const signKeys = values['sign-keys'] === undefined ? null : list(values['sign-keys']).map((key) => key.toLowerCase());
     if (signKeys?.length === 0 || signKeys?.some((key) => !isSignKey(key)))
       throw new UsageError('--sign-keys must be a comma-separated list of key ids or aliases');

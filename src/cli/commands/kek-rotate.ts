@@ -70,7 +70,11 @@ export const kekRotate = defineCommand({
     const result = await app.get(KeyEncryptionRotation).run(batchSize, progress?.update);
     progress?.stop();
     if (result.remaining > 0) {
-      return { json: result, text: `${result.resealed} secrets re-sealed; ${result.remaining} were busy and remain: run kek:rotate again.`, exitCode: 1 };
+      return {
+        json: result,
+        text: `${result.resealed} secrets re-sealed; ${result.remaining} were busy and remain: run kek:rotate again.`,
+        exitCode: 1,
+      };
     }
     return {
       json: result,

@@ -11,8 +11,6 @@ export const migrationRun = defineCommand({
     Promise.resolve({
       json: { migrated: true, applied },
       text:
-        applied.length > 0
-          ? `Applied ${applied.length} migrations: ${applied.join(', ')}. Migrations are up to date.`
-          : 'Migrations are up to date.',
+        applied.length > 0 ? `Applied ${applied.length} migrations: ${applied.join(', ')}. Migrations are up to date.` : 'Migrations are up to date.',
     }),
 });
