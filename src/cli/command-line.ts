@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { AppConfig } from '../config/config';
-import { UsageError, type CliCommand, type CommandContext, type CommandResult } from './command';
+import { descriptionOf, UsageError, type CliCommand, type CliOption, type CommandContext, type CommandResult } from './command';
 
 /** Options every command takes. */
 const COMMON_OPTIONS = { json: { type: 'boolean' }, help: { type: 'boolean' } } as const;
@@ -53,7 +53,7 @@ export function usage(commands: readonly CliCommand[], config: AppConfig | undef
   const lines = ['Usage: npm run cli -- <command> [options]', ''];
   for (const command of commands) {
     const synopsis = `${command.name} ${[...Object.entries(command.options).map(([name, option]) => optionSynopsis(name, option)), '[--json]'].join(' ')}`;
-    const description = wrap(typeof command.description === 'string' ? command.description : command.description(config), WIDTH - 2 - SYNOPSIS_WIDTH);
+    const description = wrap(descriptionOf(command, config), WIDTH - 2 - SYNOPSIS_WIDTH);
     const indent = ' '.repeat(2 + SYNOPSIS_WIDTH);
     if (synopsis.length < SYNOPSIS_WIDTH)
       lines.push(`  ${synopsis.padEnd(SYNOPSIS_WIDTH)}${description[0]}`, ...description.slice(1).map((line) => indent + line));
@@ -68,7 +68,7 @@ export function usage(commands: readonly CliCommand[], config: AppConfig | undef
   return lines.join('\n');
 }
 
-function optionSynopsis(name: string, { type, placeholder, required }: CliCommand['options'][string]): string {
+function optionSynopsis(name: string, { type, placeholder, required }: CliOption): string {
   const words = type === 'boolean' ? `--${name}` : `--${name} <${placeholder ?? 'value'}>`;
   return required ? words : `[${words}]`;
 }

@@ -41,6 +41,9 @@ export interface CommandResult {
 /** A description may speak of what is configured: `config` is the configuration when it loads, else undefined. */
 export type Description = string | ((config: AppConfig | undefined) => string);
 
+export const descriptionOf = (command: CliCommand, config: AppConfig | undefined): string =>
+  typeof command.description === 'string' ? command.description : command.description(config);
+
 /** A command of the table: its name, options and description (the usage is made of them), and how it runs. */
 export interface CliCommand {
   name: string;
