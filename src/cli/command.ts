@@ -64,8 +64,8 @@ export function defineCommand<const O extends CliOptions, I>(command: {
   options: O;
   description: Description;
   reportsMigrations?: boolean;
-  validate(values: OptionValues<O>): I;
-  run(context: CommandContext, input: I): Promise<CommandResult>;
+  validate: (values: OptionValues<O>) => I;
+  run: (context: CommandContext, input: I) => Promise<CommandResult>;
 }): CliCommand {
   const { validate, run, ...rest } = command;
   return {
