@@ -30,9 +30,9 @@ describe('the CLI (npm run cli)', () => {
     expect(tenant.name).toBe('acme');
   });
 
-  it('npm run cli -- tenant:create --name acme --json, as the README writes it, prints one JSON object and nothing else', async () => {
-    // The project's .npmrc keeps npm's own "> key-service@0.1.0 cli" header off standard output.
-    const result = spawnSync('npm run cli -- tenant:create --name acme --json', {
+  it('npm run --silent cli -- tenant:create --name acme --json, as the README writes it, prints one JSON object and nothing else', async () => {
+    // --silent keeps npm's own "> key-service@0.1.0 cli" header off standard output.
+    const result = spawnSync('npm run --silent cli -- tenant:create --name acme --json', {
       shell: true,
       cwd: join(__dirname, '..'),
       env: cleanEnv(env),
