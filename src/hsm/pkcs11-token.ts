@@ -1,10 +1,10 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { HttpStatus, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import * as pkcs11 from 'pkcs11js';
 import type { JWK } from 'jose';
-import { DomainError } from '../common/domain-error';
 import { ConfigError, type Pkcs11Settings } from '../config/config';
 import type { SigningAlgorithm, SigningKeySpec } from '../crypto/algorithms';
+import { HsmUnavailableError } from './hsm-errors';
 import { CKK_EC_EDWARDS, CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, EC_PARAMS, keyPairGeneration, signingMechanism } from './pkcs11-mechanisms';
 
 /** Sessions kept open: as many operations run at once (each on libuv's thread pool), one per session. */
@@ -41,14 +41,6 @@ const SESSION_WAIT_MS = 10_000;
 
 /** The injection token of the PKCS#11 token: a Pkcs11Token, or null when no HSM is configured. */
 export const HSM = Symbol('HSM');
-
-export const HSM_ERROR_CODES = ['HSM_UNAVAILABLE'] as const;
-
-export class HsmUnavailableError extends DomainError<(typeof HSM_ERROR_CODES)[number]> {
-  constructor(message = 'The HSM is unavailable; try again shortly') {
-    super('HSM_UNAVAILABLE', HttpStatus.SERVICE_UNAVAILABLE, message);
-  }
-}
 
 type Session = Buffer;
 interface Pkcs11Failure extends Error {

@@ -5,7 +5,8 @@ import type { JWTPayload } from 'jose';
 import { ValidationFailedError } from '../../common/domain-error';
 import type { SigningKeySpec } from '../../crypto/algorithms';
 import { describePublicKey } from '../../crypto/signing-keys';
-import { HSM, HsmUnavailableError, type Pkcs11Token } from '../../hsm/pkcs11-token';
+import { HsmUnavailableError } from '../../hsm/hsm-errors';
+import { HSM, type Pkcs11Token } from '../../hsm/pkcs11-token';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 import type { KeyMaterial } from './key-material';
 
