@@ -305,13 +305,9 @@ describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_
     const minter = async (name: string) => {
       const tenant = await testApp.createTenant(name);
       const issuer = `https://${name}.example`;
-      const key = await generate(tenant, { issuer });
-      return (sub: string) =>
-        request(testApp.http)
-          .post(`/key/${key.body.data.id}/sign`)
-          .set(tenant.headers)
-          .send({ payload: { sub, scope: 'add_key', aud: idp.audience }, expiresIn: 600 })
-          .then((signed) => `Bearer ${signed.body.data.token}`);
+      const keys = keyClient(testApp, tenant);
+      const key = await keys.generate({ algorithm: 'ES256', name: 'bounded', issuer });
+      return async (sub: string) => `Bearer ${await keys.sign(key, { payload: { sub, scope: 'add_key', aud: idp.audience }, expiresIn: 600 })}`;
     };
     const register = async (authorization: string) =>
       request(testApp.http).post('/keys/register').set('authorization', authorization).send({ name: 'minted' });

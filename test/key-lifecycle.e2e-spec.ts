@@ -120,22 +120,17 @@ describe('keys that look after themselves', () => {
       const key = await keys().generate({ algorithm: 'ES256', name: 'bounded', rotationPolicy: policy(3600, 60, 120) });
       expect(key.rotationPolicy).toEqual(policy(3600, 60, 120));
       expect(Date.parse(key.nextRotationAt!) - Date.parse(key.createdAt)).toBeGreaterThan(3_590_000);
-      const sign = (body: object) =>
-        request(testApp.http)
-          .post(`/key/${key.id}/sign`)
-          .set(tenant.headers)
-          .send({ payload: {}, ...body });
       for (const body of [{ expiresIn: 121 }, {}, { expiresIn: null }]) {
-        const res = await sign(body);
+        const res = await keys().send.sign(key, { payload: {}, ...body });
         expectEnvelope(res, 400);
         expect(res.body.errors).toEqual([
           { field: 'expiresIn', message: "expiresIn must be at most 120 seconds (the key's rotationPolicy.retireAfterSeconds)" },
         ]);
       }
-      expectEnvelope(await sign({ expiresIn: 120 }), 200);
+      await keys().sign(key, { payload: {}, expiresIn: 120 });
       const removed = await keys().send.update(key.id, { rotationPolicy: null });
       expect([removed.body.data.rotationPolicy, removed.body.data.nextRotationAt]).toEqual([null, null]);
-      expectEnvelope(await sign({}), 200);
+      await keys().sign(key, { payload: {} });
     });
   });
 
