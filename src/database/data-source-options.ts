@@ -2,7 +2,6 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { TenantChangeSignal } from './tenant-changes';
-import { Transactions } from './transactions';
 import { InitialSchema1763800000000 } from '../../migrations/1763800000000-initial-schema';
 import { KeyLifecycle1763900000000 } from '../../migrations/1763900000000-key-lifecycle';
 import { UserKeyTypes1764000000000 } from '../../migrations/1764000000000-user-key-types';
@@ -64,7 +63,7 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
 }
 
 /**
- * TypeORM for the service and the CLI, and the Transactions helper and the change signal beside it; each feature registers its
+ * TypeORM for the service and the CLI, and the change signal beside it; each feature registers its
  * entities (`TypeOrmModule.forFeature`). The service retries a database that is still starting; the CLI fails
  * at once (retryAttempts 0).
  */
@@ -75,8 +74,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url, runMigrations), autoLoadEntities: true, retryAttempts, retryDelay: 1_000 })],
-      providers: [Transactions, TenantChangeSignal],
-      exports: [Transactions, TenantChangeSignal],
+      providers: [TenantChangeSignal],
+      exports: [TenantChangeSignal],
     };
   }
 }
