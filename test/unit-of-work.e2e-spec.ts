@@ -17,7 +17,10 @@ describe('UnitOfWork: every change in one transaction, and what follows its comm
     work = testApp.app.get(UnitOfWork);
     // A subscription that listens to everything: an event emitted becomes a delivery row.
     receiver = await startReceiver();
-    const subscribed = await request(testApp.http).post('/key/webhooks').set(tenant.headers).send({ url: receiver.url, events: ['*'] });
+    const subscribed = await request(testApp.http)
+      .post('/key/webhooks')
+      .set(tenant.headers)
+      .send({ url: receiver.url, events: ['*'] });
     expectEnvelope(subscribed, 200);
     testApp.trackSecret(subscribed.body.data.secret);
   });
@@ -31,10 +34,10 @@ describe('UnitOfWork: every change in one transaction, and what follows its comm
       `SELECT count(*)::int AS audited FROM audit_events WHERE tenant_id = $1 AND key_id = $2`,
       [tenant.tenantId, apiKeyId],
     );
-    const deliveries = await testApp.dataSource.query<{ body: string }[]>(`SELECT body FROM webhook_deliveries WHERE tenant_id = $1 AND body LIKE $2`, [
-      tenant.tenantId,
-      `%${apiKeyId}%`,
-    ]);
+    const deliveries = await testApp.dataSource.query<{ body: string }[]>(
+      `SELECT body FROM webhook_deliveries WHERE tenant_id = $1 AND body LIKE $2`,
+      [tenant.tenantId, `%${apiKeyId}%`],
+    );
     return { audited, deliveries: deliveries.map(({ body }) => JSON.parse(body) as { type: string; data: unknown }) };
   };
 
@@ -54,7 +57,10 @@ describe('UnitOfWork: every change in one transaction, and what follows its comm
     await change(apiKeyId, async () => {
       seen = await recorded(apiKeyId);
     });
-    expect(seen).toEqual({ audited: 1, deliveries: [{ type: 'api_key.revoked', timestamp: expect.any(String), data: { tenantId: tenant.tenantId, apiKeyId } }] });
+    expect(seen).toEqual({
+      audited: 1,
+      deliveries: [{ type: 'api_key.revoked', timestamp: expect.any(String), data: { tenantId: tenant.tenantId, apiKeyId } }],
+    });
   });
 
   it('never runs an after-commit step of a change that rolls back, whose audit row and deliveries roll back with it', async () => {

@@ -52,7 +52,8 @@ class PendingChange implements Change {
 
 /**
  * How every state change is made: the service that decides it runs its work here, in one transaction with its
- * audit row, its events (the webhook outbox) and its announcement to the other instances (`Change`).
+ * audit row, its events (the webhook outbox) and its announcement to the other instances (`Change`). It lives beside
+ * the outbox it writes: database/ uses no feature, and webhooks/ uses only audit/ of the features.
  */
 @Injectable()
 export class UnitOfWork {

@@ -36,7 +36,9 @@ export class WebhookOutbox {
         .map((subscription) => ({ event, subscriptionId: subscription.id })),
     );
     if (deliveries.length === 0) return;
-    const bodies = new Map(events.map((event) => [event, JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data })]));
+    const bodies = new Map(
+      events.map((event) => [event, JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data })]),
+    );
     await manager.insert(
       WebhookDeliveryEntity,
       deliveries.map(({ event, subscriptionId }) => ({

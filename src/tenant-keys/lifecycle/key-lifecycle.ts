@@ -270,7 +270,13 @@ export class KeyLifecycle {
     );
     const warned = (await this.keys.update(manager, key.tenantId, key.id, { certificateWarnedDays: daysBefore }))!;
     const expiresAt = key.certificateExpiresAt!.toISOString();
-    change.audit({ actor: SYSTEM_ACTOR, action: 'key.certificate_expiring', keyId: key.id, tenantId: key.tenantId, detail: { daysBefore, expiresAt } });
+    change.audit({
+      actor: SYSTEM_ACTOR,
+      action: 'key.certificate_expiring',
+      keyId: key.id,
+      tenantId: key.tenantId,
+      detail: { daysBefore, expiresAt },
+    });
     change.emit('key.certificate_expiring', { ...keyEvent(warned), daysBefore, expiresAt });
     change.announce(key.tenantId);
     return true;
