@@ -110,6 +110,58 @@ export const DEFAULT_RATE_LIMIT_READS = 'off';
 export const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 const RSA_POOL_LENGTHS = [2048, 3072, 4096];
 
+/**
+ * Every environment variable the configuration reads, and the only names it may read (EnvReader is typed with them):
+ * `.env.example`, the README's configuration table and `docker-compose.yml` are checked against this list
+ * (env-variables.spec.ts).
+ */
+export const ENV_VARIABLES = [
+  'PORT',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'EMBEDDED_POSTGRES_PORT',
+  'KEY_ENCRYPTION_KEY',
+  'KEY_ENCRYPTION_KEYS',
+  'BOOTSTRAP_TENANT_ID',
+  'BOOTSTRAP_API_KEY',
+  'OAUTH_JWKS_URL',
+  'OAUTH_ISSUER',
+  'OAUTH_AUDIENCE',
+  'JWKS_MAX_AGE',
+  'DEFAULT_TOKEN_LIFETIME_SECONDS',
+  'CORS_ORIGINS',
+  'CACHE_MAX_ENTRIES',
+  'CACHE_MAX_ENTRIES_PER_TENANT',
+  'CACHE_HEARTBEAT_SECONDS',
+  'RSA_POOL_SIZES',
+  'RATE_LIMIT_WRITES',
+  'RATE_LIMIT',
+  'RATE_LIMIT_READS',
+  'MAX_KEYS_PER_TENANT',
+  'MAX_RETIRED_KEYS_PER_TENANT',
+  'MAX_API_KEYS_PER_TENANT',
+  'MAX_KEYS_PER_USER',
+  'MAX_USER_KEYS_PER_TENANT',
+  'AUDIT_SIGN',
+  'LIFECYCLE_TICK_SECONDS',
+  'DELETION_MIN_WINDOW_SECONDS',
+  'WEBHOOK_RETRY_SECONDS',
+  'WEBHOOK_ALLOW_PRIVATE_URLS',
+  'WEBHOOK_DISABLE_AFTER_SECONDS',
+  'WEBHOOK_DELIVERY_RETENTION_DAYS',
+  'LOG_LEVEL',
+  'RUN_MIGRATIONS',
+  'METRICS_TOKEN',
+  'PKCS11_MODULE',
+  'PKCS11_TOKEN_LABEL',
+  'PKCS11_PIN',
+  'PKCS11_PIN_FILE',
+  'PKCS11_KEK_LABEL',
+  'PKCS11_KEK_SEALS',
+] as const;
+export type EnvVariable = (typeof ENV_VARIABLES)[number];
+type Reader = EnvReader<EnvVariable>;
+
 /** Loads `.env` from the working directory if there is one; the real environment wins. */
 export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
@@ -117,7 +169,7 @@ export function loadDotEnv(path = '.env'): void {
 
 /** The configuration the environment describes, every problem reported at once (ConfigError). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const read = new EnvReader(env);
+  const read = new EnvReader<EnvVariable>(env);
   const databaseUrl = read.string('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) read.problem('DATABASE_URL must be a postgres:// or postgresql:// URL');
 
@@ -165,7 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** KEY_ENCRYPTION_KEYS (newest first, comma-separated) for rotation, or KEY_ENCRYPTION_KEY for one key. */
-function keyEncryptionKeys(read: EnvReader, databaseUrl: string | undefined): Buffer[] {
+function keyEncryptionKeys(read: Reader, databaseUrl: string | undefined): Buffer[] {
   const several = read.string('KEY_ENCRYPTION_KEYS');
   if (read.string('KEY_ENCRYPTION_KEY') !== undefined && several !== undefined)
     read.problem('Set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEYS, not both');
@@ -187,7 +239,7 @@ function keyEncryptionKeys(read: EnvReader, databaseUrl: string | undefined): Bu
   return keys;
 }
 
-function bootstrapTenant(read: EnvReader): AppConfig['bootstrap'] {
+function bootstrapTenant(read: Reader): AppConfig['bootstrap'] {
   const tenantId = read.string('BOOTSTRAP_TENANT_ID');
   const apiKey = secret(read, 'BOOTSTRAP_API_KEY');
   if ((tenantId === undefined) !== (apiKey === undefined)) read.problem('BOOTSTRAP_TENANT_ID and BOOTSTRAP_API_KEY must be set together');
@@ -196,7 +248,7 @@ function bootstrapTenant(read: EnvReader): AppConfig['bootstrap'] {
 }
 
 /** A secret an operator chooses (bootstrap API key, metrics token): long enough to be one, without spaces. */
-function secret(read: EnvReader, name: string): string | undefined {
+function secret(read: Reader, name: EnvVariable): string | undefined {
   const value = read.string(name);
   if (value !== undefined && (value.length < MIN_API_KEY_LENGTH || /\s/.test(value))) {
     read.problem(`${name} must be at least ${MIN_API_KEY_LENGTH} characters of high-entropy secret, without spaces`);
@@ -205,7 +257,7 @@ function secret(read: EnvReader, name: string): string | undefined {
 }
 
 /** PKCS11_MODULE, PKCS11_TOKEN_LABEL and a PIN (PKCS11_PIN or PKCS11_PIN_FILE), all or none; never echoing the PIN. */
-function pkcs11Settings(read: EnvReader): Pkcs11Settings | null {
+function pkcs11Settings(read: Reader): Pkcs11Settings | null {
   const module = read.string('PKCS11_MODULE');
   const tokenLabel = read.string('PKCS11_TOKEN_LABEL');
   const pinFile = read.string('PKCS11_PIN_FILE');
@@ -228,7 +280,7 @@ function pkcs11Settings(read: EnvReader): Pkcs11Settings | null {
   return module && tokenLabel && pin ? { module, tokenLabel, pin, kekLabel, kekSeals } : null;
 }
 
-function oauthProvider(read: EnvReader): AppConfig['oauth'] {
+function oauthProvider(read: Reader): AppConfig['oauth'] {
   const jwksUrl = read.string('OAUTH_JWKS_URL');
   const issuer = read.string('OAUTH_ISSUER');
   if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) read.problem('OAUTH_JWKS_URL must be a URL');
@@ -237,7 +289,7 @@ function oauthProvider(read: EnvReader): AppConfig['oauth'] {
   return jwksUrl && issuer ? { jwksUrl, issuer, audience: read.string('OAUTH_AUDIENCE') } : undefined;
 }
 
-function corsOrigins(read: EnvReader): string[] {
+function corsOrigins(read: Reader): string[] {
   const origins = read.list('CORS_ORIGINS');
   const bad = origins.find((origin) => !URL.canParse(origin) || new URL(origin).origin !== origin);
   if (bad !== undefined) {
@@ -246,7 +298,7 @@ function corsOrigins(read: EnvReader): string[] {
   return origins;
 }
 
-function rsaPoolSizes(read: EnvReader): Map<number, number> {
+function rsaPoolSizes(read: Reader): Map<number, number> {
   const spec = read.string('RSA_POOL_SIZES') ?? DEFAULT_RSA_POOL_SIZES;
   const sizes = new Map<number, number>();
   if (spec === 'off') return sizes;
@@ -261,7 +313,7 @@ function rsaPoolSizes(read: EnvReader): Map<number, number> {
   return sizes;
 }
 
-function webhookRetrySeconds(read: EnvReader): number[] {
+function webhookRetrySeconds(read: Reader): number[] {
   const raw = read.string('WEBHOOK_RETRY_SECONDS') ?? '5,30,120,600,3600,21600,86400';
   const delays = raw.split(',').map((part) => Number(part.trim()));
   if (delays.length > 20 || delays.some((delay) => !Number.isInteger(delay) || delay < 1 || delay > 7 * 86_400)) {
@@ -271,7 +323,7 @@ function webhookRetrySeconds(read: EnvReader): number[] {
 }
 
 /** RATE_LIMIT_WRITES and RATE_LIMIT_READS; RATE_LIMIT, from before the two were told apart, is the writes limit. */
-function rateLimits(read: EnvReader): AppConfig['rateLimits'] {
+function rateLimits(read: Reader): AppConfig['rateLimits'] {
   if (read.string('RATE_LIMIT') !== undefined && read.string('RATE_LIMIT_WRITES') !== undefined) {
     read.problem('Set RATE_LIMIT_WRITES or RATE_LIMIT (its older name), not both');
   }
