@@ -436,8 +436,8 @@ export class TenantKeysService {
   }
 }
 
-/** A rotation's events: the old key, as the rotation left it, gives way to its successor and retires. */
-function emitRotation(change: Change, old: EventKey, successorId: string): void {
+/** A rotation's events (by hand, or of a published successor): the old key, as the rotation left it, gives way to its successor and retires. */
+export function emitRotation(change: Change, old: EventKey, successorId: string): void {
   change.emit('key.rotated', successionEvent(old, successorId));
   change.emit('key.retiring', statusEvent(old, 'retiring'));
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditTrail, type AuditEvent } from '../audit/audit-trail';
-import { announceTenantChange } from '../database/tenant-changes';
+import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
 import type { WebhookEvent, WebhookEvents, WebhookEventType } from './webhook-events';
 import { WebhookOutbox } from './webhook-outbox';
 
@@ -73,7 +73,8 @@ export class UnitOfWork {
       const result = await work(change);
       for (const event of change.audited) await this.auditTrail.record(manager, event);
       if (change.events.length > 0) await this.outbox.enqueue(manager, change.events);
-      for (const tenantId of change.announced) await announceTenantChange(manager, tenantId);
+      // Delivered when the transaction commits, never if it rolls back.
+      for (const tenantId of change.announced) await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, tenantId]);
       return result;
     });
     // Committed: this instance hears its own announcements at once, then the steps run, in order.
