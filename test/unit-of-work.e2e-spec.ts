@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR } from '../src/audit/audit-trail';
+import { TenantCacheService } from '../src/tenants/tenant-cache.service';
 import { UnitOfWork } from '../src/webhooks/unit-of-work';
 import request from 'supertest';
 import { startReceiver, type Receiver } from './support/webhook-receiver';
@@ -69,6 +70,20 @@ describe('UnitOfWork: every change in one transaction, and what follows its comm
     await expect(change(apiKeyId, step, true)).rejects.toThrow('the change fails');
     expect(step).not.toHaveBeenCalled();
     expect(await recorded(apiKeyId)).toEqual({ audited: 0, deliveries: [] });
+  });
+
+  it('forgets what this instance cached of an announced tenant as soon as the change commits, not when its NOTIFY comes back', async () => {
+    const cache = testApp.app.get(TenantCacheService);
+    await cache.getOrLoad(tenant.tenantId, 'unit-of-work probe', () => Promise.resolve('cached'));
+    expect(cache.peek(tenant.tenantId, 'unit-of-work probe')).toBe('cached');
+    const rolledBack = work.run((change) => {
+      change.announce(tenant.tenantId);
+      throw new Error('rolled back');
+    });
+    await expect(rolledBack).rejects.toThrow('rolled back');
+    expect(cache.peek(tenant.tenantId, 'unit-of-work probe')).toBe('cached');
+    await work.run((change) => change.announce(tenant.tenantId));
+    expect(cache.peek(tenant.tenantId, 'unit-of-work probe')).toBeUndefined();
   });
 
   it('answers a committed change even when a step after it fails (the step reports its own failure)', async () => {
