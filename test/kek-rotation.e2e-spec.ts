@@ -120,7 +120,9 @@ describe('key-encryption key rotation', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/re-sealed [░█]+ 3\/3 \(100%\)/);
-    expect(result.stdout).toContain('3 secrets re-sealed (private keys, HMAC and webhook secrets); all are under the newest key-encryption key.');
+    expect(result.stdout).toContain(
+      '3 secrets re-sealed (private keys, HMAC and webhook secrets); all are under the newest key-encryption key, the first of KEY_ENCRYPTION_KEYS. Older keys may now be removed from KEY_ENCRYPTION_KEYS.',
+    );
   });
 
   it('stops, naming the record, when a record opens with none of the configured keys', async () => {

@@ -14,7 +14,8 @@ import {
   webhookSecretAssociatedData,
   type DataKeyWrapper,
 } from '../crypto/sealing';
-import { HSM, HsmUnavailableError, isPkcs11Error, type Pkcs11Token } from './pkcs11-token';
+import { HsmUnavailableError } from './hsm-errors';
+import { HSM, isPkcs11Error, type Pkcs11Token } from './pkcs11-token';
 
 /** Every sealed column: its table (with tenant_id and id columns) and the associated data each row's value is sealed with. */
 export const SEALED_COLUMNS = [

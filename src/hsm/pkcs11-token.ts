@@ -1,10 +1,10 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { HttpStatus, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import * as pkcs11 from 'pkcs11js';
 import type { JWK } from 'jose';
-import { DomainError } from '../common/domain-error';
 import { ConfigError, type Pkcs11Settings } from '../config/config';
 import { algorithmSpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/algorithms';
+import { HsmUnavailableError } from './hsm-errors';
 
 /** PKCS#11 3.0 values pkcs11js does not name. */
 const CKK_EC_EDWARDS = 0x40;
@@ -58,14 +58,6 @@ const SESSION_WAIT_MS = 10_000;
 
 /** The injection token of the PKCS#11 token: a Pkcs11Token, or null when no HSM is configured. */
 export const HSM = Symbol('HSM');
-
-export const HSM_ERROR_CODES = ['HSM_UNAVAILABLE'] as const;
-
-export class HsmUnavailableError extends DomainError<(typeof HSM_ERROR_CODES)[number]> {
-  constructor(message = 'The HSM is unavailable; try again shortly') {
-    super('HSM_UNAVAILABLE', HttpStatus.SERVICE_UNAVAILABLE, message);
-  }
-}
 
 type Session = Buffer;
 interface Pkcs11Failure extends Error {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
-import { DomainError, ValidationFailedError } from '../common/domain-error';
+import { ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
 import { KeySealer } from '../hsm/key-sealer';
@@ -12,24 +12,12 @@ import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { decodeSequenceCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
+import { WebhookLimitError, WebhookNotFoundError } from './webhook-errors';
 import { PREVIOUS_SECRET_SECONDS, previousSecretValid, sealWebhookSecret } from './webhook-secrets';
 import { UnitOfWork } from './unit-of-work';
 
-export const WEBHOOK_ERROR_CODES = ['WEBHOOK_NOT_FOUND', 'WEBHOOK_LIMIT_REACHED'] as const;
 /** Subscriptions per tenant: each key change writes a delivery row per matching subscription, in its transaction. */
 export const MAX_WEBHOOKS_PER_TENANT = 25;
-
-class WebhookNotFoundError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[number]> {
-  constructor(message = 'Webhook not found') {
-    super('WEBHOOK_NOT_FOUND', HttpStatus.NOT_FOUND, message);
-  }
-}
-
-class WebhookLimitError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[number]> {
-  constructor() {
-    super('WEBHOOK_LIMIT_REACHED', HttpStatus.CONFLICT, `A tenant has at most ${MAX_WEBHOOKS_PER_TENANT} webhooks: delete one first`);
-  }
-}
 
 /** What the audit trail keeps of a URL: its origin, never a path or query that may carry a token. */
 const urlOrigin = (url: string) => (URL.canParse(url) ? new URL(url).origin : 'invalid');
@@ -67,7 +55,7 @@ export class WebhooksService {
         // The tenant row locked: two creations at once count each other.
         await manager.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [actor.tenantId]);
         if ((await manager.countBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId })) >= MAX_WEBHOOKS_PER_TENANT)
-          throw new WebhookLimitError();
+          throw new WebhookLimitError(MAX_WEBHOOKS_PER_TENANT);
         await manager.insert(WebhookSubscriptionEntity, {
           id,
           tenantId: actor.tenantId,

@@ -9,7 +9,7 @@ import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
 import { SealOpenError } from '../../crypto/sealing';
 import { KeySealer } from '../../hsm/key-sealer';
-import { HsmUnavailableError } from '../../hsm/pkcs11-token';
+import { HsmUnavailableError } from '../../hsm/hsm-errors';
 import { signatureHeader } from '../webhook-secrets';
 import { postWebhook } from './post-webhook';
 
