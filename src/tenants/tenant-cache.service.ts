@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { Client } from 'pg';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { TENANT_CHANGES_CHANNEL, TenantChangeSignal } from '../database/tenant-changes';
+import { UnitOfWork } from '../webhooks/unit-of-work';
 
 const RECONNECT_DELAY_MS = 1_000;
 
@@ -58,7 +59,10 @@ export class TenantCacheService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly signal: TenantChangeSignal,
+    work: UnitOfWork,
   ) {
+    // A change this instance commits is forgotten here at once; its NOTIFY reaches the listener a moment later.
+    work.onAnnounced((tenantId) => this.forget(tenantId));
     this.entries = new LRUCache({
       max: config.cacheMaxEntries,
       dispose: (_value, key) => {

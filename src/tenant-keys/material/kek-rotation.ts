@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Transactions } from '../../database/transactions';
 import { SealOpenError } from '../../crypto/sealing';
 import { KeySealer, SEALED_COLUMNS, type SealedColumn } from '../../hsm/key-sealer';
+import { UnitOfWork } from '../../webhooks/unit-of-work';
 
 export interface RotationProgress {
   resealed: number;
@@ -24,7 +24,7 @@ const notUnderSealingKey = ({ column }: SealedColumn) => `${column} IS NOT NULL 
 export class KeyEncryptionRotation {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly transactions: Transactions,
+    private readonly work: UnitOfWork,
     private readonly sealer: KeySealer,
   ) {}
 
@@ -58,7 +58,7 @@ export class KeyEncryptionRotation {
 
   private resealBatch(sealed: SealedColumn, prefix: Buffer, batchSize: number): Promise<number> {
     const { table, column } = sealed;
-    return this.transactions.run(async (manager) => {
+    return this.work.run(async ({ manager }) => {
       const rows = await manager.query<{ tenant_id: string; id: string; sealed: Buffer }[]>(
         `SELECT tenant_id, id, ${column} AS sealed FROM ${table} WHERE ${notUnderSealingKey(sealed)} ORDER BY tenant_id, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [prefix, batchSize],
