@@ -47,6 +47,7 @@ describe('SIGTERM under load', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Up to 5 minutes: the in-flight RSA-4096 generation runs at the lowest CPU priority, a minute or more on a busy machine.
   it('finishes in-flight requests, refuses new connections, stops the database, exits 0, loses nothing acknowledged', async () => {
     const tenantId = randomUUID();
     const apiKey = randomBytes(32).toString('base64url');
@@ -137,5 +138,5 @@ describe('SIGTERM under load', () => {
       again.child.kill('SIGTERM');
       expect(await again.exited).toBe(0);
     }
-  }, 120_000);
+  }, 300_000);
 });
