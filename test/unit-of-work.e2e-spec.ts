@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR } from '../src/audit/audit-trail';
 import { TenantCacheService } from '../src/tenants/tenant-cache.service';
 import { UnitOfWork } from '../src/webhooks/unit-of-work';
-import request from 'supertest';
-import { startReceiver, type Receiver } from './support/webhook-receiver';
-import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+import { receiverOfEveryEvent, type Receiver } from './support/webhook-receiver';
+import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 describe('UnitOfWork: every change in one transaction, and what follows its commit', () => {
   let testApp: TestApp;
@@ -17,13 +16,7 @@ describe('UnitOfWork: every change in one transaction, and what follows its comm
     tenant = await testApp.createTenant('unit-of-work');
     work = testApp.app.get(UnitOfWork);
     // A subscription that listens to everything: an event emitted becomes a delivery row.
-    receiver = await startReceiver();
-    const subscribed = await request(testApp.http)
-      .post('/key/webhooks')
-      .set(tenant.headers)
-      .send({ url: receiver.url, events: ['*'] });
-    expectEnvelope(subscribed, 200);
-    testApp.trackSecret(subscribed.body.data.secret);
+    receiver = await receiverOfEveryEvent(testApp, tenant);
   });
   afterAll(async () => {
     await testApp.close();

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import request from 'supertest';
 import { eventually } from './support/eventually';
-import { startReceiver, type Receiver } from './support/webhook-receiver';
+import { receiverOfEveryEvent, type Receiver } from './support/webhook-receiver';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /** Short periods, so that a scheduled rotation happens within a test: the scheduler looks every second. */
@@ -22,13 +22,7 @@ describe('webhook events: the body of each event, from each change that emits it
   beforeAll(async () => {
     testApp = await startTestApp(FAST);
     tenant = await testApp.createTenant('webhook-events');
-    receiver = await startReceiver();
-    const subscribed = await request(testApp.http)
-      .post('/key/webhooks')
-      .set(tenant.headers)
-      .send({ url: receiver.url, events: ['*'] });
-    expectEnvelope(subscribed, 200);
-    testApp.trackSecret(subscribed.body.data.secret);
+    receiver = await receiverOfEveryEvent(testApp, tenant);
   });
   afterAll(async () => {
     await testApp.close();
