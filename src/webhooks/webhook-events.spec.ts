@@ -1,4 +1,6 @@
-import { deletedEvent, keyEvent, statusEvent, successionEvent } from './webhook-events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deletedEvent, keyEvent, statusEvent, successionEvent, WEBHOOK_EVENT_TYPES } from './webhook-events';
 
 /** A key row as the producers hold it: more columns than an event shows. */
 const key = {
@@ -36,5 +38,14 @@ describe('webhook events: what each change says about its key', () => {
     expect(body(deletedEvent({ ...key, status: 'pending_deletion' }))).toBe(
       '{"tenantId":"t-1","keyId":"k-1","kid":"kid-1","alias":"signer","status":"deleted"}',
     );
+  });
+});
+
+describe('webhook events: the list receivers read', () => {
+  it('is the list docs/API.md gives, no event more or less', () => {
+    const doc = readFileSync(join(__dirname, '../../docs/API.md'), 'utf8');
+    const paragraph = /^Events \(`type`\):[\s\S]*?\n\n/m.exec(doc)?.[0] ?? '';
+    const named = [...paragraph.matchAll(/`((?:key|api_key)\.[a-z_]+)`/g)].map(([, type]) => type);
+    expect([...new Set(named)].sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
   });
 });
