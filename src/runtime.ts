@@ -31,8 +31,11 @@ export async function prepareRuntime(config: AppConfig, logger = new Logger('Run
   };
 }
 
+/** Where the embedded default keeps the key-encryption key it generated, when neither variable sets one. */
+export const generatedKeyEncryptionKeyPath = (dataDir: string) => join(dataDir, 'key-encryption-key');
+
 function readOrCreateKeyEncryptionKey(dataDir: string, logger: Logger): Buffer {
-  const path = join(dataDir, 'key-encryption-key');
+  const path = generatedKeyEncryptionKeyPath(dataDir);
   if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const key = randomBytes(32);

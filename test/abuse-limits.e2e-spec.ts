@@ -1,11 +1,16 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { TenantsService } from '../src/tenants/tenants.service';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
 import { cliActor } from '../src/audit/audit-trail';
 import { startIdentityProvider, type IdentityProvider } from './support/identity-provider';
 import { createSoftHsmToken, type SoftHsmToken } from './support/softhsm';
 import { eventually } from './support/eventually';
+
+/** A generate of an ES256 key (unless `body` says otherwise), answered as it comes: the limits are what is tested. */
+const bounded = (app: TestApp, tenant: TestTenant, body: object) =>
+  keyClient(app, tenant).send.generate({ algorithm: 'ES256', name: 'bounded', ...body });
 
 describe('rate limits per credential (RATE_LIMIT_READS, RATE_LIMIT_WRITES)', () => {
   let testApp: TestApp;
@@ -132,17 +137,10 @@ describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_
     token.cleanup();
   });
 
-  const generate = (tenant: TestTenant, body: object = {}, app = testApp) =>
-    request(app.http)
-      .post('/key/generate')
-      .set(tenant.headers)
-      .send({ algorithm: 'ES256', name: 'bounded', ...body });
+  const generate = (tenant: TestTenant, body: object = {}, app = testApp) => bounded(app, tenant, body);
   const importKey = (tenant: TestTenant, app = testApp) => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    return request(app.http)
-      .post('/key/import')
-      .set(tenant.headers)
-      .send({ name: 'imported', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) });
+    return keyClient(app, tenant).send.import({ name: 'imported', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) });
   };
   const keysOf = async (tenant: TestTenant) =>
     (await testApp.dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM tenant_keys WHERE tenant_id = $1', [tenant.tenantId]))[0].n;
@@ -307,13 +305,9 @@ describe('bounds per tenant and per user (MAX_KEYS_PER_TENANT, MAX_API_KEYS_PER_
     const minter = async (name: string) => {
       const tenant = await testApp.createTenant(name);
       const issuer = `https://${name}.example`;
-      const key = await generate(tenant, { issuer });
-      return (sub: string) =>
-        request(testApp.http)
-          .post(`/key/${key.body.data.id}/sign`)
-          .set(tenant.headers)
-          .send({ payload: { sub, scope: 'add_key', aud: idp.audience }, expiresIn: 600 })
-          .then((signed) => `Bearer ${signed.body.data.token}`);
+      const keys = keyClient(testApp, tenant);
+      const key = await keys.generate({ algorithm: 'ES256', name: 'bounded', issuer });
+      return async (sub: string) => `Bearer ${await keys.sign(key, { payload: { sub, scope: 'add_key', aud: idp.audience }, expiresIn: 600 })}`;
     };
     const register = async (authorization: string) =>
       request(testApp.http).post('/keys/register').set('authorization', authorization).send({ name: 'minted' });
@@ -333,11 +327,7 @@ describe('keys in use and retired keys (MAX_KEYS_PER_TENANT, MAX_RETIRED_KEYS_PE
   });
   afterAll(() => testApp.close());
 
-  const generate = (tenant: TestTenant, body: object = {}) =>
-    request(testApp.http)
-      .post('/key/generate')
-      .set(tenant.headers)
-      .send({ algorithm: 'ES256', name: 'bounded', ...body });
+  const generate = (tenant: TestTenant, body: object = {}) => bounded(testApp, tenant, body);
   const rows = (tenant: TestTenant) =>
     testApp.dataSource.query<{ id: string; status: string }[]>('SELECT id, status FROM tenant_keys WHERE tenant_id = $1 ORDER BY created_at', [
       tenant.tenantId,

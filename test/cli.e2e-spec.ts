@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import request from 'supertest';
 import { apiKeyPrefix } from '../src/tenants/api-key-secret';
-import { runCli } from './support/processes';
+import { cleanEnv, runCli } from './support/processes';
 import { createTestDatabase } from './support/test-database';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp } from './support/test-app';
 import { eventually } from './support/eventually';
@@ -26,6 +28,21 @@ describe('the CLI (npm run cli)', () => {
     expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(created.tenantId, created.apiKey)), 200);
     const [tenant] = await testApp.dataSource.query('SELECT name FROM tenants WHERE id = $1', [created.tenantId]);
     expect(tenant.name).toBe('acme');
+  });
+
+  it('npm run --silent cli -- tenant:create --name acme --json, as the README writes it, prints one JSON object and nothing else', async () => {
+    // --silent keeps npm's own "> key-service@0.1.0 cli" header off standard output.
+    const result = spawnSync('npm run --silent cli -- tenant:create --name acme --json', {
+      shell: true,
+      cwd: join(__dirname, '..'),
+      env: cleanEnv(env),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const created = JSON.parse(result.stdout);
+    expect(created).toEqual({ tenantId: expect.any(String), apiKeyId: expect.any(String), apiKey: expect.stringMatching(/^ks_/) });
+    expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(created.tenantId, created.apiKey)), 200);
   });
 
   it('apikey:create adds a key; apikey:revoke stops it at once and leaves the others', async () => {
@@ -56,6 +73,7 @@ describe('the CLI (npm run cli)', () => {
     [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', '--expires', '2001-01-01T00:00:00Z'], '--expires must be a future', 2],
     [['tenant:delete'], 'unknown command "tenant:delete"', 2],
     [['tenant:create', '--nme', 'x'], "Unknown option '--nme'", 2],
+    [['tenant:list', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'], 'tenant:list takes no --tenant', 2],
     [['apikey:create', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'], 'No tenant 5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', 1],
     [['apikey:list', '--tenant', '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10'], 'No tenant 5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10', 1],
   ])('%j fails with a one-line error, no stack: "%s", exit code %d', (args, message, status) => {
@@ -86,6 +104,37 @@ describe('the CLI (npm run cli)', () => {
     } finally {
       await fresh.drop();
     }
+  });
+
+  it('logs as the service does, in pino JSON lines, on standard error', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      // A command on a fresh database applies the migrations first, and says so in the log.
+      const result = runCli(['tenant:list', '--json'], { ...env, DATABASE_URL: fresh.url });
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({ tenants: [] });
+      const lines = result.stderr.trim().split('\n');
+      expect(lines.map((line) => JSON.parse(line) as object)).toEqual([
+        expect.objectContaining({
+          level: 30,
+          time: expect.any(Number),
+          context: 'CLI',
+          msg: expect.stringMatching(/^Applied \d+ pending migrations$/),
+        }),
+      ]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('kek:rotate and its usage name the variable that holds the key-encryption key, here KEY_ENCRYPTION_KEY', () => {
+    const rotated = runCli(['kek:rotate'], env);
+    expect(rotated.status).toBe(0);
+    expect(rotated.stdout).toBe('0 secrets re-sealed (private keys, HMAC and webhook secrets); all are under KEY_ENCRYPTION_KEY.\n');
+    const help = runCli(['--help'], env).stdout;
+    const kekRotate = help.slice(help.indexOf('  kek:rotate'), help.indexOf('  hsm:orphans')).replace(/\s+/g, ' ');
+    expect(kekRotate).toContain('under what seals now: KEY_ENCRYPTION_KEY;');
+    expect(help).not.toContain('KEY_ENCRYPTION_KEYS');
   });
 
   it('tenant:list and apikey:list show ids, names, prefixes, scopes and when a key was last used, never a secret', async () => {

@@ -1,6 +1,6 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import request from 'supertest';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { eventually } from './support/eventually';
+import { keyClient } from './support/key-client';
 import { MAIN, cleanEnv, runCli } from './support/processes';
 import { signingKeySpec } from '../src/crypto/algorithms';
 import { createSoftHsmToken, SOFTHSM_MODULE, type SoftHsmToken } from './support/softhsm';
@@ -28,28 +28,15 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
     token.cleanup();
   });
 
-  const generate = async (body: object) => {
-    const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
-    expectEnvelope(res, 200);
-    return res.body.data as { id: string; kid: string; custody: string; hasPrivateKey: boolean; alias: string | null };
-  };
-  const signAndVerify = async (id: string) => {
-    const res = await request(testApp.http)
-      .post(`/key/${id}/sign`)
-      .set(tenant.headers)
-      .send({ payload: { sub: 'hsm-user', aud: 'api' } });
-    expectEnvelope(res, 200);
-    const jwks = (await request(testApp.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
-    return jwtVerify(res.body.data.token as string, createLocalJWKSet(jwks), { audience: 'api' });
-  };
+  const keys = () => keyClient(testApp, tenant);
   const privateObjects = () => token.pkcs11Tool('--list-objects', '--type', 'privkey');
 
   it.each(['ES256', 'ES384', 'ES512', 'RS256', 'PS384', 'EdDSA'])(
     '%s: made in the token, signs there, verified by jose against the JWKS',
     async (algorithm) => {
-      const key = await generate({ algorithm, name: `hsm ${algorithm}`, custody: 'hsm' });
+      const key = await keys().generate({ algorithm, name: `hsm ${algorithm}`, custody: 'hsm' });
       expect(key).toMatchObject({ custody: 'hsm', hasPrivateKey: true });
-      const { payload, protectedHeader } = await signAndVerify(key.id);
+      const { payload, protectedHeader } = await keys().signAndVerify(key, { sub: 'hsm-user', aud: 'api' });
       expect(payload).toMatchObject({ sub: 'hsm-user', aud: 'api' });
       expect(protectedHeader).toMatchObject({ alg: algorithm, kid: key.kid, typ: 'JWT' });
       // The database holds the public key and the label only.
@@ -60,17 +47,13 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
         public_key_pem: expect.stringMatching(/PUBLIC KEY/),
       });
       // The verify route takes the token too.
-      const signed = await request(testApp.http)
-        .post(`/key/${key.id}/sign`)
-        .set(tenant.headers)
-        .send({ payload: { n: 1 } });
-      const verified = await request(testApp.http).post(`/key/verify`).set(tenant.headers).send({ token: signed.body.data.token });
-      expectEnvelope(verified, 200);
+      const verified = await keys().verify(await keys().sign(key, { payload: { n: 1 } }));
+      expect(verified).toMatchObject({ valid: true, keyId: key.id, payload: { n: 1 } });
     },
   );
 
   it('keeps the private key sensitive and never extractable, as pkcs11-tool sees it', async () => {
-    const key = await generate({ algorithm: 'ES256', name: 'looked at', custody: 'hsm' });
+    const key = await keys().generate({ algorithm: 'ES256', name: 'looked at', custody: 'hsm' });
     const [{ label }] = await testApp.dataSource.query('SELECT hsm_label AS label FROM tenant_keys WHERE id = $1', [key.id]);
     const listing = privateObjects();
     const entry = listing.split(/\n(?=Private Key Object)/).find((object) => object.includes(`label:      ${label}`));
@@ -86,47 +69,38 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
   });
 
   it('rotates an HSM key into the HSM (alias moves, both verify), and deletion destroys its objects in the token', async () => {
-    const old = await generate({ algorithm: 'ES256', name: 'rotating', custody: 'hsm', alias: 'hsm-login' });
-    const rotated = await request(testApp.http).post(`/key/${old.id}/rotate`).set(tenant.headers).send({});
-    expectEnvelope(rotated, 200);
-    expect(rotated.body.data).toMatchObject({ custody: 'hsm', alias: 'hsm-login' });
-    const signedByAlias = await request(testApp.http)
-      .post('/key/alias/hsm-login/sign')
-      .set(tenant.headers)
-      .send({ payload: { sub: 'x' } });
-    expectEnvelope(signedByAlias, 200);
-    const jwks = createLocalJWKSet((await request(testApp.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body);
-    expect((await jwtVerify(signedByAlias.body.data.token, jwks)).protectedHeader.kid).toBe(rotated.body.data.kid);
+    const old = await keys().generate({ algorithm: 'ES256', name: 'rotating', custody: 'hsm', alias: 'hsm-login' });
+    const rotated = await keys().rotate(old);
+    expect(rotated).toMatchObject({ custody: 'hsm', alias: 'hsm-login' });
+    const signedByAlias = await keys().signByAlias('hsm-login', { payload: { sub: 'x' } });
+    const jwks = createLocalJWKSet(await keys().jwks());
+    expect((await jwtVerify(signedByAlias, jwks)).protectedHeader.kid).toBe(rotated.kid);
 
-    for (const key of [old, rotated.body.data as { id: string }]) {
+    for (const key of [old, rotated]) {
       expect(privateObjects()).toContain(key.id);
-      expectEnvelope(await request(testApp.http).delete(`/key/${key.id}`).set(tenant.headers), 200);
+      await keys().delete(key);
       expect(privateObjects()).not.toContain(key.id);
       expect(token.pkcs11Tool('--list-objects', '--type', 'pubkey')).not.toContain(key.id);
     }
   });
 
   it('takes a rotation policy; of two racing generations of one id, the loser destroys only its own pair', async () => {
-    const key = await generate({ algorithm: 'ES256', name: 'with a policy', custody: 'hsm' });
+    const key = await keys().generate({ algorithm: 'ES256', name: 'with a policy', custody: 'hsm' });
     const policy = { rotateEverySeconds: 86_400, prePublishSeconds: 3_600, retireAfterSeconds: 7_200 };
-    const updated = await request(testApp.http).put(`/key/${key.id}`).set(tenant.headers).send({ rotationPolicy: policy });
-    expectEnvelope(updated, 200);
-    expect(updated.body.data.rotationPolicy).toEqual(policy);
+    expect((await keys().update(key, { rotationPolicy: policy })).rotationPolicy).toEqual(policy);
 
     const id = randomUUID();
     const answers = await Promise.all(
-      [0, 1].map(() =>
-        request(testApp.http).post(`/key/generate/${id}`).set(tenant.headers).send({ algorithm: 'ES256', name: 'raced', custody: 'hsm' }),
-      ),
+      [0, 1].map(() => keys().send.generate({ algorithm: 'ES256', name: 'raced', custody: 'hsm' }, `/key/generate/${id}`)),
     );
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
-    expectEnvelope(await request(testApp.http).post(`/key/${id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
+    await keys().sign(id, { payload: {} });
     // One pair in the token for it: the loser's was destroyed.
     expect(privateObjects().split(`:${id}:`).length - 1).toBe(1);
   });
 
   it('hsm:orphans finds the key pairs no key names, and destroys them with --destroy', async () => {
-    const kept = await generate({ algorithm: 'ES256', name: 'kept', custody: 'hsm' });
+    const kept = await keys().generate({ algorithm: 'ES256', name: 'kept', custody: 'hsm' });
     // A pair left behind, as by a process that died between making it and storing its row.
     const orphan = `tenant-key:${tenant.tenantId}:${randomUUID()}:0000000000000000`;
     await testApp.app.get<Pkcs11Token>(HSM).generateKeyPair(signingKeySpec('ES256'), orphan);
@@ -150,25 +124,22 @@ describe('HSM custody (PKCS#11, SoftHSM2)', () => {
       ],
       [{ algorithm: 'ES256', name: 'x', custody: 'vault' }, 'custody', 'custody must be one of software, hsm'],
     ] as const) {
-      const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
+      const res = await keys().send.generate(body);
       expectEnvelope(res, 400);
       expect(res.body.errors).toEqual([{ field, message }]);
     }
-    const software = await generate({ algorithm: 'ES256', name: 'soft' });
+    const software = await keys().generate({ algorithm: 'ES256', name: 'soft' });
     expect(software.custody).toBe('software');
   });
 
   it('answers 503 while the token is away, and signs again once it is back, never a 500', async () => {
-    const key = await generate({ algorithm: 'ES256', name: 'outage', custody: 'hsm' });
+    const key = await keys().generate({ algorithm: 'ES256', name: 'outage', custody: 'hsm' });
     const statuses: number[] = [];
     let running = true;
     const traffic = Promise.all(
       [0, 1, 2].map(async () => {
         while (running) {
-          const res = await request(testApp.http)
-            .post(`/key/${key.id}/sign`)
-            .set(tenant.headers)
-            .send({ payload: { sub: 'outage' } });
+          const res = await keys().send.sign(key, { payload: { sub: 'outage' } });
           statuses.push(res.status);
           if (res.status === 503) expect(res.body.code).toBe('HSM_UNAVAILABLE');
         }
@@ -232,7 +203,7 @@ describe('custody "hsm" without an HSM', () => {
   it('is a 400 that says none is configured', async () => {
     testApp = await startTestApp();
     const tenant = await testApp.createTenant('no hsm');
-    const res = await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'n', custody: 'hsm' });
+    const res = await keyClient(testApp, tenant).send.generate({ algorithm: 'ES256', name: 'n', custody: 'hsm' });
     expectEnvelope(res, 400);
     expect(res.body.errors).toEqual([
       { field: 'custody', message: 'custody "hsm" needs an HSM, and none is configured (PKCS11_MODULE, PKCS11_TOKEN_LABEL, PKCS11_PIN)' },

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify } from 'jose';
-import request from 'supertest';
 import { keyEncryptionKeyId, open, SealOpenError, tenantKeyAssociatedData } from '../src/crypto/sealing';
+import { keyClient } from './support/key-client';
 import { runCli } from './support/processes';
 import { createSoftHsmToken, type SoftHsmToken } from './support/softhsm';
 import { createTestDatabase } from './support/test-database';
@@ -40,16 +39,10 @@ describe('the key-encryption key in the HSM', () => {
     app.dataSource.query<{ tenant_id: string; id: string; private_key_sealed: Buffer }[]>(
       'SELECT tenant_id, id, private_key_sealed FROM tenant_keys ORDER BY created_at',
     );
+  /** Every key signs through `app`, each token verified as a relying party would (HMAC: by POST /key/verify). */
   const signsWithAll = async (app: TestApp) => {
-    const jwks = createLocalJWKSet((await request(app.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body);
-    for (const { id, algorithm } of keys) {
-      const res = await request(app.http)
-        .post(`/key/${id}/sign`)
-        .set(tenant.headers)
-        .send({ payload: { sub: 'kek' } });
-      expectEnvelope(res, 200);
-      if (algorithm !== 'HS256') expect((await jwtVerify(res.body.data.token, jwks)).payload.sub).toBe('kek');
-    }
+    const client = keyClient(app, tenant);
+    for (const key of keys) expect((await client.signAndVerify(key, { sub: 'kek' })).payload).toMatchObject({ sub: 'kek' });
   };
   const kekRotate = (extra: Record<string, string>) => {
     const result = runCli(['kek:rotate', '--json'], { ...env, ...extra });
@@ -61,13 +54,7 @@ describe('the key-encryption key in the HSM', () => {
     // Before: an HSM for custody only; records sealed by the environment's key.
     await withApp(token.env, async (app) => {
       tenant = await app.createTenant('kek in hsm');
-      for (const algorithm of ['ES256', 'HS256']) {
-        const res = await request(app.http)
-          .post('/key/generate')
-          .set(tenant.headers)
-          .send({ algorithm, name: `before ${algorithm}` });
-        keys.push({ id: res.body.data.id, algorithm });
-      }
+      for (const algorithm of ['ES256', 'HS256']) keys.push(await keyClient(app, tenant).generate({ algorithm, name: `before ${algorithm}` }));
       expect((await sealed(app)).map((row) => row.private_key_sealed.subarray(1, 5).toString('hex'))).toEqual([
         keyEncryptionKeyId(environmentKey).toString('hex'),
         keyEncryptionKeyId(environmentKey).toString('hex'),
@@ -95,8 +82,7 @@ describe('the key-encryption key in the HSM', () => {
     );
 
     await withApp(withKek, async (app) => {
-      const res = await request(app.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'RS256', name: 'sealed in the HSM' });
-      keys.push({ id: res.body.data.id, algorithm: 'RS256' });
+      keys.push(await keyClient(app, tenant).generate({ algorithm: 'RS256', name: 'sealed in the HSM' }));
       const rows = await sealed(app);
       expect(rows.map((row) => row.private_key_sealed[0])).toEqual([3, 3, 3]);
       // The database copy and the environment's keys: nothing opens.
@@ -109,7 +95,7 @@ describe('the key-encryption key in the HSM', () => {
     // A service with the environment alone (no HSM) says so at start, and cannot sign with them: 503, not a 500.
     await withApp({}, async (app) => {
       expect(app.logs.some((line) => line.includes('sealed under an HSM key-encryption key, and PKCS11_KEK_LABEL is not set'))).toBe(true);
-      const refused = await request(app.http).post(`/key/${keys[0].id}/sign`).set(tenant.headers).send({ payload: {} });
+      const refused = await keyClient(app, tenant).send.sign(keys[0], { payload: {} });
       expectEnvelope(refused, 503);
       expect(refused.body.code).toBe('HSM_UNAVAILABLE');
     });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { keyEncryptionKeyId, open, webhookSecretAssociatedData } from '../src/crypto/sealing';
 import { spawnSync } from 'node:child_process';
+import { keyClient } from './support/key-client';
 import { cleanEnv, CLI, runCli } from './support/processes';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
@@ -34,17 +34,10 @@ describe('key-encryption key rotation', () => {
     apps.push(app);
     return app;
   };
-  /** Signs with every key through `app` and verifies each token against the tenant's JWKS (HMAC: the status only). */
-  const signsWithAll = async (app: TestApp, ids: { id: string; algorithm: string }[]) => {
-    const jwks = createLocalJWKSet((await request(app.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body);
-    for (const { id, algorithm } of ids) {
-      const res = await request(app.http)
-        .post(`/key/${id}/sign`)
-        .set(tenant.headers)
-        .send({ payload: { sub: 'kek' } });
-      expectEnvelope(res, 200);
-      if (!algorithm.startsWith('HS')) expect((await jwtVerify(res.body.data.token, jwks)).payload.sub).toBe('kek');
-    }
+  /** Signs with every key through `app`, each token verified as a relying party would (HMAC: by POST /key/verify). */
+  const signsWithAll = async (app: TestApp, keys: { id: string; algorithm: string }[]) => {
+    const client = keyClient(app, tenant);
+    for (const key of keys) expect((await client.signAndVerify(key, { sub: 'kek' })).payload).toMatchObject({ sub: 'kek' });
   };
   const sealedUnder = async (app: TestApp) =>
     (
@@ -53,13 +46,8 @@ describe('key-encryption key rotation', () => {
 
   it('opens old records beside new ones, re-seals them all with kek:rotate, and then works without the old key', async () => {
     const keys: { id: string; algorithm: string }[] = [];
-    for (const algorithm of ['ES256', 'EdDSA', 'HS256', 'RS256']) {
-      const res = await request(before.http)
-        .post('/key/generate')
-        .set(tenant.headers)
-        .send({ algorithm, name: `old-${algorithm}` });
-      keys.push({ id: res.body.data.id, algorithm });
-    }
+    for (const algorithm of ['ES256', 'EdDSA', 'HS256', 'RS256'])
+      keys.push(await keyClient(before, tenant).generate({ algorithm, name: `old-${algorithm}` }));
 
     // A webhook whose secret was rotated once: two sealed secrets, which kek:rotate re-seals too.
     const webhook = await request(before.http)
@@ -73,8 +61,7 @@ describe('key-encryption key rotation', () => {
     // The new key first, the old one still there: old records open, new ones are sealed under the new key.
     const both = await onSameDatabase([newKek, oldKek]);
     await signsWithAll(both, keys);
-    const added = await request(both.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES384', name: 'new' });
-    keys.push({ id: added.body.data.id, algorithm: 'ES384' });
+    keys.push(await keyClient(both, tenant).generate({ algorithm: 'ES384', name: 'new' }));
     expect((await sealedUnder(both)).sort()).toEqual(
       [...Array(4).fill(keyEncryptionKeyId(oldKek).toString('hex')), keyEncryptionKeyId(newKek).toString('hex')].sort(),
     );
@@ -82,7 +69,7 @@ describe('key-encryption key rotation', () => {
     // Without the old key before the rotation, the old records do not open.
     const tooEarly = await onSameDatabase([newKek]);
     const errors = await tooEarly.withExpectedErrors(async () => {
-      expect((await request(tooEarly.http).post(`/key/${keys[0].id}/sign`).set(tenant.headers).send({ payload: {} })).status).toBe(500);
+      expect((await keyClient(tooEarly, tenant).send.sign(keys[0], { payload: {} })).status).toBe(500);
     });
     expect(errors).toEqual([expect.stringMatching(/^Unhandled error \[requestId=/)]);
 
@@ -107,11 +94,7 @@ describe('key-encryption key rotation', () => {
   });
 
   it('shows a progress bar on a terminal', async () => {
-    for (let i = 0; i < 3; i += 1)
-      await request(before.http)
-        .post('/key/generate')
-        .set(tenant.headers)
-        .send({ algorithm: 'ES256', name: `bar-${i}` });
+    for (let i = 0; i < 3; i += 1) await keyClient(before, tenant).generate({ algorithm: 'ES256', name: `bar-${i}` });
     // `script` gives the CLI a pseudo-terminal, as an operator's shell would.
     const result = spawnSync('script', ['-qec', `${process.execPath} ${CLI} kek:rotate --batch 1`, '/dev/null'], {
       env: cleanEnv({ DATABASE_URL: before.config.databaseUrl, KEY_ENCRYPTION_KEYS: [newKek, oldKek].map(base64).join(','), TERM: 'xterm' }),
@@ -120,16 +103,18 @@ describe('key-encryption key rotation', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/re-sealed [░█]+ 3\/3 \(100%\)/);
-    expect(result.stdout).toContain('3 secrets re-sealed (private keys, HMAC and webhook secrets); all are under the newest key-encryption key.');
+    expect(result.stdout).toContain(
+      '3 secrets re-sealed (private keys, HMAC and webhook secrets); all are under the newest key-encryption key, the first of KEY_ENCRYPTION_KEYS. Older keys may now be removed from KEY_ENCRYPTION_KEYS.',
+    );
   });
 
   it('stops, naming the record, when a record opens with none of the configured keys', async () => {
     const stranger = await onSameDatabase([randomBytes(32)]);
-    const orphan = await request(stranger.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'orphan' });
+    const orphan = await keyClient(stranger, tenant).generate({ algorithm: 'ES256', name: 'orphan' });
     const result = runCli(['kek:rotate', '--json'], { DATABASE_URL: before.config.databaseUrl, KEY_ENCRYPTION_KEYS: base64(newKek) });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
-      `tenant_keys.private_key_sealed of ${orphan.body.data.id} (tenant ${tenant.tenantId}) opens with none of the configured key-encryption keys`,
+      `tenant_keys.private_key_sealed of ${orphan.id} (tenant ${tenant.tenantId}) opens with none of the configured key-encryption keys`,
     );
     expect(result.stderr + result.stdout).not.toContain(base64(newKek));
   });

@@ -1,13 +1,12 @@
-import type { JWK } from 'jose';
 import request from 'supertest';
 import { TenantsService } from '../src/tenants/tenants.service';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
 import { cliActor } from '../src/audit/audit-trail';
 import { eventually } from './support/eventually';
+import { keyClient } from './support/key-client';
 import { CHANGE_LISTENER_APPLICATION_NAME, TenantChangeSignal } from '../src/database/tenant-changes';
 
-const kidsOf = async (app: TestApp, tenantId: string): Promise<string[]> =>
-  (await request(app.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body.keys.map((key: JWK) => key.kid);
+const kidsOf = async (app: TestApp, tenant: TestTenant): Promise<string[]> => (await keyClient(app, tenant).jwks()).keys.map((key) => key.kid!);
 
 /** Other instances see a change within a second: the bound the service promises. */
 const withinOneSecond = async (what: string, check: () => Promise<boolean>) => (await eventually(what, check, { withinMs: 1_000 })).afterMs;
@@ -44,58 +43,52 @@ describe('hot reads from memory, invalidated on every change', () => {
     await first.close();
   });
 
-  const generate = async (app: TestApp, body: object) => (await request(app.http).post('/key/generate').set(tenant.headers).send(body)).body.data;
+  const keys = (app: TestApp) => keyClient(app, tenant);
 
   it('serves the JWKS from memory until a change is announced', async () => {
-    const key = await generate(first, { algorithm: 'ES256', name: 'cached' });
+    const key = await keys(first).generate({ algorithm: 'ES256', name: 'cached' });
     // What is served, then what is stored: a mismatch tells a stale answer from a lost write.
-    const served = await kidsOf(first, tenant.tenantId);
+    const served = await kidsOf(first, tenant);
     const stored = await first.dataSource.query('SELECT kid, status FROM tenant_keys WHERE tenant_id = $1', [tenant.tenantId]);
     expect({ served, stored }).toEqual({ served: [key.kid], stored: [{ kid: key.kid, status: 'active' }] });
     // A row removed behind the service's back is not announced: the cached set still has it.
     await first.dataSource.query('DELETE FROM tenant_keys WHERE id = $1', [key.id]);
-    expect(await kidsOf(first, tenant.tenantId)).toEqual([key.kid]);
+    expect(await kidsOf(first, tenant)).toEqual([key.kid]);
     // Any change through the service announces the tenant, and the set is read afresh.
-    const other = await generate(first, { algorithm: 'ES256', name: 'announces' });
-    expect(await kidsOf(first, tenant.tenantId)).toEqual([other.kid]);
+    const other = await keys(first).generate({ algorithm: 'ES256', name: 'announces' });
+    expect(await kidsOf(first, tenant)).toEqual([other.kid]);
   });
 
   it("shows a key generated or deleted on one instance in the other's JWKS within a second", async () => {
-    const before = await kidsOf(second, tenant.tenantId); // warms the second instance's cache
-    const key = await generate(first, { algorithm: 'RS256', name: 'cross-instance' });
-    const added = await withinOneSecond("the new kid in the other instance's JWKS", async () =>
-      (await kidsOf(second, tenant.tenantId)).includes(key.kid),
-    );
-    expect(await kidsOf(second, tenant.tenantId)).toEqual([...before, key.kid]);
-    expectEnvelope(await request(first.http).delete(`/key/${key.id}`).set(tenant.headers), 200);
+    const before = await kidsOf(second, tenant); // warms the second instance's cache
+    const key = await keys(first).generate({ algorithm: 'RS256', name: 'cross-instance' });
+    const added = await withinOneSecond("the new kid in the other instance's JWKS", async () => (await kidsOf(second, tenant)).includes(key.kid));
+    expect(await kidsOf(second, tenant)).toEqual([...before, key.kid]);
+    await keys(first).delete(key);
     const removed = await withinOneSecond(
       "the deleted kid gone from the other instance's JWKS",
-      async () => !(await kidsOf(second, tenant.tenantId)).includes(key.kid),
+      async () => !(await kidsOf(second, tenant)).includes(key.kid),
     );
     expect(added + removed).toBeLessThan(2_000);
   });
 
   it('stops signing on the other instance once a key is rotated on one', async () => {
-    const key = await generate(first, { algorithm: 'ES256', name: 'rotate-me' });
-    expectEnvelope(await request(second.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} }), 200);
-    await request(first.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 60 });
+    const key = await keys(first).generate({ algorithm: 'ES256', name: 'rotate-me' });
+    await keys(second).sign(key, { payload: {} });
+    await keys(first).rotate(key, { gracePeriodSeconds: 60 });
     await withinOneSecond(
       'the rotated key refused on the other instance',
-      async () => (await request(second.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} })).status === 409,
+      async () => (await keys(second).send.sign(key, { payload: {} })).status === 409,
     );
   });
 
   it('drops a retiring key from the cached JWKS at its retireAt, with no change announced', async () => {
-    const key = await generate(first, { algorithm: 'ES256', name: 'short grace' });
-    await request(first.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 1 });
-    expect(await kidsOf(first, tenant.tenantId)).toContain(key.kid);
-    const { afterMs } = await eventually(
-      'the retired kid out of the cached JWKS',
-      async () => !(await kidsOf(first, tenant.tenantId)).includes(key.kid),
-      {
-        withinMs: 3_000,
-      },
-    );
+    const key = await keys(first).generate({ algorithm: 'ES256', name: 'short grace' });
+    await keys(first).rotate(key, { gracePeriodSeconds: 1 });
+    expect(await kidsOf(first, tenant)).toContain(key.kid);
+    const { afterMs } = await eventually('the retired kid out of the cached JWKS', async () => !(await kidsOf(first, tenant)).includes(key.kid), {
+      withinMs: 3_000,
+    });
     expect(afterMs).toBeGreaterThan(500);
   });
 
@@ -115,10 +108,8 @@ describe('hot reads from memory, invalidated on every change', () => {
 });
 
 describe('one tenant cannot push another out of the cache', () => {
-  const sign = (app: TestApp, tenant: TestTenant, path: string) => request(app.http).post(path).set(tenant.headers).send({ payload: {} });
-
-  const generateHeard = async (app: TestApp, tenant: TestTenant, body: object) =>
-    (await heard(app, tenant.tenantId, () => request(app.http).post('/key/generate').set(tenant.headers).send(body))).body.data;
+  const generateHeard = (app: TestApp, tenant: TestTenant, body: Record<string, unknown>) =>
+    heard(app, tenant.tenantId, () => keyClient(app, tenant).generate(body));
 
   /**
    * The victim's JWKS, API key and key opened for signing (by alias) in memory, then their rows changed behind the
@@ -127,14 +118,14 @@ describe('one tenant cannot push another out of the cache', () => {
   async function warmVictim(app: TestApp): Promise<() => Promise<void>> {
     const victim = await app.createTenant('victim');
     const key = await generateHeard(app, victim, { algorithm: 'ES256', name: 'hot', alias: 'hot' });
-    expect(await kidsOf(app, victim.tenantId)).toEqual([key.kid]);
-    expectEnvelope(await sign(app, victim, '/key/alias/hot/sign'), 200);
+    expect(await kidsOf(app, victim)).toEqual([key.kid]);
+    await keyClient(app, victim).signByAlias('hot', { payload: {} });
     await app.dataSource.query('DELETE FROM tenant_keys WHERE id = $1', [key.id]);
     await app.dataSource.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [victim.apiKeyId]);
     return async () => {
-      expect(await kidsOf(app, victim.tenantId)).toEqual([key.kid]);
+      expect(await kidsOf(app, victim)).toEqual([key.kid]);
       // 401 would be the API key read afresh, 404 the alias or the key.
-      expectEnvelope(await sign(app, victim, '/key/alias/hot/sign'), 200);
+      await keyClient(app, victim).signByAlias('hot', { payload: {} });
     };
   }
 
@@ -145,7 +136,7 @@ describe('one tenant cannot push another out of the cache', () => {
       const stillServedFromMemory = await warmVictim(app);
       const hostile = await app.createTenant('hostile');
       for (let batch = 0; batch < 100; batch += 1) {
-        const calls = Array.from({ length: 15 }, (_, i) => sign(app, hostile, `/key/alias/unknown-${batch}-${i}/sign`));
+        const calls = Array.from({ length: 15 }, (_, i) => keyClient(app, hostile).send.signByAlias(`unknown-${batch}-${i}`, { payload: {} }));
         for (const res of await Promise.all(calls)) expectEnvelope(res, 404);
       }
       await stillServedFromMemory();
@@ -161,7 +152,7 @@ describe('one tenant cannot push another out of the cache', () => {
       const hostile = await app.createTenant('hostile with many keys');
       const keys = [];
       for (let i = 0; i < 25; i += 1) keys.push(await generateHeard(app, hostile, { algorithm: 'ES256', name: `many-${i}` }));
-      for (const key of keys) expectEnvelope(await sign(app, hostile, `/key/${key.id}/sign`), 200);
+      for (const key of keys) await keyClient(app, hostile).sign(key, { payload: {} });
       await stillServedFromMemory();
     } finally {
       await app.close();

@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JSONWebKeySet } from 'jose';
 import request from 'supertest';
 import { KeyLifecycle } from '../src/tenant-keys/lifecycle/key-lifecycle';
 import { eventually } from './support/eventually';
 import { startReceiver } from './support/webhook-receiver';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /**
@@ -76,13 +76,7 @@ describe('certificates with a life', () => {
     await testApp.close();
   });
 
-  const generate = async (algorithm: string) =>
-    (
-      await request(testApp.http)
-        .post('/key/generate')
-        .set(tenant.headers)
-        .send({ algorithm, name: `${algorithm} for a CA` })
-    ).body.data;
+  const generate = (algorithm: string) => keyClient(testApp, tenant).generate({ algorithm, name: `${algorithm} for a CA` });
   const csrFor = (id: string, body: object) => request(testApp.http).post(`/key/${id}/csr`).set(tenant.headers).send(body);
   const attach = (id: string, certificateChain: string[]) =>
     request(testApp.http).put(`/key/${id}/certificate`).set(tenant.headers).send({ certificateChain });
@@ -128,7 +122,7 @@ describe('certificates with a life', () => {
       const attached = await attach(key.id, [leaf, intermediate, readFileSync(file('root.pem'), 'utf8')]);
       expectEnvelope(attached, 200);
       expect(Date.parse(attached.body.data.certificateExpiresAt as string)).toBeGreaterThan(Date.now() + 9 * 86_400_000);
-      const jwks = (await request(testApp.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
+      const jwks = await keyClient(testApp, tenant).jwks();
       const published = jwks.keys.find((jwk) => jwk.kid === key.kid)!;
       expect(published.x5c).toHaveLength(3);
       // What verifiers get verifies up to the root with OpenSSL.
@@ -221,7 +215,7 @@ describe('certificates with a life', () => {
         .set(expiring.headers)
         .send({ url: receiver.url, events: ['key.certificate_expiring'] });
       testApp.trackSecret(subscribed.body.data.secret);
-      const key = (await request(testApp.http).post('/key/generate').set(expiring.headers).send({ algorithm: 'ES256', name: 'expiring' })).body.data;
+      const key = await keyClient(testApp, expiring).generate({ algorithm: 'ES256', name: 'expiring' });
       const csr = (await request(testApp.http).post(`/key/${key.id}/csr`).set(expiring.headers).send({ commonName: 'expiring' })).body.data.csr;
       const attachLeaf = async (days: number) => {
         const res = await request(testApp.http)

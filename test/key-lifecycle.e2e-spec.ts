@@ -1,15 +1,13 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
 import { eventually } from './support/eventually';
 import { createTestDatabase } from './support/test-database';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /** Short periods, so that rotations happen within a test: the scheduler looks every second. */
 const FAST = { LIFECYCLE_TICK_SECONDS: '1', JWKS_MAX_AGE: '1', DELETION_MIN_WINDOW_SECONDS: '2' };
-
-const jwksOf = async (app: TestApp, tenantId: string) =>
-  (await request(app.http).get(`/tenants/${tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
 
 describe('keys that look after themselves', () => {
   let testApp: TestApp;
@@ -21,41 +19,39 @@ describe('keys that look after themselves', () => {
   });
   afterAll(() => testApp.close());
 
-  const generate = (body: object) => request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
-  const signByAlias = (app: TestApp, alias: string, body: object = { payload: { sub: 'user' } }) =>
-    request(app.http).post(`/key/alias/${alias}/sign`).set(tenant.headers).send(body);
+  const keys = () => keyClient(testApp, tenant);
 
   describe('aliases', () => {
     it('names one key of the tenant: GET and sign by alias, ALIAS_TAKEN for a second key, null removes it', async () => {
-      const key = (await generate({ algorithm: 'ES256', name: 'aliased', alias: 'login.tokens-1' })).body.data;
+      const key = await keys().generate({ algorithm: 'ES256', name: 'aliased', alias: 'login.tokens-1' });
       expect(key.alias).toBe('login.tokens-1');
       const got = await request(testApp.http).get('/key/alias/login.tokens-1').set(tenant.headers);
       expectEnvelope(got, 200);
       expect(got.body.data.id).toBe(key.id);
 
-      const signed = await signByAlias(testApp, 'login.tokens-1');
+      const signed = await keys().send.signByAlias('login.tokens-1');
       expectEnvelope(signed, 200);
-      const { payload, protectedHeader } = await jwtVerify(signed.body.data.token, createLocalJWKSet(await jwksOf(testApp, tenant.tenantId)));
-      expect([protectedHeader.kid, payload.sub]).toEqual([key.kid, 'user']);
+      const { payload, protectedHeader } = await jwtVerify(signed.body.data.token, createLocalJWKSet(await keys().jwks()));
+      expect([protectedHeader.kid, payload.sub]).toEqual([key.kid, 'test-user']);
 
-      const taken = await generate({ algorithm: 'ES256', name: 'second', alias: 'login.tokens-1' });
+      const taken = await keys().send.generate({ algorithm: 'ES256', name: 'second', alias: 'login.tokens-1' });
       expectEnvelope(taken, 409);
       expect(taken.body.code).toBe('ALIAS_TAKEN');
-      const other = (await generate({ algorithm: 'ES256', name: 'other' })).body.data;
-      const moved = await request(testApp.http).put(`/key/${other.id}`).set(tenant.headers).send({ alias: 'login.tokens-1' });
+      const other = await keys().generate({ algorithm: 'ES256', name: 'other' });
+      const moved = await keys().send.update(other.id, { alias: 'login.tokens-1' });
       expectEnvelope(moved, 409);
       expect(moved.body.code).toBe('ALIAS_TAKEN');
 
-      const removed = await request(testApp.http).put(`/key/${key.id}`).set(tenant.headers).send({ alias: null });
+      const removed = await keys().send.update(key.id, { alias: null });
       expectEnvelope(removed, 200);
       expect(removed.body.data.alias).toBeNull();
       expectEnvelope(await request(testApp.http).get('/key/alias/login.tokens-1').set(tenant.headers), 404);
-      expectEnvelope(await request(testApp.http).put(`/key/${other.id}`).set(tenant.headers).send({ alias: 'login.tokens-1' }), 200);
+      expectEnvelope(await keys().send.update(other.id, { alias: 'login.tokens-1' }), 200);
     });
 
     it('refuses an alias outside a-z 0-9 . _ - or longer than 64, in bodies and paths', async () => {
       for (const alias of ['Upper', 'with space', 'x'.repeat(65), '']) {
-        const res = await generate({ algorithm: 'ES256', name: 'n', alias });
+        const res = await keys().send.generate({ algorithm: 'ES256', name: 'n', alias });
         expectEnvelope(res, 400);
         expect(res.body.errors).toEqual([{ field: 'alias', message: expect.stringContaining('alias must be 1 to 64 characters') }]);
       }
@@ -65,12 +61,12 @@ describe('keys that look after themselves', () => {
     });
 
     it('follows a rotation by hand: the alias signs with the successor, callers change nothing', async () => {
-      const key = (await generate({ algorithm: 'ES256', name: 'hand', alias: 'hand-rotated' })).body.data;
-      const successor = (await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({})).body.data;
+      const key = await keys().generate({ algorithm: 'ES256', name: 'hand', alias: 'hand-rotated' });
+      const successor = await keys().rotate(key.id);
       expect(successor.alias).toBe('hand-rotated');
-      const old = (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data;
+      const old = await keys().get(key.id);
       expect([old.status, old.alias]).toEqual(['retiring', null]);
-      const signed = await signByAlias(testApp, 'hand-rotated');
+      const signed = await keys().send.signByAlias('hand-rotated');
       expect(decodeProtectedHeader(signed.body.data.token).kid).toBe(successor.kid);
     });
   });
@@ -88,7 +84,7 @@ describe('keys that look after themselves', () => {
       [policy(600, 60, 1.5), 'rotationPolicy.retireAfterSeconds', 'rotationPolicy.retireAfterSeconds must be a whole number of seconds'],
       [{ rotateEverySeconds: 600, prePublishSeconds: 60 }, 'rotationPolicy.retireAfterSeconds', expect.stringContaining('retireAfterSeconds')],
     ])('answers 400 for %j, naming the field and its bound', async (rotationPolicy, field, message) => {
-      const res = await generate({ algorithm: 'ES256', name: 'n', rotationPolicy });
+      const res = await keys().send.generate({ algorithm: 'ES256', name: 'n', rotationPolicy });
       expectEnvelope(res, 400);
       expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message }]));
     });
@@ -121,25 +117,20 @@ describe('keys that look after themselves', () => {
     });
 
     it('shows the policy and the next rotation in the view; a key with a policy signs no token that outlives retireAfterSeconds', async () => {
-      const key = (await generate({ algorithm: 'ES256', name: 'bounded', rotationPolicy: policy(3600, 60, 120) })).body.data;
+      const key = await keys().generate({ algorithm: 'ES256', name: 'bounded', rotationPolicy: policy(3600, 60, 120) });
       expect(key.rotationPolicy).toEqual(policy(3600, 60, 120));
-      expect(Date.parse(key.nextRotationAt) - Date.parse(key.createdAt)).toBeGreaterThan(3_590_000);
-      const sign = (body: object) =>
-        request(testApp.http)
-          .post(`/key/${key.id}/sign`)
-          .set(tenant.headers)
-          .send({ payload: {}, ...body });
+      expect(Date.parse(key.nextRotationAt!) - Date.parse(key.createdAt)).toBeGreaterThan(3_590_000);
       for (const body of [{ expiresIn: 121 }, {}, { expiresIn: null }]) {
-        const res = await sign(body);
+        const res = await keys().send.sign(key, { payload: {}, ...body });
         expectEnvelope(res, 400);
         expect(res.body.errors).toEqual([
           { field: 'expiresIn', message: "expiresIn must be at most 120 seconds (the key's rotationPolicy.retireAfterSeconds)" },
         ]);
       }
-      expectEnvelope(await sign({ expiresIn: 120 }), 200);
-      const removed = await request(testApp.http).put(`/key/${key.id}`).set(tenant.headers).send({ rotationPolicy: null });
+      await keys().sign(key, { payload: {}, expiresIn: 120 });
+      const removed = await keys().send.update(key.id, { rotationPolicy: null });
       expect([removed.body.data.rotationPolicy, removed.body.data.nextRotationAt]).toEqual([null, null]);
-      expectEnvelope(await sign({}), 200);
+      await keys().sign(key, { payload: {} });
     });
   });
 
@@ -147,11 +138,11 @@ describe('keys that look after themselves', () => {
     const policy = { rotateEverySeconds: 600, prePublishSeconds: 598, retireAfterSeconds: 60 };
     /** A key with a policy whose successor is published within a tick (prePublishSeconds near the period). */
     const withPublishedSuccessor = async (alias: string) => {
-      const key = (await generate({ algorithm: 'ES256', name: alias, alias, rotationPolicy: policy })).body.data;
+      const key = await keys().generate({ algorithm: 'ES256', name: alias, alias, rotationPolicy: policy });
       const { value: next } = await eventually('the successor published', async () => {
-        const view = (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).body.data;
+        const view = await keys().get(key.id);
         return view.rotatedTo
-          ? ((await request(testApp.http).get(`/key/${view.rotatedTo}`).set(tenant.headers)).body.data as {
+          ? ((await keys().send.get(view.rotatedTo)).body.data as {
               id: string;
               status: string;
               activatesAt: string;
@@ -164,11 +155,11 @@ describe('keys that look after themselves', () => {
       expect(Date.parse(next.activatesAt) - Date.parse(next.createdAt)).toBeGreaterThanOrEqual(policy.prePublishSeconds * 1000 - 1_000);
       return { key, next };
     };
-    const view = async (id: string) => request(testApp.http).get(`/key/${id}`).set(tenant.headers);
+    const view = async (id: string) => keys().send.get(id);
 
     it('a hand rotation activates it now and honours the grace period (0: the old key retires at once)', async () => {
       const { key, next } = await withPublishedSuccessor('emergency');
-      const rotated = await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({ gracePeriodSeconds: 0 });
+      const rotated = await keys().send.rotate(key.id, { gracePeriodSeconds: 0 });
       expectEnvelope(rotated, 200);
       expect(rotated.body.data).toMatchObject({ id: next.id, status: 'active', alias: 'emergency' });
       expect((await view(key.id)).body.data.status).toBe('retired');
@@ -181,7 +172,7 @@ describe('keys that look after themselves', () => {
 
     it('deleting it lets its predecessor publish another', async () => {
       const { key, next } = await withPublishedSuccessor('republished');
-      expectEnvelope(await request(testApp.http).delete(`/key/${next.id}`).set(tenant.headers), 200);
+      expectEnvelope(await keys().send.delete(next.id), 200);
       const { value: another } = await eventually('another successor published', async () => {
         const rotatedTo = (await view(key.id)).body.data.rotatedTo as string | null;
         return rotatedTo && rotatedTo !== next.id ? rotatedTo : undefined;
@@ -191,7 +182,7 @@ describe('keys that look after themselves', () => {
 
     it('removing the policy, or scheduling the key’s deletion, takes the published successor away', async () => {
       const first = await withPublishedSuccessor('policy-removed');
-      const removed = await request(testApp.http).put(`/key/${first.key.id}`).set(tenant.headers).send({ rotationPolicy: null });
+      const removed = await keys().send.update(first.key.id, { rotationPolicy: null });
       expect(removed.body.data).toMatchObject({ rotationPolicy: null, nextRotationAt: null, rotatedTo: null });
       expectEnvelope(await view(first.next.id), 404);
 
@@ -208,18 +199,18 @@ describe('keys that look after themselves', () => {
     it('takes a signing policy tightened after publication: the change reaches the successor, which activates under it', async () => {
       const { key, next } = await withPublishedSuccessor('policy-tightened');
       const tightened = { forbiddenClaims: ['admin'] };
-      expectEnvelope(await request(testApp.http).put(`/key/${key.id}`).set(tenant.headers).send({ signingPolicy: tightened }), 200);
+      expectEnvelope(await keys().send.update(key.id, { signingPolicy: tightened }), 200);
       expect((await view(next.id)).body.data.signingPolicy).toEqual(tightened);
       // The successor follows its predecessor until it signs: it is not loosened on its own.
-      const onNext = await request(testApp.http).put(`/key/${next.id}`).set(tenant.headers).send({ signingPolicy: null });
+      const onNext = await keys().send.update(next.id, { signingPolicy: null });
       expectEnvelope(onNext, 409);
       expect(onNext.body.code).toBe('KEY_NOT_ACTIVE');
 
-      expectEnvelope(await request(testApp.http).post(`/key/${key.id}/rotate`).set(tenant.headers).send({}), 200);
-      const refused = await signByAlias(testApp, 'policy-tightened', { payload: { sub: 'u', admin: true }, expiresIn: 60 });
+      expectEnvelope(await keys().send.rotate(key.id, {}), 200);
+      const refused = await keys().send.signByAlias('policy-tightened', { payload: { sub: 'u', admin: true }, expiresIn: 60 });
       expectEnvelope(refused, 400);
       expect(refused.body.errors).toEqual([{ field: 'payload.admin', message: "payload.admin is forbidden by the key's signing policy" }]);
-      expectEnvelope(await signByAlias(testApp, 'policy-tightened', { payload: { sub: 'u' }, expiresIn: 60 }), 200);
+      expectEnvelope(await keys().send.signByAlias('policy-tightened', { payload: { sub: 'u' }, expiresIn: 60 }), 200);
     });
 
     it('activates a successor on schedule under what its predecessor enforces then, not the copy made at publication', async () => {
@@ -229,7 +220,7 @@ describe('keys that look after themselves', () => {
       await testApp.dataSource.query('UPDATE tenant_keys SET activates_at = now() WHERE id = $1', [next.id]);
       await eventually('the successor active', async () => ((await view(next.id)).body.data.status === 'active' ? true : undefined));
       expect((await view(next.id)).body.data.signingPolicy).toEqual({ forbiddenClaims: ['admin'] });
-      expectEnvelope(await signByAlias(testApp, 'policy-at-activation', { payload: { sub: 'u', admin: true }, expiresIn: 60 }), 400);
+      expectEnvelope(await keys().send.signByAlias('policy-at-activation', { payload: { sub: 'u', admin: true }, expiresIn: 60 }), 400);
     });
 
     it('puts an alias on active keys only, and schedules no deletion of a next key', async () => {
@@ -237,7 +228,7 @@ describe('keys that look after themselves', () => {
       const scheduled = await request(testApp.http).post(`/key/${next.id}/schedule-deletion`).set(tenant.headers).send({ afterSeconds: 600 });
       expectEnvelope(scheduled, 409);
       expect(scheduled.body.code).toBe('KEY_NOT_ACTIVE');
-      const res = await request(testApp.http).put(`/key/${next.id}`).set(tenant.headers).send({ alias: 'on-a-next-key' });
+      const res = await keys().send.update(next.id, { alias: 'on-a-next-key' });
       expectEnvelope(res, 409);
       expect(res.body.code).toBe('KEY_NOT_ACTIVE');
     });
@@ -245,8 +236,8 @@ describe('keys that look after themselves', () => {
 
   describe('scheduled deletion', () => {
     it('takes the key out of the JWKS at once, cancels back to how it was, and deletes it once at deleteAt', async () => {
-      const key = (await generate({ algorithm: 'ES256', name: 'doomed', alias: 'doomed' })).body.data;
-      const token = (await signByAlias(testApp, 'doomed')).body.data.token as string;
+      const key = await keys().generate({ algorithm: 'ES256', name: 'doomed', alias: 'doomed' });
+      const token = await keys().signByAlias('doomed');
       const schedule = (afterSeconds: number) =>
         request(testApp.http).post(`/key/${key.id}/schedule-deletion`).set(tenant.headers).send({ afterSeconds });
 
@@ -257,25 +248,22 @@ describe('keys that look after themselves', () => {
       const pending = await schedule(600);
       expectEnvelope(pending, 200);
       expect(pending.body.data).toMatchObject({ status: 'pending_deletion', alias: null, deleteAt: expect.any(String) });
-      expect((await jwksOf(testApp, tenant.tenantId)).keys.map((jwk) => jwk.kid)).not.toContain(key.kid);
-      const refused = await request(testApp.http).post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload: {} });
+      expect((await keys().jwks()).keys.map((jwk) => jwk.kid)).not.toContain(key.kid);
+      const refused = await keys().send.sign(key.id, { payload: {} });
       expectEnvelope(refused, 409);
       expect(refused.body.code).toBe('KEY_NOT_ACTIVE');
-      const verified = await request(testApp.http).post('/key/verify').set(tenant.headers).send({ token });
+      const verified = await keys().send.verify(token);
       expectEnvelope(verified, 400);
       expect(verified.body.message).toBe('Token rejected: key pending deletion');
 
       const cancelled = await request(testApp.http).post(`/key/${key.id}/cancel-deletion`).set(tenant.headers);
       expectEnvelope(cancelled, 200);
       expect(cancelled.body.data).toMatchObject({ status: 'active', alias: 'doomed', deleteAt: null });
-      expect((await jwksOf(testApp, tenant.tenantId)).keys.map((jwk) => jwk.kid)).toContain(key.kid);
-      expectEnvelope(await request(testApp.http).post('/key/verify').set(tenant.headers).send({ token }), 200);
+      expect((await keys().jwks()).keys.map((jwk) => jwk.kid)).toContain(key.kid);
+      expectEnvelope(await keys().send.verify(token), 200);
 
       expectEnvelope(await schedule(2), 200);
-      await eventually(
-        'the key deleted at its deleteAt',
-        async () => (await request(testApp.http).get(`/key/${key.id}`).set(tenant.headers)).status === 404,
-      );
+      await eventually('the key deleted at its deleteAt', async () => (await keys().send.get(key.id)).status === 404);
       const deletions = await testApp.dataSource.query<{ actor_type: string }[]>(
         "SELECT actor_type FROM audit_events WHERE key_id = $1 AND action = 'key.delete'",
         [key.id],

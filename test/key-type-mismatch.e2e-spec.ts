@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import request from 'supertest';
 import { RsaKeyPool } from '../src/tenant-keys/material/rsa-key-pool';
 import { eventually } from './support/eventually';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /**
@@ -20,7 +21,6 @@ describe('keys of two types where one key is expected', () => {
   const rsaPrivateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   const ecPublicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
 
-  const generate = (tenant: TestTenant, body: object) => request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
   const putRsaCertificateOnEcKey = () =>
     request(testApp.http)
       .put(`/key/${ecKeyId}/certificate`)
@@ -28,19 +28,14 @@ describe('keys of two types where one key is expected', () => {
       .send({ certificateChain: [rsaCertificate] });
   const importMismatchedPair = () =>
     request(testApp.http).post('/key/import').set(hostile.headers).send({ name: 'mismatch', privateKey: rsaPrivateKey, publicKey: ecPublicKey });
-  const sign = (tenant: TestTenant, id: string) =>
-    request(testApp.http)
-      .post(`/key/${id}/sign`)
-      .set(tenant.headers)
-      .send({ payload: { sub: 'x' } });
   const poolFilled = () => eventually('the RSA-2048 pool refilled', () => pool.size(2048) === 1, { withinMs: 60_000, everyMs: 20 });
 
   beforeAll(async () => {
     testApp = await startTestApp({ RSA_POOL_SIZES: '2048:1' });
     pool = testApp.app.get(RsaKeyPool);
     [hostile, other] = [await testApp.createTenant('hostile'), await testApp.createTenant('other')];
-    ecKeyId = (await generate(hostile, { algorithm: 'ES256', name: 'ec' })).body.data.id;
-    rsaCertificate = (await generate(hostile, { algorithm: 'RS256', name: 'rsa', certificate: true })).body.data.certificate;
+    ecKeyId = (await keyClient(testApp, hostile).generate({ algorithm: 'ES256', name: 'ec' })).id;
+    rsaCertificate = (await keyClient(testApp, hostile).generate({ algorithm: 'RS256', name: 'rsa', certificate: true })).certificate!;
   });
   afterAll(() => testApp.close());
 
@@ -56,19 +51,18 @@ describe('keys of two types where one key is expected', () => {
   it('keeps serving every other caller after them, round after round, while the RSA pool refills', async () => {
     for (let round = 0; round < 5; round++) {
       // A key of the other tenant not signed with yet: its private key is loaded for its first signature.
-      const ec = await generate(other, { algorithm: 'ES256', name: `ec ${round}` });
+      const ec = await keyClient(testApp, other).generate({ algorithm: 'ES256', name: `ec ${round}` });
       await poolFilled();
       // The other tenant's RSA key takes the pool's pair: the refill's reply arrives after the mismatch.
-      const rsa = await generate(other, { algorithm: 'RS256', name: `rsa ${round}` });
-      expectEnvelope(rsa, 200);
+      const rsa = await keyClient(testApp, other).generate({ algorithm: 'RS256', name: `rsa ${round}` });
       expectEnvelope(await importMismatchedPair(), 400);
       await poolFilled();
       expectEnvelope(await putRsaCertificateOnEcKey(), 400);
-      expectEnvelope(await sign(other, ec.body.data.id), 200);
-      expectEnvelope(await sign(other, rsa.body.data.id), 200);
+      await keyClient(testApp, other).sign(ec);
+      await keyClient(testApp, other).sign(rsa);
     }
     await poolFilled();
-    expectEnvelope(await generate(other, { algorithm: 'RS256', name: 'after' }), 200);
+    await keyClient(testApp, other).generate({ algorithm: 'RS256', name: 'after' });
     expectEnvelope(await request(testApp.http).get('/health'), 200);
   });
 });

@@ -1,11 +1,12 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { SigningPolicyWithoutNulls1765400000000 } from '../migrations/1765400000000-signing-policy-without-nulls';
 import { cliActor } from '../src/audit/audit-trail';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../src/common/route-access';
 import { TenantsService, type ApiKeyGrant } from '../src/tenants/tenants.service';
 import { eventually } from './support/eventually';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTenant } from './support/test-app';
 
 type Headers = Record<string, string>;
@@ -30,16 +31,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
     return { id: issued.apiKeyId, headers: tenantHeaders(tenant.tenantId, issued.apiKey) };
   };
   const privatePem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-  const generate = async (body: object = {}) =>
-    (
-      await http()
-        .post('/key/generate')
-        .set(tenant.headers)
-        .send({ algorithm: 'ES256', name: 'matrix', ...body })
-    ).body.data as {
-      id: string;
-      kid: string;
-    };
+  const generate = (body: object = {}) => keyClient(testApp, tenant).generate({ algorithm: 'ES256', name: 'matrix', ...body });
 
   describe('every route against every scope', () => {
     let signing: { id: string };
@@ -48,7 +40,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
 
     beforeAll(async () => {
       signing = await generate({ alias: 'matrix-signer' });
-      token = (await http().post(`/key/${signing.id}/sign`).set(tenant.headers).send({ payload: {} })).body.data.token;
+      token = await keyClient(testApp, tenant).sign(signing, { payload: {} });
     });
 
     /** Each route of `/key` and `/api-keys`, the scope it needs, and a call that is valid enough to pass the guard. */
@@ -336,7 +328,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       expectEnvelope(rotated, 200);
       const signed = await http().post('/key/alias/payments/sign').set(headers).send({ payload: {} });
       expectEnvelope(signed, 200);
-      const jwks = (await http().get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
+      const jwks = await keyClient(testApp, tenant).jwks();
       const { protectedHeader } = await jwtVerify(signed.body.data.token, createLocalJWKSet(jwks));
       expect(protectedHeader.kid).toBe(rotated.body.data.kid);
       // The key it may not sign with stays out of reach; a key it generates (fresh id, no alias) too.
@@ -401,7 +393,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       fixedIssuer: 'https://issuer.example',
     };
     let key: { id: string; kid: string };
-    const sign = (payload: object, expiresIn = 300) => http().post(`/key/${key.id}/sign`).set(tenant.headers).send({ payload, expiresIn });
+    const sign = (payload: object, expiresIn = 300) => keyClient(testApp, tenant).send.sign(key, { payload, expiresIn });
 
     beforeAll(async () => {
       key = await generate({ signingPolicy: policy });
@@ -481,7 +473,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
     it('signs what keeps to it, with the fixed issuer; the policy is in the view and in the audit detail when it changes', async () => {
       const res = await sign({ aud: 'app', sub: 'user-1' });
       expectEnvelope(res, 200);
-      const jwks = (await http().get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`)).body as JSONWebKeySet;
+      const jwks = await keyClient(testApp, tenant).jwks();
       const { payload } = await jwtVerify(res.body.data.token, createLocalJWKSet(jwks), { audience: 'app', issuer: 'https://issuer.example' });
       expect(payload.sub).toBe('user-1');
       expect((await http().get(`/key/${key.id}`).set(tenant.headers)).body.data.signingPolicy).toEqual(policy);

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { generateRsaKeyPair, rsaGeneratorPid } from '../src/crypto/rsa-generator';
 import { RSA_GENERATION_CONCURRENCY, RSA_GENERATIONS_PER_QUEUE, rsaGenerationCounts } from '../src/crypto/signing-keys';
 import { eventually } from './support/eventually';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /**
@@ -33,7 +34,6 @@ describe('RSA key generation shared fairly between tenants', () => {
       const { running, waiting } = rsaGenerationCounts();
       return running + waiting === count;
     });
-  const generate = (tenant: TestTenant, body: object) => request(testApp.http).post('/key/generate').set(tenant.headers).send(body);
 
   beforeAll(async () => {
     testApp = await startTestApp({ LIFECYCLE_TICK_SECONDS: '1', JWKS_MAX_AGE: '1' });
@@ -47,10 +47,10 @@ describe('RSA key generation shared fairly between tenants', () => {
     const finished: string[] = [];
     const track = (label: string, answer: request.Test) => answer.then((res) => (finished.push(label), res));
     const flood = Array.from({ length: RSA_GENERATIONS_PER_QUEUE + 2 }, (_, i) =>
-      track('hostile', generate(hostile, { algorithm: 'RS256', name: `flood ${i}`, length: 4096 })),
+      track('hostile', keyClient(testApp, hostile).send.generate({ algorithm: 'RS256', name: `flood ${i}`, length: 4096 })),
     );
     await queued(RSA_GENERATIONS_PER_QUEUE);
-    const mine = track('other', generate(other, { algorithm: 'RS256', name: 'mine' }));
+    const mine = track('other', keyClient(testApp, other).send.generate({ algorithm: 'RS256', name: 'mine' }));
     await queued(RSA_GENERATIONS_PER_QUEUE + 1);
     // The two past the bound are answered at once, while the generator still stands.
     await eventually('the refusals', () => finished.length === 2);
@@ -76,19 +76,20 @@ describe('RSA key generation shared fairly between tenants', () => {
   it("makes a user's RSA key on the generator, in the turn of the tenant that minted the user: a full tenant queue refuses its users too", async () => {
     /** A token for `sub` from a key of the tenant's own (the tenant vouches for the user). */
     const userToken = async (tenant: TestTenant, sub: string) => {
-      const key = (await generate(tenant, { algorithm: 'ES256', name: 'users', issuer: `https://login.${tenant.tenantId}.example` })).body.data;
-      const signed = await request(testApp.http)
-        .post(`/key/${key.id}/sign`)
-        .set(tenant.headers)
-        .send({ payload: { sub, scope: 'add_key' }, expiresIn: 300 });
-      return signed.body.data.token as string;
+      const keys = keyClient(testApp, tenant);
+      const key = await keys.generate({ algorithm: 'ES256', name: 'users', issuer: `https://login.${tenant.tenantId}.example` });
+      return keys.sign(key, { payload: { sub, scope: 'add_key' }, expiresIn: 300 });
     };
     const register = (token: string) =>
       request(testApp.http).post('/keys/register').set('authorization', `Bearer ${token}`).send({ name: 'rsa', keyType: 'rsa', format: 'pem' });
     const [hostileUser, otherUser] = [await userToken(hostile, 'mallory'), await userToken(other, 'alice')];
 
     await stopGenerator();
-    const flood = Array.from({ length: RSA_GENERATIONS_PER_QUEUE }, (_, i) => generate(hostile, { algorithm: 'RS256', name: `flood ${i}` }).then());
+    const flood = Array.from({ length: RSA_GENERATIONS_PER_QUEUE }, (_, i) =>
+      keyClient(testApp, hostile)
+        .send.generate({ algorithm: 'RS256', name: `flood ${i}` })
+        .then(),
+    );
     await queued(RSA_GENERATIONS_PER_QUEUE);
     // The tenant's users wait in the tenant's queue, which is full.
     const refused = await register(hostileUser);
@@ -108,7 +109,7 @@ describe('RSA key generation shared fairly between tenants', () => {
 
   it("makes a scheduled successor's RSA key with no row locked: the key can be locked and changed meanwhile", async () => {
     const policy = { rotateEverySeconds: 4, prePublishSeconds: 2, retireAfterSeconds: 3 };
-    const key = (await generate(other, { algorithm: 'RS256', name: 'rotating', rotationPolicy: policy })).body.data;
+    const key = await keyClient(testApp, other).generate({ algorithm: 'RS256', name: 'rotating', rotationPolicy: policy });
     await stopGenerator();
     // The scheduler (its own queue) waits for the generator: the successor's publication is under way.
     await queued(1);

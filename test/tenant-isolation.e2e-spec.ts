@@ -17,15 +17,23 @@ describe('/key authentication and tenant isolation', () => {
   });
   afterAll(() => testApp.close());
 
-  describe('answers the same 401 on every /key route', () => {
-    const routes: [string, string, (id: string) => string, object | undefined][] = [
-      ['GET /key', 'get', () => '/key', undefined],
-      ['GET /key/:id', 'get', (id) => `/key/${id}`, undefined],
-      ['PUT /key/:id', 'put', (id) => `/key/${id}`, { name: 'x' }],
-      ['DELETE /key/:id', 'delete', (id) => `/key/${id}`, undefined],
-      ['POST /key/generate', 'post', () => '/key/generate', { algorithm: 'ES256', name: 'x' }],
-      ['POST /key/generate/:id', 'post', (id) => `/key/generate/${id}`, { algorithm: 'ES256', name: 'x' }],
-    ];
+  /** The routes anyone may call; every other route the app serves needs a credential (deny by default). */
+  const PUBLIC_ROUTES = [
+    'GET /health',
+    'GET /health/live',
+    'GET /health/ready',
+    'GET /metrics',
+    'GET /tenants/:tenantId/.well-known/jwks.json',
+    'GET /.well-known/jwks.json',
+  ];
+  /** Every route the app registered but its public ones, Swagger UI's and the HEAD and CORS catch-alls Fastify adds. */
+  const guardedRoutes = () =>
+    [...new Set(testApp.routes)].filter((route) => {
+      const [method, path] = route.split(' ');
+      return method !== 'HEAD' && !path.startsWith('/docs') && !path.includes('*') && !PUBLIC_ROUTES.includes(route);
+    });
+
+  describe('answers the same 401 on every route of the route table', () => {
     const credentials: [string, () => Record<string, string>][] = [
       ['no headers at all', () => ({})],
       ['no tenant header', () => ({ authorization: `Basic ${tenantA.apiKey}` })],
@@ -37,18 +45,46 @@ describe('/key authentication and tenant isolation', () => {
       ['a tenant id that is not a UUID', () => tenantHeaders('acme', tenantA.apiKey)],
       ['an unknown scheme', () => ({ authorization: `Token ${tenantA.apiKey}`, 'x-stencil-tenantid': tenantA.tenantId })],
       ['a bare key without scheme', () => ({ authorization: tenantA.apiKey, 'x-stencil-tenantid': tenantA.tenantId })],
+      ['an API key as a bearer token without the tenant', () => ({ authorization: `Bearer ${tenantA.apiKey}` })],
     ];
 
-    it.each(routes)('%s', async (_route, method, path, body) => {
-      const answers = new Set<string>();
-      for (const [, headers] of credentials) {
-        const call = request(testApp.http)[method as 'get'](path(keyOfA.id)).set(headers());
-        const res = body ? await call.send(body) : await call;
-        expectEnvelope(res, 401);
-        expect(res.body.code).toBe('UNAUTHORIZED');
-        answers.add(res.body.message);
-      }
-      expect([...answers]).toEqual(['Invalid or missing credentials']);
+    /** Each distinct answer a route gave to the bad credentials, as `status code message`. */
+    const answersOf = async (route: string): Promise<string[]> => {
+      const [method, pattern] = route.split(' ');
+      // Any value for the path's parameters: credentials are checked before the id or the body.
+      const path = pattern.replace(/:\w+/g, keyOfA.id);
+      const answers = await Promise.all(
+        credentials.map(async ([, headers]) => {
+          const res = await request(testApp.http)[method.toLowerCase() as 'get'](path).set(headers());
+          expectEnvelope(res, res.status);
+          return `${res.status} ${res.body.code} ${res.body.message}`;
+        }),
+      );
+      return [...new Set(answers)];
+    };
+
+    it('one answer per way in: the tenant API routes one 401, the user routes (/keys, access tokens) another', async () => {
+      const routes = guardedRoutes();
+      // The table is the app's own: routes of every controller are in it.
+      expect(routes).toEqual(expect.arrayContaining(['POST /key/generate', 'DELETE /key/:id', 'POST /key/webhooks', 'POST /api-keys', 'GET /keys']));
+      const byRoute = Object.fromEntries(await Promise.all(routes.map(async (route) => [route, await answersOf(route)] as const)));
+      const tenantRefusal = '401 UNAUTHORIZED Invalid or missing credentials';
+      const userRefusal = '401 UNAUTHORIZED Invalid or missing access token';
+      expect(byRoute).toEqual(
+        Object.fromEntries(routes.map((route) => [route, [route.split(' ')[1].startsWith('/keys') ? userRefusal : tenantRefusal]])),
+      );
+    });
+
+    it('and the public routes, each in the route table, answer without a credential', async () => {
+      expect(PUBLIC_ROUTES.filter((route) => !testApp.routes.includes(route))).toEqual([]);
+      const statuses = await Promise.all(
+        PUBLIC_ROUTES.map(async (route) => {
+          const path = route.split(' ')[1].replace(':tenantId', tenantA.tenantId);
+          // The JWKS without a tenant in its path takes it from the tenant header, which is no credential.
+          return `${route} ${(await request(testApp.http).get(path).set('x-stencil-tenantid', tenantA.tenantId)).status}`;
+        }),
+      );
+      expect(statuses).toEqual(PUBLIC_ROUTES.map((route) => `${route} 200`));
     });
 
     it('before validating the body or the id', async () => {

@@ -1,6 +1,7 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, importJWK, importSPKI, SignJWT, jwtVerify, type JWK } from 'jose';
 import request from 'supertest';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 import { openStoredPrivateKey, readRawKeyRow } from './support/stored-keys';
 import { open, tenantKeyAssociatedData } from '../src/crypto/sealing';
@@ -17,7 +18,7 @@ describe('/key (tenant admin API)', () => {
   });
   afterAll(() => testApp.close());
 
-  const generate = (body: object, path = '/key/generate') => request(testApp.http).post(path).set(tenant.headers).send(body);
+  const keys = () => keyClient(testApp, tenant);
 
   /** Signs a JWT with the stored private key and verifies it with the returned PEM and JWK. */
   async function expectSignsAndVerifies(key: { id: string; algorithm: string; publicKey: string; jwk: JWK }) {
@@ -38,7 +39,7 @@ describe('/key (tenant admin API)', () => {
       ['ES384', 384, undefined],
       ['ES512', 521, 521],
     ])('generates %s (%i bits) whose stored private key signs what the public key verifies', async (algorithm, bits, length) => {
-      const res = await generate({ algorithm, name: `${algorithm} key`, issuer: 'https://auth.example.com', length });
+      const res = await keys().send.generate({ algorithm, name: `${algorithm} key`, issuer: 'https://auth.example.com', length });
       expectEnvelope(res, 200);
       expect(res.body.message).toBe('Key generated');
       const key = res.body.data;
@@ -108,31 +109,31 @@ describe('/key (tenant admin API)', () => {
       ['RS', 'RS256'],
       ['ES', 'ES256'],
     ])('reads the short form %s as %s', async (short, algorithm) => {
-      const res = await generate({ algorithm: short, name: 'short form' });
+      const res = await keys().send.generate({ algorithm: short, name: 'short form' });
       expectEnvelope(res, 200);
       expect(res.body.data.algorithm).toBe(algorithm);
     });
 
     it('uses the uuid given in the body, as the source sample sends it', async () => {
       const uuid = randomUUID();
-      const res = await generate({ uuid, algorithm: 'ES256', name: 'with uuid' });
+      const res = await keys().send.generate({ uuid, algorithm: 'ES256', name: 'with uuid' });
       expectEnvelope(res, 200);
       expect(res.body.data.id).toBe(uuid);
     });
 
     it('accepts the FusionAuth-shaped body { "key": { ... } }', async () => {
-      const res = await generate({ key: { algorithm: 'ES384', name: 'fusionauth client' } });
+      const res = await keys().send.generate({ key: { algorithm: 'ES384', name: 'fusionauth client' } });
       expectEnvelope(res, 200);
       expect(res.body.data).toMatchObject({ algorithm: 'ES384', name: 'fusionauth client' });
     });
 
     it('trims the name', async () => {
-      const res = await generate({ algorithm: 'ES256', name: '  padded  ' });
+      const res = await keys().send.generate({ algorithm: 'ES256', name: '  padded  ' });
       expect(res.body.data.name).toBe('padded');
     });
 
     it('stores no plaintext private key: the raw row holds only a sealed blob', async () => {
-      const res = await generate({ algorithm: 'ES256', name: 'at rest' });
+      const res = await keys().send.generate({ algorithm: 'ES256', name: 'at rest' });
       const row = await readRawKeyRow(testApp, tenant.tenantId, res.body.data.id);
       const privateKey = await openStoredPrivateKey(testApp, tenant.tenantId, res.body.data.id);
       const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
@@ -147,8 +148,8 @@ describe('/key (tenant admin API)', () => {
     });
 
     it('binds each sealed private key to its row: moved onto another key, it no longer opens', async () => {
-      const first = (await generate({ algorithm: 'ES256', name: 'first' })).body.data;
-      const second = (await generate({ algorithm: 'ES256', name: 'second' })).body.data;
+      const first = await keys().generate({ algorithm: 'ES256', name: 'first' });
+      const second = await keys().generate({ algorithm: 'ES256', name: 'second' });
       const firstSealed = (await readRawKeyRow(testApp, tenant.tenantId, first.id)).private_key_sealed as Buffer;
       await testApp.dataSource.query('UPDATE tenant_keys SET private_key_sealed = $1 WHERE tenant_id = $2 AND id = $3', [
         firstSealed,
@@ -186,7 +187,7 @@ describe('/key (tenant admin API)', () => {
           'property __proto__ should not exist',
         ],
       ])('for %s', async (_case, body, field, message) => {
-        const res = await generate(body);
+        const res = await keys().send.generate(body);
         expectEnvelope(res, 400);
         expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message }]));
       });
@@ -198,7 +199,7 @@ describe('/key (tenant admin API)', () => {
       });
 
       it('for every problem at once, one entry per field', async () => {
-        const res = await generate({ algorithm: 'XX', name: '', extra: true });
+        const res = await keys().send.generate({ algorithm: 'XX', name: '', extra: true });
         expectEnvelope(res, 400);
         expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['algorithm', 'extra', 'name']);
       });
@@ -216,7 +217,7 @@ describe('/key (tenant admin API)', () => {
 
     it('creates nothing when validation fails', async () => {
       const before = (await request(testApp.http).get('/key').set(tenant.headers)).body.data.length;
-      await generate({ algorithm: 'ES256', name: '' });
+      await keys().send.generate({ algorithm: 'ES256', name: '' });
       const after = (await request(testApp.http).get('/key').set(tenant.headers)).body.data.length;
       expect(after).toBe(before);
     });
@@ -225,7 +226,7 @@ describe('/key (tenant admin API)', () => {
   describe('POST /key/generate/:id', () => {
     it('generates the key with that id', async () => {
       const id = randomUUID();
-      const res = await generate({ algorithm: 'RS', name: 'chosen id' }, `/key/generate/${id}`);
+      const res = await keys().send.generate({ algorithm: 'RS', name: 'chosen id' }, `/key/generate/${id}`);
       expectEnvelope(res, 200);
       expect(res.body.data.id).toBe(id);
       await expectSignsAndVerifies(res.body.data);
@@ -233,10 +234,10 @@ describe('/key (tenant admin API)', () => {
 
     it('answers 409 when the tenant already has the id, and keeps the first key', async () => {
       const id = randomUUID();
-      const first = await generate({ algorithm: 'ES256', name: 'original' }, `/key/generate/${id}`);
-      const again = await generate({ algorithm: 'ES384', name: 'impostor' }, `/key/generate/${id}`);
+      const first = await keys().send.generate({ algorithm: 'ES256', name: 'original' }, `/key/generate/${id}`);
+      const again = await keys().send.generate({ algorithm: 'ES384', name: 'impostor' }, `/key/generate/${id}`);
       expectEnvelope(again, 409);
-      const viaBody = await generate({ algorithm: 'ES256', name: 'impostor', uuid: id });
+      const viaBody = await keys().send.generate({ algorithm: 'ES256', name: 'impostor', uuid: id });
       expectEnvelope(viaBody, 409);
       const kept = await request(testApp.http).get(`/key/${id}`).set(tenant.headers);
       expect(kept.body.data).toEqual(first.body.data);
@@ -244,19 +245,19 @@ describe('/key (tenant admin API)', () => {
 
     it('accepts the same uuid in path and body', async () => {
       const id = randomUUID();
-      const res = await generate({ algorithm: 'ES256', name: 'both', uuid: id }, `/key/generate/${id}`);
+      const res = await keys().send.generate({ algorithm: 'ES256', name: 'both', uuid: id }, `/key/generate/${id}`);
       expectEnvelope(res, 200);
       expect(res.body.data.id).toBe(id);
     });
 
     it('answers 400 when path and body ids differ', async () => {
-      const res = await generate({ algorithm: 'ES256', name: 'n', uuid: randomUUID() }, `/key/generate/${randomUUID()}`);
+      const res = await keys().send.generate({ algorithm: 'ES256', name: 'n', uuid: randomUUID() }, `/key/generate/${randomUUID()}`);
       expectEnvelope(res, 400);
       expect(res.body.errors).toEqual([{ field: 'uuid', message: 'uuid must match the id in the path' }]);
     });
 
     it('answers 400 naming id for a malformed id', async () => {
-      const res = await generate({ algorithm: 'ES256', name: 'n' }, '/key/generate/not-a-uuid');
+      const res = await keys().send.generate({ algorithm: 'ES256', name: 'n' }, '/key/generate/not-a-uuid');
       expectEnvelope(res, 400);
       expect(res.body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
     });
@@ -346,7 +347,7 @@ describe('/key (tenant admin API)', () => {
 
   describe('GET /key/:id', () => {
     it('answers the key as generated', async () => {
-      const created = (await generate({ algorithm: 'ES512', name: 'fetch me' })).body.data;
+      const created = await keys().generate({ algorithm: 'ES512', name: 'fetch me' });
       const res = await request(testApp.http).get(`/key/${created.id}`).set(tenant.headers);
       expectEnvelope(res, 200);
       expect(res.body.data).toEqual(created);
@@ -365,7 +366,7 @@ describe('/key (tenant admin API)', () => {
     });
 
     it('still answers, as did GET /key, after a migration of a newer instance adds a column (its prepared statements name their columns)', async () => {
-      const created = (await generate({ algorithm: 'ES256', name: 'through a migration' })).body.data;
+      const created = await keys().generate({ algorithm: 'ES256', name: 'through a migration' });
       // Enough requests at once to prepare the statements on every pooled connection.
       const readAll = () =>
         Promise.all(
@@ -390,7 +391,7 @@ describe('/key (tenant admin API)', () => {
 
   describe('PUT /key/:id', () => {
     it('renames the key and moves updatedAt, nothing else', async () => {
-      const created = (await generate({ algorithm: 'ES256', name: 'before' })).body.data;
+      const created = await keys().generate({ algorithm: 'ES256', name: 'before' });
       const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send({ name: ' after ' });
       expectEnvelope(res, 200);
       expect(res.body.data).toEqual({ ...created, name: 'after', updatedAt: expect.any(String) });
@@ -401,7 +402,7 @@ describe('/key (tenant admin API)', () => {
     });
 
     it('accepts the FusionAuth-shaped body', async () => {
-      const created = (await generate({ algorithm: 'ES256', name: 'before' })).body.data;
+      const created = await keys().generate({ algorithm: 'ES256', name: 'before' });
       const res = await request(testApp.http)
         .put(`/key/${created.id}`)
         .set(tenant.headers)
@@ -414,7 +415,7 @@ describe('/key (tenant admin API)', () => {
       ['plain', { name: null }],
       ['FusionAuth-shaped', { key: { name: null } }],
     ])('takes a null name as left out (%s): 200 with the key as it was, nothing changed or audited', async (_shape, body) => {
-      const created = (await generate({ algorithm: 'ES256', name: 'keep' })).body.data;
+      const created = await keys().generate({ algorithm: 'ES256', name: 'keep' });
       const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send(body);
       expectEnvelope(res, 200);
       expect(res.body.data).toEqual(created);
@@ -425,7 +426,7 @@ describe('/key (tenant admin API)', () => {
     });
 
     it('takes a null name beside a change as left out: the alias is set, the name kept and not audited as a rename', async () => {
-      const created = (await generate({ algorithm: 'ES256', name: 'keep' })).body.data;
+      const created = await keys().generate({ algorithm: 'ES256', name: 'keep' });
       const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send({ name: null, alias: 'null-name-kept' });
       expectEnvelope(res, 200);
       expect(res.body.data).toMatchObject({ name: 'keep', alias: 'null-name-kept' });
@@ -440,7 +441,7 @@ describe('/key (tenant admin API)', () => {
       [{}, 'body', 'body must set name, alias, rotationPolicy or signingPolicy'],
       [{ name: 'ok', algorithm: 'RS256' }, 'algorithm', 'property algorithm should not exist'],
     ])('answers 400 for %j', async (body, field, message) => {
-      const created = (await generate({ algorithm: 'ES256', name: 'keep' })).body.data;
+      const created = await keys().generate({ algorithm: 'ES256', name: 'keep' });
       const res = await request(testApp.http).put(`/key/${created.id}`).set(tenant.headers).send(body);
       expectEnvelope(res, 400);
       expect(res.body.errors).toEqual(expect.arrayContaining([{ field, message }]));
@@ -456,7 +457,7 @@ describe('/key (tenant admin API)', () => {
 
   describe('DELETE /key/:id', () => {
     it('deletes the key; a second delete and a get answer 404', async () => {
-      const created = (await generate({ algorithm: 'ES256', name: 'doomed' })).body.data;
+      const created = await keys().generate({ algorithm: 'ES256', name: 'doomed' });
       const res = await request(testApp.http).delete(`/key/${created.id}`).set(tenant.headers);
       expectEnvelope(res, 200);
       expect(res.body.data).toEqual({ id: created.id });
@@ -468,9 +469,9 @@ describe('/key (tenant admin API)', () => {
 
     it('lets the id be used again after delete', async () => {
       const id = randomUUID();
-      await generate({ algorithm: 'ES256', name: 'first life' }, `/key/generate/${id}`);
+      await keys().send.generate({ algorithm: 'ES256', name: 'first life' }, `/key/generate/${id}`);
       await request(testApp.http).delete(`/key/${id}`).set(tenant.headers);
-      const res = await generate({ algorithm: 'ES256', name: 'second life' }, `/key/generate/${id}`);
+      const res = await keys().send.generate({ algorithm: 'ES256', name: 'second life' }, `/key/generate/${id}`);
       expectEnvelope(res, 200);
     });
   });

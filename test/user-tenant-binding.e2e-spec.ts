@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import request from 'supertest';
 import { startIdentityProvider, type IdentityProvider } from './support/identity-provider';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /**
@@ -32,30 +33,23 @@ describe('/keys users are bound to the tenant that minted the token', () => {
     await idp.close();
   });
 
-  const post = (tenant: TestTenant, path: string, body: object) => request(testApp.http).post(path).set(tenant.headers).send(body);
+  const keys = (tenant: TestTenant) => keyClient(testApp, tenant);
   const userCall = (token: string) => ({
     list: () => request(testApp.http).get('/keys').set('authorization', `Bearer ${token}`),
     register: (name: string) => request(testApp.http).post('/keys/register').set('authorization', `Bearer ${token}`).send({ name }),
   });
-  async function generate(tenant: TestTenant, body: object): Promise<{ id: string; kid: string; jwk: object }> {
-    const res = await post(tenant, '/key/generate', body);
-    expectEnvelope(res, 200);
-    return res.body.data;
-  }
-  async function mint(tenant: TestTenant, keyId: string, payload: object, expiresIn: number | null = 300): Promise<string> {
-    const res = await post(tenant, `/key/${keyId}/sign`, { payload: { aud: idp.audience, ...payload }, expiresIn });
-    expectEnvelope(res, 200);
-    return res.body.data.token;
-  }
+  /** A token of the tenant's key for the provider's audience, as a tenant mints one for its users. */
+  const mint = (tenant: TestTenant, keyId: string, payload: object, expiresIn: number | null = 300) =>
+    keys(tenant).sign(keyId, { payload: { aud: idp.audience, ...payload }, expiresIn });
   async function importPublicJwkOf(tenant: TestTenant, jwksPath: string, kid: string, issuer: string): Promise<void> {
     const jwks = await request(testApp.http).get(jwksPath);
     const jwk = jwks.body.keys.find((entry: { kid: string }) => entry.kid === kid);
-    expectEnvelope(await post(tenant, '/key/import', { name: 'copied', issuer, jwk }), 200);
+    await keys(tenant).import({ name: 'copied', issuer, jwk });
   }
   const ownerIds = (res: request.Response) => (res.body.data as { name: string }[]).map((key) => key.name).sort();
 
   it("keeps alice B's when A imports B's public key with B's issuer, before and after B moves its row", async () => {
-    const bKey = await generate(tenantB, { algorithm: 'ES256', name: 'b-users', issuer: B_ISSUER });
+    const bKey = await keys(tenantB).generate({ algorithm: 'ES256', name: 'b-users', issuer: B_ISSUER });
     // The token is verifiable by anyone against B's JWKS: a second implementation checks it before the service does.
     const aliceOfB = await mint(tenantB, bKey.id, { sub: 'alice', scope: 'add_key' });
     const bJwks = createRemoteJWKSet(new URL(`${baseUrl}/tenants/${tenantB.tenantId}/.well-known/jwks.json`));
@@ -79,7 +73,7 @@ describe('/keys users are bound to the tenant that minted the token', () => {
     expect(ownerIds(await userCall(aliceOfB).list())).toEqual(['alice-laptop', 'alice-phone']);
 
     // A mints its own token for alice: A's alice is another user, who sees, deletes and plants nothing of B's alice.
-    const aKey = await generate(tenantA, { algorithm: 'ES256', name: 'a-users', issuer: 'https://login.a.example' });
+    const aKey = await keys(tenantA).generate({ algorithm: 'ES256', name: 'a-users', issuer: 'https://login.a.example' });
     const aliceOfA = await mint(tenantA, aKey.id, { sub: 'alice', scope: 'add_key' });
     const seenByA = await userCall(aliceOfA).list();
     expectEnvelope(seenByA, 200);
@@ -94,7 +88,7 @@ describe('/keys users are bound to the tenant that minted the token', () => {
 
     const providerJwks = (await fetch(idp.jwksUrl).then((res) => res.json())) as { keys: { kid: string; alg: string }[] };
     const jwk = providerJwks.keys.find((entry) => entry.alg === 'ES256')!;
-    const imported = await post(tenantA, '/key/import', { name: 'provider-copy', issuer: idp.issuer, jwk });
+    const imported = await keys(tenantA).send.import({ name: 'provider-copy', issuer: idp.issuer, jwk });
     expectEnvelope(imported, 200);
     // The copy carries the provider's kid: it is the key's thumbprint on both sides.
     expect(imported.body.data.kid).toBe(jwk.kid);
@@ -104,14 +98,14 @@ describe('/keys users are bound to the tenant that minted the token', () => {
     expectEnvelope(await userCall(bobOfProvider).register('bob-laptop'), 200);
     expect(ownerIds(await userCall(bobOfProvider).list())).toEqual(['bob-laptop', 'bob-phone']);
     // A's token for bob is A's bob: nothing of the provider's bob.
-    const aKey = await generate(tenantA, { algorithm: 'ES256', name: 'a-users-2', issuer: 'https://login2.a.example' });
+    const aKey = await keys(tenantA).generate({ algorithm: 'ES256', name: 'a-users-2', issuer: 'https://login2.a.example' });
     const seenByA = await userCall(await mint(tenantA, aKey.id, { sub: 'bob' })).list();
     expectEnvelope(seenByA, 200);
     expect(seenByA.body.data).toEqual([]);
   });
 
   it('answers 401 when a tenant signs with OAUTH_ISSUER as its own issuer: only the provider speaks for it', async () => {
-    const aKey = await generate(tenantA, { algorithm: 'ES256', name: 'fake-provider', issuer: idp.issuer });
+    const aKey = await keys(tenantA).generate({ algorithm: 'ES256', name: 'fake-provider', issuer: idp.issuer });
     const forged = await mint(tenantA, aKey.id, { sub: 'bob' });
     expectEnvelope(await userCall(forged).list(), 401);
   });
@@ -120,7 +114,7 @@ describe('/keys users are bound to the tenant that minted the token', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
     const issuer = 'https://shared.example';
-    const inA = await post(tenantA, '/key/import', { name: 'shared', issuer, privateKey: pem });
+    const inA = await keys(tenantA).send.import({ name: 'shared', issuer, privateKey: pem });
     expectEnvelope(inA, 200);
     const token = await new SignJWT({ sub: 'carol', aud: idp.audience })
       .setProtectedHeader({ alg: 'ES256', kid: inA.body.data.kid })
@@ -129,19 +123,19 @@ describe('/keys users are bound to the tenant that minted the token', () => {
       .sign(privateKey);
     // One tenant holds it: carol is A's.
     expectEnvelope(await userCall(token).list(), 200);
-    expectEnvelope(await post(tenantB, '/key/import', { name: 'shared', issuer, privateKey: pem }), 200);
+    expectEnvelope(await keys(tenantB).send.import({ name: 'shared', issuer, privateKey: pem }), 200);
     expectEnvelope(await userCall(token).list(), 401);
   });
 
   it('answers 401 for a tenant-minted token without exp, signed by the service or elsewhere', async () => {
-    const key = await generate(tenantB, { algorithm: 'ES256', name: 'no-exp', issuer: 'https://no-exp.example' });
+    const key = await keys(tenantB).generate({ algorithm: 'ES256', name: 'no-exp', issuer: 'https://no-exp.example' });
     const withExp = await mint(tenantB, key.id, { sub: 'dave' });
     expectEnvelope(await userCall(withExp).list(), 200);
     const withoutExp = await mint(tenantB, key.id, { sub: 'dave' }, null);
     expectEnvelope(await userCall(withoutExp).list(), 401);
 
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const imported = await post(tenantB, '/key/import', {
+    const imported = await keys(tenantB).send.import({
       name: 'minted-elsewhere',
       issuer: 'https://elsewhere.example',
       privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }),

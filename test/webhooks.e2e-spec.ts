@@ -9,6 +9,7 @@ import request from 'supertest';
 import { eventually } from './support/eventually';
 import { startReceiver, type Received } from './support/webhook-receiver';
 import { createTestDatabase } from './support/test-database';
+import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 describe('webhooks: signed, retried deliveries from a transactional outbox', () => {
@@ -120,7 +121,7 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
       expect(Date.parse(rotated.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(24 * 3_600_000 - 60_000);
       expect(Date.parse(rotated.previousSecretExpiresAt) - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
       const generateOne = async (name: string) => {
-        await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name });
+        await keyClient(testApp, tenant).generate({ algorithm: 'ES256', name });
         const count = receiver.received.length + 1;
         await eventually(`delivery ${count} received`, () => receiver.received.length === count);
         return receiver.received[count - 1];

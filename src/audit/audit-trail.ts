@@ -36,9 +36,9 @@ export function cliActor(): AuditActor {
 export const SYSTEM_ACTOR: AuditActor = { tenantId: null, type: 'system', id: null, requestId: null };
 
 /**
- * Writes the audit trail. A change's success row is written in the change's own transaction (`record`), which
- * the service owning the change opens; when the attempt fails, the change has rolled back and `attempt`, the one
- * place failures are written, records it on its own.
+ * Writes the audit trail. A change's success row is written in the change's own transaction (`record`, called by
+ * the unit of work every change goes through); when the attempt fails, the change has rolled back and `attempt`, the
+ * one place failures are written, records it on its own.
  */
 @Injectable()
 export class AuditTrail {

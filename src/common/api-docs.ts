@@ -2,6 +2,7 @@ import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
 import type { ResponsesObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { MAX_PATH_PARAMETER_LENGTH } from './client-errors';
+import { ERROR_CODES, type ErrorStatus } from './error-codes';
 
 /** The OpenAPI side of the envelope: these classes only describe what the interceptor and filter write. */
 export class FieldErrorDoc {
@@ -38,6 +39,7 @@ export class ErrorEnvelopeDoc {
 
   @ApiProperty({
     type: String,
+    enum: ERROR_CODES,
     example: 'VALIDATION_FAILED',
     description: 'What went wrong, as a stable code: clients tell two answers of one status apart by it.',
   })
@@ -53,7 +55,8 @@ export class ErrorEnvelopeDoc {
   errors?: FieldErrorDoc[];
 }
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
+/** What each error status a route documents means there. */
+const ERROR_DESCRIPTIONS = {
   400: 'Validation failed, malformed JSON or a bad id (`errors` names the fields)',
   401: 'Missing or invalid credentials (always the same answer)',
   403: 'The access token lacks the scope',
@@ -65,10 +68,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: 'Rate limit reached; see Retry-After',
   500: 'Internal error (nothing of it is shown)',
   503: 'Database unavailable, try again shortly',
-};
+} as const satisfies Partial<Record<ErrorStatus, string>>;
+type DocumentedStatus = keyof typeof ERROR_DESCRIPTIONS;
 
 /** Error answers of a route, each in the envelope. */
-export function ApiErrors(...statuses: number[]) {
+export function ApiErrors(...statuses: DocumentedStatus[]) {
   return applyDecorators(
     ApiExtraModels(ErrorEnvelopeDoc),
     ...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], schema: { $ref: getSchemaPath(ErrorEnvelopeDoc) } })),
@@ -76,7 +80,7 @@ export function ApiErrors(...statuses: number[]) {
 }
 
 /** ApiErrors' answers as an OpenAPI `responses` object, for an operation written into the document by hand. */
-export function errorResponses(...statuses: number[]): ResponsesObject {
+export function errorResponses(...statuses: DocumentedStatus[]): ResponsesObject {
   return Object.fromEntries(
     statuses.map((status) => [
       status,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_STATUS } from './error-codes';
 import { errorEnvelope } from './response-envelope';
 
 /**
@@ -20,13 +21,13 @@ export function answerClientErrorInEnvelope(error: NodeJS.ErrnoException, socket
     socket.destroy();
     return;
   }
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const requestId = randomUUID();
-  const body = JSON.stringify(
-    status === 431
-      ? errorEnvelope('HEADERS_TOO_LARGE', 'Request headers too large', requestId)
-      : errorEnvelope('MALFORMED_REQUEST', 'Malformed request', requestId),
-  );
+  const answer =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? ({ code: 'HEADERS_TOO_LARGE', message: 'Request headers too large' } as const)
+      : ({ code: 'MALFORMED_REQUEST', message: 'Malformed request' } as const);
+  const status = ERROR_STATUS[answer.code];
+  const body = JSON.stringify(errorEnvelope(answer.code, answer.message, requestId));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
@@ -38,8 +39,12 @@ export function answerClientErrorInEnvelope(error: NodeJS.ErrnoException, socket
  * routing, so before every hook: answered in the envelope here, with its request id.
  */
 export function answerFrameworkErrorInEnvelope(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
-  const body =
-    status === 414 ? errorEnvelope('URI_TOO_LONG', 'URL too long', request.id) : errorEnvelope('MALFORMED_REQUEST', 'Malformed URL', request.id);
-  void reply.code(status).header('x-request-id', request.id).send(body);
+  const answer =
+    error.statusCode === ERROR_STATUS.URI_TOO_LONG
+      ? ({ code: 'URI_TOO_LONG', message: 'URL too long' } as const)
+      : ({ code: 'MALFORMED_REQUEST', message: 'Malformed URL' } as const);
+  void reply
+    .code(ERROR_STATUS[answer.code])
+    .header('x-request-id', request.id)
+    .send(errorEnvelope(answer.code, answer.message, request.id));
 }

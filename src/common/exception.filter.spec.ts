@@ -1,6 +1,11 @@
 import { Logger, NotFoundException, type ArgumentsHost } from '@nestjs/common';
 import { EnvelopeExceptionFilter } from './exception.filter';
+import { DatabaseUnavailableError, NotReadyError } from '../health/health-errors';
+import { HsmUnavailableError } from '../hsm/hsm-errors';
 import { KeyIdTakenError } from '../tenant-keys/key-errors';
+import { CannotRevokeSelfError } from '../tenants/tenant-errors';
+import { WebhookLimitError } from '../webhooks/webhook-errors';
+import { ScopeRequiredError } from './domain-error';
 
 /** The little of Fastify's request and reply that the filter uses. */
 function hostFor(requestId: string) {
@@ -46,6 +51,19 @@ describe('EnvelopeExceptionFilter', () => {
     filter.catch(new KeyIdTakenError(), host);
     expect(res.statusCode).toBe(409);
     expect(res.body).toMatchObject({ success: false, message: 'A key with this id already exists', code: 'KEY_ID_TAKEN', requestId: 'req-2' });
+  });
+
+  it.each([
+    [new NotReadyError(['database', 'migrations']), 503, 'NOT_READY', 'Not ready: database, migrations'],
+    [new DatabaseUnavailableError(), 503, 'DATABASE_UNAVAILABLE', 'Database unavailable'],
+    [new HsmUnavailableError(), 503, 'HSM_UNAVAILABLE', 'The HSM is unavailable; try again shortly'],
+    [new CannotRevokeSelfError(), 409, 'CANNOT_REVOKE_SELF', 'An API key cannot revoke itself: use another key with api-keys:manage'],
+    [new WebhookLimitError(25), 409, 'WEBHOOK_LIMIT_REACHED', 'A tenant has at most 25 webhooks: delete one first'],
+    [new ScopeRequiredError('This API key lacks the scope keys:sign'), 403, 'SCOPE_REQUIRED', 'This API key lacks the scope keys:sign'],
+  ])('answers %p with the status of its code', (error, status, code, message) => {
+    const { host, res } = hostFor('req-6');
+    filter.catch(error, host);
+    expect({ status: res.statusCode, body: res.body }).toEqual({ status, body: { success: false, message, code, data: null, requestId: 'req-6' } });
   });
 
   it("replaces Nest's route message with a plain one", () => {

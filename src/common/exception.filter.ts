@@ -1,27 +1,37 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { asDomainError, RateLimitedError, ValidationFailedError, type CommonErrorCode, type FieldError } from './domain-error';
+import { asDomainError, RateLimitedError, ValidationFailedError, type FieldError } from './domain-error';
+import { ERROR_STATUS, type ErrorCode } from './error-codes';
 import { requestIdOf } from './request-id';
 import { errorEnvelope } from './response-envelope';
 
 interface Mapped {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   errors?: FieldError[];
   retryAfterSeconds?: number;
 }
 
-/** The answers of errors Nest and Fastify raise themselves (no route, a body too large, the rate limit), by status. */
-const PLAIN_ANSWERS: Partial<Record<number, { code: CommonErrorCode; message: string }>> = {
-  [HttpStatus.NOT_FOUND]: { code: 'NOT_FOUND', message: 'Not found' },
-  [HttpStatus.METHOD_NOT_ALLOWED]: { code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed' },
-  [HttpStatus.PAYLOAD_TOO_LARGE]: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' },
-  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json' },
-  [HttpStatus.TOO_MANY_REQUESTS]: { code: 'RATE_LIMITED', message: 'Too many requests' },
-};
-const BAD_REQUEST = { code: 'BAD_REQUEST', message: 'Bad request' } as const;
+interface PlainAnswer {
+  code: ErrorCode;
+  message: string;
+}
+
+/** The answers of errors Nest and Fastify raise themselves (no route, a body too large, the rate limit), by their code's status. */
+const PLAIN_ANSWERS: Partial<Record<number, PlainAnswer>> = Object.fromEntries(
+  (
+    [
+      { code: 'NOT_FOUND', message: 'Not found' },
+      { code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' },
+      { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json' },
+      { code: 'RATE_LIMITED', message: 'Too many requests' },
+    ] satisfies PlainAnswer[]
+  ).map((answer) => [ERROR_STATUS[answer.code], answer]),
+);
+/** Any other client error the framework raises keeps its status, with this code. */
+const BAD_REQUEST: PlainAnswer = { code: 'BAD_REQUEST', message: 'Bad request' };
 
 /** What Fastify refuses before a route runs (body too large, another content type): its own errors, with a status. */
 interface FastifyClientError {
@@ -54,7 +64,7 @@ export class EnvelopeExceptionFilter implements ExceptionFilter {
     if (domain) {
       const errors = domain instanceof ValidationFailedError ? domain.errors : undefined;
       const retryAfterSeconds = domain instanceof RateLimitedError ? domain.retryAfterSeconds : undefined;
-      return { status: domain.status, code: domain.code, message: domain.message, errors, retryAfterSeconds };
+      return { status: ERROR_STATUS[domain.code], code: domain.code, message: domain.message, errors, retryAfterSeconds };
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
@@ -63,10 +73,10 @@ export class EnvelopeExceptionFilter implements ExceptionFilter {
     if (isFastifyClientError(exception)) return { status: exception.statusCode, ...(PLAIN_ANSWERS[exception.statusCode] ?? BAD_REQUEST) };
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable [requestId=${requestId}]: ${(exception as Error).message}`);
-      return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'DATABASE_UNAVAILABLE', message: 'Database unavailable, try again shortly' };
+      return { status: ERROR_STATUS.DATABASE_UNAVAILABLE, code: 'DATABASE_UNAVAILABLE', message: 'Database unavailable, try again shortly' };
     }
     const stack = exception instanceof Error ? exception.stack : String(exception);
     this.logger.error(`Unhandled error [requestId=${requestId}]`, stack);
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL_ERROR', message: 'Internal server error' };
+    return { status: ERROR_STATUS.INTERNAL_ERROR, code: 'INTERNAL_ERROR', message: 'Internal server error' };
   }
 }

@@ -1,12 +1,13 @@
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FieldError } from './domain-error';
+import type { ErrorCode } from './error-codes';
 
 /** The body of every response, success or error. */
 export interface ResponseEnvelope<T = unknown> {
   success: boolean;
   message: string;
   /** On errors: the stable code (`KEY_NOT_FOUND`, `VALIDATION_FAILED`, ...), for clients to tell answers apart. */
-  code?: string;
+  code?: ErrorCode;
   data: T | null;
   errors?: FieldError[];
   requestId?: string;
@@ -31,6 +32,6 @@ export class Page<T> {
 export const ResponseMessage = (message: string) => RouteConfig({ responseMessage: message });
 
 /** The envelope of every error answer, wherever it is written (the exception filter, the raw socket, the router). */
-export function errorEnvelope(code: string, message: string, requestId: string, errors?: FieldError[]): ResponseEnvelope {
+export function errorEnvelope(code: ErrorCode, message: string, requestId: string, errors?: FieldError[]): ResponseEnvelope {
   return { success: false, message, code, data: null, requestId, ...(errors ? { errors } : {}) };
 }

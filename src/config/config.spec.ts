@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from './config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ConfigError, loadConfig, settleConfig } from './config';
 
 const KEK = randomBytes(32).toString('base64');
 
@@ -157,6 +160,108 @@ describe('loadConfig', () => {
     expect(loadConfig({}).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
     expect(problemsOf({ LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"']);
+  });
+
+  it('reads the lifecycle and webhook timings, each with its default and its bounds', () => {
+    expect(loadConfig({})).toMatchObject({
+      jwksMaxAgeSeconds: 300,
+      lifecycleTickSeconds: 30,
+      deletionMinWindowSeconds: 7 * 24 * 60 * 60,
+      webhookRetrySeconds: [5, 30, 120, 600, 3600, 21600, 86400],
+      webhookAllowPrivateUrls: false,
+      webhookDeliveryRetentionDays: 30,
+      webhookDisableAfterSeconds: 5 * 24 * 60 * 60,
+    });
+    expect(
+      loadConfig({
+        JWKS_MAX_AGE: '0',
+        LIFECYCLE_TICK_SECONDS: '1',
+        DELETION_MIN_WINDOW_SECONDS: '0',
+        WEBHOOK_RETRY_SECONDS: '1, 2',
+        WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+        WEBHOOK_DELIVERY_RETENTION_DAYS: '1',
+        WEBHOOK_DISABLE_AFTER_SECONDS: '60',
+      }),
+    ).toMatchObject({
+      jwksMaxAgeSeconds: 0,
+      lifecycleTickSeconds: 1,
+      deletionMinWindowSeconds: 0,
+      webhookRetrySeconds: [1, 2],
+      webhookAllowPrivateUrls: true,
+      webhookDeliveryRetentionDays: 1,
+      webhookDisableAfterSeconds: 60,
+    });
+    expect(problemsOf({ JWKS_MAX_AGE: '-1', LIFECYCLE_TICK_SECONDS: '3601', WEBHOOK_DELIVERY_RETENTION_DAYS: '0' })).toEqual([
+      'JWKS_MAX_AGE must be a whole number of seconds of 0 or more, got "-1"',
+      'LIFECYCLE_TICK_SECONDS must be a whole number of seconds from 1 to 3600, got "3601"',
+      'WEBHOOK_DELIVERY_RETENTION_DAYS must be a whole number of days from 1 to 3650, got "0"',
+    ]);
+    for (const bad of ['0', '5,x', '604801', Array.from({ length: 21 }, () => '1').join(',')]) {
+      expect(problemsOf({ WEBHOOK_RETRY_SECONDS: bad })).toEqual([
+        `WEBHOOK_RETRY_SECONDS must be a comma-separated list of up to 20 whole numbers of seconds (1 to 604800), got "${bad}"`,
+      ]);
+    }
+  });
+
+  it('reads the PKCS#11 settings all or none, the PIN from PKCS11_PIN or a file, never echoing it', () => {
+    const token = { PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so', PKCS11_TOKEN_LABEL: 'keys' };
+    expect(loadConfig({}).pkcs11).toBeNull();
+    expect(loadConfig({ ...token, PKCS11_PIN: '1234' }).pkcs11).toEqual({
+      module: '/usr/lib/softhsm/libsofthsm2.so',
+      tokenLabel: 'keys',
+      pin: '1234',
+      kekLabel: null,
+      kekSeals: true,
+    });
+    expect(loadConfig({ ...token, PKCS11_PIN: '1234', PKCS11_KEK_LABEL: 'kek', PKCS11_KEK_SEALS: 'false' }).pkcs11).toMatchObject({
+      kekLabel: 'kek',
+      kekSeals: false,
+    });
+    const pinFile = join(mkdtempSync(join(tmpdir(), 'config-spec-')), 'pin');
+    writeFileSync(pinFile, '98765\n');
+    expect(loadConfig({ ...token, PKCS11_PIN_FILE: pinFile }).pkcs11?.pin).toBe('98765');
+
+    expect(problemsOf({ PKCS11_KEK_LABEL: 'kek' })).toEqual([
+      'PKCS11_MODULE (the path of the PKCS#11 library) is required with the other PKCS11_ settings',
+      'PKCS11_TOKEN_LABEL is required with PKCS11_MODULE',
+      'PKCS11_PIN or PKCS11_PIN_FILE is required with PKCS11_MODULE',
+    ]);
+    const both = problemsOf({ ...token, PKCS11_PIN: 'secret-pin', PKCS11_PIN_FILE: pinFile });
+    expect(both).toEqual(['Set PKCS11_PIN or PKCS11_PIN_FILE, not both']);
+    expect(problemsOf({ ...token, PKCS11_PIN_FILE: `${pinFile}.missing` })).toEqual([`PKCS11_PIN_FILE ${pinFile}.missing cannot be read (ENOENT)`]);
+    writeFileSync(pinFile, '  \n');
+    expect(problemsOf({ ...token, PKCS11_PIN_FILE: pinFile })).toEqual([`PKCS11_PIN_FILE ${pinFile} is empty`]);
+    expect(both.join()).not.toContain('secret-pin');
+    rmSync(dirname(pinFile), { recursive: true, force: true });
+  });
+
+  it('reads BOOTSTRAP_TENANT_ID in lower case, EMBEDDED_POSTGRES_PORT, DATA_DIR and a postgresql:// URL', () => {
+    const config = loadConfig({
+      BOOTSTRAP_TENANT_ID: '5B0E8C1E-3C55-4A6F-9F0E-6B3F7F1F2A10',
+      BOOTSTRAP_API_KEY: 'k'.repeat(32),
+      EMBEDDED_POSTGRES_PORT: '6543',
+      DATA_DIR: '/var/lib/keys',
+      DATABASE_URL: 'postgresql://db/keys',
+      KEY_ENCRYPTION_KEY: KEK,
+    });
+    expect(config).toMatchObject({
+      bootstrap: { tenantId: '5b0e8c1e-3c55-4a6f-9f0e-6b3f7f1f2a10' },
+      embeddedPostgresPort: 6543,
+      dataDir: '/var/lib/keys',
+      databaseUrl: 'postgresql://db/keys',
+    });
+    expect(loadConfig({}).embeddedPostgresPort).toBe(54329);
+    expect(problemsOf({ OAUTH_ISSUER: 'https://id.example' })).toEqual(['OAUTH_JWKS_URL is required with OAUTH_ISSUER']);
+  });
+
+  it('settles the runtime configuration: the first key seals, all open', () => {
+    const older = Buffer.alloc(32, 7);
+    const loaded = loadConfig({ KEY_ENCRYPTION_KEYS: `${KEK},${older.toString('base64')}` });
+    const settled = settleConfig(loaded, { databaseUrl: 'postgres://db/keys' });
+    expect(settled).toMatchObject({ databaseUrl: 'postgres://db/keys', embeddedDatabase: false, openingKeys: loaded.openingKeys });
+    expect(settled.sealingKey).toEqual(Buffer.from(KEK, 'base64'));
+    const embedded = settleConfig(loadConfig({}), { databaseUrl: 'postgres://localhost/keys', openingKeys: [older], embeddedDatabase: true });
+    expect(embedded).toMatchObject({ sealingKey: older, openingKeys: [older], embeddedDatabase: true });
   });
 
   it('refuses DATABASE_URL without KEY_ENCRYPTION_KEY, saying why', () => {

@@ -12,6 +12,8 @@ export interface AppConfig {
   embeddedPostgresPort: number;
   /** 32 bytes each, newest first: the first seals, all open. Empty only before the embedded default has been provisioned. */
   openingKeys: Buffer[];
+  /** The variable `openingKeys` come from, for messages to name; undefined: neither is set (the embedded default). */
+  openingKeysVariable: 'KEY_ENCRYPTION_KEYS' | 'KEY_ENCRYPTION_KEY' | undefined;
   bootstrap: { tenantId: string; apiKey: string } | undefined;
   oauth: { jwksUrl: string; issuer: string; audience: string | undefined } | undefined;
   /** Seconds JWKS responses may be cached by clients and proxies. */
@@ -178,7 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl,
     dataDir: resolve(read.string('DATA_DIR') ?? './.data'),
     embeddedPostgresPort: read.integer('EMBEDDED_POSTGRES_PORT', 54329, { min: 1, max: 65535, as: 'a port number' }),
-    openingKeys: keyEncryptionKeys(read, databaseUrl),
+    ...keyEncryptionKeys(read, databaseUrl),
     bootstrap: bootstrapTenant(read),
     oauth: oauthProvider(read),
     jwksMaxAgeSeconds: read.integer('JWKS_MAX_AGE', 300, { min: 0, as: 'a whole number of seconds' }),
@@ -217,11 +219,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /** KEY_ENCRYPTION_KEYS (newest first, comma-separated) for rotation, or KEY_ENCRYPTION_KEY for one key. */
-function keyEncryptionKeys(read: Reader, databaseUrl: string | undefined): Buffer[] {
+function keyEncryptionKeys(read: Reader, databaseUrl: string | undefined): Pick<AppConfig, 'openingKeys' | 'openingKeysVariable'> {
   const several = read.string('KEY_ENCRYPTION_KEYS');
   if (read.string('KEY_ENCRYPTION_KEY') !== undefined && several !== undefined)
     read.problem('Set KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEYS, not both');
   const name = several !== undefined ? 'KEY_ENCRYPTION_KEYS' : 'KEY_ENCRYPTION_KEY';
+  const variable = read.string(name) === undefined ? undefined : name;
   const keys: Buffer[] = [];
   for (const encoded of read.list(name)) {
     const bytes = Buffer.from(encoded, 'base64');
@@ -229,14 +232,14 @@ function keyEncryptionKeys(read: Reader, databaseUrl: string | undefined): Buffe
       read.problem(
         `${name} must be 32 random bytes in base64${several !== undefined ? ' each, newest first, comma-separated' : ''} (try: openssl rand -base64 32)`,
       );
-      return [];
+      return { openingKeys: [], openingKeysVariable: variable };
     }
     keys.push(bytes);
   }
-  if (keys.length === 0 && databaseUrl && read.string(name) === undefined) {
+  if (keys.length === 0 && databaseUrl && variable === undefined) {
     read.problem('KEY_ENCRYPTION_KEY is required when DATABASE_URL is set (32 random bytes in base64: openssl rand -base64 32)');
   }
-  return keys;
+  return { openingKeys: keys, openingKeysVariable: variable };
 }
 
 function bootstrapTenant(read: Reader): AppConfig['bootstrap'] {

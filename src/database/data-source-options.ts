@@ -3,7 +3,6 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { TenantChangeSignal } from './tenant-changes';
-import { Transactions } from './transactions';
 
 /**
  * Every file in migrations/, found when the data source starts: its .ts files under ts-jest and ts-node, its compiled
@@ -32,7 +31,7 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
 }
 
 /**
- * TypeORM for the service and the CLI, and the Transactions helper and the change signal beside it; each feature registers its
+ * TypeORM for the service and the CLI, and the change signal beside it; each feature registers its
  * entities (`TypeOrmModule.forFeature`). The service retries a database that is still starting; the CLI fails
  * at once (retryAttempts 0).
  */
@@ -43,8 +42,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url, runMigrations), autoLoadEntities: true, retryAttempts, retryDelay: 1_000 })],
-      providers: [Transactions, TenantChangeSignal],
-      exports: [Transactions, TenantChangeSignal],
+      providers: [TenantChangeSignal],
+      exports: [TenantChangeSignal],
     };
   }
 }

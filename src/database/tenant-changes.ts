@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
-import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 
 /**
- * The PostgreSQL NOTIFY channel on which every change to a tenant's keys or API keys is announced,
+ * The PostgreSQL NOTIFY channel on which every change to a tenant's keys or API keys is announced (Change.announce),
  * with the tenant id as payload; each instance drops what it cached for that tenant.
  */
 export const TENANT_CHANGES_CHANNEL = 'tenant_changes';
@@ -15,11 +14,6 @@ export const TENANT_CHANGES_CHANNEL = 'tenant_changes';
 export const CHANGE_LISTENER_APPLICATION_NAME = 'key-service change listener';
 
 const RECONNECT_DELAY_MS = 1_000;
-
-/** Announces a change of the tenant's keys or API keys, in the change's transaction: delivered when it commits, never if it rolls back. */
-export async function announceTenantChange(manager: EntityManager, tenantId: string): Promise<void> {
-  await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, tenantId]);
-}
 
 /**
  * This instance hearing announced changes, on its one LISTEN connection: each subscriber (the tenant cache, which

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Controller, Get, HttpStatus, type OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, type OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheckService,
@@ -10,10 +10,10 @@ import {
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/route-access';
-import { DomainError } from '../common/domain-error';
 import { ApiEnvelope } from '../common/api-docs';
 import { ResponseMessage } from '../common/response-envelope';
 import { RsaKeyPool } from '../tenant-keys/material/rsa-key-pool';
+import { DatabaseUnavailableError, NotReadyError } from './health-errors';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -88,7 +88,7 @@ export class HealthController implements OnModuleDestroy {
         rsaPoolReady: this.rsaPool.readyCounts(),
       };
     } catch {
-      throw new DomainError('DATABASE_UNAVAILABLE', HttpStatus.SERVICE_UNAVAILABLE, 'Database unavailable');
+      throw new DatabaseUnavailableError();
     } finally {
       clearTimeout(timer);
     }
@@ -131,7 +131,7 @@ export class HealthController implements OnModuleDestroy {
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const { error: failed = {} } = error.getResponse() as HealthCheckResult;
-      throw new DomainError('NOT_READY', HttpStatus.SERVICE_UNAVAILABLE, `Not ready: ${Object.keys(failed).join(', ')}`);
+      throw new NotReadyError(Object.keys(failed));
     }
   }
 }

@@ -12,7 +12,8 @@ import {
   SealOpenError,
   type DataKeyWrapper,
 } from '../crypto/sealing';
-import { HSM, HsmUnavailableError, isPkcs11Error, type Pkcs11Token } from './pkcs11-token';
+import { HsmUnavailableError } from './hsm-errors';
+import { HSM, isPkcs11Error, type Pkcs11Token } from './pkcs11-token';
 
 /**
  * A column holding secrets sealed at rest, as the feature that owns its table declares it: the table (with tenant_id

@@ -1,34 +1,17 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { HttpStatus, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import * as pkcs11 from 'pkcs11js';
 import type { JWK } from 'jose';
-import { DomainError } from '../common/domain-error';
 import { ConfigError, type Pkcs11Settings } from '../config/config';
-import { algorithmSpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/algorithms';
-
-/** PKCS#11 3.0 values pkcs11js does not name. */
-const CKK_EC_EDWARDS = 0x40;
-const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
-const CKM_EDDSA = 0x1057;
+import type { SigningAlgorithm, SigningKeySpec } from '../crypto/algorithms';
+import { HsmUnavailableError } from './hsm-errors';
+import { CKK_EC_EDWARDS, CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, EC_PARAMS, keyPairGeneration, signingMechanism } from './pkcs11-mechanisms';
 
 /** Sessions kept open: as many operations run at once (each on libuv's thread pool), one per session. */
 const SESSIONS = 4;
 const RECOVERY_RETRY_MS = 1_000;
 /** Room for any signature (RSA-8192) and any sealed data key. */
 const OUTPUT_BYTES = 1024;
-
-/** CKA_EC_PARAMS: the curve's DER object identifier. */
-const EC_PARAMS: Record<string, Buffer> = {
-  'P-256': Buffer.from('06082a8648ce3d030107', 'hex'),
-  'P-384': Buffer.from('06052b81040022', 'hex'),
-  'P-521': Buffer.from('06052b81040023', 'hex'),
-  Ed25519: Buffer.from('06032b6570', 'hex'),
-};
-const HASH_MECHANISMS = {
-  256: { rsa: pkcs11.CKM_SHA256_RSA_PKCS, pss: pkcs11.CKM_SHA256_RSA_PKCS_PSS, hash: pkcs11.CKM_SHA256, mgf: pkcs11.CKG_MGF1_SHA256 },
-  384: { rsa: pkcs11.CKM_SHA384_RSA_PKCS, pss: pkcs11.CKM_SHA384_RSA_PKCS_PSS, hash: pkcs11.CKM_SHA384, mgf: pkcs11.CKG_MGF1_SHA384 },
-  512: { rsa: pkcs11.CKM_SHA512_RSA_PKCS, pss: pkcs11.CKM_SHA512_RSA_PKCS_PSS, hash: pkcs11.CKM_SHA512, mgf: pkcs11.CKG_MGF1_SHA512 },
-} as const;
 
 /** Codes that say the token or its sessions are gone (real HSMs): re-initialise. */
 const LOST_TOKEN_CODES = new Set([
@@ -58,14 +41,6 @@ const SESSION_WAIT_MS = 10_000;
 
 /** The injection token of the PKCS#11 token: a Pkcs11Token, or null when no HSM is configured. */
 export const HSM = Symbol('HSM');
-
-export const HSM_ERROR_CODES = ['HSM_UNAVAILABLE'] as const;
-
-export class HsmUnavailableError extends DomainError<(typeof HSM_ERROR_CODES)[number]> {
-  constructor(message = 'The HSM is unavailable; try again shortly') {
-    super('HSM_UNAVAILABLE', HttpStatus.SERVICE_UNAVAILABLE, message);
-  }
-}
 
 type Session = Buffer;
 interface Pkcs11Failure extends Error {
@@ -147,14 +122,8 @@ export class Pkcs11Token {
       { type: pkcs11.CKA_UNWRAP, value: false },
       { type: pkcs11.CKA_DERIVE, value: false },
     ];
-    let mechanism: number;
-    if (spec.type === 'RSA') {
-      mechanism = pkcs11.CKM_RSA_PKCS_KEY_PAIR_GEN;
-      publicTemplate.push({ type: pkcs11.CKA_MODULUS_BITS, value: spec.length }, { type: pkcs11.CKA_PUBLIC_EXPONENT, value: Buffer.of(1, 0, 1) });
-    } else {
-      mechanism = spec.type === 'OKP' ? CKM_EC_EDWARDS_KEY_PAIR_GEN : pkcs11.CKM_EC_KEY_PAIR_GEN;
-      publicTemplate.push({ type: pkcs11.CKA_EC_PARAMS, value: EC_PARAMS[spec.curve!] });
-    }
+    const { mechanism, publicAttributes } = keyPairGeneration(spec);
+    publicTemplate.push(...publicAttributes);
     return this.run(async (session) => {
       const pair = await this.module.C_GenerateKeyPairAsync(session, { mechanism }, publicTemplate, privateTemplate);
       try {
@@ -168,22 +137,7 @@ export class Pkcs11Token {
 
   /** The JWS signature of `data` by the private key labelled `label` (ECDSA as JOSE's r || s). */
   sign(algorithm: SigningAlgorithm, label: string, data: Buffer): Promise<Buffer> {
-    const spec = algorithmSpec(algorithm);
-    const hashes = HASH_MECHANISMS[spec.hashBits ?? 256];
-    let mechanism: pkcs11.Mechanism;
-    let input = data;
-    if (spec.type === 'EC') {
-      // CKM_ECDSA over the digest (tokens rarely offer CKM_ECDSA_SHA384/512); its output is already r || s.
-      mechanism = { mechanism: pkcs11.CKM_ECDSA };
-      input = createHash(`sha${spec.hashBits}`).update(data).digest();
-    } else if (spec.type === 'OKP') {
-      mechanism = { mechanism: CKM_EDDSA };
-    } else if (algorithm.startsWith('PS')) {
-      const parameter: pkcs11.RsaPSS = { type: pkcs11.CK_PARAMS_RSA_PSS, hashAlg: hashes.hash, mgf: hashes.mgf, saltLen: spec.hashBits! / 8 };
-      mechanism = { mechanism: hashes.pss, parameter };
-    } else {
-      mechanism = { mechanism: hashes.rsa };
-    }
+    const { mechanism, input } = signingMechanism(algorithm, data);
     return this.run(async (session) => {
       this.module.C_SignInit(session, mechanism, this.find(session, label, pkcs11.CKO_PRIVATE_KEY));
       return this.module.C_SignAsync(session, input, Buffer.alloc(OUTPUT_BYTES));

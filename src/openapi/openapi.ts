@@ -2,16 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { documentPathParameterLimit, ErrorEnvelopeDoc } from '../common/api-docs';
-import { COMMON_ERROR_CODES } from '../common/domain-error';
-import { HSM_ERROR_CODES } from '../hsm/pkcs11-token';
+import { documentPathParameterLimit } from '../common/api-docs';
 import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../common/route-access';
-import { TENANT_KEY_ERROR_CODES } from '../tenant-keys/key-errors';
 import { documentJwks } from '../tenant-keys/jwks/jwks.routes';
-import { TENANT_ERROR_CODES } from '../tenants/tenant-errors';
-import { USER_KEY_ERROR_CODES } from '../user-keys/user-key-errors';
-import { WEBHOOK_ERROR_CODES } from '../webhooks/webhooks.service';
 
 export const DOCS_PATH = 'docs';
 
@@ -39,20 +32,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
   const document = SwaggerModule.createDocument(app, config);
   documentJwks(document);
-  // The error envelope's `code` is one of a closed list: the common codes and each feature's own.
-  const errorSchema = document.components?.schemas?.[ErrorEnvelopeDoc.name] as SchemaObject | undefined;
-  const code = errorSchema?.properties?.code as SchemaObject | undefined;
-  if (code)
-    code.enum = [
-      ...new Set([
-        ...COMMON_ERROR_CODES,
-        ...TENANT_KEY_ERROR_CODES,
-        ...USER_KEY_ERROR_CODES,
-        ...TENANT_ERROR_CODES,
-        ...WEBHOOK_ERROR_CODES,
-        ...HSM_ERROR_CODES,
-      ]),
-    ];
   documentPathParameterLimit(document);
   return document;
 }

@@ -286,4 +286,13 @@ export class TenantKeysRepository {
     const result = await manager.delete(TenantKeyEntity, { tenantId, id });
     return (result.affected ?? 0) > 0;
   }
+
+  /**
+   * The HSM label of every key, of every tenant: the one query not scoped by tenant, since the token holds the key
+   * pairs of all of them (`hsm:orphans` looks for pairs no key names).
+   */
+  async hsmLabels(): Promise<Set<string>> {
+    const rows = await this.keys.query<{ hsm_label: string }[]>('SELECT hsm_label FROM tenant_keys WHERE hsm_label IS NOT NULL');
+    return new Set(rows.map((row) => row.hsm_label));
+  }
 }

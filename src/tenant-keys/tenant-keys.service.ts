@@ -26,16 +26,20 @@ import { KeyCustody } from './material/key-custody';
 import { KeyWrites, newKeyRow, secondsAfter, specOf, type NewKeyPlace } from './key-writes';
 import type { NewKeyDto } from './dto/new-key.dto';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
+import { validRotationPolicy } from './lifecycle/rotation-policy';
 import { sealKeyMaterial, type CertificateSubject } from './material/key-material';
 import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
 import { KeySealer } from '../hsm/key-sealer';
 import { assertKeepsNamesAndPolicies, type SignGrant } from './signing/sign-grant';
+import { UnitOfWork, type Change } from '../webhooks/unit-of-work';
+import { deletedEvent, keyEvent, statusEvent, successionEvent, type EventKey } from '../webhooks/webhook-events';
 
 @Injectable()
 export class TenantKeysService {
   constructor(
     private readonly keys: TenantKeysRepository,
     private readonly writes: KeyWrites,
+    private readonly work: UnitOfWork,
     private readonly lifecycle: KeyLifecycle,
     private readonly audit: AuditTrail,
     private readonly custody: KeyCustody,
@@ -87,7 +91,8 @@ export class TenantKeysService {
       });
       const policy = request.rotationPolicy === undefined ? undefined : this.validPolicy(request.rotationPolicy);
       const updated = await this.aliasChange(request.alias, () =>
-        this.writes.commit(actor.tenantId, event, async (manager) => {
+        this.work.run(async (change) => {
+          const { manager } = change;
           const key = await this.keys.lock(manager, actor.tenantId, id);
           if (!key) throw new KeyNotFoundError();
           if (request.alias && effectiveStatus(key) !== 'active')
@@ -95,7 +100,7 @@ export class TenantKeysService {
           if (request.signingPolicy !== undefined && key.status === 'next')
             throw new KeyNotActiveError("A next key signs under its predecessor's signing policy: change the predecessor's");
           // A new policy (or none) replaces the schedule: a successor published under the old one goes.
-          if (policy !== undefined && (await this.dropPublishedSuccessor(manager, key))) key.rotatedTo = null;
+          if (policy !== undefined && (await this.dropPublishedSuccessor(change, key))) key.rotatedTo = null;
           const changes: KeyChanges = definedOnly({
             name: request.name,
             alias: request.alias,
@@ -103,7 +108,11 @@ export class TenantKeysService {
           });
           if (policy !== undefined) Object.assign(changes, this.policyChanges(key, policy));
           if (changes.signingPolicy !== undefined) await this.passSigningPolicyOn(manager, key, changes.signingPolicy);
-          return (await this.keys.update(manager, actor.tenantId, id, changes))!;
+          const updated = (await this.keys.update(manager, actor.tenantId, id, changes))!;
+          change.audit(event);
+          if (request.name !== undefined) change.emit('key.renamed', keyEvent(updated));
+          change.announce(actor.tenantId);
+          return updated;
         }),
       );
       return toTenantKeyView(updated);
@@ -113,14 +122,16 @@ export class TenantKeysService {
   async deleteKey(actor: TenantActor, id: string): Promise<{ id: string }> {
     const event: AuditEvent = { actor, action: 'key.delete', keyId: id };
     return this.audit.attempt(event, async () => {
-      // The deleted row is the change's result, so that its event names the kid and alias it had.
-      await this.writes.commit(actor.tenantId, event, async (manager) => {
-        const key = await this.keys.lock(manager, actor.tenantId, id);
+      await this.work.run(async (change) => {
+        const key = await this.keys.lock(change.manager, actor.tenantId, id);
         if (!key) throw new KeyNotFoundError();
-        await this.settleSuccession(manager, key);
-        await this.keys.delete(manager, actor.tenantId, id);
-        this.custody.destroyOnCommit(manager, key);
-        return key;
+        await this.settleSuccession(change, key);
+        await this.keys.delete(change.manager, actor.tenantId, id);
+        this.custody.destroyAfterCommit(change, key);
+        change.audit(event);
+        // The deleted row names the kid and alias the key had.
+        change.emit('key.deleted', deletedEvent(key));
+        change.announce(actor.tenantId);
       });
       return { id };
     });
@@ -208,12 +219,16 @@ export class TenantKeysService {
         nextRotationAt: policy && secondsAfter(now, policy.rotateEverySeconds),
       });
       const grace = request.gracePeriodSeconds ?? old.rotationPolicy?.retireAfterSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
-      const rotated = await this.writes
-        .commit(actor.tenantId, event, async (manager) => {
-          await this.assertRoomForKey(actor.tenantId, { rotation: true, manager });
-          const inserted = await this.keys.rotate(manager, actor.tenantId, id, secondsAfter(now, grace), successor);
+      const rotated = await this.work
+        .run(async (change) => {
+          await this.assertRoomForKey(actor.tenantId, { rotation: true, manager: change.manager });
+          const inserted = await this.keys.rotate(change.manager, actor.tenantId, id, secondsAfter(now, grace), successor);
           // Someone rotated or deleted it between our read and our write.
           if (!inserted) throw new KeyNotActiveError('Only an active key can be rotated');
+          change.audit(event);
+          // The old key as the rotation left it: retiring, its alias handed to the successor.
+          emitRotation(change, { ...old, status: 'retiring', alias: null }, successorId);
+          change.announce(actor.tenantId);
           return inserted;
         })
         .catch(async (error: unknown) => {
@@ -235,21 +250,26 @@ export class TenantKeysService {
         const message = `afterSeconds must be at least ${this.config.deletionMinWindowSeconds} (DELETION_MIN_WINDOW_SECONDS)`;
         throw new ValidationFailedError([{ field: 'afterSeconds', message }]);
       }
-      const scheduled = await this.writes.commit(actor.tenantId, event, async (manager) => {
+      const scheduled = await this.work.run(async (change) => {
+        const { manager } = change;
         const key = await this.keys.lock(manager, actor.tenantId, id);
         if (!key) throw new KeyNotFoundError();
         if (key.status === 'pending_deletion') throw new KeyNotActiveError('Key is already pending deletion');
         // Cancelled, a next key would come back beside the successor its predecessor publishes meanwhile.
         if (key.status === 'next')
           throw new KeyNotActiveError('A next key is not scheduled for deletion: delete it, and its predecessor publishes another');
-        await this.settleSuccession(manager, key);
-        return (await this.keys.update(manager, actor.tenantId, id, {
+        await this.settleSuccession(change, key);
+        const scheduled = (await this.keys.update(manager, actor.tenantId, id, {
           status: 'pending_deletion',
           deleteAt: secondsAfter(new Date(), afterSeconds),
           restoreStatus: key.status,
           restoreAlias: key.alias,
           alias: null,
         }))!;
+        change.audit(event);
+        change.emit('key.deletion_scheduled', keyEvent(scheduled));
+        change.announce(actor.tenantId);
+        return scheduled;
       });
       return toTenantKeyView(scheduled);
     });
@@ -262,19 +282,24 @@ export class TenantKeysService {
   async cancelDeletion(actor: TenantActor, id: string, grant: SignGrant = null): Promise<TenantKeyView> {
     const event: AuditEvent = { actor, action: 'key.cancel_deletion', keyId: id };
     return this.audit.attempt(event, async () => {
-      const restored = await this.writes.commit(actor.tenantId, event, async (manager) => {
+      const restored = await this.work.run(async (change) => {
+        const { manager } = change;
         const key = await this.keys.lock(manager, actor.tenantId, id);
         if (!key) throw new KeyNotFoundError();
         if (key.status !== 'pending_deletion') throw new KeyNotActiveError('Key is not pending deletion');
         const aliasFree = key.restoreAlias !== null && !(await this.keys.aliasHeld(manager, actor.tenantId, key.restoreAlias));
         assertKeepsNamesAndPolicies(grant, { alias: aliasFree });
-        return (await this.keys.update(manager, actor.tenantId, id, {
+        const restored = (await this.keys.update(manager, actor.tenantId, id, {
           status: key.restoreStatus ?? 'active',
           alias: aliasFree ? key.restoreAlias : null,
           deleteAt: null,
           restoreStatus: null,
           restoreAlias: null,
         }))!;
+        change.audit(event);
+        change.emit('key.deletion_cancelled', keyEvent(restored));
+        change.announce(actor.tenantId);
+        return restored;
       });
       return toTenantKeyView(restored);
     });
@@ -284,11 +309,16 @@ export class TenantKeysService {
   private async activateNow(event: AuditEvent, next: TenantKeyEntity, request: RotateKeyDto): Promise<TenantKeyView> {
     const rotationPolicy = request.rotationPolicy === undefined ? next.rotationPolicy : this.validPolicy(request.rotationPolicy);
     const retireAfterSeconds = request.gracePeriodSeconds;
-    const activated = await this.writes.commit(next.tenantId, { ...event, detail: { successorId: next.id } }, async (manager) => {
-      const locked = await this.keys.lock(manager, next.tenantId, next.id);
+    const activated = await this.work.run(async (change) => {
+      const locked = await this.keys.lock(change.manager, next.tenantId, next.id);
       // Someone deleted or activated it between our read and our write.
       if (locked?.status !== 'next') throw new KeyNotActiveError('The key changed meanwhile: try the rotation again');
-      return (await this.lifecycle.activate(manager, locked, { retireAfterSeconds, rotationPolicy })).activated;
+      const { activated, predecessor } = await this.lifecycle.activate(change.manager, locked, { retireAfterSeconds, rotationPolicy });
+      change.audit({ ...event, detail: { successorId: next.id } });
+      // A next key always has its predecessor (deleting or scheduling the deletion of a key drops its next one).
+      if (predecessor) emitRotation(change, predecessor, next.id);
+      change.announce(next.tenantId);
+      return activated;
     });
     return toTenantKeyView(activated);
   }
@@ -297,12 +327,12 @@ export class TenantKeysService {
    * A key goes (deleted, or its deletion scheduled). A `next` key's predecessor forgets it, and publishes another
    * when its rotation comes; a key that goes takes its published successor with it. Answers the successor dropped.
    */
-  private async settleSuccession(manager: EntityManager, key: TenantKeyEntity): Promise<string | undefined> {
+  private async settleSuccession(change: Change, key: TenantKeyEntity): Promise<string | undefined> {
     if (key.status === 'next' && key.rotatedFrom) {
-      const predecessor = await this.keys.lock(manager, key.tenantId, key.rotatedFrom);
-      if (predecessor?.rotatedTo === key.id) await this.keys.update(manager, key.tenantId, predecessor.id, { rotatedTo: null });
+      const predecessor = await this.keys.lock(change.manager, key.tenantId, key.rotatedFrom);
+      if (predecessor?.rotatedTo === key.id) await this.keys.update(change.manager, key.tenantId, predecessor.id, { rotatedTo: null });
     }
-    return this.dropPublishedSuccessor(manager, key);
+    return this.dropPublishedSuccessor(change, key);
   }
 
   /** A published successor signs under its predecessor's signing policy: a change reaches it in the same transaction. */
@@ -313,33 +343,18 @@ export class TenantKeysService {
   }
 
   /** Deletes the key's successor if it is only published (`next`), and clears `rotatedTo`; answers its id. */
-  private async dropPublishedSuccessor(manager: EntityManager, key: TenantKeyEntity): Promise<string | undefined> {
+  private async dropPublishedSuccessor(change: Change, key: TenantKeyEntity): Promise<string | undefined> {
     if (!key.rotatedTo) return undefined;
-    const successor = await this.keys.lock(manager, key.tenantId, key.rotatedTo);
+    const successor = await this.keys.lock(change.manager, key.tenantId, key.rotatedTo);
     if (successor?.status !== 'next') return undefined;
-    await this.keys.delete(manager, key.tenantId, successor.id);
-    this.custody.destroyOnCommit(manager, successor);
-    await this.keys.update(manager, key.tenantId, key.id, { rotatedTo: null });
+    await this.keys.delete(change.manager, key.tenantId, successor.id);
+    this.custody.destroyAfterCommit(change, successor);
+    await this.keys.update(change.manager, key.tenantId, key.id, { rotatedTo: null });
     return successor.id;
   }
 
-  /**
-   * A policy's bounds that protect verifiers: the successor is in every cached JWKS before it signs
-   * (prePublishSeconds at least JWKS_MAX_AGE), and published within the period (less than rotateEverySeconds).
-   */
   private validPolicy(policy: RotationPolicyDto | null): RotationPolicy | null {
-    if (!policy) return null;
-    const maxAge = this.config.jwksMaxAgeSeconds;
-    if (policy.prePublishSeconds < maxAge) {
-      const message = `rotationPolicy.prePublishSeconds must be at least ${maxAge} (JWKS_MAX_AGE), so that cached key sets hold the successor before it signs`;
-      throw new ValidationFailedError([{ field: 'rotationPolicy.prePublishSeconds', message }]);
-    }
-    if (policy.prePublishSeconds >= policy.rotateEverySeconds) {
-      const message = `rotationPolicy.prePublishSeconds must be less than rotateEverySeconds (${policy.rotateEverySeconds})`;
-      throw new ValidationFailedError([{ field: 'rotationPolicy.prePublishSeconds', message }]);
-    }
-    const { rotateEverySeconds, prePublishSeconds, retireAfterSeconds } = policy;
-    return { rotateEverySeconds, prePublishSeconds, retireAfterSeconds };
+    return validRotationPolicy(policy, this.config.jwksMaxAgeSeconds);
   }
 
   /** Setting a policy starts its first period now (for a key that signs); removing it stops the schedule (the caller drops a published successor). */
@@ -384,11 +399,16 @@ export class TenantKeysService {
   private async insertNewKey(event: AuditEvent, key: NewTenantKey, { imported }: { imported: boolean }): Promise<TenantKeyView> {
     try {
       const inserted = await this.aliasChange(key.alias, () =>
-        this.writes.commit(key.tenantId, event, async (manager) => {
+        this.work.run(async (change) => {
+          const { manager } = change;
           await this.assertRoomForKey(key.tenantId, { rotation: false, manager });
           // A generated key's kid is new; an imported one may be held by a key whose retirement is not yet stored.
           if (imported) await this.keys.settleRetirements(manager, key.tenantId, key.kid);
-          return this.keys.insert(manager, key);
+          const inserted = await this.keys.insert(manager, key);
+          change.audit(event);
+          change.emit(imported ? 'key.imported' : 'key.created', keyEvent(inserted));
+          change.announce(key.tenantId);
+          return inserted;
         }),
       );
       return toTenantKeyView(inserted);
@@ -400,6 +420,12 @@ export class TenantKeysService {
       throw new KeyMaterialExistsError(holder?.id);
     }
   }
+}
+
+/** A rotation's events (by hand, or of a published successor): the old key, as the rotation left it, gives way to its successor and retires. */
+export function emitRotation(change: Change, old: EventKey, successorId: string): void {
+  change.emit('key.rotated', successionEvent(old, successorId));
+  change.emit('key.retiring', statusEvent(old, 'retiring'));
 }
 
 /** The object without its undefined members. */

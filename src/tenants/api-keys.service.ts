@@ -1,18 +1,11 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditTrail, type TenantActor } from '../audit/audit-trail';
-import { DomainError, ScopeRequiredError } from '../common/domain-error';
+import { ScopeRequiredError } from '../common/domain-error';
 import type { TenantPrincipal } from '../common/request-context';
 import type { ApiKeyScope } from '../common/route-access';
 import type { ApiKeyView, IssuedApiKeyView } from './dto/api-key.dto';
-import { ApiKeyNotFoundError, type TenantErrorCode } from './tenant-errors';
+import { ApiKeyNotFoundError, CannotRevokeSelfError } from './tenant-errors';
 import { TenantsService, type ApiKeySummary } from './tenants.service';
-
-/** An API key cannot revoke itself: the caller would lock itself out mid-request. */
-class CannotRevokeSelfError extends DomainError<TenantErrorCode> {
-  constructor() {
-    super('CANNOT_REVOKE_SELF', HttpStatus.CONFLICT, 'An API key cannot revoke itself: use another key with api-keys:manage');
-  }
-}
 
 /** API keys over HTTP: a key grants at most what it holds. */
 @Injectable()

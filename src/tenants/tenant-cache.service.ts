@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { TenantChangeSignal } from '../database/tenant-changes';
+import { UnitOfWork } from '../webhooks/unit-of-work';
 
 /** A value being loaded, and whether the tenant changed meanwhile (then it is not kept). */
 interface Load {
@@ -37,7 +38,10 @@ export class TenantCacheService implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     private readonly changes: TenantChangeSignal,
+    work: UnitOfWork,
   ) {
+    // A change this instance commits is forgotten here at once; its NOTIFY reaches the listener a moment later.
+    work.onAnnounced((tenantId) => this.forget(tenantId));
     this.entries = new LRUCache({
       max: config.cacheMaxEntries,
       dispose: (_value, key) => {

@@ -6,11 +6,8 @@ import { API_KEY_SCOPES, type ApiKeyScope } from '../common/route-access';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { lockCount } from '../database/count-lock';
 import { entityColumns, preparedRows, type PreparedStatement } from '../database/prepared-statements';
-import { announceTenantChange } from '../database/tenant-changes';
-import { Transactions } from '../database/transactions';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
-import { WebhookOutbox } from '../webhooks/webhook-outbox';
-import { TenantCacheService } from './tenant-cache.service';
+import { UnitOfWork } from '../webhooks/unit-of-work';
 import { ApiKeyEntity } from './api-key.entity';
 import { secretMatches, apiKeyPrefix, generateApiKey, hashSecret } from './api-key-secret';
 import { ApiKeyLimitError, ApiKeyNotFoundError, TenantNotFoundError } from './tenant-errors';
@@ -75,10 +72,8 @@ export class TenantsService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly transactions: Transactions,
+    private readonly work: UnitOfWork,
     private readonly audit: AuditTrail,
-    private readonly outbox: WebhookOutbox,
-    private readonly cache: TenantCacheService,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {
     this.usableKeysByPrefix = {
@@ -93,10 +88,10 @@ export class TenantsService {
     const apiKeyId = randomUUID();
     const event: AuditEvent = { actor, action: 'api_key.create', tenantId: id, keyId: apiKeyId, detail: { tenantCreated: true } };
     return this.audit.attempt(event, () =>
-      this.transactions.run(async (manager) => {
-        await manager.insert(TenantEntity, { id, name });
-        await manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
-        await this.audit.record(manager, event);
+      this.work.run(async (change) => {
+        await change.manager.insert(TenantEntity, { id, name });
+        await change.manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
+        change.audit(event);
         return { tenantId: id, apiKeyId, apiKey };
       }),
     );
@@ -111,7 +106,8 @@ export class TenantsService {
     const scopes = [...(grant.scopes ?? API_KEY_SCOPES)];
     const event: AuditEvent = { actor, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { scopes: scopes.join(' ') } };
     return this.audit.attempt(event, () =>
-      this.transactions.run(async (manager) => {
+      this.work.run(async (change) => {
+        const { manager } = change;
         if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) throw new TenantNotFoundError(tenantId);
         await lockCount(manager, 'api-keys', tenantId);
         const limit = this.config.limits.apiKeysPerTenant;
@@ -130,10 +126,10 @@ export class TenantsService {
              ORDER BY coalesce(revoked_at, expires_at) DESC, id OFFSET $2)`,
           [tenantId, limit],
         );
-        await this.audit.record(manager, event);
-        await this.outbox.enqueueChange(manager, tenantId, event);
+        change.audit(event);
+        change.emit('api_key.created', { tenantId, apiKeyId });
         // Its event wakes the webhook deliveries of every instance.
-        await announceTenantChange(manager, tenantId);
+        change.announce(tenantId);
         return { tenantId, apiKeyId, apiKey };
       }),
     );
@@ -149,17 +145,15 @@ export class TenantsService {
     const tenantId = ofTenant === undefined || owner === ofTenant ? owner : null;
     const event: AuditEvent = { actor, action: 'api_key.revoke', keyId: apiKeyId, tenantId };
     await this.audit.attempt(event, () =>
-      this.transactions.run(async (manager) => {
-        const result = await manager.update(ApiKeyEntity, { id: apiKeyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+      this.work.run(async (change) => {
+        const result = await change.manager.update(ApiKeyEntity, { id: apiKeyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
         if (!result.affected || tenantId === null) throw new ApiKeyNotFoundError(apiKeyId);
-        await this.audit.record(manager, event);
-        await this.outbox.enqueueChange(manager, tenantId, event);
-        // Delivered on commit, so no instance can reload the key before the revocation is visible.
-        await announceTenantChange(manager, tenantId);
+        change.audit(event);
+        change.emit('api_key.revoked', { tenantId, apiKeyId });
+        // Delivered on commit, so no instance can reload the key before the revocation is visible (this one forgets at once).
+        change.announce(tenantId);
       }),
     );
-    // The NOTIFY reaches this instance's own listener too, but only a moment later: forget here now.
-    this.cache.forget(tenantId!);
   }
 
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
@@ -203,7 +197,8 @@ export class TenantsService {
 
   /** Makes sure the configured bootstrap tenant and API key exist (idempotent, safe on every start). */
   async ensureBootstrap(tenantId: string, apiKey: string): Promise<void> {
-    await this.transactions.run(async (manager) => {
+    await this.work.run(async (change) => {
+      const { manager } = change;
       await manager.createQueryBuilder().insert().into(TenantEntity).values({ id: tenantId, name: 'bootstrap' }).orIgnore().execute();
       const apiKeyId = randomUUID();
       const inserted = await manager
@@ -215,7 +210,7 @@ export class TenantsService {
         .returning('id')
         .execute();
       if ((inserted.raw as unknown[]).length > 0) {
-        await this.audit.record(manager, { actor: SYSTEM_ACTOR, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { bootstrap: true } });
+        change.audit({ actor: SYSTEM_ACTOR, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { bootstrap: true } });
       }
       const existing = await manager.findOneBy(ApiKeyEntity, { secretHash: hashSecret(apiKey) });
       if (existing?.tenantId !== tenantId) {

@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { JWK } from 'jose';
 import type { UserPrincipal } from '../common/request-context';
 import { ValidationFailedError } from '../common/domain-error';
-import { Transactions } from '../database/transactions';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { UserKeyLimitError, UserKeyNotFoundError } from './user-key-errors';
 import { formatUserPrivateKey, generateUserKeyPair, parseUserPublicKey, userKeyKind, type UserKeyFormat } from '../crypto/user-key-formats';
@@ -11,12 +10,13 @@ import type { ImportUserKeyDto, RegisterUserKeyDto } from './dto/register-user-k
 import { toUserKeyView, type UserKeyView } from './dto/user-key.view';
 import { UserKeysRepository } from './user-keys.repository';
 import { AuditTrail, type AuditActor, type AuditEvent } from '../audit/audit-trail';
+import { UnitOfWork } from '../webhooks/unit-of-work';
 
 @Injectable()
 export class UserKeysService {
   constructor(
     private readonly keys: UserKeysRepository,
-    private readonly transactions: Transactions,
+    private readonly work: UnitOfWork,
     private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
@@ -50,9 +50,9 @@ export class UserKeysService {
   async deleteKey(user: UserPrincipal, actor: AuditActor, id: string): Promise<{ id: string }> {
     const event: AuditEvent = { actor, action: 'user_key.delete', keyId: id };
     return this.audit.attempt(event, () =>
-      this.transactions.run(async (manager) => {
-        if (!(await this.keys.delete(manager, user.issuer, user.userId, id))) throw new UserKeyNotFoundError();
-        await this.audit.record(manager, event);
+      this.work.run(async (change) => {
+        if (!(await this.keys.delete(change.manager, user.issuer, user.userId, id))) throw new UserKeyNotFoundError();
+        change.audit(event);
         return { id };
       }),
     );
@@ -66,7 +66,8 @@ export class UserKeysService {
     format: UserKeyFormat,
   ): Promise<UserKeyView> {
     const { keyType, curve } = userKeyKind(publicKey);
-    const key = await this.transactions.run(async (manager) => {
+    const key = await this.work.run(async (change) => {
+      const { manager } = change;
       const { keysPerUser, userKeysPerTenant } = this.config.limits;
       // A tenant's users are whoever its keys vouch for: together they hold a bounded share (the provider's users do not).
       if (user.tenantId && (await this.keys.countIssuerLocked(manager, user.issuer)) >= userKeysPerTenant) {
@@ -83,7 +84,7 @@ export class UserKeysService {
         curve,
         publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }) as string,
       });
-      await this.audit.record(manager, event);
+      change.audit(event);
       return inserted;
     });
     return toUserKeyView(key, format);

@@ -1,94 +1,85 @@
-/** What a subscription may listen to; `*` is every one. */
-export const WEBHOOK_EVENT_TYPES = [
-  'key.created',
-  'key.imported',
-  'key.renamed',
-  'key.rotated',
-  'key.next_published',
-  'key.activated',
-  'key.retiring',
-  'key.retired',
-  'key.deletion_scheduled',
-  'key.deletion_cancelled',
-  'key.deleted',
-  'key.certificate_expiring',
-  'api_key.created',
-  'api_key.revoked',
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
-
-/** What an event says: never key material. */
-export interface WebhookEventData {
+/** A key as an event shows it: never its material. */
+export interface KeyEventData {
   tenantId: string;
-  keyId?: string | null;
-  kid?: string;
-  alias?: string | null;
-  status?: string;
-  successorId?: string;
-  [detail: string]: string | number | boolean | null | undefined;
+  keyId: string;
+  kid: string;
+  alias: string | null;
+  status: string;
 }
 
-/** The key a change left, as an event shows it. */
+/** An API key as an event shows it: never its secret. */
+export interface ApiKeyEventData {
+  tenantId: string;
+  apiKeyId: string;
+}
+
+/** What each event says: the producer of a change emits the events it decided, with what it knows (UnitOfWork). */
+export interface WebhookEvents {
+  'key.created': KeyEventData;
+  'key.imported': KeyEventData;
+  'key.renamed': KeyEventData;
+  /** The old key, which retires; `successorId` signs from now on. */
+  'key.rotated': KeyEventData & { successorId: string };
+  /** The key whose successor `successorId` is published, to sign at its rotation. */
+  'key.next_published': KeyEventData & { successorId: string };
+  'key.activated': KeyEventData;
+  'key.retiring': KeyEventData & { status: 'retiring' };
+  'key.retired': KeyEventData & { status: 'retired' };
+  'key.deletion_scheduled': KeyEventData;
+  'key.deletion_cancelled': KeyEventData;
+  'key.deleted': KeyEventData & { status: 'deleted' };
+  'key.certificate_expiring': KeyEventData & { daysBefore: number; expiresAt: string };
+  'api_key.created': ApiKeyEventData;
+  'api_key.revoked': ApiKeyEventData;
+}
+export type WebhookEventType = keyof WebhookEvents;
+
+/** An event with its data, as the outbox stores it. */
+export type WebhookEvent = { [T in WebhookEventType]: { type: T; data: WebhookEvents[T] } }[WebhookEventType];
+
+/** What a subscription may listen to (`*` is every one): every event of WebhookEvents, in this order. */
+export const WEBHOOK_EVENT_TYPES = Object.keys({
+  'key.created': true,
+  'key.imported': true,
+  'key.renamed': true,
+  'key.rotated': true,
+  'key.next_published': true,
+  'key.activated': true,
+  'key.retiring': true,
+  'key.retired': true,
+  'key.deletion_scheduled': true,
+  'key.deletion_cancelled': true,
+  'key.deleted': true,
+  'key.certificate_expiring': true,
+  'api_key.created': true,
+  'api_key.revoked': true,
+} satisfies Record<WebhookEventType, true>) as readonly WebhookEventType[];
+
+/** The columns of a key row an event shows. */
 export interface EventKey {
+  tenantId: string;
   id: string;
   kid: string;
   alias: string | null;
   status: string;
 }
 
-/**
- * The events an audited change causes (a change that rolls back causes none: they share its transaction). `key` is
- * the key the change left, when it left one.
- */
-export function changeEvents(
-  tenantId: string,
-  action: string,
-  keyId: string | null,
-  detail: Record<string, unknown> | undefined,
-  key?: EventKey,
-): [WebhookEventType, WebhookEventData][] {
-  const about = (id: string | null, shown?: EventKey): WebhookEventData =>
-    shown && shown.id === id ? { tenantId, keyId: id, kid: shown.kid, alias: shown.alias, status: shown.status } : { tenantId, keyId: id };
-  const successorId = typeof detail?.successorId === 'string' ? detail.successorId : undefined;
-  const previousId = typeof detail?.previousId === 'string' ? detail.previousId : undefined;
-  switch (action) {
-    case 'key.generate':
-      return [['key.created', about(keyId, key)]];
-    case 'key.import':
-      return [['key.imported', about(keyId, key)]];
-    case 'key.rename':
-    case 'key.update':
-      return detail && 'name' in detail ? [['key.renamed', about(keyId, key)]] : [];
-    case 'key.rotate':
-      // The old key retires; its successor (or the published one, now active) takes over.
-      return [
-        ['key.rotated', { ...about(keyId), successorId }],
-        ['key.retiring', { tenantId, keyId, status: 'retiring' }],
-      ];
-    case 'key.publish_next':
-      return [['key.next_published', { tenantId, keyId, successorId }]];
-    case 'key.activate':
-      return [
-        ['key.activated', about(keyId, key)],
-        ...(previousId ? [['key.retiring', { tenantId, keyId: previousId, status: 'retiring' }] as [WebhookEventType, WebhookEventData]] : []),
-      ];
-    case 'key.retire':
-      return [['key.retired', { tenantId, keyId, status: 'retired' }]];
-    case 'key.schedule_deletion':
-      return [['key.deletion_scheduled', about(keyId, key)]];
-    case 'key.cancel_deletion':
-      return [['key.deletion_cancelled', about(keyId, key)]];
-    case 'key.delete':
-      return [['key.deleted', { ...about(keyId, key), status: 'deleted' }]];
-    case 'key.certificate_expiring':
-      return [
-        ['key.certificate_expiring', { ...about(keyId, key), daysBefore: detail?.daysBefore as number, expiresAt: detail?.expiresAt as string }],
-      ];
-    case 'api_key.create':
-      return [['api_key.created', { tenantId, apiKeyId: keyId }]];
-    case 'api_key.revoke':
-      return [['api_key.revoked', { tenantId, apiKeyId: keyId }]];
-    default:
-      return [];
-  }
+/** The key as the change left it. */
+export function keyEvent(key: EventKey): KeyEventData {
+  return { tenantId: key.tenantId, keyId: key.id, kid: key.kid, alias: key.alias, status: key.status };
+}
+
+/** The key as the change left it, and the successor that takes over from it. */
+export function successionEvent(key: EventKey, successorId: string): KeyEventData & { successorId: string } {
+  return { tenantId: key.tenantId, keyId: key.id, successorId, kid: key.kid, alias: key.alias, status: key.status };
+}
+
+/** The key, in the status the event announces. */
+export function statusEvent<S extends string>(key: EventKey, status: S): KeyEventData & { status: S } {
+  return { tenantId: key.tenantId, keyId: key.id, status, kid: key.kid, alias: key.alias };
+}
+
+/** The key as it was when deleted. */
+export function deletedEvent(key: EventKey): KeyEventData & { status: 'deleted' } {
+  return { ...keyEvent(key), status: 'deleted' };
 }

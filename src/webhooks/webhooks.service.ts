@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
-import { DomainError, ValidationFailedError } from '../common/domain-error';
+import { ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
 import { lockCount } from '../database/count-lock';
-import { announceTenantChange } from '../database/tenant-changes';
-import { Transactions } from '../database/transactions';
 import { KeySealer } from '../hsm/key-sealer';
 import { webhookUrlProblem } from './delivery/public-addresses';
 import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryView, WebhookView } from './dto/webhook.dto';
@@ -15,23 +13,12 @@ import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { decodeSequenceCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
+import { WebhookLimitError, WebhookNotFoundError } from './webhook-errors';
 import { PREVIOUS_SECRET_SECONDS, previousSecretValid, sealWebhookSecret } from './webhook-secrets';
+import { UnitOfWork } from './unit-of-work';
 
-export const WEBHOOK_ERROR_CODES = ['WEBHOOK_NOT_FOUND', 'WEBHOOK_LIMIT_REACHED'] as const;
 /** Subscriptions per tenant: each key change writes a delivery row per matching subscription, in its transaction. */
 export const MAX_WEBHOOKS_PER_TENANT = 25;
-
-class WebhookNotFoundError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[number]> {
-  constructor(message = 'Webhook not found') {
-    super('WEBHOOK_NOT_FOUND', HttpStatus.NOT_FOUND, message);
-  }
-}
-
-class WebhookLimitError extends DomainError<(typeof WEBHOOK_ERROR_CODES)[number]> {
-  constructor() {
-    super('WEBHOOK_LIMIT_REACHED', HttpStatus.CONFLICT, `A tenant has at most ${MAX_WEBHOOKS_PER_TENANT} webhooks: delete one first`);
-  }
-}
 
 /** What the audit trail keeps of a URL: its origin, never a path or query that may carry a token. */
 const urlOrigin = (url: string) => (URL.canParse(url) ? new URL(url).origin : 'invalid');
@@ -41,7 +28,7 @@ const urlOrigin = (url: string) => (URL.canParse(url) ? new URL(url).origin : 'i
 export class WebhooksService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly transactions: Transactions,
+    private readonly work: UnitOfWork,
     private readonly audit: AuditTrail,
     private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
@@ -64,11 +51,12 @@ export class WebhooksService {
       await this.assertUrl(request.url);
       const secret = newWebhookSecret();
       const secretSealed = await sealWebhookSecret(this.sealer, actor.tenantId, id, secret);
-      const created = await this.transactions.run(async (manager) => {
+      const created = await this.work.run(async (change) => {
+        const { manager } = change;
         // Two creations at once count each other.
         await lockCount(manager, 'webhooks', actor.tenantId);
         if ((await manager.countBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId })) >= MAX_WEBHOOKS_PER_TENANT)
-          throw new WebhookLimitError();
+          throw new WebhookLimitError(MAX_WEBHOOKS_PER_TENANT);
         await manager.insert(WebhookSubscriptionEntity, {
           id,
           tenantId: actor.tenantId,
@@ -78,7 +66,7 @@ export class WebhooksService {
           enabled: true,
           secretSealed,
         });
-        await this.audit.record(manager, event);
+        change.audit(event);
         return (await manager.findOneBy(WebhookSubscriptionEntity, { id }))!;
       });
       return { ...toWebhookView(created), secret };
@@ -94,7 +82,8 @@ export class WebhooksService {
     };
     return this.audit.attempt(event, async () => {
       if (request.url !== undefined) await this.assertUrl(request.url);
-      return this.transactions.run(async (manager) => {
+      return this.work.run(async (change) => {
+        const { manager } = change;
         const found = await manager.findOneBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId, id });
         if (!found) throw new WebhookNotFoundError();
         const changes: Partial<WebhookSubscriptionEntity> = Object.fromEntries(
@@ -104,7 +93,7 @@ export class WebhooksService {
         if (request.enabled === true || request.url !== undefined) Object.assign(changes, { failingSince: null });
         if (request.enabled === true) Object.assign(changes, { disabledAt: null, disabledReason: null });
         if (Object.keys(changes).length > 0) await manager.update(WebhookSubscriptionEntity, { id }, changes);
-        await this.audit.record(manager, event);
+        change.audit(event);
         return toWebhookView((await manager.findOneBy(WebhookSubscriptionEntity, { id }))!);
       });
     });
@@ -118,7 +107,8 @@ export class WebhooksService {
     const event: AuditEvent = { actor, action: 'webhook.rotate_secret', keyId: null, detail: { webhookId: id } };
     return this.audit.attempt(event, async () => {
       const secret = newWebhookSecret();
-      const rotated = await this.transactions.run(async (manager) => {
+      const rotated = await this.work.run(async (change) => {
+        const { manager } = change;
         const found = await manager.findOne(WebhookSubscriptionEntity, {
           where: { tenantId: actor.tenantId, id },
           lock: { mode: 'pessimistic_write' },
@@ -133,7 +123,7 @@ export class WebhooksService {
             previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_SECONDS * 1000),
           },
         );
-        await this.audit.record(manager, event);
+        change.audit(event);
         return (await manager.findOneBy(WebhookSubscriptionEntity, { id }))!;
       });
       return { ...toWebhookView(rotated), secret };
@@ -143,10 +133,11 @@ export class WebhooksService {
   async delete(actor: TenantActor, id: string): Promise<{ id: string }> {
     const event: AuditEvent = { actor, action: 'webhook.delete', keyId: null, detail: { webhookId: id } };
     return this.audit.attempt(event, () =>
-      this.transactions.run(async (manager) => {
+      this.work.run(async (change) => {
+        const { manager } = change;
         const result = await manager.delete(WebhookSubscriptionEntity, { tenantId: actor.tenantId, id });
         if (!result.affected) throw new WebhookNotFoundError();
-        await this.audit.record(manager, event);
+        change.audit(event);
         return { id };
       }),
     );
@@ -174,7 +165,8 @@ export class WebhooksService {
   async redeliver(actor: TenantActor, id: string, deliveryId: string): Promise<WebhookDeliveryView> {
     const event: AuditEvent = { actor, action: 'webhook.redeliver', keyId: null, detail: { webhookId: id, deliveryId } };
     return this.audit.attempt(event, () =>
-      this.transactions.run(async (manager) => {
+      this.work.run(async (change) => {
+        const { manager } = change;
         const result = await manager.update(
           WebhookDeliveryEntity,
           { tenantId: actor.tenantId, subscriptionId: id, id: deliveryId },
@@ -182,8 +174,8 @@ export class WebhooksService {
           { status: 'pending', attempts: 0, lastError: null, deliveredAt: null, leaseId: null, leasedUntil: null, nextAttemptAt: () => 'now()' },
         );
         if (!result.affected) throw new WebhookNotFoundError('Delivery not found');
-        await this.audit.record(manager, event);
-        await announceTenantChange(manager, actor.tenantId);
+        change.audit(event);
+        change.announce(actor.tenantId);
         return toDeliveryView((await manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId }))!);
       }),
     );

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { callerError } from './eventually';
 
 const ROOT = join(__dirname, '..', '..');
 /** The built entry points, as `npm start` and `npm run cli` run them (npm test builds first). */
@@ -21,6 +22,10 @@ export function runCli(args: string[], env: Record<string, string>) {
 export interface RunningService {
   child: ChildProcess;
   output(): string;
+  /**
+   * The first match of `pattern` in the output; fails, naming the pattern, once `timeoutMs` has passed or the process
+   * has ended without printing it (its whole output read first, so a last line written at exit is not missed).
+   */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
 }
@@ -29,27 +34,38 @@ export interface RunningService {
 export function startService(env: Record<string, string>, cwd = ROOT, { ownProcessGroup = false } = {}): RunningService {
   const child = spawn(process.execPath, [MAIN], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => output,
-    exited,
-    waitFor(pattern, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const started = Date.now();
-        const poll = setInterval(() => {
-          const match = output.match(pattern);
-          if (match) {
-            clearInterval(poll);
-            resolve(match);
-          } else if (Date.now() - started > timeoutMs || child.exitCode !== null) {
-            clearInterval(poll);
-            reject(new Error(`did not see ${pattern} in:\n${output}`));
-          }
-        }, 50);
-      });
-    },
+  const changed = new EventTarget();
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    changed.dispatchEvent(new Event('output'));
   };
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  // 'close' comes after 'exit' once stdout and stderr have been read to their end.
+  let ended = false;
+  child.once('close', () => {
+    ended = true;
+    changed.dispatchEvent(new Event('output'));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp, timeoutMs = 30_000) => {
+    const failure = callerError(waitFor);
+    return new Promise<RegExpMatchArray>((resolve, reject) => {
+      const settle = () => {
+        const match = output.match(pattern);
+        if (!match && !ended) return;
+        clearTimeout(deadline);
+        changed.removeEventListener('output', settle);
+        if (match) resolve(match);
+        else reject(failure(`The service exited (code ${child.exitCode}) without printing ${pattern}; its output:\n${output}`));
+      };
+      const deadline = setTimeout(() => {
+        changed.removeEventListener('output', settle);
+        reject(failure(`Not printed within ${timeoutMs} ms: ${pattern}; the output so far:\n${output}`));
+      }, timeoutMs);
+      changed.addEventListener('output', settle);
+      settle();
+    });
+  };
+  return { child, output: () => output, exited, waitFor };
 }

@@ -10,6 +10,8 @@ import { TenantsService } from '../../src/tenants/tenants.service';
 import { captureResponses, capturingStream, expectNoSecretsLeaked, newCapture } from './secret-scan';
 import { createTestDatabase } from './test-database';
 import { cliActor } from '../../src/audit/audit-trail';
+import { rsaGenerationCounts } from '../../src/crypto/signing-keys';
+import { eventually } from './eventually';
 
 export interface TestTenant {
   tenantId: string;
@@ -118,6 +120,16 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}, shareWith?: Test
       } finally {
         await app.close();
         await database.drop();
+        // An RSA generation still under way (a pool refill, a scheduled successor's key) holds the generator's IPC
+        // channel open until it ends: jest's worker could not exit after the last file, and would be forced to.
+        await eventually(
+          'no RSA generation under way once the app has closed',
+          () => {
+            const { running, waiting } = rsaGenerationCounts();
+            return running + waiting === 0;
+          },
+          { withinMs: 120_000, everyMs: 50 },
+        );
       }
     },
   };

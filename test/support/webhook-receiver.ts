@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { expectEnvelope, type TestApp, type TestTenant } from './test-app';
 
 export interface Received {
   headers: IncomingHttpHeaders;
@@ -51,4 +53,16 @@ export async function startReceiver(failures = 0, { answerAfterMs = 0 } = {}): P
         server.closeAllConnections();
       }),
   };
+}
+
+/** A receiver, and a subscription of the tenant to every event at its URL (its secret tracked by the secret scan). */
+export async function receiverOfEveryEvent(testApp: TestApp, tenant: TestTenant): Promise<Receiver> {
+  const receiver = await startReceiver();
+  const subscribed = await request(testApp.http)
+    .post('/key/webhooks')
+    .set(tenant.headers)
+    .send({ url: receiver.url, events: ['*'] });
+  expectEnvelope(subscribed, 200);
+  testApp.trackSecret((subscribed.body as { data: { secret: string } }).data.secret);
+  return receiver;
 }

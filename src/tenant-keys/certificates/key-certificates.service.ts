@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 import { ValidationFailedError } from '../../common/domain-error';
-import { Transactions } from '../../database/transactions';
+import { UnitOfWork } from '../../webhooks/unit-of-work';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { algorithmSpec } from '../../crypto/algorithms';
 import { checkCertificateChain, createCertificateSigningRequest, leafCertificateExpiry } from '../../crypto/certificates';
@@ -10,7 +10,6 @@ import type { AttachCertificateDto, CertificateRequestDto, CertificateSigningReq
 import { toTenantKeyView, type TenantKeyView } from '../dto/tenant-key.view';
 import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.entity';
 import { KeyNotActiveError, KeyNotFoundError } from '../key-errors';
-import { KeyWrites } from '../key-writes';
 import { openSigningKey } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 import { KeySealer } from '../../hsm/key-sealer';
@@ -21,9 +20,8 @@ import { assertMaySignWith, type SignGrant } from '../signing/sign-grant';
 export class KeyCertificatesService {
   constructor(
     private readonly keys: TenantKeysRepository,
-    private readonly writes: KeyWrites,
     private readonly audit: AuditTrail,
-    private readonly transactions: Transactions,
+    private readonly work: UnitOfWork,
     private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
@@ -47,7 +45,7 @@ export class KeyCertificatesService {
       const privateKey = await openSigningKey(this.sealer, key);
       if (!privateKey) throw new KeyNotActiveError('Key has no private key and cannot sign a certificate request');
       const csr = await createCertificateSigningRequest(key.algorithm, { publicKey: createPublicKey(privateKey), privateKey }, subject);
-      await this.transactions.run((manager) => this.audit.record(manager, event));
+      await this.work.run((change) => change.audit(event));
       return { csr };
     });
   }
@@ -59,14 +57,16 @@ export class KeyCertificatesService {
       const key = await this.certifiableKey(actor.tenantId, id);
       checkCertificateChain(request.certificateChain, createPublicKey(key.publicKeyPem!));
       const certificatePem = request.certificateChain.map((pem) => `${pem.trim()}\n`).join('');
-      const updated = await this.writes.commit(actor.tenantId, event, async (manager) => {
+      const updated = await this.work.run(async (change) => {
         // A new certificate is announced again when it nears its own expiry.
-        const stored = await this.keys.update(manager, actor.tenantId, id, {
+        const stored = await this.keys.update(change.manager, actor.tenantId, id, {
           certificatePem,
           certificateExpiresAt: leafCertificateExpiry(certificatePem),
           certificateWarnedDays: null,
         });
         if (!stored) throw new KeyNotFoundError();
+        change.audit(event);
+        change.announce(actor.tenantId);
         return stored;
       });
       return toTenantKeyView(updated);

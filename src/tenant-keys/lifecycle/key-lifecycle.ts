@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { SYSTEM_ACTOR, type AuditEvent } from '../../audit/audit-trail';
+import { SYSTEM_ACTOR } from '../../audit/audit-trail';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { TenantKeyEntity, type RotationPolicy } from '../entities/tenant-key.entity';
 import { KeyWrites, newKeyRow, secondsAfter, specOf } from '../key-writes';
 import { KeyCustody } from '../material/key-custody';
 import type { KeyMaterial } from '../material/key-material';
-import { Transactions } from '../../database/transactions';
 import { TenantKeysRepository } from '../tenant-keys.repository';
+import { UnitOfWork, type Change } from '../../webhooks/unit-of-work';
+import { deletedEvent, keyEvent, statusEvent, successionEvent } from '../../webhooks/webhook-events';
 
 /** Steps taken per kind and per run at most, so that one run cannot hold an instance forever. */
 const MAX_STEPS_PER_RUN = 100;
 /** How long an instance has a successor's publication to itself while it makes the material; another may take it over after. */
 const PUBLICATION_CLAIM_SECONDS = 120;
-/** A step's result: the key row it left (its events show kid, alias, status), or the id of what it touched. */
-type Step = (manager: EntityManager) => Promise<{ tenantId: string; event: AuditEvent; result: TenantKeyEntity | string } | undefined>;
+/** A step taken in its change (audit row, events, announcement); answers whether one was due. */
+type Step = (change: Change) => Promise<boolean>;
 
 /**
  * The steps keys take on their own: publish the successor of a key with a rotation policy `prePublishSeconds`
@@ -34,7 +35,7 @@ export class KeyLifecycle {
     private readonly keys: TenantKeysRepository,
     private readonly writes: KeyWrites,
     private readonly custody: KeyCustody,
-    private readonly transactions: Transactions,
+    private readonly work: UnitOfWork,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
@@ -44,7 +45,7 @@ export class KeyLifecycle {
    */
   async runDueSteps(): Promise<number> {
     let taken = 0;
-    const committed = (step: Step) => async () => (await this.writes.commitFound(step)) !== undefined;
+    const committed = (step: Step) => () => this.work.run(step);
     for (const [kind, takeStep] of [
       ['publish', () => this.publishNext()],
       ['activate', committed(this.activateDue)],
@@ -65,19 +66,20 @@ export class KeyLifecycle {
   /**
    * Makes a `next` key active now (at its time, or when its predecessor is rotated by hand): it takes the alias and
    * the predecessor's signing policy, and the predecessor retires after `retireAfterSeconds` (the hand rotation's grace, else the policy's).
+   * Answers the key activated, and its predecessor as it left it.
    */
   async activate(
     manager: EntityManager,
     next: TenantKeyEntity,
     { retireAfterSeconds, rotationPolicy = next.rotationPolicy }: { retireAfterSeconds?: number; rotationPolicy?: RotationPolicy | null } = {},
-  ): Promise<{ activated: TenantKeyEntity; predecessorId: string | null }> {
-    const predecessor = next.rotatedFrom ? await this.keys.lock(manager, next.tenantId, next.rotatedFrom) : undefined;
+  ): Promise<{ activated: TenantKeyEntity; predecessor: TenantKeyEntity | undefined }> {
+    let predecessor = next.rotatedFrom ? await this.keys.lock(manager, next.tenantId, next.rotatedFrom) : undefined;
     const now = new Date();
     let alias: string | null = null;
     if (predecessor && predecessor.status === 'active') {
       alias = predecessor.alias;
       const retireAfter = retireAfterSeconds ?? predecessor.rotationPolicy?.retireAfterSeconds ?? rotationPolicy?.retireAfterSeconds ?? 0;
-      await this.keys.update(manager, predecessor.tenantId, predecessor.id, {
+      predecessor = await this.keys.update(manager, predecessor.tenantId, predecessor.id, {
         status: 'retiring',
         retireAt: secondsAfter(now, retireAfter),
         alias: null,
@@ -96,7 +98,7 @@ export class KeyLifecycle {
       // It signs under what its predecessor enforces now, never the copy made when it was published.
       ...(predecessor ? { signingPolicy: predecessor.signingPolicy } : {}),
     });
-    return { activated: activated!, predecessorId: predecessor?.id ?? null };
+    return { activated: activated!, predecessor };
   }
 
   /**
@@ -107,7 +109,7 @@ export class KeyLifecycle {
    * successor, and the later of the two to be stored finds the key rotated: each key is published once.
    */
   private async publishNext(): Promise<boolean> {
-    const old = await this.transactions.run(async (manager) => {
+    const old = await this.work.run(async ({ manager }) => {
       const due = await this.keys.claimDue(manager, 'publish');
       if (due) await this.keys.claimPublication(manager, due.tenantId, due.id, PUBLICATION_CLAIM_SECONDS);
       return due;
@@ -120,45 +122,40 @@ export class KeyLifecycle {
       ? undefined
       : await this.writes.successorMaterial(old, successorId).catch(async (error: unknown) => {
           // The next run tries again; should the database be away too, the claim runs out instead.
-          await this.transactions.run((manager) => this.keys.claimPublication(manager, old.tenantId, old.id, null)).catch(() => undefined);
+          await this.work.run(({ manager }) => this.keys.claimPublication(manager, old.tenantId, old.id, null)).catch(() => undefined);
           throw error;
         });
     // An HSM successor's pair is destroyed again if its row is not stored.
-    const published = await this.writes
-      .commitFound((manager) => this.storeSuccessor(manager, old, successorId, material))
+    const stored = await this.work
+      .run((change) => this.storeSuccessor(change, old, successorId, material))
       .catch(async (error: unknown) => {
         if (material) await this.custody.discard(material);
         throw error;
       });
-    if (material && published?.result !== successorId) await this.custody.discard(material);
+    if (material && !stored) await this.custody.discard(material);
     return true;
   }
 
   /**
    * The successor stored as `next`, from the key as it is now, if it is still due (else nothing); or, when the
    * tenant holds twice MAX_KEYS_PER_TENANT keys in use, the rotation postponed by a period (the key signs on).
+   * Answers whether the successor was stored.
    */
-  private async storeSuccessor(
-    manager: EntityManager,
-    claimed: TenantKeyEntity,
-    successorId: string,
-    material: KeyMaterial | undefined,
-  ): ReturnType<Step> {
+  private async storeSuccessor(change: Change, claimed: TenantKeyEntity, successorId: string, material: KeyMaterial | undefined): Promise<boolean> {
+    const { manager } = change;
     // The tenant's key lock before the row's, as a rotation by hand takes them (lockCount): never a deadlock with it.
     const inUse = await this.keys.countInUseLocked(manager, claimed.tenantId);
     const old = await this.keys.lockIfPublicationDue(manager, claimed.tenantId, claimed.id);
     await this.keys.claimPublication(manager, claimed.tenantId, claimed.id, null);
-    if (!old) return undefined;
+    if (!old) return false;
     const limit = this.config.limits.keysPerTenant;
     if (!material || inUse >= 2 * limit) {
       const nextRotationAt = secondsAfter(new Date(), old.rotationPolicy!.rotateEverySeconds);
       await this.keys.update(manager, old.tenantId, old.id, { nextRotationAt });
       const detail = { reason: `MAX_KEYS_PER_TENANT (${limit}): twice as many keys in use`, nextRotationAt: nextRotationAt.toISOString() };
-      return {
-        tenantId: old.tenantId,
-        event: { actor: SYSTEM_ACTOR, action: 'key.rotation_postponed', keyId: old.id, tenantId: old.tenantId, detail },
-        result: old.id,
-      };
+      change.audit({ actor: SYSTEM_ACTOR, action: 'key.rotation_postponed', keyId: old.id, tenantId: old.tenantId, detail });
+      change.announce(old.tenantId);
+      return false;
     }
     const successor = newKeyRow(old.tenantId, successorId, specOf(old), material, {
       name: old.name,
@@ -171,40 +168,50 @@ export class KeyLifecycle {
       activatesAt: latest(old.nextRotationAt!, secondsAfter(new Date(), old.rotationPolicy!.prePublishSeconds)),
     });
     await this.keys.insert(manager, successor);
-    await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId });
-    const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.publish_next', keyId: old.id, tenantId: old.tenantId, detail: { successorId } };
-    return { tenantId: old.tenantId, event, result: successorId };
+    const published = (await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId }))!;
+    change.audit({ actor: SYSTEM_ACTOR, action: 'key.publish_next', keyId: old.id, tenantId: old.tenantId, detail: { successorId } });
+    change.emit('key.next_published', successionEvent(published, successorId));
+    change.announce(old.tenantId);
+    return true;
   }
 
-  private readonly activateDue: Step = async (manager) => {
-    const next = await this.keys.claimDue(manager, 'activate');
-    if (!next) return undefined;
-    const { activated, predecessorId } = await this.activate(manager, next);
-    const event: AuditEvent = {
+  private readonly activateDue: Step = async (change) => {
+    const next = await this.keys.claimDue(change.manager, 'activate');
+    if (!next) return false;
+    const { activated, predecessor } = await this.activate(change.manager, next);
+    change.audit({
       actor: SYSTEM_ACTOR,
       action: 'key.activate',
       keyId: next.id,
       tenantId: next.tenantId,
-      detail: predecessorId ? { previousId: predecessorId } : undefined,
-    };
-    return { tenantId: next.tenantId, event, result: activated };
+      detail: predecessor ? { previousId: predecessor.id } : undefined,
+    });
+    change.emit('key.activated', keyEvent(activated));
+    if (predecessor) change.emit('key.retiring', statusEvent(predecessor, 'retiring'));
+    change.announce(next.tenantId);
+    return true;
   };
 
   /** Retirement is in effect from retireAt on (effectiveStatus); this stores it and tells the trail. */
-  private readonly retireDue: Step = async (manager) => {
-    const key = await this.keys.claimDue(manager, 'retire');
-    if (!key) return undefined;
-    await this.keys.update(manager, key.tenantId, key.id, { status: 'retired' });
-    return { tenantId: key.tenantId, event: { actor: SYSTEM_ACTOR, action: 'key.retire', keyId: key.id, tenantId: key.tenantId }, result: key.id };
+  private readonly retireDue: Step = async (change) => {
+    const key = await this.keys.claimDue(change.manager, 'retire');
+    if (!key) return false;
+    const retired = (await this.keys.update(change.manager, key.tenantId, key.id, { status: 'retired' }))!;
+    change.audit({ actor: SYSTEM_ACTOR, action: 'key.retire', keyId: key.id, tenantId: key.tenantId });
+    change.emit('key.retired', statusEvent(retired, 'retired'));
+    change.announce(key.tenantId);
+    return true;
   };
 
-  private readonly deleteDue: Step = async (manager) => {
-    const key = await this.keys.claimDue(manager, 'delete');
-    if (!key) return undefined;
-    await this.keys.delete(manager, key.tenantId, key.id);
-    this.custody.destroyOnCommit(manager, key);
-    const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { scheduled: true } };
-    return { tenantId: key.tenantId, event, result: key };
+  private readonly deleteDue: Step = async (change) => {
+    const key = await this.keys.claimDue(change.manager, 'delete');
+    if (!key) return false;
+    await this.keys.delete(change.manager, key.tenantId, key.id);
+    this.custody.destroyAfterCommit(change, key);
+    change.audit({ actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { scheduled: true } });
+    change.emit('key.deleted', deletedEvent(key));
+    change.announce(key.tenantId);
+    return true;
   };
 
   /**
@@ -212,33 +219,40 @@ export class KeyLifecycle {
    * verify, and are kept as history up to that many. Counted again under the tenant's key lock, so that instances
    * pruning the same tenant at once never delete one too many.
    */
-  private readonly pruneRetired: Step = async (manager) => {
+  private readonly pruneRetired: Step = async (change) => {
+    const { manager } = change;
     const keep = this.config.limits.retiredKeysPerTenant;
     const key = await this.keys.claimDue(manager, 'prune', { keep });
-    if (!key || (await this.keys.countRetiredLocked(manager, key.tenantId)) <= keep) return undefined;
+    if (!key || (await this.keys.countRetiredLocked(manager, key.tenantId)) <= keep) return false;
     await this.keys.delete(manager, key.tenantId, key.id);
-    this.custody.destroyOnCommit(manager, key);
-    const event: AuditEvent = { actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { pruned: true } };
-    return { tenantId: key.tenantId, event, result: key };
+    this.custody.destroyAfterCommit(change, key);
+    change.audit({ actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { pruned: true } });
+    change.emit('key.deleted', deletedEvent(key));
+    change.announce(key.tenantId);
+    return true;
   };
 
   /**
    * An active or next key whose leaf certificate expires within a threshold not yet announced: the nearest such
    * threshold is announced (a certificate attached 5 days before its end is announced at 7 days only).
    */
-  private readonly warnCertificateExpiry: Step = async (manager) => {
+  private readonly warnCertificateExpiry: Step = async (change) => {
+    const { manager } = change;
     const key = await this.keys.claimDue(manager, 'certificateWarning');
-    if (!key) return undefined;
+    if (!key) return false;
     const daysBefore = await this.keys.certificateWarningDays(manager, key.tenantId, key.id);
-    const warned = await this.keys.update(manager, key.tenantId, key.id, { certificateWarnedDays: daysBefore });
-    const event: AuditEvent = {
+    const warned = (await this.keys.update(manager, key.tenantId, key.id, { certificateWarnedDays: daysBefore }))!;
+    const expiresAt = key.certificateExpiresAt!.toISOString();
+    change.audit({
       actor: SYSTEM_ACTOR,
       action: 'key.certificate_expiring',
       keyId: key.id,
       tenantId: key.tenantId,
-      detail: { daysBefore, expiresAt: key.certificateExpiresAt!.toISOString() },
-    };
-    return { tenantId: key.tenantId, event, result: warned! };
+      detail: { daysBefore, expiresAt },
+    });
+    change.emit('key.certificate_expiring', { ...keyEvent(warned), daysBefore, expiresAt });
+    change.announce(key.tenantId);
+    return true;
   };
 }
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Transactions } from '../../database/transactions';
 import { SealOpenError } from '../../crypto/sealing';
 import { KeySealer, SEALED_COLUMNS, type SealedColumn } from '../../hsm/key-sealer';
+import { UnitOfWork } from '../../webhooks/unit-of-work';
 
 export interface RotationProgress {
   resealed: number;
@@ -34,7 +34,7 @@ export function resealStatements({ table, column }: SealedColumn): Record<'remai
 export class KeyEncryptionRotation {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly transactions: Transactions,
+    private readonly work: UnitOfWork,
     private readonly sealer: KeySealer,
     @Inject(SEALED_COLUMNS) private readonly sealedColumns: readonly SealedColumn[],
   ) {}
@@ -67,7 +67,7 @@ export class KeyEncryptionRotation {
   private resealBatch(sealed: SealedColumn, prefix: Buffer, batchSize: number): Promise<number> {
     const { table, column } = sealed;
     const statements = resealStatements(sealed);
-    return this.transactions.run(async (manager) => {
+    return this.work.run(async ({ manager }) => {
       const rows = await manager.query<{ tenant_id: string; id: string; sealed: Buffer }[]>(statements.batch, [prefix, batchSize]);
       for (const row of rows) {
         const associatedData = sealed.associatedData(row.tenant_id, row.id);

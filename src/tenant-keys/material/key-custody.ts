@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { JWTPayload } from 'jose';
 import { ValidationFailedError } from '../../common/domain-error';
 import type { SigningKeySpec } from '../../crypto/algorithms';
 import { describePublicKey } from '../../crypto/signing-keys';
-import { HSM, HsmUnavailableError, type Pkcs11Token } from '../../hsm/pkcs11-token';
+import { HsmUnavailableError } from '../../hsm/hsm-errors';
+import { HSM, type Pkcs11Token } from '../../hsm/pkcs11-token';
+import type { Change } from '../../webhooks/unit-of-work';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 import type { KeyMaterial } from './key-material';
 
@@ -25,8 +26,6 @@ const HSM_LABEL_PREFIX = 'tenant-key:';
 @Injectable()
 export class KeyCustody {
   private readonly logger = new Logger(KeyCustody.name);
-  /** Labels to destroy when a transaction commits, by its manager. */
-  private readonly doomed = new WeakMap<EntityManager, string[]>();
 
   constructor(@Inject(HSM) private readonly hsm: Pkcs11Token | null) {}
 
@@ -67,19 +66,11 @@ export class KeyCustody {
   }
 
   /**
-   * Destroys an HSM key's objects in the token once the transaction of `manager` (which deletes its row) commits:
-   * a rollback keeps both. KeyWrites.commitFound calls `committed` after every commit.
+   * Destroys an HSM key's objects in the token once the change that deletes its row commits: a rollback keeps both.
+   * A failure leaves an orphan in the token, logged with its label.
    */
-  destroyOnCommit(manager: EntityManager, key: Pick<TenantKeyEntity, 'custody' | 'hsmLabel'>): void {
-    if (key.custody !== 'hsm') return;
-    this.doomed.set(manager, [...(this.doomed.get(manager) ?? []), key.hsmLabel!]);
-  }
-
-  /** Destroys what the committed transaction deleted; a failure leaves an orphan in the token, logged with its label. */
-  async committed(manager: EntityManager): Promise<void> {
-    const labels = this.doomed.get(manager) ?? [];
-    this.doomed.delete(manager);
-    for (const label of labels) await this.discardLabel(label);
+  destroyAfterCommit(change: Change, key: Pick<TenantKeyEntity, 'custody' | 'hsmLabel'>): void {
+    if (key.custody === 'hsm') change.afterCommit(() => this.discardLabel(key.hsmLabel!));
   }
 
   /**

@@ -13,7 +13,7 @@ import { CertificateExpiredError, KeyNotActiveError, KeyNotFoundError, TokenReje
 import { openSigningKey } from '../material/key-material';
 import { KeyCustody } from '../material/key-custody';
 import { TenantKeysRepository } from '../tenant-keys.repository';
-import { Transactions } from '../../database/transactions';
+import { UnitOfWork } from '../../webhooks/unit-of-work';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 import { validAlias } from '../../common/key-names';
 import { applySigningPolicy } from './signing-policy';
@@ -47,7 +47,7 @@ export class KeySigningService {
     private readonly keys: TenantKeysRepository,
     private readonly cache: TenantCacheService,
     private readonly audit: AuditTrail,
-    private readonly transactions: Transactions,
+    private readonly work: UnitOfWork,
     private readonly custody: KeyCustody,
     private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
@@ -59,7 +59,7 @@ export class KeySigningService {
     const event: AuditEvent = { actor, action: 'key.sign', keyId: id };
     return this.audit.attempt(event, async () => {
       const signed = await this.sign(actor.tenantId, signKeys, id, request);
-      await this.transactions.run((manager) => this.audit.record(manager, event));
+      await this.work.run((change) => change.audit(event));
       return signed;
     });
   }

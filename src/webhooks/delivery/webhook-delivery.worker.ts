@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { TenantChangeSignal } from '../../database/tenant-changes';
-import { AuditTrail, SYSTEM_ACTOR } from '../../audit/audit-trail';
+import { SYSTEM_ACTOR } from '../../audit/audit-trail';
+import { UnitOfWork, type Change } from '../unit-of-work';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
 import { SealOpenError } from '../../crypto/sealing';
 import { KeySealer } from '../../hsm/key-sealer';
-import { HsmUnavailableError } from '../../hsm/pkcs11-token';
+import { HsmUnavailableError } from '../../hsm/hsm-errors';
 import { signatureHeader } from '../webhook-secrets';
 import { postWebhook } from './post-webhook';
 
@@ -100,7 +101,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly audit: AuditTrail,
+    private readonly work: UnitOfWork,
     private readonly changes: TenantChangeSignal,
     private readonly sealer: KeySealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
@@ -298,10 +299,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
    * subscription waits for the delivery row, and would otherwise deadlock with this update).
    */
   private recordHealth(subscriptionId: string, delivered: boolean): Promise<void> {
-    return this.dataSource.transaction((manager) => this.updateHealth(manager, subscriptionId, delivered));
+    return this.work.run((change) => this.updateHealth(change, subscriptionId, delivered));
   }
 
-  private async updateHealth(manager: EntityManager, subscriptionId: string, delivered: boolean): Promise<void> {
+  private async updateHealth(change: Change, subscriptionId: string, delivered: boolean): Promise<void> {
+    const { manager } = change;
     if (delivered) {
       await manager.query('UPDATE webhook_subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL', [subscriptionId]);
       return;
@@ -318,7 +320,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       await manager.query('UPDATE webhook_subscriptions SET failing_since = now() WHERE id = $1 AND failing_since IS NULL', [subscriptionId]);
       return;
     }
-    await this.audit.record(manager, {
+    change.audit({
       actor: SYSTEM_ACTOR,
       action: 'webhook.disable',
       keyId: null,
