@@ -7,7 +7,7 @@ import { EnvelopeExceptionFilter } from './common/exception.filter';
 import { createValidationPipe } from './common/validation';
 import type { RuntimeConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
-import { DatabaseModule } from './database/data-source-options';
+import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { HsmModule } from './hsm/hsm.module';
 import { APP_SEALED_COLUMNS } from './sealed-columns';

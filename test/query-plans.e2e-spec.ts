@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
+import { dataSourceOptions } from '../src/database/database.module';
 import { APP_SEALED_COLUMNS } from '../src/sealed-columns';
 import { TenantKeyEntity } from '../src/tenant-keys/entities/tenant-key.entity';
 import { resealStatements } from '../src/tenant-keys/material/kek-rotation';

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import type { RuntimeConfig } from '../config/config';
 import { ConfigModule } from '../config/config.module';
-import { DatabaseModule } from '../database/data-source-options';
+import { DatabaseModule } from '../database/database.module';
 import { TenantKeyEntity } from '../tenant-keys/entities/tenant-key.entity';
 import { KeyEncryptionRotation } from '../tenant-keys/material/kek-rotation';
 import { KeyCustody } from '../tenant-keys/material/key-custody';
