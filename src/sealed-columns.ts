@@ -1,4 +1,4 @@
-import type { SealedColumn } from './hsm/key-sealer';
+import type { SealedColumn } from './sealing/secret-sealer';
 import { TENANT_KEY_SEALED_COLUMNS } from './tenant-keys/material/key-material';
 import { WEBHOOK_SEALED_COLUMNS } from './webhooks/webhook-secrets';
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KeySealer } from '../src/hsm/key-sealer';
+import { SecretSealer } from '../src/sealing/secret-sealer';
 import { WebhookDeliveryWorker } from '../src/webhooks/delivery/webhook-delivery.worker';
 import { sealWebhookSecret } from '../src/webhooks/webhook-secrets';
 import { Webhook } from 'standardwebhooks';
@@ -400,7 +400,7 @@ describe('webhooks: no requests to private addresses', () => {
         id,
         tenant.tenantId,
         receiver.url,
-        await sealWebhookSecret(testApp.app.get(KeySealer), tenant.tenantId, id, 'whsec_' + randomBytes(32).toString('base64')),
+        await sealWebhookSecret(testApp.app.get(SecretSealer), tenant.tenantId, id, 'whsec_' + randomBytes(32).toString('base64')),
       ]);
       await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'to a private address' });
       const { value: refused } = await eventually('the attempt refused', async () => {

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { KeySealer, SEALED_COLUMNS, type SealedColumn } from '../hsm/key-sealer';
+import { SecretSealer, SEALED_COLUMNS, type SealedColumn } from './secret-sealer';
 
 /** The sealer of every secret at rest, for every feature, told the sealed columns that the features declare. */
 @Global()
@@ -8,8 +8,8 @@ export class SealingModule {
   static forRoot(sealedColumns: readonly SealedColumn[]): DynamicModule {
     return {
       module: SealingModule,
-      providers: [{ provide: SEALED_COLUMNS, useValue: sealedColumns }, KeySealer],
-      exports: [SEALED_COLUMNS, KeySealer],
+      providers: [{ provide: SEALED_COLUMNS, useValue: sealedColumns }, SecretSealer],
+      exports: [SEALED_COLUMNS, SecretSealer],
     };
   }
 }

@@ -9,7 +9,7 @@ import { newKeyMaterial, type CertificateSubject, type KeyMaterial } from './mat
 import { RsaKeyPool } from './material/rsa-key-pool';
 import type { NewTenantKey } from './tenant-keys.repository';
 import type { SigningPolicy } from './signing/signing-policy';
-import { KeySealer } from '../hsm/key-sealer';
+import { SecretSealer } from '../sealing/secret-sealer';
 
 /** Where a new key stands in its lifecycle, beyond its material. */
 export interface NewKeyPlace {
@@ -34,7 +34,7 @@ export class KeyWrites {
     private readonly rsaPool: RsaKeyPool,
     private readonly metrics: MetricsService,
     private readonly custody: KeyCustody,
-    private readonly sealer: KeySealer,
+    private readonly sealer: SecretSealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 

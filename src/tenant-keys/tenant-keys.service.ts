@@ -29,7 +29,7 @@ import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { validRotationPolicy } from './lifecycle/rotation-policy';
 import { sealKeyMaterial, type CertificateSubject } from './material/key-material';
 import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
-import { KeySealer } from '../hsm/key-sealer';
+import { SecretSealer } from '../sealing/secret-sealer';
 import { assertKeepsNamesAndPolicies, type SignGrant } from './signing/sign-grant';
 import { UnitOfWork, type Change } from '../webhooks/unit-of-work';
 import { deletedEvent, keyEvent, statusEvent, successionEvent, type EventKey } from '../webhooks/webhook-events';
@@ -43,7 +43,7 @@ export class TenantKeysService {
     private readonly lifecycle: KeyLifecycle,
     private readonly audit: AuditTrail,
     private readonly custody: KeyCustody,
-    private readonly sealer: KeySealer,
+    private readonly sealer: SecretSealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 

@@ -1,5 +1,5 @@
 import { webhookSecretAssociatedData } from '../crypto/sealing';
-import type { KeySealer, SealedColumn } from '../hsm/key-sealer';
+import type { SecretSealer, SealedColumn } from '../sealing/secret-sealer';
 import { webhookSignature } from '../crypto/standard-webhooks';
 import type { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
 
@@ -18,7 +18,7 @@ export function previousSecretValid(subscription: Pick<WebhookSubscriptionEntity
 }
 
 /** A subscription's secret sealed to its row (tenant id and subscription id), like a private key. */
-export function sealWebhookSecret(sealer: Pick<KeySealer, 'seal'>, tenantId: string, id: string, secret: string): Promise<Buffer> {
+export function sealWebhookSecret(sealer: Pick<SecretSealer, 'seal'>, tenantId: string, id: string, secret: string): Promise<Buffer> {
   return sealer.seal(Buffer.from(secret), webhookSecretAssociatedData(tenantId, id));
 }
 
@@ -28,7 +28,7 @@ export function sealWebhookSecret(sealer: Pick<KeySealer, 'seal'>, tenantId: str
  * at their own pace within the day.
  */
 export async function signatureHeader(
-  sealer: Pick<KeySealer, 'open'>,
+  sealer: Pick<SecretSealer, 'open'>,
   subscription: WebhookSubscriptionEntity,
   message: { id: string; timestamp: number; body: string },
   now = new Date(),

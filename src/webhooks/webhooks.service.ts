@@ -6,7 +6,7 @@ import { ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
 import { lockCount } from '../database/count-lock';
-import { KeySealer } from '../hsm/key-sealer';
+import { SecretSealer } from '../sealing/secret-sealer';
 import { webhookUrlProblem } from './delivery/public-addresses';
 import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryView, WebhookView } from './dto/webhook.dto';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
@@ -30,7 +30,7 @@ export class WebhooksService {
     private readonly dataSource: DataSource,
     private readonly work: UnitOfWork,
     private readonly audit: AuditTrail,
-    private readonly sealer: KeySealer,
+    private readonly sealer: SecretSealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 

@@ -12,7 +12,7 @@ import { effectiveStatus, type TenantKeyEntity } from '../entities/tenant-key.en
 import { KeyNotActiveError, KeyNotFoundError } from '../key-errors';
 import { openSigningKey } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
-import { KeySealer } from '../../hsm/key-sealer';
+import { SecretSealer } from '../../sealing/secret-sealer';
 import { assertMaySignWith, type SignGrant } from '../signing/sign-grant';
 
 /** Certificates signed by a CA for a key: the request to send (CSR) and the chain that comes back. */
@@ -22,7 +22,7 @@ export class KeyCertificatesService {
     private readonly keys: TenantKeysRepository,
     private readonly audit: AuditTrail,
     private readonly work: UnitOfWork,
-    private readonly sealer: KeySealer,
+    private readonly sealer: SecretSealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 

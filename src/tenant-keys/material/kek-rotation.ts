@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SealOpenError } from '../../crypto/sealing';
-import { KeySealer, SEALED_COLUMNS, type SealedColumn } from '../../hsm/key-sealer';
+import { SecretSealer, SEALED_COLUMNS, type SealedColumn } from '../../sealing/secret-sealer';
 import { UnitOfWork } from '../../webhooks/unit-of-work';
 
 export interface RotationProgress {
@@ -35,7 +35,7 @@ export class KeyEncryptionRotation {
   constructor(
     private readonly dataSource: DataSource,
     private readonly work: UnitOfWork,
-    private readonly sealer: KeySealer,
+    private readonly sealer: SecretSealer,
     @Inject(SEALED_COLUMNS) private readonly sealedColumns: readonly SealedColumn[],
   ) {}
 

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createSelfSignedCertificate, leafCertificateExpiry } from '../../crypto/certificates';
 import { tenantKeyAssociatedData } from '../../crypto/sealing';
-import type { KeySealer, SealedColumn } from '../../hsm/key-sealer';
+import type { SecretSealer, SealedColumn } from '../../sealing/secret-sealer';
 import { describePublicKey, exportPrivateMaterial, importPrivateMaterial, randomKid, type GeneratedKey } from '../../crypto/signing-keys';
 import { type SigningAlgorithm } from '../../crypto/algorithms';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
@@ -17,7 +17,7 @@ export const TENANT_KEY_SEALED_COLUMNS: readonly SealedColumn[] = [
 ];
 
 /** What seals and opens a key's private part. */
-type Sealer = Pick<KeySealer, 'seal' | 'open'>;
+type Sealer = Pick<SecretSealer, 'seal' | 'open'>;
 
 /** What a software key's material is besides its key: sealed here, no certificate yet. */
 const SOFTWARE = { custody: 'software', hsmLabel: null, certificatePem: null, certificateExpiresAt: null } as const;

@@ -19,7 +19,7 @@ import { validAlias } from '../../common/key-names';
 import { applySigningPolicy } from './signing-policy';
 import { callerHeader } from './token-header';
 import { assertMaySignWith, type SignGrant } from './sign-grant';
-import { KeySealer } from '../../hsm/key-sealer';
+import { SecretSealer } from '../../sealing/secret-sealer';
 
 export class VerifiedToken {
   @ApiProperty({ enum: [true] })
@@ -49,7 +49,7 @@ export class KeySigningService {
     private readonly audit: AuditTrail,
     private readonly work: UnitOfWork,
     private readonly custody: KeyCustody,
-    private readonly sealer: KeySealer,
+    private readonly sealer: SecretSealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 

@@ -8,7 +8,7 @@ import { UnitOfWork, type Change } from '../unit-of-work';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
 import { SealOpenError } from '../../crypto/sealing';
-import { KeySealer } from '../../hsm/key-sealer';
+import { SecretSealer } from '../../sealing/secret-sealer';
 import { HsmUnavailableError } from '../../hsm/hsm-errors';
 import { signatureHeader } from '../webhook-secrets';
 import { postWebhook } from './post-webhook';
@@ -103,7 +103,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
     private readonly dataSource: DataSource,
     private readonly work: UnitOfWork,
     private readonly changes: TenantChangeSignal,
-    private readonly sealer: KeySealer,
+    private readonly sealer: SecretSealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 

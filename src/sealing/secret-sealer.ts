@@ -12,8 +12,8 @@ import {
   SealOpenError,
   type DataKeyWrapper,
 } from '../crypto/sealing';
-import { HsmUnavailableError } from './hsm-errors';
-import { HSM, isPkcs11Error, type Pkcs11Token } from './pkcs11-token';
+import { HsmUnavailableError } from '../hsm/hsm-errors';
+import { HSM, isPkcs11Error, type Pkcs11Token } from '../hsm/pkcs11-token';
 
 /**
  * A column holding secrets sealed at rest, as the feature that owns its table declares it: the table (with tenant_id
@@ -34,8 +34,8 @@ export const SEALED_COLUMNS = Symbol('SEALED_COLUMNS');
  * a database dump and the environment open nothing). Opens either form, so `kek:rotate` moves records between them.
  */
 @Injectable()
-export class KeySealer implements OnModuleInit {
-  private readonly logger = new Logger(KeySealer.name);
+export class SecretSealer implements OnModuleInit {
+  private readonly logger = new Logger(SecretSealer.name);
   private readonly wrapper: DataKeyWrapper | undefined;
 
   constructor(
