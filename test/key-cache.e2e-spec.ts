@@ -4,7 +4,7 @@ import { expectEnvelope, startTestApp, tenantHeaders, type TestApp, type TestTen
 import { cliActor } from '../src/audit/audit-trail';
 import { eventually } from './support/eventually';
 import { keyClient } from './support/key-client';
-import { CHANGE_LISTENER_APPLICATION_NAME, TenantChangeSignal } from '../src/database/tenant-changes';
+import { CHANGE_LISTENER_APPLICATION_NAME, TenantChangeListener } from '../src/database/tenant-changes';
 
 const kidsOf = async (app: TestApp, tenant: TestTenant): Promise<string[]> => (await keyClient(app, tenant).jwks()).keys.map((key) => key.kid!);
 
@@ -18,7 +18,7 @@ const withinOneSecond = async (what: string, check: () => Promise<boolean>) => (
 async function heard<T>(app: TestApp, tenantId: string, change: () => PromiseLike<T>): Promise<T> {
   let announced!: () => void;
   const done = new Promise<void>((resolve) => (announced = resolve));
-  const unsubscribe = app.app.get(TenantChangeSignal).subscribe((heardOf) => heardOf === tenantId && announced());
+  const unsubscribe = app.app.get(TenantChangeListener).subscribe((heardOf) => heardOf === tenantId && announced());
   try {
     const answer = await change();
     await done;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
-import { TenantChangeSignal } from './tenant-changes';
+import { TenantChangeListener } from './tenant-changes';
 
 /**
  * Every file in migrations/, found when the data source starts: its .ts files under ts-jest and ts-node, its compiled
@@ -42,8 +42,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url, runMigrations), autoLoadEntities: true, retryAttempts, retryDelay: 1_000 })],
-      providers: [TenantChangeSignal],
-      exports: [TenantChangeSignal],
+      providers: [TenantChangeListener],
+      exports: [TenantChangeListener],
     };
   }
 }

@@ -26,8 +26,8 @@ const RECONNECT_DELAY_MS = 1_000;
  * gone without a reset, as after a NAT timeout), `hearsAll()` is false and it reconnects.
  */
 @Injectable()
-export class TenantChangeSignal implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(TenantChangeSignal.name);
+export class TenantChangeListener implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(TenantChangeListener.name);
   private readonly listeners = new Set<(tenantId: string | null) => void>();
   private listener?: Client;
   /** Every change committed before this time (performance.now()) has been heard; -Infinity: not listening. */

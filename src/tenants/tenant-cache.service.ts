@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { TenantChangeSignal } from '../database/tenant-changes';
+import { TenantChangeListener } from '../database/tenant-changes';
 import { UnitOfWork } from '../webhooks/unit-of-work';
 
 /** A value being loaded, and whether the tenant changed meanwhile (then it is not kept). */
@@ -18,9 +18,9 @@ const PURGE_INTERVAL_MS = 60_000;
  * tenant's (its own least recently used go first), entries past their time dropped every minute. Only what was
  * found is kept: a tenant asking for names that do not exist adds nothing, so it cannot push others out.
  * Every change to a tenant's keys or API keys is announced with PostgreSQL NOTIFY, so that every instance on
- * the database forgets that tenant (TenantChangeSignal).
+ * the database forgets that tenant (TenantChangeListener).
  *
- * The cache is trusted only while the change signal proves that it hears every change (TenantChangeSignal.hearsAll):
+ * The cache is trusted only while the change signal proves that it hears every change (TenantChangeListener.hearsAll):
  * otherwise nothing is served from the cache or kept in it, and what it held is forgotten when the signal is lost or
  * back: a stale answer is worse than a slow one. A change is thus served stale for at most two heartbeats after it commits.
  */
@@ -37,7 +37,7 @@ export class TenantCacheService implements OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-    private readonly changes: TenantChangeSignal,
+    private readonly changes: TenantChangeListener,
     work: UnitOfWork,
   ) {
     // A change this instance commits is forgotten here at once; its NOTIFY reaches the listener a moment later.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
-import { TenantChangeSignal } from '../../database/tenant-changes';
+import { TenantChangeListener } from '../../database/tenant-changes';
 import { SYSTEM_ACTOR } from '../../audit/audit-trail';
 import { UnitOfWork, type Change } from '../unit-of-work';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
@@ -102,7 +102,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   constructor(
     private readonly dataSource: DataSource,
     private readonly work: UnitOfWork,
-    private readonly changes: TenantChangeSignal,
+    private readonly changes: TenantChangeListener,
     private readonly sealer: SecretSealer,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
