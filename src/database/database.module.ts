@@ -31,7 +31,7 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
 }
 
 /**
- * TypeORM for the service and the CLI, and the change signal beside it; each feature registers its
+ * TypeORM for the service and the CLI, and the change listener beside it; each feature registers its
  * entities (`TypeOrmModule.forFeature`). The service retries a database that is still starting; the CLI fails
  * at once (retryAttempts 0).
  */

@@ -20,8 +20,8 @@ const PURGE_INTERVAL_MS = 60_000;
  * Every change to a tenant's keys or API keys is announced with PostgreSQL NOTIFY, so that every instance on
  * the database forgets that tenant (TenantChangeListener).
  *
- * The cache is trusted only while the change signal proves that it hears every change (TenantChangeListener.hearsAll):
- * otherwise nothing is served from the cache or kept in it, and what it held is forgotten when the signal is lost or
+ * The cache is trusted only while the change listener proves that it hears every change (TenantChangeListener.hearsAll):
+ * otherwise nothing is served from the cache or kept in it, and what it held is forgotten when the listener is lost or
  * back: a stale answer is worse than a slow one. A change is thus served stale for at most two heartbeats after it commits.
  */
 @Injectable()
@@ -53,7 +53,7 @@ export class TenantCacheService implements OnApplicationShutdown {
     });
     this.purgeTimer = setInterval(() => this.entries.purgeStale(), PURGE_INTERVAL_MS);
     this.purgeTimer.unref();
-    // A change forgets its tenant; a signal lost or back forgets everything, as changes may have gone unheard.
+    // A change forgets its tenant; a listener lost or back forgets everything, as changes may have gone unheard.
     this.unsubscribe = changes.subscribe((tenantId) => (tenantId === null ? this.forgetAll() : this.forget(tenantId)));
   }
 
@@ -62,7 +62,7 @@ export class TenantCacheService implements OnApplicationShutdown {
     clearInterval(this.purgeTimer);
   }
 
-  /** Whether the change signal hears every change, so that what is cached is current. */
+  /** Whether the change listener hears every change, so that what is cached is current. */
   private trusted(): boolean {
     return this.changes.hearsAll();
   }
