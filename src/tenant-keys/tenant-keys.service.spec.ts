@@ -1,5 +1,5 @@
-import type { Change } from '../webhooks/unit-of-work';
-import type { WebhookEvent } from '../webhooks/webhook-events';
+import type { Change } from '../changes/unit-of-work';
+import type { WebhookEvent } from '../changes/events';
 import { emitRotation } from './tenant-keys.service';
 
 /** A change that only records what its producer emits. */

@@ -31,8 +31,8 @@ import { sealKeyMaterial, type CertificateSubject } from './material/key-materia
 import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
 import { SecretSealer } from '../sealing/secret-sealer';
 import { assertKeepsNamesAndPolicies, type SignGrant } from './signing/sign-grant';
-import { UnitOfWork, type Change } from '../webhooks/unit-of-work';
-import { deletedEvent, keyEvent, statusEvent, successionEvent, type EventKey } from '../webhooks/webhook-events';
+import { UnitOfWork, type Change } from '../changes/unit-of-work';
+import { deletedEvent, keyEvent, statusEvent, successionEvent, type EventKey } from '../changes/events';
 
 @Injectable()
 export class TenantKeysService {

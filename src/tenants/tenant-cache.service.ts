@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { TenantChangeListener } from '../database/tenant-changes';
-import { UnitOfWork } from '../webhooks/unit-of-work';
+import { UnitOfWork } from '../changes/unit-of-work';
 
 /** A value being loaded, and whether the tenant changed meanwhile (then it is not kept). */
 interface Load {

@@ -7,7 +7,7 @@ import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { lockCount } from '../database/count-lock';
 import { entityColumns, preparedRows, type PreparedStatement } from '../database/prepared-statements';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
-import { UnitOfWork } from '../webhooks/unit-of-work';
+import { UnitOfWork } from '../changes/unit-of-work';
 import { ApiKeyEntity } from './api-key.entity';
 import { secretMatches, apiKeyPrefix, generateApiKey, hashSecret } from './api-key-secret';
 import { ApiKeyLimitError, ApiKeyNotFoundError, TenantNotFoundError } from './tenant-errors';

@@ -10,7 +10,7 @@ import type { ImportUserKeyDto, RegisterUserKeyDto } from './dto/register-user-k
 import { toUserKeyView, type UserKeyView } from './dto/user-key.view';
 import { UserKeysRepository } from './user-keys.repository';
 import { AuditTrail, type AuditActor, type AuditEvent } from '../audit/audit-trail';
-import { UnitOfWork } from '../webhooks/unit-of-work';
+import { UnitOfWork } from '../changes/unit-of-work';
 
 @Injectable()
 export class UserKeysService {

@@ -3,14 +3,15 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
-import type { WebhookEvent } from './webhook-events';
+import type { WebhookEvent } from '../changes/events';
+import type { ChangeOutbox } from '../changes/unit-of-work';
 
 /**
  * The transactional outbox: an event becomes one delivery row per enabled subscription of the tenant that listens
  * to it, written with the caller's manager, in the transaction of the change that causes it (UnitOfWork).
  */
 @Injectable()
-export class WebhookOutbox {
+export class WebhookOutbox implements ChangeOutbox {
   /** A change's events, queued in its transaction, as the change's producer emitted them. */
   async enqueue(manager: EntityManager, events: readonly WebhookEvent[]): Promise<void> {
     for (const tenantId of new Set(events.map(({ data }) => data.tenantId))) {

@@ -2,20 +2,20 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
-import { UnitOfWork } from './unit-of-work';
+import { ChangeOutbox, UnitOfWork } from '../changes/unit-of-work';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
 /**
- * Subscriptions, and the unit of work every change goes through (global), with the outbox it writes events to; the
- * delivery worker is the service's own (WebhookDeliveryModule).
+ * Subscriptions and the outbox; and, for every module (global), the unit of work every change goes through
+ * (changes/unit-of-work.ts) wired to that outbox. The delivery worker is the service's own (WebhookDeliveryModule).
  */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookSubscriptionEntity, WebhookDeliveryEntity])],
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookOutbox, UnitOfWork],
+  providers: [WebhooksService, WebhookOutbox, { provide: ChangeOutbox, useExisting: WebhookOutbox }, UnitOfWork],
   exports: [UnitOfWork],
 })
 export class WebhooksModule {}

@@ -15,7 +15,7 @@ import type { Page } from '../common/response-envelope';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
 import { WebhookLimitError, WebhookNotFoundError } from './webhook-errors';
 import { PREVIOUS_SECRET_SECONDS, previousSecretValid, sealWebhookSecret } from './webhook-secrets';
-import { UnitOfWork } from './unit-of-work';
+import { UnitOfWork } from '../changes/unit-of-work';
 
 /** Subscriptions per tenant: each key change writes a delivery row per matching subscription, in its transaction. */
 export const MAX_WEBHOOKS_PER_TENANT = 25;

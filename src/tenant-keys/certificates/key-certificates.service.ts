@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 import { ValidationFailedError } from '../../common/domain-error';
-import { UnitOfWork } from '../../webhooks/unit-of-work';
+import { UnitOfWork } from '../../changes/unit-of-work';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { algorithmSpec } from '../../crypto/algorithms';
 import { checkCertificateChain, createCertificateSigningRequest, leafCertificateExpiry } from '../../crypto/certificates';

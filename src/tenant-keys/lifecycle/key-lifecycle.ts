@@ -8,8 +8,8 @@ import { KeyWrites, newKeyRow, secondsAfter, specOf } from '../key-writes';
 import { KeyCustody } from '../material/key-custody';
 import type { KeyMaterial } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
-import { UnitOfWork, type Change } from '../../webhooks/unit-of-work';
-import { deletedEvent, keyEvent, statusEvent, successionEvent } from '../../webhooks/webhook-events';
+import { UnitOfWork, type Change } from '../../changes/unit-of-work';
+import { deletedEvent, keyEvent, statusEvent, successionEvent } from '../../changes/events';
 
 /** Steps taken per kind and per run at most, so that one run cannot hold an instance forever. */
 const MAX_STEPS_PER_RUN = 100;

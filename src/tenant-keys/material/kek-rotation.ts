@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SealOpenError } from '../../crypto/sealing';
 import { SecretSealer, SEALED_COLUMNS, type SealedColumn } from '../../sealing/secret-sealer';
-import { UnitOfWork } from '../../webhooks/unit-of-work';
+import { UnitOfWork } from '../../changes/unit-of-work';
 
 export interface RotationProgress {
   resealed: number;

@@ -6,7 +6,7 @@ import type { SigningKeySpec } from '../../crypto/algorithms';
 import { describePublicKey } from '../../crypto/signing-keys';
 import { HsmUnavailableError } from '../../hsm/hsm-errors';
 import { HSM, type Pkcs11Token } from '../../hsm/pkcs11-token';
-import type { Change } from '../../webhooks/unit-of-work';
+import type { Change } from '../../changes/unit-of-work';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 import type { KeyMaterial } from './key-material';
 

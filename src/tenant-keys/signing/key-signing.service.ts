@@ -13,7 +13,7 @@ import { CertificateExpiredError, KeyNotActiveError, KeyNotFoundError, TokenReje
 import { openSigningKey } from '../material/key-material';
 import { KeyCustody } from '../material/key-custody';
 import { TenantKeysRepository } from '../tenant-keys.repository';
-import { UnitOfWork } from '../../webhooks/unit-of-work';
+import { UnitOfWork } from '../../changes/unit-of-work';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../../audit/audit-trail';
 import { validAlias } from '../../common/key-names';
 import { applySigningPolicy } from './signing-policy';

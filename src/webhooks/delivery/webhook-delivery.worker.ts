@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { TenantChangeListener } from '../../database/tenant-changes';
 import { SYSTEM_ACTOR } from '../../audit/audit-trail';
-import { UnitOfWork, type Change } from '../unit-of-work';
+import { UnitOfWork, type Change } from '../../changes/unit-of-work';
 import { WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
 import { WebhookSubscriptionEntity } from '../entities/webhook-subscription.entity';
 import { SealOpenError } from '../../crypto/sealing';

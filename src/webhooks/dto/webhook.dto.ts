@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { Optional } from '../../common/dto-decorators';
-import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
+import { WEBHOOK_EVENT_TYPES } from '../../changes/events';
 
 const EVENTS = [...WEBHOOK_EVENT_TYPES, '*'];
 

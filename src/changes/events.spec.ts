@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deletedEvent, keyEvent, statusEvent, successionEvent, WEBHOOK_EVENT_TYPES } from './webhook-events';
+import { deletedEvent, keyEvent, statusEvent, successionEvent, WEBHOOK_EVENT_TYPES } from './events';
 
 /** A key row as the producers hold it: more columns than an event shows. */
 const key = {

@@ -2,8 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditTrail, type AuditEvent } from '../audit/audit-trail';
 import { TENANT_CHANGES_CHANNEL } from '../database/tenant-changes';
-import type { WebhookEvent, WebhookEvents, WebhookEventType } from './webhook-events';
-import { WebhookOutbox } from './webhook-outbox';
+import type { WebhookEvent, WebhookEvents, WebhookEventType } from './events';
 
 /**
  * One change in the making, inside its transaction: the repositories write through `manager`; the audit row, the
@@ -23,6 +22,14 @@ export interface Change {
   announce(tenantId: string): void;
   /** Work that must follow the commit and never a rollback (destroying a deleted key's HSM objects). */
   afterCommit(step: () => unknown): void;
+}
+
+/**
+ * Where a change's events go, in its transaction: the webhook outbox, which webhooks/ provides as this (changes/
+ * knows no feature that listens to it).
+ */
+export abstract class ChangeOutbox {
+  abstract enqueue(manager: EntityManager, events: readonly WebhookEvent[]): Promise<void>;
 }
 
 class PendingChange implements Change {
@@ -52,8 +59,7 @@ class PendingChange implements Change {
 
 /**
  * How every state change is made: the service that decides it runs its work here, in one transaction with its
- * audit row, its events (the webhook outbox) and its announcement to the other instances (`Change`). It lives beside
- * the outbox it writes: database/ uses no feature, and webhooks/ uses only audit/ of the features.
+ * audit row, its events (the outbox, `ChangeOutbox`) and its announcement to the other instances (`Change`).
  */
 @Injectable()
 export class UnitOfWork {
@@ -63,7 +69,7 @@ export class UnitOfWork {
   constructor(
     private readonly dataSource: DataSource,
     private readonly auditTrail: AuditTrail,
-    private readonly outbox: WebhookOutbox,
+    private readonly outbox: ChangeOutbox,
   ) {}
 
   async run<T>(work: (change: Change) => T | Promise<T>): Promise<T> {
