@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR } from '../src/audit/audit-trail';
 import { TenantCacheService } from '../src/tenants/tenant-cache.service';
-import { UnitOfWork } from '../src/webhooks/unit-of-work';
+import { UnitOfWork } from '../src/changes/unit-of-work';
 import { receiverOfEveryEvent, type Receiver } from './support/webhook-receiver';
 import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
