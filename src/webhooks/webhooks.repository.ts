@@ -173,8 +173,8 @@ export class WebhooksRepository {
     return query.orderBy('delivery.sequence', 'DESC').limit(rows).getMany();
   }
 
-  insertDeliveries(manager: EntityManager, deliveries: NewWebhookDelivery[]): Promise<unknown> {
-    return manager.insert(WebhookDeliveryEntity, deliveries);
+  async insertDeliveries(manager: EntityManager, deliveries: NewWebhookDelivery[]): Promise<void> {
+    await manager.insert(WebhookDeliveryEntity, deliveries);
   }
 
   /**
