@@ -5,7 +5,7 @@ import { APP_SEALED_COLUMNS } from '../src/sealed-columns';
 import { TenantKeyEntity } from '../src/tenant-keys/entities/tenant-key.entity';
 import { resealStatements } from '../src/tenant-keys/material/kek-rotation';
 import { TenantKeysRepository, type DueStep } from '../src/tenant-keys/tenant-keys.repository';
-import { LEASE_DUE_DELIVERY } from '../src/webhooks/delivery/webhook-delivery.worker';
+import { LEASE_DUE_DELIVERY } from '../src/webhooks/webhooks.repository';
 import { createTestDatabase } from './support/test-database';
 
 /** Tenants, and per tenant: keys, webhook subscriptions, and deliveries of their events. */

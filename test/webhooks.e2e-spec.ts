@@ -305,6 +305,29 @@ describe('webhooks: signed, retried deliveries from a transactional outbox', () 
     expectEnvelope(await request(testApp.http).delete(`/key/webhooks/${id}`).set(tenant.headers), 200);
     expectEnvelope(await request(testApp.http).get(`/key/webhooks/${id}`).set(tenant.headers), 404);
   });
+
+  it('answers 404 for another tenant’s subscription and its deliveries, on every route, and changes nothing of it', async () => {
+    const { id } = await subscribe('http://127.0.0.1:9/never', ['key.created']);
+    await request(testApp.http).post('/key/generate').set(tenant.headers).send({ algorithm: 'ES256', name: 'for a delivery' });
+    const [{ id: deliveryId }] = await testApp.dataSource.query<{ id: string }[]>('SELECT id FROM webhook_deliveries WHERE subscription_id = $1', [
+      id,
+    ]);
+    const other = await testApp.createTenant('another');
+    const routes = [
+      request(testApp.http).get(`/key/webhooks/${id}`),
+      request(testApp.http).put(`/key/webhooks/${id}`).send({ enabled: false }),
+      request(testApp.http).post(`/key/webhooks/${id}/rotate-secret`),
+      request(testApp.http).get(`/key/webhooks/${id}/deliveries`),
+      request(testApp.http).post(`/key/webhooks/${id}/deliveries/${deliveryId}/redeliver`),
+      request(testApp.http).delete(`/key/webhooks/${id}`),
+    ];
+    for (const route of routes) expectEnvelope(await route.set(other.headers), 404);
+    expect((await request(testApp.http).get('/key/webhooks').set(other.headers)).body.data).toEqual([]);
+    // Its own tenant still has it, enabled, with one secret (its deliveries, failing, may mark it failing meanwhile).
+    const kept = await request(testApp.http).get(`/key/webhooks/${id}`).set(tenant.headers);
+    expectEnvelope(kept, 200);
+    expect(kept.body.data).toMatchObject({ id, enabled: true, events: ['key.created'], previousSecretExpiresAt: null });
+  });
 });
 
 describe('webhooks: a subscription whose deliveries all fail is disabled', () => {

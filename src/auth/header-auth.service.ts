@@ -42,7 +42,7 @@ export class HeaderAuthService {
       (value) => value?.expiresAt ?? Infinity,
     );
     if (!verified || verified.expiresAt <= Date.now()) throw new UnauthorizedError();
-    this.tenants.noteApiKeyUsed(verified.id);
+    this.tenants.noteApiKeyUsed(normalizedTenantId, verified.id);
     const expiresAt = Number.isFinite(verified.expiresAt) ? new Date(verified.expiresAt) : null;
     return { tenantId: normalizedTenantId, apiKeyId: verified.id, scopes: verified.scopes, signKeys: verified.signKeys, expiresAt };
   }

@@ -5,7 +5,8 @@ import type { TenantPrincipal } from '../common/request-context';
 import type { ApiKeyScope } from '../common/route-access';
 import type { ApiKeyView, IssuedApiKeyView } from './dto/api-key.dto';
 import { ApiKeyNotFoundError, CannotRevokeSelfError } from './tenant-errors';
-import { TenantsService, type ApiKeySummary } from './tenants.service';
+import type { ApiKeySummary } from './tenants.repository';
+import { TenantsService } from './tenants.service';
 
 /** API keys over HTTP: a key grants at most what it holds. */
 @Injectable()

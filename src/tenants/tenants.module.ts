@@ -6,12 +6,13 @@ import { ApiKeysService } from './api-keys.service';
 import { TenantCacheService } from './tenant-cache.service';
 import { TenantEntity } from './tenant.entity';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { TenantsRepository } from './tenants.repository';
 import { TenantsService } from './tenants.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantEntity, ApiKeyEntity]), WebhooksModule],
   controllers: [ApiKeysController],
-  providers: [TenantsService, TenantCacheService, ApiKeysService],
+  providers: [TenantsRepository, TenantsService, TenantCacheService, ApiKeysService],
   exports: [TenantsService, TenantCacheService],
 })
 export class TenantsModule {}

@@ -1,31 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { DataSource, IsNull, MoreThan, Or } from 'typeorm';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../common/route-access';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { lockCount } from '../database/count-lock';
-import { entityColumns, preparedRows, type PreparedStatement } from '../database/prepared-statements';
 import { AuditTrail, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from '../audit/audit-trail';
 import { UnitOfWork } from '../changes/unit-of-work';
-import { ApiKeyEntity } from './api-key.entity';
+import type { ApiKeyEntity } from './api-key.entity';
 import { secretMatches, apiKeyPrefix, generateApiKey, hashSecret } from './api-key-secret';
 import { ApiKeyLimitError, ApiKeyNotFoundError, TenantNotFoundError } from './tenant-errors';
-import { TenantEntity } from './tenant.entity';
-
-/** A tenant as the CLI lists it. */
-export interface TenantSummary {
-  id: string;
-  name: string;
-  createdAt: Date;
-  activeApiKeys: number;
-}
-
-/** An API key as listed: never its secret, nor the secret's hash. */
-export type ApiKeySummary = Pick<
-  ApiKeyEntity,
-  'id' | 'name' | 'prefix' | 'scopes' | 'signKeys' | 'expiresAt' | 'createdAt' | 'lastUsedAt' | 'revokedAt'
->;
+import { TenantsRepository, type ApiKeySummary, type NewApiKey, type TenantSummary } from './tenants.repository';
 
 /** What a new API key may do; by default (the CLI without options) everything, for ever. */
 export interface ApiKeyGrant {
@@ -35,22 +18,6 @@ export interface ApiKeyGrant {
   signKeys?: readonly string[] | null;
   expiresAt?: Date | null;
 }
-
-/** The columns of an API key that may be shown: never the secret's hash. */
-const API_KEY_SUMMARY = {
-  id: true,
-  name: true,
-  prefix: true,
-  scopes: true,
-  signKeys: true,
-  expiresAt: true,
-  createdAt: true,
-  lastUsedAt: true,
-  revokedAt: true,
-} as const;
-
-/** An API key that can still be used: neither revoked nor expired (an expired key is refused as a revoked one is). */
-const usable = () => ({ revokedAt: IsNull(), expiresAt: Or(IsNull(), MoreThan(new Date())) });
 
 /** `lastUsedAt` is precise to this much, so that a busy key costs one write a minute, not one per request. */
 const LAST_USED_PRECISION_MS = 60_000;
@@ -67,21 +34,13 @@ export class TenantsService {
   private readonly logger = new Logger(TenantsService.name);
   /** When this instance last wrote each key's lastUsedAt; the SQL condition keeps several instances to one write a minute. */
   private readonly lastUsedWritten = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_PRECISION_MS });
-  /** The API-key lookup of every authentication the cache does not answer: usable keys with the secret's prefix. */
-  private readonly usableKeysByPrefix: PreparedStatement;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repository: TenantsRepository,
     private readonly work: UnitOfWork,
     private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-  ) {
-    this.usableKeysByPrefix = {
-      name: 'api_keys_usable_by_prefix',
-      text: `SELECT ${entityColumns(dataSource.getMetadata(ApiKeyEntity))} FROM api_keys
-             WHERE tenant_id = $1 AND prefix = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
-    };
-  }
+  ) {}
 
   /** The tenant and its first API key, in one transaction with the key's audit row. */
   async createTenant(actor: AuditActor, name: string, id: string = randomUUID(), apiKey = generateApiKey()): Promise<IssuedApiKey> {
@@ -89,8 +48,8 @@ export class TenantsService {
     const event: AuditEvent = { actor, action: 'api_key.create', tenantId: id, keyId: apiKeyId, detail: { tenantCreated: true } };
     return this.audit.attempt(event, () =>
       this.work.run(async (change) => {
-        await change.manager.insert(TenantEntity, { id, name });
-        await change.manager.insert(ApiKeyEntity, this.apiKeyRow(apiKeyId, id, apiKey));
+        await this.repository.insertTenant(change.manager, id, name);
+        await this.repository.insertApiKey(change.manager, this.apiKeyRow(apiKeyId, id, apiKey));
         change.audit(event);
         return { tenantId: id, apiKeyId, apiKey };
       }),
@@ -98,7 +57,7 @@ export class TenantsService {
   }
 
   tenantExists(tenantId: string): Promise<boolean> {
-    return this.dataSource.getRepository(TenantEntity).existsBy({ id: tenantId });
+    return this.repository.tenantExists(tenantId);
   }
 
   async createApiKey(actor: AuditActor, tenantId: string, grant: ApiKeyGrant = {}, apiKey = generateApiKey()): Promise<IssuedApiKey> {
@@ -108,11 +67,10 @@ export class TenantsService {
     return this.audit.attempt(event, () =>
       this.work.run(async (change) => {
         const { manager } = change;
-        if (!(await manager.existsBy(TenantEntity, { id: tenantId }))) throw new TenantNotFoundError(tenantId);
-        await lockCount(manager, 'api-keys', tenantId);
+        if (!(await this.repository.tenantExists(tenantId, manager))) throw new TenantNotFoundError(tenantId);
         const limit = this.config.limits.apiKeysPerTenant;
-        if ((await manager.countBy(ApiKeyEntity, { tenantId, ...usable() })) >= limit) throw new ApiKeyLimitError(limit);
-        await manager.insert(ApiKeyEntity, {
+        if ((await this.repository.countUsableApiKeysLocked(manager, tenantId)) >= limit) throw new ApiKeyLimitError(limit);
+        await this.repository.insertApiKey(manager, {
           ...this.apiKeyRow(apiKeyId, tenantId, apiKey),
           name: grant.name ?? null,
           scopes,
@@ -120,12 +78,7 @@ export class TenantsService {
           expiresAt: grant.expiresAt ?? null,
         });
         // Revoked and expired keys are history, the newest MAX_API_KEYS_PER_TENANT of them kept (their events stay in the trail).
-        await manager.query(
-          `DELETE FROM api_keys WHERE tenant_id = $1 AND id IN (
-             SELECT id FROM api_keys WHERE tenant_id = $1 AND (revoked_at IS NOT NULL OR expires_at <= now())
-             ORDER BY coalesce(revoked_at, expires_at) DESC, id OFFSET $2)`,
-          [tenantId, limit],
-        );
+        await this.repository.pruneUnusableApiKeys(manager, tenantId, limit);
         change.audit(event);
         change.emit('api_key.created', { tenantId, apiKeyId });
         // Its event wakes the webhook deliveries of every instance.
@@ -141,13 +94,13 @@ export class TenantsService {
    */
   async revokeApiKey(actor: AuditActor, apiKeyId: string, ofTenant?: string): Promise<void> {
     // Its tenant, for the audit row: a refused revocation still belongs in its tenant's trail.
-    const owner = (await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id: apiKeyId }))?.tenantId ?? null;
+    const owner = (await this.repository.tenantOfApiKey(apiKeyId)) ?? null;
     const tenantId = ofTenant === undefined || owner === ofTenant ? owner : null;
     const event: AuditEvent = { actor, action: 'api_key.revoke', keyId: apiKeyId, tenantId };
     await this.audit.attempt(event, () =>
       this.work.run(async (change) => {
-        const result = await change.manager.update(ApiKeyEntity, { id: apiKeyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
-        if (!result.affected || tenantId === null) throw new ApiKeyNotFoundError(apiKeyId);
+        // Another tenant's key, or none: not found, as is one revoked meanwhile.
+        if (tenantId === null || !(await this.repository.revokeApiKey(change.manager, tenantId, apiKeyId))) throw new ApiKeyNotFoundError(apiKeyId);
         change.audit(event);
         change.emit('api_key.revoked', { tenantId, apiKeyId });
         // Delivered on commit, so no instance can reload the key before the revocation is visible (this one forgets at once).
@@ -159,39 +112,32 @@ export class TenantsService {
   /** The tenant's active API key with this secret, compared in constant time; undefined if none. */
   async findActiveApiKey(tenantId: string, apiKey: string): Promise<ApiKeyEntity | undefined> {
     // Expiry judged on this instance's clock, as usable() and the cached key's check do.
-    const candidates = await preparedRows<ApiKeyEntity>(this.dataSource, this.usableKeysByPrefix, [tenantId, apiKeyPrefix(apiKey), new Date()]);
+    const candidates = await this.repository.usableApiKeysByPrefix(tenantId, apiKeyPrefix(apiKey), new Date());
     return candidates.find((candidate) => secretMatches(apiKey, candidate.secretHash));
   }
 
   /** Every tenant, oldest first, with its number of active API keys. */
-  async listTenants(): Promise<TenantSummary[]> {
-    const rows = await this.dataSource.query<{ id: string; name: string; created_at: Date; active_api_keys: number }[]>(
-      `SELECT t.id, t.name, t.created_at, count(k.id) FILTER (WHERE k.revoked_at IS NULL)::int AS active_api_keys
-       FROM tenants t LEFT JOIN api_keys k ON k.tenant_id = t.id
-       GROUP BY t.id ORDER BY t.created_at, t.id`,
-    );
-    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at, activeApiKeys: row.active_api_keys }));
+  listTenants(): Promise<TenantSummary[]> {
+    return this.repository.listTenants();
   }
 
   /** A tenant's API keys, revoked ones included, oldest first. */
   async listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
     if (!(await this.tenantExists(tenantId))) throw new TenantNotFoundError(tenantId);
-    return this.dataSource.getRepository(ApiKeyEntity).find({ select: API_KEY_SUMMARY, where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.repository.listApiKeys(tenantId);
   }
 
   /** One of the tenant's API keys (never its secret); undefined for another tenant's or none. */
-  async getApiKey(tenantId: string, id: string): Promise<ApiKeySummary | undefined> {
-    return (await this.dataSource.getRepository(ApiKeyEntity).findOne({ select: API_KEY_SUMMARY, where: { tenantId, id } })) ?? undefined;
+  getApiKey(tenantId: string, id: string): Promise<ApiKeySummary | undefined> {
+    return this.repository.getApiKey(tenantId, id);
   }
 
   /** Records that the key authenticated a request: at most once a minute per key, never delaying the request. */
-  noteApiKeyUsed(apiKeyId: string): void {
+  noteApiKeyUsed(tenantId: string, apiKeyId: string): void {
     if (this.lastUsedWritten.has(apiKeyId)) return;
     this.lastUsedWritten.set(apiKeyId, true);
-    this.dataSource
-      .query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [
-        apiKeyId,
-      ])
+    this.repository
+      .noteApiKeyUsed(tenantId, apiKeyId)
       .catch((error: unknown) => this.logger.warn(`Could not record when API key ${apiKeyId} was last used: ${(error as Error).message}`));
   }
 
@@ -199,20 +145,12 @@ export class TenantsService {
   async ensureBootstrap(tenantId: string, apiKey: string): Promise<void> {
     await this.work.run(async (change) => {
       const { manager } = change;
-      await manager.createQueryBuilder().insert().into(TenantEntity).values({ id: tenantId, name: 'bootstrap' }).orIgnore().execute();
+      await this.repository.insertTenantIfNew(manager, tenantId, 'bootstrap');
       const apiKeyId = randomUUID();
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(ApiKeyEntity)
-        .values(this.apiKeyRow(apiKeyId, tenantId, apiKey))
-        .orIgnore()
-        .returning('id')
-        .execute();
-      if ((inserted.raw as unknown[]).length > 0) {
+      if (await this.repository.insertApiKeyIfNew(manager, this.apiKeyRow(apiKeyId, tenantId, apiKey))) {
         change.audit({ actor: SYSTEM_ACTOR, action: 'api_key.create', tenantId, keyId: apiKeyId, detail: { bootstrap: true } });
       }
-      const existing = await manager.findOneBy(ApiKeyEntity, { secretHash: hashSecret(apiKey) });
+      const existing = await this.repository.findApiKeyBySecretHash(manager, hashSecret(apiKey));
       if (existing?.tenantId !== tenantId) {
         throw new Error('BOOTSTRAP_API_KEY is already in use by another tenant');
       }
@@ -222,12 +160,12 @@ export class TenantsService {
 
   /** On a database with no tenant at all, creates `default` and returns its first API key. */
   async createDefaultTenantIfNone(): Promise<IssuedApiKey | undefined> {
-    if (await this.dataSource.getRepository(TenantEntity).exists()) return undefined;
+    if (await this.repository.anyTenant()) return undefined;
     return this.createTenant(SYSTEM_ACTOR, 'default');
   }
 
   /** A new key's row; every scope unless the grant narrows it (createApiKey). */
-  private apiKeyRow(id: string, tenantId: string, apiKey: string): Partial<ApiKeyEntity> {
+  private apiKeyRow(id: string, tenantId: string, apiKey: string): NewApiKey {
     return { id, tenantId, prefix: apiKeyPrefix(apiKey), secretHash: hashSecret(apiKey), scopes: [...API_KEY_SCOPES] };
   }
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
-import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
 import type { WebhookEvent } from '../changes/events';
 import type { ChangeOutbox } from '../changes/unit-of-work';
+import { WebhooksRepository } from './webhooks.repository';
 
 /**
  * The transactional outbox: an event becomes one delivery row per enabled subscription of the tenant that listens
@@ -12,6 +11,8 @@ import type { ChangeOutbox } from '../changes/unit-of-work';
  */
 @Injectable()
 export class WebhookOutbox implements ChangeOutbox {
+  constructor(private readonly webhooks: WebhooksRepository) {}
+
   /** A change's events, queued in its transaction, as the change's producer emitted them. */
   async enqueue(manager: EntityManager, events: readonly WebhookEvent[]): Promise<void> {
     for (const tenantId of new Set(events.map(({ data }) => data.tenantId))) {
@@ -24,13 +25,7 @@ export class WebhookOutbox implements ChangeOutbox {
   }
 
   private async enqueueForTenant(manager: EntityManager, tenantId: string, events: readonly WebhookEvent[]): Promise<void> {
-    // FOR KEY SHARE: a subscription deleted meanwhile waits for this transaction, instead of failing its inserts.
-    const subscriptions = await manager
-      .createQueryBuilder(WebhookSubscriptionEntity, 'subscription')
-      .select(['subscription.id', 'subscription.events'])
-      .where('subscription.tenant_id = :tenantId AND subscription.enabled', { tenantId })
-      .setLock('for_key_share')
-      .getMany();
+    const subscriptions = await this.webhooks.enabledSubscriptions(manager, tenantId);
     const deliveries = events.flatMap((event) =>
       subscriptions
         .filter((subscription) => subscription.events.includes(event.type) || subscription.events.includes('*'))
@@ -40,8 +35,8 @@ export class WebhookOutbox implements ChangeOutbox {
     const bodies = new Map(
       events.map((event) => [event, JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data })]),
     );
-    await manager.insert(
-      WebhookDeliveryEntity,
+    await this.webhooks.insertDeliveries(
+      manager,
       deliveries.map(({ event, subscriptionId }) => ({
         id: randomUUID(),
         tenantId,

@@ -5,6 +5,7 @@ import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entit
 import { ChangeOutbox, UnitOfWork } from '../changes/unit-of-work';
 import { WebhookOutbox } from './webhook-outbox';
 import { WebhooksController } from './webhooks.controller';
+import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
 
 /**
@@ -15,7 +16,7 @@ import { WebhooksService } from './webhooks.service';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookSubscriptionEntity, WebhookDeliveryEntity])],
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookOutbox, { provide: ChangeOutbox, useExisting: WebhookOutbox }, UnitOfWork],
-  exports: [UnitOfWork],
+  providers: [WebhooksService, WebhooksRepository, WebhookOutbox, { provide: ChangeOutbox, useExisting: WebhookOutbox }, UnitOfWork],
+  exports: [UnitOfWork, WebhooksRepository],
 })
 export class WebhooksModule {}

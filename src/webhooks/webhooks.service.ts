@@ -1,21 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AuditTrail, type AuditEvent, type TenantActor } from '../audit/audit-trail';
 import { ValidationFailedError } from '../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { newWebhookSecret } from '../crypto/standard-webhooks';
-import { lockCount } from '../database/count-lock';
 import { SecretSealer } from '../sealing/secret-sealer';
 import { webhookUrlProblem } from './delivery/public-addresses';
 import type { CreatedWebhookView, CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryView, WebhookView } from './dto/webhook.dto';
-import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
+import type { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { decodeSequenceCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
-import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
+import type { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity';
 import { WebhookLimitError, WebhookNotFoundError } from './webhook-errors';
 import { PREVIOUS_SECRET_SECONDS, previousSecretValid, sealWebhookSecret } from './webhook-secrets';
 import { UnitOfWork } from '../changes/unit-of-work';
+import { WebhooksRepository, type WebhookChanges } from './webhooks.repository';
 
 /** Subscriptions per tenant: each key change writes a delivery row per matching subscription, in its transaction. */
 export const MAX_WEBHOOKS_PER_TENANT = 25;
@@ -27,7 +26,7 @@ const urlOrigin = (url: string) => (URL.canParse(url) ? new URL(url).origin : 'i
 @Injectable()
 export class WebhooksService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly webhooks: WebhooksRepository,
     private readonly work: UnitOfWork,
     private readonly audit: AuditTrail,
     private readonly sealer: SecretSealer,
@@ -35,9 +34,7 @@ export class WebhooksService {
   ) {}
 
   async list(tenantId: string): Promise<WebhookView[]> {
-    return (await this.dataSource.getRepository(WebhookSubscriptionEntity).find({ where: { tenantId }, order: { createdAt: 'ASC', id: 'ASC' } })).map(
-      toWebhookView,
-    );
+    return (await this.webhooks.listSubscriptions(tenantId)).map(toWebhookView);
   }
 
   async get(tenantId: string, id: string): Promise<WebhookView> {
@@ -54,10 +51,9 @@ export class WebhooksService {
       const created = await this.work.run(async (change) => {
         const { manager } = change;
         // Two creations at once count each other.
-        await lockCount(manager, 'webhooks', actor.tenantId);
-        if ((await manager.countBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId })) >= MAX_WEBHOOKS_PER_TENANT)
+        if ((await this.webhooks.countSubscriptionsLocked(manager, actor.tenantId)) >= MAX_WEBHOOKS_PER_TENANT)
           throw new WebhookLimitError(MAX_WEBHOOKS_PER_TENANT);
-        await manager.insert(WebhookSubscriptionEntity, {
+        const created = await this.webhooks.insertSubscription(manager, {
           id,
           tenantId: actor.tenantId,
           url: request.url,
@@ -67,7 +63,7 @@ export class WebhooksService {
           secretSealed,
         });
         change.audit(event);
-        return (await manager.findOneBy(WebhookSubscriptionEntity, { id }))!;
+        return created;
       });
       return { ...toWebhookView(created), secret };
     });
@@ -84,17 +80,16 @@ export class WebhooksService {
       if (request.url !== undefined) await this.assertUrl(request.url);
       return this.work.run(async (change) => {
         const { manager } = change;
-        const found = await manager.findOneBy(WebhookSubscriptionEntity, { tenantId: actor.tenantId, id });
-        if (!found) throw new WebhookNotFoundError();
-        const changes: Partial<WebhookSubscriptionEntity> = Object.fromEntries(
+        if (!(await this.webhooks.getSubscription(actor.tenantId, id, manager))) throw new WebhookNotFoundError();
+        const changes: WebhookChanges = Object.fromEntries(
           Object.entries({ url: request.url, events: request.events, enabled: request.enabled }).filter(([, value]) => value !== undefined),
         );
         // Enabled again (by hand), or sent elsewhere: it starts afresh, no longer counted as failing.
         if (request.enabled === true || request.url !== undefined) Object.assign(changes, { failingSince: null });
         if (request.enabled === true) Object.assign(changes, { disabledAt: null, disabledReason: null });
-        if (Object.keys(changes).length > 0) await manager.update(WebhookSubscriptionEntity, { id }, changes);
+        const updated = await this.webhooks.updateSubscription(manager, actor.tenantId, id, changes);
         change.audit(event);
-        return toWebhookView((await manager.findOneBy(WebhookSubscriptionEntity, { id }))!);
+        return toWebhookView(updated);
       });
     });
   }
@@ -109,22 +104,15 @@ export class WebhooksService {
       const secret = newWebhookSecret();
       const rotated = await this.work.run(async (change) => {
         const { manager } = change;
-        const found = await manager.findOne(WebhookSubscriptionEntity, {
-          where: { tenantId: actor.tenantId, id },
-          lock: { mode: 'pessimistic_write' },
-        });
+        const found = await this.webhooks.lockSubscription(manager, actor.tenantId, id);
         if (!found) throw new WebhookNotFoundError();
-        await manager.update(
-          WebhookSubscriptionEntity,
-          { id },
-          {
-            secretSealed: await sealWebhookSecret(this.sealer, actor.tenantId, id, secret),
-            previousSecretSealed: found.secretSealed,
-            previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_SECONDS * 1000),
-          },
-        );
+        const updated = await this.webhooks.updateSubscription(manager, actor.tenantId, id, {
+          secretSealed: await sealWebhookSecret(this.sealer, actor.tenantId, id, secret),
+          previousSecretSealed: found.secretSealed,
+          previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_SECONDS * 1000),
+        });
         change.audit(event);
-        return (await manager.findOneBy(WebhookSubscriptionEntity, { id }))!;
+        return updated;
       });
       return { ...toWebhookView(rotated), secret };
     });
@@ -134,9 +122,7 @@ export class WebhooksService {
     const event: AuditEvent = { actor, action: 'webhook.delete', keyId: null, detail: { webhookId: id } };
     return this.audit.attempt(event, () =>
       this.work.run(async (change) => {
-        const { manager } = change;
-        const result = await manager.delete(WebhookSubscriptionEntity, { tenantId: actor.tenantId, id });
-        if (!result.affected) throw new WebhookNotFoundError();
+        if (!(await this.webhooks.deleteSubscription(change.manager, actor.tenantId, id))) throw new WebhookNotFoundError();
         change.audit(event);
         return { id };
       }),
@@ -146,15 +132,7 @@ export class WebhooksService {
   /** The subscription's deliveries, newest first, in pages. */
   async deliveries(tenantId: string, id: string, limit: number, cursor?: string): Promise<Page<WebhookDeliveryView>> {
     await this.find(tenantId, id);
-    const query = this.dataSource
-      .getRepository(WebhookDeliveryEntity)
-      .createQueryBuilder('delivery')
-      .where('delivery.tenant_id = :tenantId AND delivery.subscription_id = :id', { tenantId, id });
-    if (cursor) query.andWhere('delivery.sequence < :before', { before: decodeSequenceCursor(cursor) });
-    const rows = await query
-      .orderBy('delivery.sequence', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    const rows = await this.webhooks.listDeliveries(tenantId, id, limit + 1, cursor ? decodeSequenceCursor(cursor) : undefined);
     return pageOf(rows, limit, toDeliveryView, (last) => encodeCursor(last.sequence));
   }
 
@@ -166,23 +144,17 @@ export class WebhooksService {
     const event: AuditEvent = { actor, action: 'webhook.redeliver', keyId: null, detail: { webhookId: id, deliveryId } };
     return this.audit.attempt(event, () =>
       this.work.run(async (change) => {
-        const { manager } = change;
-        const result = await manager.update(
-          WebhookDeliveryEntity,
-          { tenantId: actor.tenantId, subscriptionId: id, id: deliveryId },
-          // A fresh start, with its retries; on the database's clock, which the delivery loops compare with.
-          { status: 'pending', attempts: 0, lastError: null, deliveredAt: null, leaseId: null, leasedUntil: null, nextAttemptAt: () => 'now()' },
-        );
-        if (!result.affected) throw new WebhookNotFoundError('Delivery not found');
+        const delivery = await this.webhooks.redeliver(change.manager, actor.tenantId, id, deliveryId);
+        if (!delivery) throw new WebhookNotFoundError('Delivery not found');
         change.audit(event);
         change.announce(actor.tenantId);
-        return toDeliveryView((await manager.findOneBy(WebhookDeliveryEntity, { id: deliveryId }))!);
+        return toDeliveryView(delivery);
       }),
     );
   }
 
   private async find(tenantId: string, id: string): Promise<WebhookSubscriptionEntity> {
-    const found = await this.dataSource.getRepository(WebhookSubscriptionEntity).findOneBy({ tenantId, id });
+    const found = await this.webhooks.getSubscription(tenantId, id);
     if (!found) throw new WebhookNotFoundError();
     return found;
   }
