@@ -206,11 +206,7 @@ export class KeyLifecycle {
   private readonly deleteDue: Step = async (change) => {
     const key = await this.keys.claimDue(change.manager, 'delete');
     if (!key) return false;
-    await this.keys.delete(change.manager, key.tenantId, key.id);
-    this.custody.destroyAfterCommit(change, key);
-    change.audit({ actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { scheduled: true } });
-    change.emit('key.deleted', deletedEvent(key));
-    change.announce(key.tenantId);
+    await this.deleteKey(change, key, { scheduled: true });
     return true;
   };
 
@@ -224,13 +220,18 @@ export class KeyLifecycle {
     const keep = this.config.limits.retiredKeysPerTenant;
     const key = await this.keys.claimDue(manager, 'prune', { keep });
     if (!key || (await this.keys.countRetiredLocked(manager, key.tenantId)) <= keep) return false;
-    await this.keys.delete(manager, key.tenantId, key.id);
-    this.custody.destroyAfterCommit(change, key);
-    change.audit({ actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail: { pruned: true } });
-    change.emit('key.deleted', deletedEvent(key));
-    change.announce(key.tenantId);
+    await this.deleteKey(change, key, { pruned: true });
     return true;
   };
+
+  /** A claimed key deleted by the scheduler (its deletion was due, or it was pruned): audited, announced, its HSM objects destroyed after commit. */
+  private async deleteKey(change: Change, key: TenantKeyEntity, detail: { scheduled: true } | { pruned: true }): Promise<void> {
+    await this.keys.delete(change.manager, key.tenantId, key.id);
+    this.custody.destroyAfterCommit(change, key);
+    change.audit({ actor: SYSTEM_ACTOR, action: 'key.delete', keyId: key.id, tenantId: key.tenantId, detail });
+    change.emit('key.deleted', deletedEvent(key));
+    change.announce(key.tenantId);
+  }
 
   /**
    * An active or next key whose leaf certificate expires within a threshold not yet announced: the nearest such
