@@ -79,6 +79,15 @@ describe('UnitOfWork: every change in one transaction, and what follows its comm
     expect(cache.peek(tenant.tenantId, 'unit-of-work probe')).toBeUndefined();
   });
 
+  it('announces the tenant of every event it queues, so that the delivery loops wake, even when its producer did not', async () => {
+    // A tenant nothing was ever announced for: only this change's announcement can make this instance forget it.
+    const tenantId = randomUUID();
+    const cache = testApp.app.get(TenantCacheService);
+    await cache.getOrLoad(tenantId, 'unit-of-work probe', () => Promise.resolve('cached'));
+    await work.run((change) => change.emit('api_key.revoked', { tenantId, apiKeyId: randomUUID() }));
+    expect(cache.peek(tenantId, 'unit-of-work probe')).toBeUndefined();
+  });
+
   it('answers a committed change even when a step after it fails (the step reports its own failure)', async () => {
     const apiKeyId = randomUUID();
     const later = jest.fn();

@@ -79,13 +79,15 @@ export class UnitOfWork {
       const result = await work(change);
       for (const event of change.audited) await this.auditTrail.record(manager, event);
       if (change.events.length > 0) await this.outbox.enqueue(manager, change.events);
+      // A tenant whose events were queued is announced too: the announcement wakes every instance's delivery loops.
+      for (const { data } of change.events) change.announced.add(data.tenantId);
       // Delivered when the transaction commits, never if it rolls back.
       for (const tenantId of change.announced) await manager.query('SELECT pg_notify($1, $2)', [TENANT_CHANGES_CHANNEL, tenantId]);
       return result;
     });
     // Committed: this instance hears its own announcements at once, then the steps run, in order.
-    for (const tenantId of change.announced) this.listeners.forEach((listener) => listener(tenantId));
-    for (const step of change.afterCommitSteps) {
+    const heard = [...change.announced].flatMap((tenantId) => [...this.listeners].map((listener) => () => listener(tenantId)));
+    for (const step of [...heard, ...change.afterCommitSteps]) {
       try {
         await step();
       } catch (error) {

@@ -95,9 +95,9 @@ export class TenantChangeListener implements OnModuleInit, OnApplicationShutdown
       await client.query(`LISTEN ${TENANT_CHANGES_CHANNEL}`);
       await client.query(`LISTEN ${this.heartbeatChannel}`);
       if (this.listener !== client) return;
-      // Whatever changed while we were not listening is unknown: subscribers start from nothing.
-      this.heardUpTo = performance.now();
+      // Whatever changed while we were not listening is unknown: subscribers start from nothing, then are trusted.
       this.heard(null);
+      this.heardUpTo = performance.now();
     } catch (error) {
       if (this.listener !== client) return;
       this.logger.warn(`Cannot listen for changes (${(error as Error).message}); caching paused`);

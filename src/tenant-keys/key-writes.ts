@@ -1,5 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type RuntimeConfig } from '../config/config';
+import { Injectable } from '@nestjs/common';
 import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, type SigningKeySpec } from '../crypto/algorithms';
 import { generateSigningKey, type RsaGenerationFor } from '../crypto/signing-keys';
 import { MetricsService } from '../metrics/metrics.service';
@@ -35,7 +34,6 @@ export class KeyWrites {
     private readonly metrics: MetricsService,
     private readonly custody: KeyCustody,
     private readonly sealer: SecretSealer,
-    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   /**
