@@ -7,7 +7,7 @@ import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './s
 
 /**
  * Keys of two types where one key is expected (a certificate of an RSA key put on an EC key, an RSA private key
- * with an EC public key). On Node 20 comparing them left an error in OpenSSL's queue, and the next private-key
+ * with an EC public key). Comparing them (Node 20 and 24.22 alike) left an error in OpenSSL's queue, and the next private-key
  * load anywhere failed: another tenant's signature (500), or the RSA pool's refill, whose handler then ended the process.
  */
 describe('keys of two types where one key is expected', () => {

@@ -13,12 +13,15 @@ describe('isSamePublicKey', () => {
     ['an RSA and an EC key', rsa, p256],
     ['an EC and an Ed25519 key', p256, ed25519],
     ['EC keys on two curves', p256, p384],
-  ])('answers false for %s without comparing them (KeyObject.equals on Node 20 poisons OpenSSL’s error queue)', (_kinds, a, b) => {
-    const equals = jest.spyOn(KeyObject.prototype, 'equals');
-    expect(isSamePublicKey(a, b)).toBe(false);
-    expect(isSamePublicKey(b, a)).toBe(false);
-    expect(equals).not.toHaveBeenCalled();
-  });
+  ])(
+    'answers false for %s without comparing them (KeyObject.equals on keys of two types poisons OpenSSL’s error queue on Node 20 and 24.22)',
+    (_kinds, a, b) => {
+      const equals = jest.spyOn(KeyObject.prototype, 'equals');
+      expect(isSamePublicKey(a, b)).toBe(false);
+      expect(isSamePublicKey(b, a)).toBe(false);
+      expect(equals).not.toHaveBeenCalled();
+    },
+  );
 
   it('compares keys of one kind', () => {
     const again = createPublicKey({ key: p256.export({ format: 'jwk' }), format: 'jwk' });
