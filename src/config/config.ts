@@ -27,8 +27,9 @@ export interface AppConfig {
   /** Entries one tenant holds at most in those caches, so that no tenant can push the others out. */
   cacheMaxEntriesPerTenant: number;
   /**
-   * Seconds between two heartbeats of the cache's LISTEN connection; the caches are trusted only while one came back
-   * within twice that, which bounds how long a change can go unseen when the connection dies silently.
+   * Seconds between two heartbeats of the LISTEN connection that hears changes (TenantChangeListener); the caches are
+   * trusted only while one came back within twice that, which bounds how long a change can go unseen when the
+   * connection dies silently.
    */
   cacheHeartbeatSeconds: number;
   /** How many pre-generated RSA key pairs to keep ready, per modulus length; empty: no pool. */

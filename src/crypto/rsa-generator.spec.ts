@@ -15,10 +15,12 @@ function threadNiceValues(pid: number): number[] {
  */
 function equalsPoisonsOpenSsl(): boolean {
   const probe = `const c = require('node:crypto');
-    const { privateKey } = c.generateKeyPairSync('rsa', { modulusLength: 1024 });
-    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
-    c.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.equals(c.createPublicKey(pem));
-    try { c.createPrivateKey(pem); process.stdout.write('clean'); } catch { process.stdout.write('poisoned'); }`;
+    const make = require('node:util').promisify(c.generateKeyPair);
+    Promise.all([make('rsa', { modulusLength: 1024 }), make('ec', { namedCurve: 'P-256' })]).then(([rsa, ec]) => {
+      const pem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' });
+      ec.publicKey.equals(rsa.publicKey);
+      try { c.createPrivateKey(pem); process.stdout.write('clean'); } catch { process.stdout.write('poisoned'); }
+    });`;
   return execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }) === 'poisoned';
 }
 

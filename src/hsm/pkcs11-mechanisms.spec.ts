@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
 import * as pkcs11 from 'pkcs11js';
 import { ASYMMETRIC_ALGORITHMS, signingKeySpec, type SigningAlgorithm } from '../crypto/algorithms';
 import { CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, EC_PARAMS, keyPairGeneration, signingMechanism } from './pkcs11-mechanisms';
@@ -56,12 +57,12 @@ describe('keyPairGeneration', () => {
   });
 
   it.each([
-    ['P-256', () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' })],
-    ['P-384', () => generateKeyPairSync('ec', { namedCurve: 'secp384r1' })],
-    ['P-521', () => generateKeyPairSync('ec', { namedCurve: 'secp521r1' })],
-    ['Ed25519', () => generateKeyPairSync('ed25519')],
-  ])("names %s by the object identifier Node's own keys of it carry", (curve, generate) => {
-    const spki = generate().publicKey.export({ format: 'der', type: 'spki' });
+    ['P-256', () => promisify(generateKeyPair)('ec', { namedCurve: 'prime256v1' })],
+    ['P-384', () => promisify(generateKeyPair)('ec', { namedCurve: 'secp384r1' })],
+    ['P-521', () => promisify(generateKeyPair)('ec', { namedCurve: 'secp521r1' })],
+    ['Ed25519', () => promisify(generateKeyPair)('ed25519')],
+  ])("names %s by the object identifier Node's own keys of it carry", async (curve, generate) => {
+    const spki = (await generate()).publicKey.export({ format: 'der', type: 'spki' });
     expect(spki.includes(EC_PARAMS[curve])).toBe(true);
     const others = Object.entries(EC_PARAMS).filter(([name]) => name !== curve);
     expect(others.filter(([, oid]) => spki.includes(oid)).map(([name]) => name)).toEqual([]);
