@@ -2,7 +2,7 @@
  * The directions dependencies may take in src/ (npm run lint). ARCHITECTURE.md says the same in words:
  * features use common/, crypto/, database/ and config/, never the other way; no two folders use each other.
  */
-const FEATURES = 'src/(audit|auth|health|metrics|openapi|tenants|tenant-keys|user-keys|webhooks)/';
+const FEATURES = 'src/(audit|auth|console|health|metrics|openapi|tenants|tenant-keys|user-keys|webhooks)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -41,6 +41,26 @@ module.exports = {
       comment: 'config/, database/, hsm/ and sealing/ sit under every feature.',
       from: { path: '^src/(config|database|hsm|sealing)/' },
       to: { path: `^${FEATURES}` },
+    },
+    {
+      name: 'console-is-separate',
+      severity: 'error',
+      comment: 'The console (console/) is a client of the public HTTP API: it imports nothing of the service, nor the service of it.',
+      from: { path: '^console/' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'service-is-not-the-console',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^console/' },
+    },
+    {
+      name: 'console-uses-only-preact',
+      severity: 'error',
+      comment: 'The console ships Preact and its own code, nothing else.',
+      from: { path: '^console/src/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: '^node_modules/preact/' },
     },
     {
       name: 'no-unresolvable',

@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test/artifacts/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test/artifacts/', '**/*.js', '**/*.mjs', '**/*.mts', '**/*.cjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -49,6 +49,31 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       // Tables of cases give every case an async producer, some of which need no await.
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    // The console (console/): nothing from the API becomes HTML, and the credentials stay in memory (issue 26).
+    files: ['console/**/*.{ts,tsx}'],
+    rules: {
+      // Event handlers may be async: what they do with a failure is shown on the page (ui.tsx).
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'The console writes text, never HTML.' },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['localStorage', 'sessionStorage', 'indexedDB', 'caches'].map((name) => ({
+          name,
+          message: 'The console keeps the API key and its data in memory only.',
+        })),
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'document', property: 'cookie', message: 'The console keeps the API key in memory only.' },
+        { object: 'document', property: 'write', message: 'The console writes text, never HTML.' },
+        ...['innerHTML', 'outerHTML', 'insertAdjacentHTML'].map((property) => ({ property, message: 'The console writes text, never HTML.' })),
+      ],
     },
   },
   prettier,

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ConsoleModule } from './console/console.module';
 import { EnvelopeExceptionFilter } from './common/exception.filter';
 import { createValidationPipe } from './common/validation';
 import type { RuntimeConfig } from './config/config';
@@ -37,6 +38,7 @@ export class AppModule {
         UserKeysModule,
         MetricsModule,
         WebhookDeliveryModule,
+        ConsoleModule,
         // Terminus logs nothing itself: a failed probe is its 503, and the database error is logged where it happens.
         TerminusModule.forRoot({ logger: false }),
       ],

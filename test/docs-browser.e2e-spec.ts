@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { CHROMIUM } from './support/chromium';
+import { launchChromium } from './support/chromium';
 import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 const ARTIFACTS = join(__dirname, 'artifacts');
@@ -22,20 +22,7 @@ describe('/docs in a real browser', () => {
     testApp = await startTestApp();
     tenant = await testApp.createTenant('browsing');
     await testApp.app.listen(0, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // The machine has no network: without these Chromium keeps trying to reach Google's hosts.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     // A page blocked by the Content-Security-Policy, or broken, says so in the console.
     page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));

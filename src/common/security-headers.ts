@@ -21,3 +21,12 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [name: string, value: stri
   ['X-Permitted-Cross-Domain-Policies', 'none'],
   ['X-XSS-Protection', '0'],
 ];
+
+/**
+ * The console's policy (/console, src/console/): its own files only, no inline script or style, no eval, calls to
+ * this origin only, and Trusted Types with no policy, so no string from the API can ever become HTML or script.
+ * It replaces the CSP above on the console's answers; the other headers stay.
+ */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; " +
+  "form-action 'none'; frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'";

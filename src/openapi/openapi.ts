@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { documentPathParameterLimit } from '../common/api-docs';
+import { packageRoot } from '../common/package-root';
 import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../common/route-access';
 import { documentJwks } from '../tenant-keys/jwks/jwks.routes';
 
@@ -36,13 +37,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return document;
 }
 
-/** The service's version, from the package.json above this file (in src/ or in dist/src/). */
+/** The service's version, from its package.json. */
 function packageVersion(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return '0.0.0';
+  const root = packageRoot();
+  return root ? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version : '0.0.0';
 }
 
 /** `/docs` (Swagger UI) and `/docs-json` (the document). */

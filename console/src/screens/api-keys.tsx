@@ -1,0 +1,9 @@
+import { Screen } from '../ui';
+
+export function ApiKeys() {
+  return (
+    <Screen title="API keys">
+      <p>Not built yet.</p>
+    </Screen>
+  );
+}

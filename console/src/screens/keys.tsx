@@ -1,0 +1,9 @@
+import { Screen } from '../ui';
+
+export function Keys() {
+  return (
+    <Screen title="Keys">
+      <p>Not built yet.</p>
+    </Screen>
+  );
+}

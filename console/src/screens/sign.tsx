@@ -1,0 +1,9 @@
+import { Screen } from '../ui';
+
+export function Sign() {
+  return (
+    <Screen title="Sign">
+      <p>Not built yet.</p>
+    </Screen>
+  );
+}

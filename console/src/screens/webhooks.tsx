@@ -1,0 +1,9 @@
+import { Screen } from '../ui';
+
+export function Webhooks() {
+  return (
+    <Screen title="Webhooks">
+      <p>Not built yet.</p>
+    </Screen>
+  );
+}

@@ -1,0 +1,126 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { call, currentTenantId, type Answer, type Call } from './api';
+import { curlFor } from './curl';
+import type { Operation } from './operations';
+
+/** A screen: its heading takes the focus when it opens, so a screen reader announces where the user is. */
+export function Screen({ title, children }: { title: string; children: ComponentChildren }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [title]);
+  return (
+    <section aria-labelledby="screen-title">
+      <h1 id="screen-title" tabIndex={-1} ref={heading}>
+        {title}
+      </h1>
+      {children}
+    </section>
+  );
+}
+
+/** The service's answer as it came: the message (and code, and field errors) of an error, the message of a success. */
+export function Outcome({ answer }: { answer?: Answer<unknown> }) {
+  if (!answer) return null;
+  if (answer.ok) {
+    return (
+      <p role="status" class="outcome ok">
+        {answer.message}
+      </p>
+    );
+  }
+  return (
+    <div role="alert" class="outcome error">
+      <p>
+        {answer.code ? <code>{answer.code}</code> : null} {answer.message}
+      </p>
+      {answer.errors?.length ? (
+        <ul>
+          {answer.errors.map((error) => (
+            <li key={error.field}>
+              <code>{error.field}</code>: {error.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** The equivalent curl command of a call, with the API key as `$KS_API_KEY`. */
+export function Curl({ operation, request = {} }: { operation: Operation; request?: Call }) {
+  const text = curlFor(operation, currentTenantId(), request);
+  return (
+    <div class="curl">
+      <pre aria-label={`curl for ${operation.method} ${operation.path}`}>{text}</pre>
+      <CopyButton text={text} label="Copy curl" />
+    </div>
+  );
+}
+
+/** Copies `text` to the clipboard and says so. */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [done, setDone] = useState<string>();
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setDone('Copied');
+    } catch {
+      setDone('Copy failed: select the text and copy it');
+    }
+  };
+  return (
+    <span class="copy">
+      <button type="button" onClick={copy}>
+        {label}
+      </button>
+      <span role="status">{done}</span>
+    </span>
+  );
+}
+
+/** A date-time as the service sent it, readable, in UTC; a dash for none. */
+export function When({ at }: { at: string | null | undefined }) {
+  if (!at) return <span aria-label="none">–</span>;
+  return <time dateTime={at}>{at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}</time>;
+}
+
+/** Why a control is greyed out, next to it. */
+export function Reason({ why }: { why?: string }) {
+  return why ? <span class="reason">{why}</span> : null;
+}
+
+/**
+ * One call at a time from a screen: runs it, keeps the last answer and the last request (for its curl line).
+ * `run` answers the service's answer, so a screen can go on (navigate, reload) after a success.
+ */
+export function useCall<T>(operation: Operation) {
+  const [answer, setAnswer] = useState<Answer<T>>();
+  const [request, setRequest] = useState<Call>();
+  const [busy, setBusy] = useState(false);
+  const run = async (next: Call = {}): Promise<Answer<T>> => {
+    setBusy(true);
+    setRequest(next);
+    try {
+      const result = await call<T>(operation, next);
+      setAnswer(result);
+      return result;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { answer, request, busy, run, reset: () => setAnswer(undefined) };
+}
+
+/** Loads once (and again on `reload`): the answer of a read the screen shows. */
+export function useLoad<T>(operation: Operation, request: Call = {}, deps: unknown[] = []) {
+  const [answer, setAnswer] = useState<Answer<T>>();
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    let live = true;
+    void call<T>(operation, request).then((result) => live && setAnswer(result));
+    return () => {
+      live = false;
+    };
+  }, [version, ...deps]);
+  return { answer, reload: () => setVersion((v) => v + 1) };
+}

@@ -1,0 +1,162 @@
+import type { Browser } from 'playwright-core';
+import request from 'supertest';
+import { launchChromium } from './support/chromium';
+import { baseUrl, openConsole, openScreen, signIn } from './support/console';
+import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
+
+/** The console at /console in Debian's Chromium: how it is served, signing in, and where the API key lives (memory only). */
+describe('/console in a real browser', () => {
+  let testApp: TestApp;
+  let tenant: TestTenant;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    tenant = await testApp.createTenant('console');
+    await testApp.app.listen(0, '127.0.0.1');
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await testApp.close();
+  });
+
+  describe('served by the service', () => {
+    it('redirects /console to /console/ and answers the page with its own strict Content-Security-Policy', async () => {
+      await request(testApp.http).get('/console').expect(301).expect('location', '/console/');
+      const page = await request(testApp.http)
+        .get('/console/')
+        .expect(200)
+        .expect('content-type', /text\/html/);
+      const csp = page.headers['content-security-policy'];
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("require-trusted-types-for 'script'");
+      expect(csp).not.toMatch(/unsafe-/);
+      // The other security headers stay; the page revalidates, hashed assets are immutable.
+      expect(page.headers['x-content-type-options']).toBe('nosniff');
+      expect(page.headers['cache-control']).toBe('no-cache');
+      const assets = [...page.text.matchAll(/(?:src|href)="(\/console\/assets\/[^"]+)"/g)].map((match) => match[1]);
+      expect(assets.length).toBeGreaterThanOrEqual(2);
+      for (const asset of assets) {
+        const answer = await request(testApp.http).get(asset).expect(200);
+        expect(answer.headers['content-type']).toMatch(/javascript|css/);
+        expect(answer.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        expect(answer.headers['content-security-policy']).not.toMatch(/unsafe-/);
+      }
+    });
+
+    it('answers what was not built with the usual 404 envelope, and no file outside the console', async () => {
+      for (const path of ['/console/assets/nope.js', '/console/../package.json', '/console/%2e%2e/package.json']) {
+        const answer = await request(testApp.http).get(path).expect(404);
+        expect(answer.body).toMatchObject({ success: false, code: 'NOT_FOUND' });
+      }
+    });
+
+    it('keeps the API routes on the API policy', async () => {
+      const answer = await request(testApp.http).get('/health/live').expect(200);
+      expect(answer.headers['content-security-policy']).toContain("default-src 'self'");
+    });
+  });
+
+  it('signs in by keyboard alone and shows who the API key is', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${baseUrl(testApp)}/console/`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(tenant.tenantId);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(tenant.apiKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await openScreen(page, 'Who am I');
+    const facts = page.getByRole('definition');
+    await expect(facts.filter({ hasText: tenant.tenantId }).count()).resolves.toBe(1);
+    await expect(page.getByText('keys:write: held').count()).resolves.toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a least-privilege key its scopes, signing keys and expiry, and what it lacks', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const made = await request(testApp.http)
+      .post('/api-keys')
+      .set(tenant.headers)
+      .send({ name: 'console', scopes: ['keys:read', 'keys:sign'], signKeys: ['login'], expiresAt })
+      .expect(201);
+    testApp.trackSecret(made.body.data.apiKey);
+    const { context, page, problems } = await openConsole(browser, testApp, { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey });
+    await openScreen(page, 'Who am I');
+    await expect(page.getByText('keys:sign: held').count()).resolves.toBe(1);
+    await expect(page.getByText('keys:write: not held').count()).resolves.toBe(1);
+    await expect(
+      page
+        .getByRole('definition')
+        .filter({ hasText: /^login$/ })
+        .count(),
+    ).resolves.toBe(1);
+    await expect(page.locator(`time[datetime="${expiresAt}"]`).count()).resolves.toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the API message for a wrong key and stays on the sign-in form', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${baseUrl(testApp)}/console/`);
+    await page.getByLabel('Tenant id').fill(tenant.tenantId);
+    await page.getByLabel('API key').fill('ks_not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const answer = await request(testApp.http)
+      .get('/api-keys/current')
+      .set({ ...tenant.headers, authorization: 'Basic ks_not-a-key' });
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(answer.body.message);
+    await expect(page.getByRole('button', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('keeps the API key in memory only: no storage, no cookie, and a reload asks again', async () => {
+    const { context, page, problems } = await openConsole(browser, testApp, tenant);
+    await openScreen(page, 'Keys');
+    const stored = await page.evaluate(async () => ({
+      local: localStorage.length,
+      session: sessionStorage.length,
+      cookie: document.cookie,
+      databases: (await indexedDB.databases()).length,
+      caches: (await caches.keys()).length,
+    }));
+    expect(stored).toEqual({ local: 0, session: 0, cookie: '', databases: 0, caches: 0 });
+    const state = await context.storageState();
+    expect(state.cookies).toEqual([]);
+    expect(state.origins).toEqual([]);
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await expect(page.getByLabel('API key').inputValue()).resolves.toBe('');
+    await signIn(page, tenant);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the curl of what it does with the API key as $KS_API_KEY, never the key itself', async () => {
+    const { context, page, problems } = await openConsole(browser, testApp, tenant);
+    await openScreen(page, 'Who am I');
+    const curl = await page.getByLabel('curl for GET /api-keys/current').textContent();
+    expect(curl).toContain('Authorization: Basic $KS_API_KEY');
+    expect(curl).toContain(`x-stencil-tenantid: ${tenant.tenantId}`);
+    expect(await page.content()).not.toContain(tenant.apiKey);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('stays usable 390 px wide: no sideways scrolling, sign-in and navigation work', async () => {
+    const { context, page, problems } = await openConsole(browser, testApp, tenant, { width: 390, height: 844 });
+    for (const screen of ['Keys', 'Who am I']) {
+      await openScreen(page, screen);
+      await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
