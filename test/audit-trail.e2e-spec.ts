@@ -211,6 +211,54 @@ describe('audit trail', () => {
     expectEnvelope(await request(testApp.http).get('/key/audit'), 401);
   });
 
+  it('narrows to an action, an outcome and a key, each alone or together, newest first and in pages; only the tenant’s own', async () => {
+    const own = await testApp.createTenant('filtered');
+    const first = (await call('post', '/key/generate', 'filter-generate', { algorithm: 'ES256', name: 'f0' }, own)).body.data;
+    for (let i = 1; i <= 3; i += 1) expectEnvelope(await call('put', `/key/${first.id}`, `filter-rename-${i}`, { name: `f${i}` }, own), 200);
+    expectEnvelope(await call('put', `/key/${randomUUID()}`, 'filter-missing', { name: 'ghost' }, own), 404);
+    expectEnvelope(await call('post', `/key/generate/${first.id}`, 'filter-taken', { algorithm: 'ES256', name: 'again' }, own), 409);
+    const second = (await call('post', '/key/generate', 'filter-second', { algorithm: 'ES256', name: 's' }, own)).body.data;
+    expectEnvelope(await call('put', `/key/${second.id}`, 'filter-second-rename', { name: 's1' }, own), 200);
+
+    const all = await trail(own);
+    const requestIds = async (query: string) => (await trail(own, query)).map((event) => event.requestId);
+    const expected = (keep: (event: AuditEventView) => boolean) => all.filter(keep).map((event) => event.requestId);
+    expect(await requestIds('&action=key.rename')).toEqual([
+      'filter-second-rename',
+      'filter-missing',
+      'filter-rename-3',
+      'filter-rename-2',
+      'filter-rename-1',
+    ]);
+    expect(await requestIds('&action=key.rename')).toEqual(expected((event) => event.action === 'key.rename'));
+    expect(await requestIds('&outcome=failure')).toEqual(['filter-taken', 'filter-missing']);
+    expect(await requestIds('&outcome=success')).toEqual(expected((event) => event.outcome === 'success'));
+    expect(await requestIds('&action=key.rename&outcome=failure')).toEqual(['filter-missing']);
+    expect(await requestIds(`&keyId=${first.id}&action=key.generate`)).toEqual(['filter-taken', 'filter-generate']);
+    expect(await requestIds(`&keyId=${first.id}&action=key.rename&outcome=success`)).toEqual([
+      'filter-rename-3',
+      'filter-rename-2',
+      'filter-rename-1',
+    ]);
+    expect(await requestIds('&action=api_key.revoke')).toEqual([]);
+
+    // A filtered page is full, and its cursor leads on within the filter.
+    const page = await request(testApp.http).get('/key/audit?limit=2&action=key.rename').set(own.headers);
+    expect(page.body.data.map((event: AuditEventView) => event.requestId)).toEqual(['filter-second-rename', 'filter-missing']);
+    const next = await request(testApp.http).get(`/key/audit?limit=2&action=key.rename&cursor=${page.body.meta.nextCursor}`).set(own.headers);
+    expect(next.body.data.map((event: AuditEventView) => event.requestId)).toEqual(['filter-rename-3', 'filter-rename-2']);
+
+    for (const [query, field, message] of [
+      ['action=key.nope', 'action', expect.stringMatching(/^action must be one of key\.generate, .*api_key\.revoke/)],
+      ['action=', 'action', expect.stringMatching(/^action must be one of /)],
+      ['outcome=maybe', 'outcome', 'outcome must be one of success, failure'],
+    ] as const) {
+      const res = await request(testApp.http).get(`/key/audit?${query}`).set(own.headers);
+      expectEnvelope(res, 400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field, message }] });
+    }
+  });
+
   it('records API-key changes with the CLI operator as the actor, and refusals too', async () => {
     const tenants = testApp.app.get(TenantsService);
     const issued = await tenants.createApiKey(cliActor(), tenant.tenantId);

@@ -99,6 +99,7 @@ const OPERATIONS: Record<string, BodyOf | null> = {
   'GET /metrics': null,
   'GET /api-keys': null,
   'POST /api-keys': () => ({ name: 'fuzzed', scopes: ['keys:read'] }),
+  'GET /api-keys/current': null,
   'GET /api-keys/{id}': null,
   'DELETE /api-keys/{id}': null,
   'GET /key': null,

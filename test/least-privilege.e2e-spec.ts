@@ -3,7 +3,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { SigningPolicyWithoutNulls1765400000000 } from '../migrations/1765400000000-signing-policy-without-nulls';
 import { cliActor } from '../src/audit/audit-trail';
-import { API_KEY_SCOPES, type ApiKeyScope } from '../src/common/route-access';
+import { API_KEY_SCOPES, NO_SCOPE, type RequiredApiKeyScope } from '../src/common/route-access';
 import { TenantsService, type ApiKeyGrant } from '../src/tenants/tenants.service';
 import { eventually } from './support/eventually';
 import { keyClient } from './support/key-client';
@@ -43,8 +43,8 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       token = await keyClient(testApp, tenant).sign(signing, { payload: {} });
     });
 
-    /** Each route of `/key` and `/api-keys`, the scope it needs, and a call that is valid enough to pass the guard. */
-    const routes: [string, ApiKeyScope, (headers: Headers) => Promise<request.Response>][] = [
+    /** Each route of `/key` and `/api-keys`, the scope it needs (or none), and a call that is valid enough to pass the guard. */
+    const routes: [string, RequiredApiKeyScope, (headers: Headers) => Promise<request.Response>][] = [
       ['GET /key', 'keys:read', (h) => http().get('/key').set(h)],
       ['GET /key/:id', 'keys:read', (h) => http().get(`/key/${signing.id}`).set(h)],
       ['GET /key/alias/:alias', 'keys:read', (h) => http().get('/key/alias/matrix-signer').set(h)],
@@ -124,6 +124,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
             .set(h)
             .send({ name: 'granted', scopes: ['api-keys:manage'] }),
       ],
+      ['GET /api-keys/current', NO_SCOPE, (h) => http().get('/api-keys/current').set(h)],
       ['GET /api-keys/:id', 'api-keys:manage', (h) => http().get(`/api-keys/${tenant.apiKeyId}`).set(h)],
       [
         'DELETE /api-keys/:id',
@@ -135,18 +136,21 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       ],
     ];
 
-    it.each(API_KEY_SCOPES)('a key with only %s: allowed where that scope is named, 403 SCOPE_REQUIRED naming the scope elsewhere', async (scope) => {
-      const { headers } = await apiKeyWith({ scopes: [scope] });
-      for (const [route, needed, call] of routes) {
-        const res = await call(headers);
-        if (needed === scope) {
-          expect({ route, allowed: res.status !== 403 && res.status < 500 }).toEqual({ route, allowed: true });
-        } else {
-          expect({ route, status: res.status, code: res.body.code }).toEqual({ route, status: 403, code: 'SCOPE_REQUIRED' });
-          expect(res.body.message).toBe(`This API key lacks the scope ${needed}`);
+    it.each(API_KEY_SCOPES)(
+      'a key with only %s: allowed where that scope or none is named, 403 SCOPE_REQUIRED naming the scope elsewhere',
+      async (scope) => {
+        const { headers } = await apiKeyWith({ scopes: [scope] });
+        for (const [route, needed, call] of routes) {
+          const res = await call(headers);
+          if (needed === scope || needed === NO_SCOPE) {
+            expect({ route, allowed: res.status !== 403 && res.status < 500 }).toEqual({ route, allowed: true });
+          } else {
+            expect({ route, status: res.status, code: res.body.code }).toEqual({ route, status: 403, code: 'SCOPE_REQUIRED' });
+            expect(res.body.message).toBe(`This API key lacks the scope ${needed}`);
+          }
         }
-      }
-    });
+      },
+    );
 
     it('the OpenAPI document names each route’s scope, and every /key and /api-keys route has one', async () => {
       const document = (await http().get('/docs-json')).body as { paths: Record<string, Record<string, { 'x-required-scope'?: string }>> };
@@ -256,6 +260,51 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
         .set(manager.headers)
         .send({ name: 'shorter', scopes: ['keys:read'], expiresAt: until.toISOString() });
       expectEnvelope(shorter, 200);
+    });
+
+    it('GET /api-keys/current answers any valid key, whatever its scopes, with itself and its tenant; never a secret', async () => {
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      const signer = await apiKeyWith({ name: 'console', scopes: ['keys:sign'], signKeys: ['some-alias'], expiresAt });
+      // Its use is recorded after the answer: the next call shows it.
+      const { value: res } = await eventually('the key’s use recorded', async () => {
+        const answer = await http().get('/api-keys/current').set(signer.headers);
+        return answer.body.data?.lastUsedAt ? answer : undefined;
+      });
+      expectEnvelope(res, 200);
+      expect(res.body.message).toBe('API key retrieved');
+      const listed = (await http().get(`/api-keys/${signer.id}`).set(tenant.headers)).body.data;
+      expect(res.body.data).toEqual({
+        tenantId: tenant.tenantId,
+        id: signer.id,
+        name: 'console',
+        prefix: listed.prefix,
+        scopes: ['keys:sign'],
+        signKeys: ['some-alias'],
+        expiresAt: expiresAt.toISOString(),
+        createdAt: listed.createdAt,
+        lastUsedAt: expect.any(String),
+      });
+      // The tenant's admin key gets itself, not the other.
+      const admin = (await http().get('/api-keys/current').set(tenant.headers)).body.data;
+      expect({ id: admin.id, tenantId: admin.tenantId, signKeys: admin.signKeys, expiresAt: admin.expiresAt }).toEqual({
+        id: tenant.apiKeyId,
+        tenantId: tenant.tenantId,
+        signKeys: null,
+        expiresAt: null,
+      });
+      expect([...admin.scopes].sort()).toEqual([...API_KEY_SCOPES].sort());
+    });
+
+    it('GET /api-keys/current refuses a revoked or expired key with 401', async () => {
+      const revoked = await apiKeyWith({ scopes: ['keys:read'] });
+      expectEnvelope(await http().get('/api-keys/current').set(revoked.headers), 200);
+      await tenants.revokeApiKey(cliActor(), revoked.id);
+      const refused = await http().get('/api-keys/current').set(revoked.headers);
+      expectEnvelope(refused, 401);
+      expect(refused.body.code).toBe('UNAUTHORIZED');
+      const expiring = await apiKeyWith({ scopes: ['keys:read'], expiresAt: new Date(Date.now() + 1_500) });
+      expectEnvelope(await http().get('/api-keys/current').set(expiring.headers), 200);
+      await eventually('the key expired', async () => (await http().get('/api-keys/current').set(expiring.headers)).status === 401);
     });
 
     it('refuses an expired key with the same 401 as a revoked one', async () => {

@@ -32,7 +32,8 @@ export const AUDIT_ACTIONS = [
   'audit.prune',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-export type AuditOutcome = 'success' | 'failure';
+export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 export type AuditDetail = Record<string, string | number | boolean>;
 
 /** One attempted change. Append-only: nothing in the service updates these rows; only `audit:prune` deletes old ones. */

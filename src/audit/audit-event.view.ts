@@ -1,5 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { AUDIT_ACTIONS, type ActorType, type AuditAction, type AuditDetail, type AuditEventEntity, type AuditOutcome } from './audit-event.entity';
+import {
+  AUDIT_ACTIONS,
+  AUDIT_OUTCOMES,
+  type ActorType,
+  type AuditAction,
+  type AuditDetail,
+  type AuditEventEntity,
+  type AuditOutcome,
+} from './audit-event.entity';
 
 export class AuditActorView {
   @ApiProperty({ enum: ['api_key', 'user', 'cli', 'system'] })
@@ -28,7 +36,7 @@ export class AuditEventView {
   @ApiProperty({ type: String, nullable: true, description: 'X-Request-Id of the request' })
   requestId: string | null;
 
-  @ApiProperty({ enum: ['success', 'failure'] })
+  @ApiProperty({ enum: AUDIT_OUTCOMES })
   outcome: AuditOutcome;
 
   @ApiProperty({

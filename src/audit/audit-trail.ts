@@ -15,6 +15,13 @@ export interface AuditActor {
   requestId: string | null;
 }
 
+/** What a list of the trail may be narrowed to: one key, one action, one outcome. */
+export interface AuditFilter {
+  keyId?: string;
+  action?: AuditAction;
+  outcome?: AuditOutcome;
+}
+
 /** An API key of a tenant. */
 export type TenantActor = AuditActor & { tenantId: string };
 
@@ -80,10 +87,12 @@ export class AuditTrail {
     return deleted;
   }
 
-  /** One page of a tenant's events, newest first, and the cursor of the next. */
-  async listPage(tenantId: string, limit: number, cursor?: string, keyId?: string): Promise<Page<AuditEventView>> {
+  /** One page of a tenant's events, newest first, narrowed by every filter given, and the cursor of the next. */
+  async listPage(tenantId: string, limit: number, cursor?: string, filter: AuditFilter = {}): Promise<Page<AuditEventView>> {
     const query = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('event').where('event.tenant_id = :tenantId', { tenantId });
-    if (keyId) query.andWhere('event.key_id = :keyId', { keyId: keyId.toLowerCase() });
+    if (filter.keyId) query.andWhere('event.key_id = :keyId', { keyId: filter.keyId.toLowerCase() });
+    if (filter.action) query.andWhere('event.action = :action', { action: filter.action });
+    if (filter.outcome) query.andWhere('event.outcome = :outcome', { outcome: filter.outcome });
     if (cursor) query.andWhere('event.id < :before', { before: decodeSequenceCursor(cursor) });
     const events = await query
       .orderBy('event.id', 'DESC')

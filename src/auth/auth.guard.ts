@@ -6,7 +6,7 @@ import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { secretMatches, hashSecret } from '../tenants/api-key-secret';
 import { AccessTokenService, BEARER } from './access-token.service';
 import type { AuthenticatedRequest } from '../common/request-context';
-import { API_KEY_SCOPE, AUTH_KIND, REQUIRED_SCOPES, type ApiKeyScope, type AuthKind } from '../common/route-access';
+import { API_KEY_SCOPE, AUTH_KIND, NO_SCOPE, REQUIRED_SCOPES, type AuthKind, type RequiredApiKeyScope } from '../common/route-access';
 import { HeaderAuthService } from './header-auth.service';
 
 /** The one global guard: a route with no declared way in is closed. */
@@ -33,8 +33,9 @@ export class AuthGuard implements CanActivate {
         return true;
       case 'tenant-api-key': {
         req.tenant = await this.headerAuth.authenticate(req.headers);
-        // Deny by default: a route that names no scope is open to no API key.
-        const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(API_KEY_SCOPE, targets);
+        // Deny by default: a route that names no scope is open to no API key; one that says so is open to all.
+        const scope = this.reflector.getAllAndOverride<RequiredApiKeyScope | undefined>(API_KEY_SCOPE, targets);
+        if (scope === NO_SCOPE) return true;
         if (!scope || !req.tenant.scopes.has(scope)) throw new ScopeRequiredError(`This API key lacks the scope ${scope ?? 'for this route'}`);
         return true;
       }

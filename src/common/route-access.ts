@@ -38,9 +38,19 @@ export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:ver
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const API_KEY_SCOPE = 'api-key-scope';
 
+/** What a route under `TenantApiKeyAuth` requires of an API key: a scope, or none at all (`AnyApiKeyScope`). */
+export const NO_SCOPE = 'none';
+export type RequiredApiKeyScope = ApiKeyScope | typeof NO_SCOPE;
+
 /** The scope an API key needs for this route; the OpenAPI document shows it as `x-required-scope`. */
 export const ApiKeyScope = (scope: ApiKeyScope) =>
   applyDecorators(SetMetadata(API_KEY_SCOPE, scope), ApiExtension('x-required-scope', scope), ApiErrors(403));
+
+/**
+ * Any valid API key of the tenant may call this route, whatever its scopes (`x-required-scope: none`). Said on the
+ * route, it overrides the controller's scope; a route that says neither stays closed to every key.
+ */
+export const AnyApiKeyScope = () => applyDecorators(SetMetadata(API_KEY_SCOPE, NO_SCOPE), ApiExtension('x-required-scope', NO_SCOPE));
 
 export const COUNTS_AS_READ = 'rate-limit:counts-as-read';
 

@@ -204,12 +204,16 @@ export class TenantKeysController {
   /** Declared before `:id`, which would take "audit" for an id. */
   @ApiKeyScope('audit:read')
   @Get('audit')
-  @ApiOperation({ summary: "The tenant's audit trail", description: 'Every change to its keys and API keys, newest first, in pages.' })
+  @ApiOperation({
+    summary: "The tenant's audit trail",
+    description: 'Every change to its keys and API keys, newest first, in pages; narrowed by key, action and outcome.',
+  })
   @ApiEnvelope(AuditEventView, { paged: true })
   @ApiErrors(400)
   @ResponseMessage('Audit events retrieved')
   auditEvents(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListAuditEventsQueryDto): Promise<Page<AuditEventView>> {
-    return this.audit.listPage(tenant.tenantId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor, query.keyId);
+    const { keyId, action, outcome } = query;
+    return this.audit.listPage(tenant.tenantId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor, { keyId, action, outcome });
   }
 
   @ApiKeyScope('keys:read')

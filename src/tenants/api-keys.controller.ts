@@ -6,14 +6,14 @@ import { ApiEnvelope, ApiErrors, DeletedView } from '../common/api-docs';
 import { ValidationFailedError } from '../common/domain-error';
 import type { TenantPrincipal } from '../common/request-context';
 import { ResponseMessage } from '../common/response-envelope';
-import { ApiKeyScope, CurrentTenant, TenantApiKeyAuth } from '../common/route-access';
+import { AnyApiKeyScope, ApiKeyScope, CurrentTenant, TenantApiKeyAuth } from '../common/route-access';
 import { UuidParamPipe } from '../common/uuid-param.pipe';
-import { ApiKeyView, CreateApiKeyDto, IssuedApiKeyView } from './dto/api-key.dto';
+import { ApiKeyView, CreateApiKeyDto, CurrentApiKeyView, IssuedApiKeyView } from './dto/api-key.dto';
 import { ApiKeysService } from './api-keys.service';
 
 const API_KEY_ID = ApiParam({ name: 'id', format: 'uuid', description: 'The API key id' });
 
-/** A tenant's API keys, managed with an API key of scope `api-keys:manage`. */
+/** A tenant's API keys, managed with an API key of scope `api-keys:manage`; any key may ask who it is. */
 @ApiTags('API keys')
 @Controller('api-keys')
 @TenantApiKeyAuth()
@@ -45,6 +45,19 @@ export class ApiKeysController {
     // Key ids are stored and compared in lowercase; aliases are lowercase by rule.
     const signKeys = body.signKeys?.map((key) => key.toLowerCase()) ?? null;
     return this.apiKeys.create(actor, tenant, { name: body.name, scopes: body.scopes, signKeys, expiresAt });
+  }
+
+  /** Declared before `:id`, which would take "current" for an id. */
+  @Get('current')
+  @AnyApiKeyScope()
+  @ApiOperation({
+    summary: 'The calling API key',
+    description: 'Any valid API key of the tenant, whatever its scopes: its tenant, scopes, signing keys and expiry; never its secret.',
+  })
+  @ApiEnvelope(CurrentApiKeyView)
+  @ResponseMessage('API key retrieved')
+  current(@CurrentTenant() tenant: TenantPrincipal): Promise<CurrentApiKeyView> {
+    return this.apiKeys.current(tenant);
   }
 
   @Get(':id')

@@ -3,7 +3,7 @@ import { AuditTrail, type TenantActor } from '../audit/audit-trail';
 import { ScopeRequiredError } from '../common/domain-error';
 import type { TenantPrincipal } from '../common/request-context';
 import type { ApiKeyScope } from '../common/route-access';
-import type { ApiKeyView, IssuedApiKeyView } from './dto/api-key.dto';
+import type { ApiKeyView, CurrentApiKeyView, IssuedApiKeyView } from './dto/api-key.dto';
 import { ApiKeyNotFoundError, CannotRevokeSelfError } from './tenant-errors';
 import type { ApiKeySummary } from './tenants.repository';
 import { TenantsService } from './tenants.service';
@@ -24,6 +24,12 @@ export class ApiKeysService {
     const key = await this.tenants.getApiKey(tenantId, id);
     if (!key) throw new ApiKeyNotFoundError(id);
     return toApiKeyView(key);
+  }
+
+  /** Who am I: the calling key and its tenant. */
+  async current(caller: TenantPrincipal): Promise<CurrentApiKeyView> {
+    const { revokedAt: _revokedAt, ...key } = await this.get(caller.tenantId, caller.apiKeyId);
+    return { tenantId: caller.tenantId, ...key };
   }
 
   async create(

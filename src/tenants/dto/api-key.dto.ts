@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsString, ValidateBy } from 'class-validator';
 import { IsKeyName, Optional } from '../../common/dto-decorators';
 import { isSignKey } from '../../common/key-names';
@@ -62,4 +62,10 @@ export class ApiKeyView {
 export class IssuedApiKeyView extends ApiKeyView {
   @ApiProperty({ description: 'The secret, shown only now: send it as `Authorization: Basic <apiKey>`' })
   apiKey: string;
+}
+
+/** The calling API key (`GET /api-keys/current`): what it may do, for which tenant; never revoked, or it could not ask. */
+export class CurrentApiKeyView extends OmitType(ApiKeyView, ['revokedAt'] as const) {
+  @ApiProperty({ format: 'uuid' })
+  tenantId: string;
 }
