@@ -120,13 +120,14 @@ describe('/console in a real browser', () => {
   it('keeps the API key in memory only: no storage, no cookie, and a reload asks again', async () => {
     const { context, page, problems } = await openConsole(browser, testApp, tenant);
     await openScreen(page, 'Keys');
-    const stored = await page.evaluate(async () => ({
+    // A string: the test's own TypeScript has no DOM types.
+    const stored = await page.evaluate(`(async () => ({
       local: localStorage.length,
       session: sessionStorage.length,
       cookie: document.cookie,
       databases: (await indexedDB.databases()).length,
       caches: (await caches.keys()).length,
-    }));
+    }))()`);
     expect(stored).toEqual({ local: 0, session: 0, cookie: '', databases: 0, caches: 0 });
     const state = await context.storageState();
     expect(state.cookies).toEqual([]);
@@ -154,7 +155,7 @@ describe('/console in a real browser', () => {
     const { context, page, problems } = await openConsole(browser, testApp, tenant, { width: 390, height: 844 });
     for (const screen of ['Keys', 'Who am I']) {
       await openScreen(page, screen);
-      await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+      await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
     }
     expect(problems).toEqual([]);
     await context.close();
