@@ -2,7 +2,7 @@
  * The directions dependencies may take in src/ (npm run lint). ARCHITECTURE.md says the same in words:
  * features use common/, crypto/, database/ and config/, never the other way; no two folders use each other.
  */
-const FEATURES = 'src/(audit|auth|console|health|metrics|openapi|tenants|tenant-keys|user-keys|webhooks)/';
+const FEATURES = 'src/(audit|auth|console|fusionauth|health|metrics|openapi|tenants|tenant-keys|user-keys|webhooks)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

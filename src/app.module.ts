@@ -9,6 +9,7 @@ import { createValidationPipe } from './common/validation';
 import type { RuntimeConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { FusionAuthModule } from './fusionauth/fusionauth.module';
 import { HealthController } from './health/health.controller';
 import { HsmModule } from './hsm/hsm.module';
 import { APP_SEALED_COLUMNS } from './sealed-columns';
@@ -35,6 +36,7 @@ export class AppModule {
         TenantsModule,
         AuthModule,
         TenantKeysModule,
+        FusionAuthModule,
         UserKeysModule,
         MetricsModule,
         WebhookDeliveryModule,

@@ -31,8 +31,9 @@ export class AuthGuard implements CanActivate {
     switch (kind) {
       case 'public':
         return true;
-      case 'tenant-api-key': {
-        req.tenant = await this.headerAuth.authenticate(req.headers);
+      case 'tenant-api-key':
+      case 'fusionauth-api-key': {
+        req.tenant = await (kind === 'tenant-api-key' ? this.headerAuth.authenticate(req.headers) : this.headerAuth.authenticateByKey(req.headers));
         // Deny by default: a route that names no scope is open to no API key; one that says so is open to all.
         const scope = this.reflector.getAllAndOverride<RequiredApiKeyScope | undefined>(API_KEY_SCOPE, targets);
         if (scope === NO_SCOPE) return true;

@@ -1,18 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { asDomainError, RateLimitedError, ValidationFailedError, type FieldError } from './domain-error';
+import { asDomainError, RateLimitedError, ValidationFailedError } from './domain-error';
 import { ERROR_STATUS, type ErrorCode } from './error-codes';
+import type { JudgedError } from './error-shape';
 import { requestIdOf } from './request-id';
 import { errorEnvelope } from './response-envelope';
-
-interface Mapped {
-  status: number;
-  code: ErrorCode;
-  message: string;
-  errors?: FieldError[];
-  retryAfterSeconds?: number;
-}
 
 interface PlainAnswer {
   code: ErrorCode;
@@ -51,15 +44,23 @@ export class EnvelopeExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const requestId = requestIdOf(http.getRequest<FastifyRequest>());
+    const request = http.getRequest<FastifyRequest>();
+    const requestId = requestIdOf(request);
     const reply = http.getResponse<FastifyReply>();
     const mapped = this.map(exception, requestId);
     if (reply.sent) return;
     if (mapped.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(mapped.retryAfterSeconds));
+    // A route of another API's shape (the FusionAuth mount) answers in its own; a body left out is no body at all.
+    const shape = request.routeOptions?.config?.errorShape;
+    if (shape) {
+      const shaped = shape(mapped, request);
+      void (shaped.body === undefined ? reply.code(shaped.status).send() : reply.code(shaped.status).send(shaped.body));
+      return;
+    }
     void reply.code(mapped.status).send(errorEnvelope(mapped.code, mapped.message, requestId, mapped.errors));
   }
 
-  private map(exception: unknown, requestId: string): Mapped {
+  private map(exception: unknown, requestId: string): JudgedError {
     const domain = asDomainError(exception);
     if (domain) {
       const errors = domain instanceof ValidationFailedError ? domain.errors : undefined;

@@ -9,13 +9,14 @@ import type { AuthenticatedRequest } from './request-context';
 
 export const AUTH_KIND = 'auth-kind';
 export const REQUIRED_SCOPES = 'required-scopes';
-export type AuthKind = 'public' | 'tenant-api-key' | 'access-token' | 'metrics-token';
+export type AuthKind = 'public' | 'tenant-api-key' | 'fusionauth-api-key' | 'access-token' | 'metrics-token';
 
 /** The OpenAPI security schemes' names. */
 export const API_KEY_SCHEME = 'apiKey';
 export const TENANT_ID_SCHEME = 'tenantId';
 export const BEARER_SCHEME = 'accessToken';
 export const METRICS_SCHEME = 'metricsToken';
+export const FUSIONAUTH_API_KEY_SCHEME = 'fusionAuthApiKey';
 
 /** Routes are closed by default: each controller or route says how it is reached. */
 export const Public = () => applyDecorators(SetMetadata(AUTH_KIND, 'public' satisfies AuthKind), ApiErrors(500, 503));
@@ -26,6 +27,12 @@ export const TenantApiKeyAuth = () =>
     ApiSecurity({ [API_KEY_SCHEME]: [], [TENANT_ID_SCHEME]: [] }),
     ApiErrors(401, 429, 500, 503),
   );
+/**
+ * FusionAuth's way in (the `/api` mount): the API key alone in `Authorization`, its tenant found from the key. Scopes
+ * apply as under TenantApiKeyAuth (`ApiKeyScope`, deny by default).
+ */
+export const FusionAuthApiKeyAuth = () =>
+  applyDecorators(SetMetadata(AUTH_KIND, 'fusionauth-api-key' satisfies AuthKind), ApiSecurity(FUSIONAUTH_API_KEY_SCHEME));
 export const AccessTokenAuth = () =>
   applyDecorators(SetMetadata(AUTH_KIND, 'access-token' satisfies AuthKind), ApiBearerAuth(BEARER_SCHEME), ApiErrors(401, 429, 500, 503));
 /** Public unless `METRICS_TOKEN` is set; then that token as a bearer token. */

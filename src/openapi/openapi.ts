@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { documentPathParameterLimit } from '../common/api-docs';
 import { packageRoot } from '../common/package-root';
-import { API_KEY_SCHEME, BEARER_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../common/route-access';
+import { API_KEY_SCHEME, BEARER_SCHEME, FUSIONAUTH_API_KEY_SCHEME, METRICS_SCHEME, TENANT_ID_SCHEME } from '../common/route-access';
 import { documentJwks } from '../tenant-keys/jwks/jwks.routes';
 
 export const DOCS_PATH = 'docs';
@@ -24,6 +24,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion(packageVersion())
     .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: '`Basic <api key>` (or `Bearer <api key>`)' }, API_KEY_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-stencil-tenantid', description: 'The tenant id the API key belongs to' }, TENANT_ID_SCHEME)
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The API key itself, no scheme, as FusionAuth clients send it (`/api`)' },
+      FUSIONAUTH_API_KEY_SCHEME,
+    )
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An OAuth or QRAuth access token' }, BEARER_SCHEME)
     .addSecurity(METRICS_SCHEME, {
       type: 'http',

@@ -32,6 +32,7 @@ import { KeyLifecycleScheduler } from './lifecycle/key-lifecycle.scheduler';
     KeyCertificatesService,
     KeyCustody,
   ],
-  exports: [TrustedKeys, RsaKeyPool],
+  // TenantKeysService and KeySigningService: for the FusionAuth mount, which translates to them.
+  exports: [TrustedKeys, RsaKeyPool, TenantKeysService, KeySigningService],
 })
 export class TenantKeysModule {}

@@ -58,6 +58,11 @@ export class TenantKeysService {
     return pageOf(keys, limit, toTenantKeyView, (last) => encodeCursor(last.id, last.createdAt.toISOString()));
   }
 
+  /** The keys verifiers should trust, as the JWKS publishes them (the FusionAuth mount's public keys). */
+  async listPublishedKeys(tenantId: string): Promise<TenantKeyView[]> {
+    return (await this.keys.listPublishable(tenantId)).map(toTenantKeyView);
+  }
+
   async getKey(tenantId: string, id: string): Promise<TenantKeyView> {
     const key = await this.keys.getById(tenantId, id);
     if (!key) throw new KeyNotFoundError();

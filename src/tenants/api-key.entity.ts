@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 /** An API key of a tenant. Only the SHA-256 of the secret is stored; the prefix is for display and lookup. */
 @Entity('api_keys')
 @Index('api_keys_tenant_prefix', ['tenantId', 'prefix'])
+@Index('api_keys_prefix_usable', ['prefix'], { where: 'revoked_at IS NULL' })
 export class ApiKeyEntity {
   @PrimaryColumn('uuid')
   id: string;

@@ -48,6 +48,8 @@ const usable = () => ({ revokedAt: IsNull(), expiresAt: Or(IsNull(), MoreThan(ne
 export class TenantsRepository {
   /** The API-key lookup of every authentication the cache does not answer: usable keys with the secret's prefix. */
   private readonly usableKeysByPrefix: PreparedStatement;
+  /** The same, of whichever tenant: FusionAuth's clients send the API key alone (index api_keys_prefix_usable). */
+  private readonly usableKeysByPrefixAnyTenant: PreparedStatement;
 
   constructor(
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
@@ -57,6 +59,11 @@ export class TenantsRepository {
       name: 'api_keys_usable_by_prefix',
       text: `SELECT ${entityColumns(apiKeys.metadata)} FROM api_keys
              WHERE tenant_id = $1 AND prefix = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
+    };
+    this.usableKeysByPrefixAnyTenant = {
+      name: 'api_keys_usable_by_prefix_any_tenant',
+      text: `SELECT ${entityColumns(apiKeys.metadata)} FROM api_keys
+             WHERE prefix = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`,
     };
   }
 
@@ -129,6 +136,11 @@ export class TenantsRepository {
   /** The tenant's usable keys whose secret has this prefix; expiry judged at `now` (this instance's clock). */
   usableApiKeysByPrefix(tenantId: string, prefix: string, now: Date): Promise<ApiKeyEntity[]> {
     return preparedRows<ApiKeyEntity>(this.apiKeys.manager.connection, this.usableKeysByPrefix, [tenantId, prefix, now]);
+  }
+
+  /** The usable keys of any tenant whose secret has this prefix (FusionAuth's clients name no tenant); expiry judged at `now`. */
+  usableApiKeysByPrefixAnyTenant(prefix: string, now: Date): Promise<ApiKeyEntity[]> {
+    return preparedRows<ApiKeyEntity>(this.apiKeys.manager.connection, this.usableKeysByPrefixAnyTenant, [prefix, now]);
   }
 
   /** The key with this secret, of whichever tenant: a bootstrap secret must be no other tenant's. */

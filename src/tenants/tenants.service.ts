@@ -116,6 +116,15 @@ export class TenantsService {
     return candidates.find((candidate) => secretMatches(apiKey, candidate.secretHash));
   }
 
+  /**
+   * The tenant of the active API key with this secret, whichever tenant it is, compared in constant time; undefined if
+   * none. Prefixes may repeat across tenants: every candidate is compared.
+   */
+  async tenantOfActiveApiKey(apiKey: string): Promise<string | undefined> {
+    const candidates = await this.repository.usableApiKeysByPrefixAnyTenant(apiKeyPrefix(apiKey), new Date());
+    return candidates.find((candidate) => secretMatches(apiKey, candidate.secretHash))?.tenantId;
+  }
+
   /** Every tenant, oldest first, with its number of active API keys. */
   listTenants(): Promise<TenantSummary[]> {
     return this.repository.listTenants();

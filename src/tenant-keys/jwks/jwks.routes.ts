@@ -53,7 +53,8 @@ export class JwksRoutes implements OnModuleInit {
       this.answer(uuidParameter(request.params.tenantId, 'tenantId'), request, reply),
     );
     fastify.get(BY_HEADER, (request, reply) => {
-      const tenantId = request.headers['x-stencil-tenantid'];
+      // FusionAuth's clients name the tenant with their own header (retrieveJsonWebKeySet).
+      const tenantId = request.headers['x-stencil-tenantid'] ?? request.headers['x-fusionauth-tenantid'];
       if (typeof tenantId !== 'string' || !isUUID(tenantId, 'all')) {
         throw new ValidationFailedError([{ field: 'x-stencil-tenantid', message: 'x-stencil-tenantid must be a tenant UUID' }]);
       }
@@ -143,7 +144,20 @@ export function documentJwks(document: OpenAPIObject): void {
       tags: ['JWKS'],
       parameters: [
         IF_NONE_MATCH,
-        { name: 'x-stencil-tenantid', in: 'header', description: 'The tenant id', required: true, schema: { type: 'string' } },
+        {
+          name: 'x-stencil-tenantid',
+          in: 'header',
+          description: 'The tenant id (or in X-FusionAuth-TenantId)',
+          required: false,
+          schema: { type: 'string' },
+        },
+        {
+          name: 'x-fusionauth-tenantid',
+          in: 'header',
+          description: "The tenant id, as FusionAuth's clients send it",
+          required: false,
+          schema: { type: 'string' },
+        },
       ],
       responses: jwksResponses(),
     },

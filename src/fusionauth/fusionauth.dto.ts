@@ -1,0 +1,190 @@
+import { applyDecorators, type Type } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { Allow, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../common/dto-decorators';
+import { FreeFormJson } from '../common/validation';
+import { ORDER_BY } from './fusionauth-key';
+
+/** FusionAuth's `CertificateInformation`, for the OpenAPI document. */
+class FusionAuthCertificateInformationDoc {
+  @ApiProperty() issuer: string;
+  @ApiProperty() subject: string;
+  @ApiProperty() serialNumber: string;
+  @ApiProperty({ description: 'Epoch milliseconds' }) validFrom: number;
+  @ApiProperty({ description: 'Epoch milliseconds' }) validTo: number;
+  @ApiProperty() md5Fingerprint: string;
+  @ApiProperty() sha1Fingerprint: string;
+  @ApiProperty() sha256Fingerprint: string;
+  @ApiProperty() sha1Thumbprint: string;
+  @ApiProperty() sha256Thumbprint: string;
+}
+
+/** FusionAuth's `Key` as answered (toFusionAuthKey): never `privateKey` nor `secret`; members without a value left out. */
+export class FusionAuthKeyDoc {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'RS256', description: "FusionAuth's names: `Ed25519` for EdDSA; PS256, PS384 and PS512 as well" }) algorithm: string;
+  @ApiProperty({ enum: ['RSA', 'EC', 'OKP', 'HMAC'] }) type: string;
+  @ApiProperty() length: number;
+  @ApiProperty() kid: string;
+  @ApiProperty() hasPrivateKey: boolean;
+  @ApiPropertyOptional() issuer?: string;
+  @ApiPropertyOptional({ description: 'SPKI PEM' }) publicKey?: string;
+  @ApiPropertyOptional({ description: 'The X.509 certificate, PEM (the leaf of an attached chain)' }) certificate?: string;
+  @ApiPropertyOptional({ type: FusionAuthCertificateInformationDoc }) certificateInformation?: FusionAuthCertificateInformationDoc;
+  @ApiPropertyOptional({ description: "The certificate's expiry, epoch milliseconds" }) expirationInstant?: number;
+  @ApiProperty({ description: 'Epoch milliseconds' }) insertInstant: number;
+  @ApiProperty({ description: 'Epoch milliseconds' }) lastUpdateInstant: number;
+}
+
+/** What the mount reads of a `Key` sent to it; any other member (a retrieved Key echoed back) is ignored. */
+class FusionAuthKeyInputDoc {
+  @ApiPropertyOptional({ example: 'signing', description: 'Required on generate, import and update' }) name?: string;
+  @ApiPropertyOptional({ example: 'RS256', description: 'Required on generate; `Ed25519` or `EdDSA`' }) algorithm?: string;
+  @ApiPropertyOptional({ description: 'RSA bits or HMAC bits (generate)' }) length?: number;
+  @ApiPropertyOptional() issuer?: string;
+  @ApiPropertyOptional({ description: "Generate: the self-signed certificate's expiry, epoch milliseconds" }) expirationInstant?: number;
+  @ApiPropertyOptional({ description: 'Import: SPKI or PKCS#1 PEM' }) publicKey?: string;
+  @ApiPropertyOptional({ description: 'Import: unencrypted PEM; sealed at rest, never answered' }) privateKey?: string;
+  @ApiPropertyOptional({ description: 'Import: an X.509 certificate, PEM, whose public key is imported' }) certificate?: string;
+  @ApiPropertyOptional({ description: 'Import: an HMAC secret, standard base64 as FusionAuth writes it (base64url too)' }) secret?: string;
+  @ApiPropertyOptional({ description: 'Import: the kid to keep (the RFC 7638 thumbprint otherwise)' }) kid?: string;
+}
+
+/** FusionAuth's `KeyRequest`: `{ key }`. */
+export class FusionAuthKeyRequestDto {
+  @ApiProperty({ type: FusionAuthKeyInputDoc })
+  @FreeFormJson()
+  @IsObject({ message: 'key must be a JSON object' })
+  key: Record<string, unknown>;
+}
+
+/** FusionAuth's `KeySearchCriteria`. */
+export class FusionAuthKeySearchDto {
+  @ApiPropertyOptional({ example: 'RS256', description: "FusionAuth's name, exactly" })
+  @Optional()
+  @IsString({ message: 'algorithm must be a string' })
+  @MaxLength(32, { message: 'algorithm must be at most 32 characters' })
+  algorithm?: string;
+
+  @ApiPropertyOptional({ example: 'sign*', description: 'Without regard to case; `*` stands for any characters, a name without one matches within' })
+  @Optional()
+  @IsString({ message: 'name must be a string' })
+  @MaxLength(255, { message: 'name must be at most 255 characters' })
+  name?: string;
+
+  @ApiPropertyOptional({ enum: ['EC', 'HMAC', 'OKP', 'RSA'] })
+  @Optional()
+  @IsString({ message: 'type must be a string' })
+  @MaxLength(8, { message: 'type must be at most 8 characters' })
+  type?: string;
+
+  @ApiPropertyOptional({ default: 25, minimum: 1, maximum: 500 })
+  @Optional()
+  @IsInt({ message: 'numberOfResults must be an integer' })
+  @Min(1, { message: 'numberOfResults must be 1 to 500' })
+  @Max(500, { message: 'numberOfResults must be 1 to 500' })
+  numberOfResults?: number;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @Optional()
+  @IsInt({ message: 'startRow must be an integer' })
+  @Min(0, { message: 'startRow must be 0 or more' })
+  startRow?: number;
+
+  @ApiPropertyOptional({
+    default: 'name ASC',
+    example: 'insertInstant DESC',
+    description: 'algorithm, expiration, id, insertInstant, name or type; ASC or DESC',
+  })
+  @Optional()
+  @IsString({ message: 'orderBy must be a string' })
+  @Matches(ORDER_BY, { message: 'orderBy must be algorithm, expiration, id, insertInstant, name or type, then ASC or DESC' })
+  orderBy?: string;
+}
+
+/** FusionAuth's `KeySearchRequest`: `{ search }`. */
+export class FusionAuthKeySearchRequestDto {
+  @ApiProperty({ type: FusionAuthKeySearchDto })
+  @FreeFormJson()
+  @IsObject({ message: 'search must be a JSON object' })
+  search: Record<string, unknown>;
+}
+
+/** FusionAuth's `JWTVendRequest`. */
+export class FusionAuthVendRequestDto {
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { sub: 'user-42' } })
+  @Optional()
+  @FreeFormJson()
+  @IsObject({ message: 'claims must be a JSON object' })
+  claims?: Record<string, unknown>;
+
+  @ApiProperty({ format: 'uuid', description: 'The key to sign with: required here (no tenant has a default signing key)' })
+  @Optional()
+  @IsUUID('all', { message: 'keyId must be the id (UUID) of a key' })
+  keyId?: string;
+
+  @ApiPropertyOptional({ example: 3600, description: 'Seconds until `exp` (DEFAULT_TOKEN_LIFETIME_SECONDS when left out)' })
+  @Allow()
+  timeToLiveInSeconds?: unknown;
+}
+
+export class FusionAuthKeyResponseDoc {
+  @ApiProperty({ type: FusionAuthKeyDoc }) key: FusionAuthKeyDoc;
+}
+
+export class FusionAuthKeysResponseDoc {
+  @ApiProperty({ type: [FusionAuthKeyDoc] }) keys: FusionAuthKeyDoc[];
+}
+
+export class FusionAuthKeySearchResponseDoc {
+  @ApiProperty({ type: [FusionAuthKeyDoc] }) keys: FusionAuthKeyDoc[];
+  @ApiProperty({ description: 'How many keys match, all pages together' }) total: number;
+}
+
+export class FusionAuthVendResponseDoc {
+  @ApiProperty({ description: 'The signed JWT' }) token: string;
+}
+
+export class FusionAuthPublicKeyResponseDoc {
+  @ApiPropertyOptional({ description: 'With `kid`: its public key, PEM' }) publicKey?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Without `kid`: every published public key, PEM, by kid',
+  })
+  publicKeys?: Record<string, string>;
+}
+
+class FusionAuthErrorDoc {
+  @ApiProperty({ example: '[missing]key.algorithm' }) code: string;
+  @ApiProperty() message: string;
+}
+
+/** FusionAuth's `Errors`, what its clients read as `exception`. */
+export class FusionAuthErrorsDoc {
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { $ref: getSchemaPath(FusionAuthErrorDoc) } } })
+  fieldErrors: Record<string, FusionAuthErrorDoc[]>;
+
+  @ApiProperty({ type: [FusionAuthErrorDoc] }) generalErrors: FusionAuthErrorDoc[];
+}
+
+const FUSIONAUTH_ERROR_DESCRIPTIONS = {
+  400: "FusionAuth's `Errors`: `fieldErrors` (`[missing]key.algorithm`, `[duplicate]keyId`, ...) and `generalErrors` (`[invalid]` for malformed JSON)",
+  401: 'No body: a missing or wrong API key, one lacking the scope, or an X-FusionAuth-TenantId of another tenant',
+  404: 'No body: no such key (or tenant)',
+  429: 'No body: rate limit reached; see Retry-After',
+} as const;
+
+/** A route of the FusionAuth mount: its answer (not in the envelope), and its errors in FusionAuth's shape. */
+export function ApiFusionAuthAnswers(model: Type | null, ...statuses: (keyof typeof FUSIONAUTH_ERROR_DESCRIPTIONS)[]) {
+  return applyDecorators(
+    ApiExtraModels(FusionAuthErrorsDoc, FusionAuthErrorDoc),
+    model ? ApiOkResponse({ type: model }) : ApiOkResponse({ description: 'No body' }),
+    ...statuses.map((status) =>
+      status === 400
+        ? ApiResponse({ status, description: FUSIONAUTH_ERROR_DESCRIPTIONS[status], type: FusionAuthErrorsDoc })
+        : ApiResponse({ status, description: FUSIONAUTH_ERROR_DESCRIPTIONS[status] }),
+    ),
+  );
+}
