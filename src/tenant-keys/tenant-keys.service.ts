@@ -14,7 +14,7 @@ import { isUniqueViolation, violatedUniqueIndex } from '../database/database-err
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
-import { validAlias } from '../common/key-names';
+import { KID, KID_MESSAGE, validAlias } from '../common/key-names';
 import { DEFAULT_DELETION_SECONDS, type RotationPolicyDto, type SigningPolicyDto } from './dto/key-lifecycle.dto';
 import type { SigningPolicy } from './signing/signing-policy';
 import { DEFAULT_GRACE_PERIOD_SECONDS, type RotateKeyDto } from './dto/key-usage.dto';
@@ -173,7 +173,7 @@ export class TenantKeysService {
         throw new ValidationFailedError([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);
       }
       const id = await this.unusedKeyId(actor.tenantId, requested);
-      const material = await sealKeyMaterial(this.sealer, actor.tenantId, id, imported.spec.algorithm, imported);
+      const material = await sealKeyMaterial(this.sealer, actor.tenantId, id, imported.spec.algorithm, imported, importedKid(request));
       // Checked first for a clear answer; the unique index on (tenant, kid) still decides races.
       const holder = material.publicJwk && (await this.keys.findUnretiredByKid(actor.tenantId, material.kid));
       if (holder) throw new KeyMaterialExistsError(holder.id);
@@ -431,6 +431,15 @@ export function emitRotation(change: Change, old: EventKey, successorId: string)
 /** The object without its undefined members. */
 function definedOnly<T extends object>(object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+/** The kid an import asks for: `kid`, else a JWK's own (which must be one a kid may be), else none (the thumbprint). */
+function importedKid(request: ImportKeyDto): string | undefined {
+  if (request.kid !== undefined) return request.kid;
+  const own: unknown = request.jwk?.kid;
+  if (own === undefined || own === null) return undefined;
+  if (typeof own !== 'string' || !KID.test(own)) throw new ValidationFailedError([{ field: 'jwk.kid', message: `jwk.${KID_MESSAGE}` }]);
+  return own;
 }
 
 /** Where a generated or imported key starts: its name, issuer, alias and policies, its first period from now. */
