@@ -8,7 +8,7 @@ import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 
 export type KeyMaterial = Pick<
   TenantKeyEntity,
-  'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt' | 'custody' | 'hsmLabel'
+  'kid' | 'thumbprint' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt' | 'custody' | 'hsmLabel'
 >;
 
 /** The private part (or HMAC secret) of each key, sealed to its row (tenant id, key id). */
@@ -59,9 +59,9 @@ export async function sealKeyMaterial(
   kid?: string,
 ): Promise<KeyMaterial> {
   const privateKeySealed = privateKey ? await sealer.seal(exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id)) : null;
-  if (!publicKey) return { ...SOFTWARE, kid: kid ?? randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed };
+  if (!publicKey) return { ...SOFTWARE, kid: kid ?? randomKid(), thumbprint: null, publicKeyPem: null, publicJwk: null, privateKeySealed };
   const { publicKeyPem, jwk, kid: thumbprint } = await describePublicKey(publicKey, algorithm);
-  return { ...SOFTWARE, kid: kid ?? thumbprint, publicKeyPem, publicJwk: { ...jwk, kid: kid ?? thumbprint }, privateKeySealed };
+  return { ...SOFTWARE, kid: kid ?? thumbprint, thumbprint, publicKeyPem, publicJwk: { ...jwk, kid: kid ?? thumbprint }, privateKeySealed };
 }
 
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */
