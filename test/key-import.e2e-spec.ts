@@ -56,14 +56,14 @@ describe('POST /key/import and POST /key/import/:id', () => {
     expect(key.algorithm).toBe(algorithm ?? (key.type === 'OKP' ? 'EdDSA' : 'ES384'));
   });
 
-  it('a private JWK, with the id in the path; the kid is recomputed as the thumbprint', async () => {
+  it('a private JWK, with the id in the path, keeps its own kid', async () => {
     const pair = generateKeyPairSync('ec', { namedCurve: 'secp521r1' });
     const jwk = { ...(pair.privateKey.export({ format: 'jwk' }) as JWK), kid: 'their-own-kid' };
     const id = randomUUID();
     const res = await keys().send.import({ name: 'jwk', jwk }, `/key/import/${id}`);
     expectEnvelope(res, 200);
     expect(res.body.data).toMatchObject({ id, algorithm: 'ES512', hasPrivateKey: true });
-    expect(res.body.data.kid).not.toBe('their-own-kid');
+    expect(res.body.data).toMatchObject({ kid: 'their-own-kid', jwk: { kid: 'their-own-kid' } });
     expect(JSON.stringify(res.body)).not.toContain(jwk.d);
     // Two 409s a client tells apart by their code: the id is taken, or the tenant already holds the key material.
     const again = await keys().send.import({ name: 'again', jwk }, `/key/import/${id}`);

@@ -90,7 +90,7 @@ describe('/keys users are bound to the tenant that minted the token', () => {
     const jwk = providerJwks.keys.find((entry) => entry.alg === 'ES256')!;
     const imported = await keys(tenantA).send.import({ name: 'provider-copy', issuer: idp.issuer, jwk });
     expectEnvelope(imported, 200);
-    // The copy carries the provider's kid: it is the key's thumbprint on both sides.
+    // The copy keeps the provider's kid.
     expect(imported.body.data.kid).toBe(jwk.kid);
     // And a row move on A's side, should order matter.
     expectEnvelope(await request(testApp.http).put(`/key/${imported.body.data.id}`).set(tenantA.headers).send({ alias: 'provider-copy' }), 200);
@@ -125,6 +125,26 @@ describe('/keys users are bound to the tenant that minted the token', () => {
     expectEnvelope(await userCall(token).list(), 200);
     expectEnvelope(await keys(tenantB).send.import({ name: 'shared', issuer, privateKey: pem }), 200);
     expectEnvelope(await userCall(token).list(), 401);
+  });
+
+  it("keeps B's users B's when A imports a private key of its own under B's kid and issuer", async () => {
+    const issuer = 'https://kid-squatting.b.example';
+    const bKey = await keys(tenantB).generate({ algorithm: 'ES256', name: 'b-squatted', issuer });
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+    expectEnvelope(await keys(tenantA).send.import({ name: 'squatter', issuer, privateKey: pem, kid: bKey.kid }), 200);
+    // Two tenants can sign under this kid and issuer, but only B's key verifies B's token, and only A's verifies A's.
+    const erinOfB = await mint(tenantB, bKey.id, { sub: 'erin' });
+    expectEnvelope(await userCall(erinOfB).register('erin-phone'), 200);
+    const erinOfA = await new SignJWT({ sub: 'erin', aud: idp.audience })
+      .setProtectedHeader({ alg: 'ES256', kid: bKey.kid })
+      .setIssuer(issuer)
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const seenByA = await userCall(erinOfA).list();
+    expectEnvelope(seenByA, 200);
+    expect(seenByA.body.data).toEqual([]);
+    expect(ownerIds(await userCall(erinOfB).list())).toEqual(['erin-phone']);
   });
 
   it('answers 401 for a tenant-minted token without exp, signed by the service or elsewhere', async () => {

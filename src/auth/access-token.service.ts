@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { ACCESS_TOKEN_ALGORITHMS } from '../crypto/algorithms';
 import { CLOCK_TOLERANCE_SECONDS } from '../crypto/jwt-checks';
 import { storedPublicKey } from '../crypto/stored-public-keys';
-import { TrustedKeys } from '../tenant-keys/trusted-keys';
+import { TrustedKeys, type VerifyingKey } from '../tenant-keys/trusted-keys';
 import { TENANT_USER_ISSUER, type UserPrincipal } from '../common/request-context';
 
 export const BEARER = /^Bearer\s+(\S+)$/i;
@@ -49,13 +49,27 @@ export class AccessTokenService {
       return principal(issuer, payload);
     }
     if (!kid || !alg || !ACCESS_TOKEN_ALGORITHMS.includes(alg)) throw invalidToken();
-    const keys = await this.trustedKeys.mintingKeys(kid, issuer);
-    // None: no tenant minted it. Several tenants: which one's user it is cannot be known, and is never guessed.
-    if (new Set(keys.map((key) => key.tenantId)).size !== 1) throw invalidToken();
-    const [key] = keys;
-    const payload = await verified(() => jwtVerify(token, storedPublicKey(key.publicKeyPem), this.options(issuer, [key.algorithm])));
+    // An imported key may carry any kid, another tenant's too: only the keys whose signature holds could have minted it.
+    const minters = await this.minters(token, issuer, await this.trustedKeys.mintingKeys(kid, issuer));
+    // None: no tenant minted it. Several tenants (the same key material): which one's user it is cannot be known, and is never guessed.
+    if (new Set(minters.map(({ key }) => key.tenantId)).size !== 1) throw invalidToken();
+    const [{ key, payload }] = minters;
     // Users vouched for by a tenant's key belong to that tenant.
     return { ...principal(`${TENANT_USER_ISSUER}${key.tenantId}`, payload), tenantId: key.tenantId };
+  }
+
+  /** The keys the token verifies with, each with the payload it vouches for. */
+  private async minters(token: string, issuer: string, keys: VerifyingKey[]): Promise<{ key: VerifyingKey; payload: JWTPayload }[]> {
+    const checked = await Promise.all(
+      keys.map(async (key) => {
+        const payload = await jwtVerify(token, storedPublicKey(key.publicKeyPem), this.options(issuer, [key.algorithm])).then(
+          (result) => result.payload,
+          () => undefined,
+        );
+        return { key, payload };
+      }),
+    );
+    return checked.filter((minter): minter is { key: VerifyingKey; payload: JWTPayload } => minter.payload !== undefined);
   }
 
   private options(issuer: string, algorithms: string[]): JWTVerifyOptions {

@@ -20,12 +20,24 @@ export class KeyNotActiveError extends DomainError {
   }
 }
 
-/** Import of key material the tenant already holds: one kid must name one key, or verifiers cannot tell them apart. */
+/** Import of key material the tenant already holds, under whatever kid: one key material, one key. */
 export class KeyMaterialExistsError extends DomainError {
   constructor(holderId?: string) {
     super(
       'KEY_MATERIAL_EXISTS',
       holderId ? `The tenant already holds this key as key ${holderId}` : 'The tenant already holds this key (it was just changed: try again)',
+    );
+  }
+}
+
+/** An import whose kid another key of the tenant has: verifiers find a key by its kid, so one kid names one key. */
+export class KidTakenError extends DomainError {
+  constructor(kid: string, holderId?: string) {
+    super(
+      'KID_TAKEN',
+      holderId
+        ? `Key ${holderId} of the tenant already has the kid ${kid}`
+        : `Another key of the tenant has the kid ${kid} (it was just changed: try again)`,
     );
   }
 }

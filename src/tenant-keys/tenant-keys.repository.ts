@@ -5,8 +5,10 @@ import { lockCount } from '../database/count-lock';
 import { entityColumns, preparedRows, type PreparedStatement } from '../database/prepared-statements';
 import { effectiveStatus, TenantKeyEntity } from './entities/tenant-key.entity';
 
-/** The partial unique index that gives each unretired key material one kid per tenant. */
+/** The partial unique index that gives a kid to one unretired key of a tenant. */
 export const UNIQUE_KID_INDEX = 'tenant_keys_tenant_kid_unretired';
+/** The partial unique index that holds each key material (its thumbprint) once among a tenant's unretired keys. */
+export const UNIQUE_THUMBPRINT_INDEX = 'tenant_keys_tenant_thumbprint_unretired';
 /** The partial unique index that gives an alias to one key of a tenant. */
 export const UNIQUE_ALIAS_INDEX = 'tenant_keys_tenant_alias';
 
@@ -129,9 +131,15 @@ export class TenantKeysRepository {
     return this.keys.find({ where: { tenantId, kid }, order: { createdAt: 'DESC' } });
   }
 
-  /** The tenant's key with this kid that is not retired: the one key that may hold this key material. */
+  /** The tenant's key with this kid that is not retired: the one key that may have it. */
   async findUnretiredByKid(tenantId: string, kid: string): Promise<TenantKeyEntity | undefined> {
     return (await this.findByKid(tenantId, kid)).find((key) => effectiveStatus(key) !== 'retired');
+  }
+
+  /** The tenant's key with this thumbprint that is not retired: the one key that may hold this key material. */
+  async findUnretiredByThumbprint(tenantId: string, thumbprint: string): Promise<TenantKeyEntity | undefined> {
+    const keys = await this.keys.find({ where: { tenantId, thumbprint }, order: { createdAt: 'DESC' } });
+    return keys.find((key) => effectiveStatus(key) !== 'retired');
   }
 
   /** Keys verifiers should trust: asymmetric, next, active, or retiring and not yet past retireAt. */
@@ -233,15 +241,19 @@ export class TenantKeysRepository {
   }
 
   /**
-   * Stores `retired` on the tenant's keys with this kid whose retirement time has passed, so that the unique
-   * index on (tenant, kid), which leaves retired keys out, admits the same key material again.
+   * Stores `retired` on the tenant's keys with this kid or thumbprint whose retirement time has passed, so that the
+   * unique indexes on (tenant, kid) and (tenant, thumbprint), which leave retired keys out, admit them again.
    */
-  async settleRetirements(manager: EntityManager, tenantId: string, kid: string): Promise<void> {
+  async settleRetirements(manager: EntityManager, tenantId: string, { kid, thumbprint }: Pick<TenantKeyEntity, 'kid' | 'thumbprint'>): Promise<void> {
     await manager
       .createQueryBuilder()
       .update(TenantKeyEntity)
       .set({ status: 'retired' })
-      .where("tenant_id = :tenantId AND kid = :kid AND status = 'retiring' AND retire_at <= now()", { tenantId, kid })
+      .where("tenant_id = :tenantId AND (kid = :kid OR thumbprint = :thumbprint) AND status = 'retiring' AND retire_at <= now()", {
+        tenantId,
+        kid,
+        thumbprint,
+      })
       .execute();
   }
 

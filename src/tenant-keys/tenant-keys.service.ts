@@ -14,21 +14,36 @@ import { isUniqueViolation, violatedUniqueIndex } from '../database/database-err
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
-import { validAlias } from '../common/key-names';
+import { KID, KID_MESSAGE, validAlias } from '../common/key-names';
 import { DEFAULT_DELETION_SECONDS, type RotationPolicyDto, type SigningPolicyDto } from './dto/key-lifecycle.dto';
 import type { SigningPolicy } from './signing/signing-policy';
 import { DEFAULT_GRACE_PERIOD_SECONDS, type RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import type { UpdateKeyDto } from './dto/update-key.dto';
 import { canSign, effectiveStatus, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
-import { AliasTakenError, KeyIdTakenError, KeyLimitError, KeyMaterialExistsError, KeyNotActiveError, KeyNotFoundError } from './key-errors';
+import {
+  AliasTakenError,
+  KeyIdTakenError,
+  KeyLimitError,
+  KeyMaterialExistsError,
+  KeyNotActiveError,
+  KeyNotFoundError,
+  KidTakenError,
+} from './key-errors';
 import { KeyCustody } from './material/key-custody';
 import { KeyWrites, newKeyRow, secondsAfter, specOf, type NewKeyPlace } from './key-writes';
 import type { NewKeyDto } from './dto/new-key.dto';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { validRotationPolicy } from './lifecycle/rotation-policy';
-import { sealKeyMaterial, type CertificateSubject } from './material/key-material';
-import { TenantKeysRepository, UNIQUE_ALIAS_INDEX, UNIQUE_KID_INDEX, type KeyChanges, type NewTenantKey } from './tenant-keys.repository';
+import { sealKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
+import {
+  TenantKeysRepository,
+  UNIQUE_ALIAS_INDEX,
+  UNIQUE_KID_INDEX,
+  UNIQUE_THUMBPRINT_INDEX,
+  type KeyChanges,
+  type NewTenantKey,
+} from './tenant-keys.repository';
 import { SecretSealer } from '../sealing/secret-sealer';
 import { assertKeepsNamesAndPolicies, type SignGrant } from './signing/sign-grant';
 import { UnitOfWork, type Change } from '../changes/unit-of-work';
@@ -178,10 +193,8 @@ export class TenantKeysService {
         throw new ValidationFailedError([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);
       }
       const id = await this.unusedKeyId(actor.tenantId, requested);
-      const material = await sealKeyMaterial(this.sealer, actor.tenantId, id, imported.spec.algorithm, imported);
-      // Checked first for a clear answer; the unique index on (tenant, kid) still decides races.
-      const holder = material.publicJwk && (await this.keys.findUnretiredByKid(actor.tenantId, material.kid));
-      if (holder) throw new KeyMaterialExistsError(holder.id);
+      const material = await sealKeyMaterial(this.sealer, actor.tenantId, id, imported.spec.algorithm, imported, importedKid(request));
+      await this.assertKeyMaterialAndKidFree(actor.tenantId, material);
       const key = newKeyRow(actor.tenantId, id, imported.spec, material, newKeyPlace(request, policy));
       const detail = { algorithm: imported.spec.algorithm, hasPrivateKey: imported.privateKey !== undefined };
       return this.insertNewKey({ ...failure, keyId: id, detail }, key, { imported: true });
@@ -407,8 +420,8 @@ export class TenantKeysService {
         this.work.run(async (change) => {
           const { manager } = change;
           await this.assertRoomForKey(key.tenantId, { rotation: false, manager });
-          // A generated key's kid is new; an imported one may be held by a key whose retirement is not yet stored.
-          if (imported) await this.keys.settleRetirements(manager, key.tenantId, key.kid);
+          // A generated key's kid is new; an imported one's kid or material may be held by a key whose retirement is not yet stored.
+          if (imported) await this.keys.settleRetirements(manager, key.tenantId, key);
           const inserted = await this.keys.insert(manager, key);
           change.audit(event);
           change.emit(imported ? 'key.imported' : 'key.created', keyEvent(inserted));
@@ -419,11 +432,24 @@ export class TenantKeysService {
       return toTenantKeyView(inserted);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      if (violatedUniqueIndex(error) !== UNIQUE_KID_INDEX) throw new KeyIdTakenError();
-      // The holder may be gone again by now: then the import may simply be tried again.
-      const holder = await this.keys.findUnretiredByKid(key.tenantId, key.kid);
-      throw new KeyMaterialExistsError(holder?.id);
+      const index = violatedUniqueIndex(error);
+      if (index !== UNIQUE_THUMBPRINT_INDEX && index !== UNIQUE_KID_INDEX) throw new KeyIdTakenError();
+      // The same answers as before the insert (material first), naming the key that won the race.
+      await this.assertKeyMaterialAndKidFree(key.tenantId, key);
+      // The holder is gone again by now: the import may simply be tried again.
+      throw index === UNIQUE_THUMBPRINT_INDEX ? new KeyMaterialExistsError() : new KidTakenError(key.kid);
     }
+  }
+
+  /**
+   * 409 when a key of the tenant that is not retired holds this key material (under whatever kid), or has this kid.
+   * Checked first for a clear answer; the unique indexes on (tenant, thumbprint) and (tenant, kid) still decide races.
+   */
+  private async assertKeyMaterialAndKidFree(tenantId: string, { kid, thumbprint }: Pick<KeyMaterial, 'kid' | 'thumbprint'>): Promise<void> {
+    const materialHolder = thumbprint && (await this.keys.findUnretiredByThumbprint(tenantId, thumbprint));
+    if (materialHolder) throw new KeyMaterialExistsError(materialHolder.id);
+    const kidHolder = await this.keys.findUnretiredByKid(tenantId, kid);
+    if (kidHolder) throw new KidTakenError(kid, kidHolder.id);
   }
 }
 
@@ -436,6 +462,15 @@ export function emitRotation(change: Change, old: EventKey, successorId: string)
 /** The object without its undefined members. */
 function definedOnly<T extends object>(object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+/** The kid an import asks for: `kid`, else a JWK's own (which must be one a kid may be), else none (the thumbprint). */
+function importedKid(request: ImportKeyDto): string | undefined {
+  if (request.kid !== undefined) return request.kid;
+  const own: unknown = request.jwk?.kid;
+  if (own === undefined || own === null) return undefined;
+  if (typeof own !== 'string' || !KID.test(own)) throw new ValidationFailedError([{ field: 'jwk.kid', message: `jwk.${KID_MESSAGE}` }]);
+  return own;
 }
 
 /** Where a generated or imported key starts: its name, issuer, alias and policies, its first period from now. */

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { FreeFormJson, WrappedBody } from '../../common/validation';
-import { IsIn, IsObject, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { Optional } from '../../common/dto-decorators';
+import { KID, KID_MESSAGE } from '../../common/key-names';
 import type { JWK } from 'jose';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 import { NewKeyDto } from './new-key.dto';
@@ -39,6 +40,17 @@ export class ImportKeyDto extends NewKeyDto {
   @IsString({ message: 'secret must be a base64url string' })
   @MaxLength(1024, { message: 'secret must be at most 1024 characters' })
   secret?: string;
+
+  @ApiPropertyOptional({
+    pattern: KID.source,
+    example: 'keycloak-2024-01',
+    description:
+      "The JWK `kid` to give the key (its JWKS entry, the header of the tokens it signs, `/key/verify`'s lookup), unique among the tenant's keys that are not retired. Default: a `jwk`'s own `kid`, else the RFC 7638 thumbprint (random for an HMAC secret)",
+  })
+  @Optional()
+  @IsString({ message: KID_MESSAGE })
+  @Matches(KID, { message: KID_MESSAGE })
+  kid?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The id to give the key (the same as the path id of `/key/import/{id}`)' })
   @Optional()

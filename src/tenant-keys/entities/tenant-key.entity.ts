@@ -32,8 +32,13 @@ export class TenantKeyEntity {
   @Column('varchar', { length: 1024, nullable: true })
   issuer: string | null;
 
+  /** The RFC 7638 thumbprint, unless the key was imported with a kid of its own (random for an HMAC key without one). */
   @Column('varchar', { length: 64 })
   kid: string;
+
+  /** The public key's RFC 7638 SHA-256 thumbprint, whatever its kid: one key material is held once per tenant. Null for HMAC keys. */
+  @Column('varchar', { length: 64, nullable: true })
+  thumbprint: string | null;
 
   /** Null for HMAC keys, which have no public part. */
   @Column('text', { name: 'public_key_pem', nullable: true })

@@ -48,6 +48,7 @@ export class KeyCustody {
     const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, spec.algorithm);
     return {
       kid,
+      thumbprint: kid,
       publicKeyPem,
       publicJwk: jwk,
       privateKeySealed: null,

@@ -8,7 +8,7 @@ import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 
 export type KeyMaterial = Pick<
   TenantKeyEntity,
-  'kid' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt' | 'custody' | 'hsmLabel'
+  'kid' | 'thumbprint' | 'publicKeyPem' | 'publicJwk' | 'privateKeySealed' | 'certificatePem' | 'certificateExpiresAt' | 'custody' | 'hsmLabel'
 >;
 
 /** The private part (or HMAC secret) of each key, sealed to its row (tenant id, key id). */
@@ -46,18 +46,22 @@ export async function newKeyMaterial(
   return material;
 }
 
-/** The stored forms of a key: public PEM and JWK with their kid, and the private part (if any) sealed to its row. */
+/**
+ * The stored forms of a key: public PEM and JWK with their kid, and the private part (if any) sealed to its row. The
+ * kid is the one given (an imported key keeping its own), else the RFC 7638 thumbprint (random for an HMAC secret).
+ */
 export async function sealKeyMaterial(
   sealer: Sealer,
   tenantId: string,
   id: string,
   algorithm: SigningAlgorithm,
   { publicKey, privateKey }: { publicKey?: KeyObject; privateKey?: KeyObject },
+  kid?: string,
 ): Promise<KeyMaterial> {
   const privateKeySealed = privateKey ? await sealer.seal(exportPrivateMaterial(privateKey), tenantKeyAssociatedData(tenantId, id)) : null;
-  if (!publicKey) return { ...SOFTWARE, kid: randomKid(), publicKeyPem: null, publicJwk: null, privateKeySealed };
-  const { publicKeyPem, jwk, kid } = await describePublicKey(publicKey, algorithm);
-  return { ...SOFTWARE, kid, publicKeyPem, publicJwk: jwk, privateKeySealed };
+  if (!publicKey) return { ...SOFTWARE, kid: kid ?? randomKid(), thumbprint: null, publicKeyPem: null, publicJwk: null, privateKeySealed };
+  const { publicKeyPem, jwk, kid: thumbprint } = await describePublicKey(publicKey, algorithm);
+  return { ...SOFTWARE, kid: kid ?? thumbprint, thumbprint, publicKeyPem, publicJwk: { ...jwk, kid: kid ?? thumbprint }, privateKeySealed };
 }
 
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */
