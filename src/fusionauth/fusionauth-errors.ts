@@ -40,6 +40,7 @@ const TOP_LEVEL_FIELDS = new Set(['keyId', 'claims', 'timeToLiveInSeconds']);
 const FIELD_CONFLICTS: Partial<Record<ErrorCode, string>> = {
   KEY_ID_TAKEN: 'keyId',
   KEY_MATERIAL_EXISTS: 'key.publicKey',
+  KID_TAKEN: 'key.kid',
 };
 
 /**

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 import { Actor } from '../audit/actor.decorator';
 import type { TenantActor } from '../audit/audit-trail';
@@ -14,7 +14,13 @@ import { TenantNotFoundError } from '../tenants/tenant-errors';
 import { TenantsService } from '../tenants/tenants.service';
 import { FusionAuthRoute } from './fusionauth-errors';
 import { validated } from './fusionauth-requests';
-import { ApiFusionAuthAnswers, FusionAuthPublicKeyResponseDoc, FusionAuthVendRequestDto, FusionAuthVendResponseDoc } from './fusionauth.dto';
+import {
+  ApiFusionAuthAnswers,
+  FusionAuthPublicKeyQueryDto,
+  FusionAuthPublicKeyResponseDoc,
+  FusionAuthVendRequestDto,
+  FusionAuthVendResponseDoc,
+} from './fusionauth.dto';
 import { FUSIONAUTH_TAG } from './fusionauth-keys.controller';
 
 const TENANT_HEADER = 'X-FusionAuth-TenantId';
@@ -37,11 +43,10 @@ export class FusionAuthJwtController {
     description: `No credentials; the tenant from ${TENANT_HEADER} (construct the client with the tenant id). The keys of the JWKS.`,
   })
   @ApiHeader({ name: TENANT_HEADER, required: true, description: 'The tenant id' })
-  @ApiQuery({ name: 'kid', required: false, description: 'One key, by kid: `publicKey`; without it, all of them: `publicKeys` by kid' })
   @ApiFusionAuthAnswers(FusionAuthPublicKeyResponseDoc, 400, 404)
   async publicKeys(
     @Headers(TENANT_HEADER.toLowerCase()) tenantHeader: string | undefined,
-    @Query('kid') kid: string | undefined,
+    @Query() { kid }: FusionAuthPublicKeyQueryDto,
   ): Promise<{ publicKey: string } | { publicKeys: Record<string, string> }> {
     if (typeof tenantHeader !== 'string' || !isUUID(tenantHeader, 'all')) {
       throw new ValidationFailedError([{ field: TENANT_HEADER, message: `${TENANT_HEADER} must be the tenant id (construct the client with it)` }]);

@@ -188,3 +188,12 @@ export function ApiFusionAuthAnswers(model: Type | null, ...statuses: (keyof typ
     ),
   );
 }
+
+/** `GET /api/jwt/public-key`'s query. */
+export class FusionAuthPublicKeyQueryDto {
+  @ApiPropertyOptional({ description: 'One key, by kid: `publicKey`; without it, all of them: `publicKeys` by kid' })
+  @Optional()
+  @IsString({ message: 'kid must be a string' })
+  @MaxLength(64, { message: 'kid must be at most 64 characters' })
+  kid?: string;
+}
