@@ -20,6 +20,8 @@ export const FUSIONAUTH_API_KEY_SCHEME = 'fusionAuthApiKey';
 
 /** Routes are closed by default: each controller or route says how it is reached. */
 export const Public = () => applyDecorators(SetMetadata(AUTH_KIND, 'public' satisfies AuthKind), ApiErrors(500, 503));
+/** Public on the FusionAuth mount: the route documents its own 500 and 503, in FusionAuth's shape. */
+export const FusionAuthPublic = () => SetMetadata(AUTH_KIND, 'public' satisfies AuthKind);
 export const TenantApiKeyAuth = () =>
   applyDecorators(
     SetMetadata(AUTH_KIND, 'tenant-api-key' satisfies AuthKind),
@@ -50,8 +52,11 @@ export const NO_SCOPE = 'none';
 export type RequiredApiKeyScope = ApiKeyScope | typeof NO_SCOPE;
 
 /** The scope an API key needs for this route; the OpenAPI document shows it as `x-required-scope`. */
-export const ApiKeyScope = (scope: ApiKeyScope) =>
-  applyDecorators(SetMetadata(API_KEY_SCOPE, scope), ApiExtension('x-required-scope', scope), ApiErrors(403));
+export const ApiKeyScope = (scope: ApiKeyScope) => applyDecorators(FusionAuthApiKeyScope(scope), ApiErrors(403));
+
+/** The same on the FusionAuth mount, where a key without the scope is answered 401 (as FusionAuth does), not 403. */
+export const FusionAuthApiKeyScope = (scope: ApiKeyScope) =>
+  applyDecorators(SetMetadata(API_KEY_SCOPE, scope), ApiExtension('x-required-scope', scope));
 
 /**
  * Any valid API key of the tenant may call this route, whatever its scopes (`x-required-scope: none`). Said on the

@@ -5,7 +5,7 @@ import { Actor } from '../audit/actor.decorator';
 import type { TenantActor } from '../audit/audit-trail';
 import { ValidationFailedError } from '../common/domain-error';
 import type { TenantPrincipal } from '../common/request-context';
-import { ApiKeyScope, CountsAsRead, CurrentTenant, FusionAuthApiKeyAuth, Public } from '../common/route-access';
+import { FusionAuthApiKeyScope, CountsAsRead, CurrentTenant, FusionAuthApiKeyAuth, FusionAuthPublic } from '../common/route-access';
 import { SignTokenDto } from '../tenant-keys/dto/key-usage.dto';
 import { KeyNotFoundError } from '../tenant-keys/key-errors';
 import { KeySigningService } from '../tenant-keys/signing/key-signing.service';
@@ -35,7 +35,6 @@ export class FusionAuthJwtController {
     private readonly tenants: TenantsService,
   ) {}
 
-  @Public()
   @Get('public-key')
   @FusionAuthRoute()
   @ApiOperation({
@@ -44,6 +43,7 @@ export class FusionAuthJwtController {
   })
   @ApiHeader({ name: TENANT_HEADER, required: true, description: 'The tenant id' })
   @ApiFusionAuthAnswers(FusionAuthPublicKeyResponseDoc, 400, 404)
+  @FusionAuthPublic()
   async publicKeys(
     @Headers(TENANT_HEADER.toLowerCase()) tenantHeader: string | undefined,
     @Query() { kid }: FusionAuthPublicKeyQueryDto,
@@ -60,7 +60,7 @@ export class FusionAuthJwtController {
     return { publicKey: key.publicKey! };
   }
 
-  @ApiKeyScope('keys:sign')
+  @FusionAuthApiKeyScope('keys:sign')
   @FusionAuthApiKeyAuth()
   @Post('vend')
   @HttpCode(200)
@@ -70,14 +70,15 @@ export class FusionAuthJwtController {
     summary: "FusionAuth's vendJWT: a token signed with the tenant's key `keyId`",
     description: '`keyId` is required (a tenant here has no default signing key); `alg` and `kid` come from the key.',
   })
-  @ApiFusionAuthAnswers(FusionAuthVendResponseDoc, 400, 401, 404, 429)
+  @ApiFusionAuthAnswers(FusionAuthVendResponseDoc, 400, 401, 404, 413, 415, 429)
   async vend(
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
     @Body() body: FusionAuthVendRequestDto,
   ): Promise<{ token: string }> {
-    if (body.keyId === undefined) throw new ValidationFailedError([{ field: 'keyId', message: 'keyId is required: the id of the key to sign with' }]);
-    const request = await validated(SignTokenDto, { payload: body.claims ?? {}, expiresIn: body.timeToLiveInSeconds });
+    if (body.keyId === undefined || body.keyId === null)
+      throw new ValidationFailedError([{ field: 'keyId', message: 'keyId is required: the id of the key to sign with' }]);
+    const request = await validated(SignTokenDto, { payload: body.claims ?? {}, expiresIn: body.timeToLiveInSeconds ?? undefined });
     const { token } = await this.signing.signToken(actor, tenant.signKeys, body.keyId.toLowerCase(), request);
     return { token };
   }

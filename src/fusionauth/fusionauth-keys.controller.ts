@@ -5,7 +5,7 @@ import { Actor } from '../audit/actor.decorator';
 import type { TenantActor } from '../audit/audit-trail';
 import { ValidationFailedError } from '../common/domain-error';
 import type { TenantPrincipal } from '../common/request-context';
-import { ApiKeyScope, CountsAsRead, CurrentTenant, FusionAuthApiKeyAuth } from '../common/route-access';
+import { FusionAuthApiKeyScope, CountsAsRead, CurrentTenant, FusionAuthApiKeyAuth } from '../common/route-access';
 import { GenerateKeyDto } from '../tenant-keys/dto/generate-key.dto';
 import { ImportKeyDto } from '../tenant-keys/dto/import-key.dto';
 import { UpdateKeyDto } from '../tenant-keys/dto/update-key.dto';
@@ -38,7 +38,7 @@ const KEY_ID = ApiParam({ name: 'id', format: 'uuid', description: 'The key id' 
 export class FusionAuthKeysController {
   constructor(private readonly keys: TenantKeysService) {}
 
-  @ApiKeyScope('keys:read')
+  @FusionAuthApiKeyScope('keys:read')
   @Get()
   @FusionAuthRoute()
   @ApiOperation({ summary: "FusionAuth's retrieveKeys: every key of the API key's tenant" })
@@ -47,13 +47,13 @@ export class FusionAuthKeysController {
     return { keys: (await this.keys.listKeys(tenant.tenantId)).map(toFusionAuthKey) };
   }
 
-  @ApiKeyScope('keys:read')
+  @FusionAuthApiKeyScope('keys:read')
   @Post('search')
   @HttpCode(200)
   @CountsAsRead()
   @FusionAuthRoute('search')
   @ApiOperation({ summary: "FusionAuth's searchKeys", description: 'By algorithm, name (`*` wildcard) and type; `numberOfResults` from `startRow`.' })
-  @ApiFusionAuthAnswers(FusionAuthKeySearchResponseDoc, 400, 401, 429)
+  @ApiFusionAuthAnswers(FusionAuthKeySearchResponseDoc, 400, 401, 413, 415, 429)
   async searchKeys(
     @CurrentTenant() tenant: TenantPrincipal,
     @Body() body: FusionAuthKeySearchRequestDto,
@@ -63,12 +63,12 @@ export class FusionAuthKeysController {
     return searchKeys((await this.keys.listKeys(tenant.tenantId)).map(toFusionAuthKey), criteria);
   }
 
-  @ApiKeyScope('keys:write')
+  @FusionAuthApiKeyScope('keys:write')
   @Post('generate')
   @HttpCode(200)
   @FusionAuthRoute('key')
   @ApiOperation({ summary: "FusionAuth's generateKey", description: 'RSA, EC and Ed25519 keys get a self-signed certificate, as in FusionAuth.' })
-  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 429)
+  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 413, 415, 429)
   generate(
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
@@ -77,13 +77,13 @@ export class FusionAuthKeysController {
     return this.generateKey(actor, tenant, body, undefined);
   }
 
-  @ApiKeyScope('keys:write')
+  @FusionAuthApiKeyScope('keys:write')
   @Post('generate/:id')
   @HttpCode(200)
   @FusionAuthRoute('key')
   @ApiOperation({ summary: "FusionAuth's generateKey with the id of your choice" })
   @KEY_ID
-  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 429)
+  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 413, 415, 429)
   generateWithId(
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
@@ -93,12 +93,12 @@ export class FusionAuthKeysController {
     return this.generateKey(actor, tenant, body, newKeyId(id));
   }
 
-  @ApiKeyScope('keys:write')
+  @FusionAuthApiKeyScope('keys:write')
   @Post('import')
   @HttpCode(200)
   @FusionAuthRoute('key')
   @ApiOperation({ summary: "FusionAuth's importKey", description: 'A public or private PEM, a certificate, or an HMAC secret; `kid` kept if given.' })
-  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 429)
+  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 413, 415, 429)
   import(
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
@@ -107,13 +107,13 @@ export class FusionAuthKeysController {
     return this.importKey(actor, tenant, body, undefined);
   }
 
-  @ApiKeyScope('keys:write')
+  @FusionAuthApiKeyScope('keys:write')
   @Post('import/:id')
   @HttpCode(200)
   @FusionAuthRoute('key')
   @ApiOperation({ summary: "FusionAuth's importKey with the id of your choice" })
   @KEY_ID
-  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 429)
+  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 413, 415, 429)
   importWithId(
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
@@ -123,7 +123,7 @@ export class FusionAuthKeysController {
     return this.importKey(actor, tenant, body, newKeyId(id));
   }
 
-  @ApiKeyScope('keys:read')
+  @FusionAuthApiKeyScope('keys:read')
   @Get(':id')
   @FusionAuthRoute()
   @ApiOperation({ summary: "FusionAuth's retrieveKey" })
@@ -133,7 +133,7 @@ export class FusionAuthKeysController {
     return { key: toFusionAuthKey(await this.keys.getKey(tenant.tenantId, existingKeyId(id))) };
   }
 
-  @ApiKeyScope('keys:write')
+  @FusionAuthApiKeyScope('keys:write')
   @Put(':id')
   @FusionAuthRoute('key')
   @ApiOperation({
@@ -141,7 +141,7 @@ export class FusionAuthKeysController {
     description: 'Only `name` is read: a whole retrieved Key sent back is accepted, its other members ignored.',
   })
   @KEY_ID
-  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 404, 429)
+  @ApiFusionAuthAnswers(FusionAuthKeyResponseDoc, 400, 401, 404, 413, 415, 429)
   async updateKey(
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
@@ -154,7 +154,7 @@ export class FusionAuthKeysController {
     return { key: toFusionAuthKey(await this.keys.updateKey(actor, keyId, request, tenant.signKeys)) };
   }
 
-  @ApiKeyScope('keys:write')
+  @FusionAuthApiKeyScope('keys:write')
   @Delete(':id')
   @FusionAuthRoute()
   @ApiOperation({ summary: "FusionAuth's deleteKey: at once, an empty 200" })

@@ -1,7 +1,7 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { Allow, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Optional } from '../common/dto-decorators';
+import { Allow, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional, OptionalQuery } from '../common/dto-decorators';
 import { FreeFormJson } from '../common/validation';
 import { ORDER_BY } from './fusionauth-key';
 
@@ -120,11 +120,17 @@ export class FusionAuthVendRequestDto {
   claims?: Record<string, unknown>;
 
   @ApiProperty({ format: 'uuid', description: 'The key to sign with: required here (no tenant has a default signing key)' })
-  @Optional()
+  // Required, but refused in FusionAuth's words (`[missing]keyId`) by the route rather than here.
+  @IsOptional()
   @IsUUID('all', { message: 'keyId must be the id (UUID) of a key' })
   keyId?: string;
 
-  @ApiPropertyOptional({ example: 3600, description: 'Seconds until `exp` (DEFAULT_TOKEN_LIFETIME_SECONDS when left out)' })
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    example: 3600,
+    description: 'Seconds until `exp` (DEFAULT_TOKEN_LIFETIME_SECONDS when left out)',
+  })
   @Allow()
   timeToLiveInSeconds?: unknown;
 }
@@ -173,18 +179,25 @@ const FUSIONAUTH_ERROR_DESCRIPTIONS = {
   400: "FusionAuth's `Errors`: `fieldErrors` (`[missing]key.algorithm`, `[duplicate]keyId`, ...) and `generalErrors` (`[invalid]` for malformed JSON)",
   401: 'No body: a missing or wrong API key, one lacking the scope, or an X-FusionAuth-TenantId of another tenant',
   404: 'No body: no such key (or tenant)',
+  413: "Body over 100 KB, in FusionAuth's `Errors`",
+  415: "Body is not application/json, in FusionAuth's `Errors`",
   429: 'No body: rate limit reached; see Retry-After',
+  500: "Internal error, in FusionAuth's `Errors` (nothing of it is shown)",
+  503: "Database unavailable, in FusionAuth's `Errors`: try again shortly",
 } as const;
+type FusionAuthErrorStatus = keyof typeof FUSIONAUTH_ERROR_DESCRIPTIONS;
+/** The statuses answered with no body at all. */
+const BODILESS_STATUSES: FusionAuthErrorStatus[] = [401, 404, 429];
 
-/** A route of the FusionAuth mount: its answer (not in the envelope), and its errors in FusionAuth's shape. */
-export function ApiFusionAuthAnswers(model: Type | null, ...statuses: (keyof typeof FUSIONAUTH_ERROR_DESCRIPTIONS)[]) {
+/** A route of the FusionAuth mount: its answer (not in the envelope), and its errors in FusionAuth's shape (500 and 503 on every route). */
+export function ApiFusionAuthAnswers(model: Type | null, ...statuses: FusionAuthErrorStatus[]) {
   return applyDecorators(
     ApiExtraModels(FusionAuthErrorsDoc, FusionAuthErrorDoc),
     model ? ApiOkResponse({ type: model }) : ApiOkResponse({ description: 'No body' }),
-    ...statuses.map((status) =>
-      status === 400
-        ? ApiResponse({ status, description: FUSIONAUTH_ERROR_DESCRIPTIONS[status], type: FusionAuthErrorsDoc })
-        : ApiResponse({ status, description: FUSIONAUTH_ERROR_DESCRIPTIONS[status] }),
+    ...[...statuses, 500, 503].map((status) =>
+      BODILESS_STATUSES.includes(status as FusionAuthErrorStatus)
+        ? ApiResponse({ status, description: FUSIONAUTH_ERROR_DESCRIPTIONS[status as FusionAuthErrorStatus] })
+        : ApiResponse({ status, description: FUSIONAUTH_ERROR_DESCRIPTIONS[status as FusionAuthErrorStatus], type: FusionAuthErrorsDoc }),
     ),
   );
 }
@@ -192,7 +205,7 @@ export function ApiFusionAuthAnswers(model: Type | null, ...statuses: (keyof typ
 /** `GET /api/jwt/public-key`'s query. */
 export class FusionAuthPublicKeyQueryDto {
   @ApiPropertyOptional({ description: 'One key, by kid: `publicKey`; without it, all of them: `publicKeys` by kid' })
-  @Optional()
+  @OptionalQuery()
   @IsString({ message: 'kid must be a string' })
   @MaxLength(64, { message: 'kid must be at most 64 characters' })
   kid?: string;
