@@ -1,7 +1,7 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { Allow, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Optional, OptionalQuery } from '../common/dto-decorators';
+import { Allow, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional, OptionalOrNull, OptionalQuery } from '../common/dto-decorators';
 import { FreeFormJson } from '../common/validation';
 import { ORDER_BY } from './fusionauth-key';
 
@@ -121,7 +121,7 @@ export class FusionAuthVendRequestDto {
 
   @ApiProperty({ format: 'uuid', description: 'The key to sign with: required here (no tenant has a default signing key)' })
   // Required, but refused in FusionAuth's words (`[missing]keyId`) by the route rather than here.
-  @IsOptional()
+  @OptionalOrNull()
   @IsUUID('all', { message: 'keyId must be the id (UUID) of a key' })
   keyId?: string;
 
