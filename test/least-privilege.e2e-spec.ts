@@ -3,7 +3,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { SigningPolicyWithoutNulls1765400000000 } from '../migrations/1765400000000-signing-policy-without-nulls';
 import { cliActor } from '../src/audit/audit-trail';
-import { API_KEY_SCOPES, NO_SCOPE, type RequiredApiKeyScope } from '../src/common/route-access';
+import { API_KEY_SCOPES, NO_SCOPE, type ApiKeyScope, type RequiredApiKeyScope } from '../src/common/route-access';
 import { TenantsService, type ApiKeyGrant } from '../src/tenants/tenants.service';
 import { eventually } from './support/eventually';
 import { keyClient } from './support/key-client';
@@ -152,14 +152,94 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
       },
     );
 
-    it('the OpenAPI document names each route’s scope, and every /key and /api-keys route has one', async () => {
+    /** The FusionAuth mount (`/api`): the same scopes, the API key alone in Authorization, and 401 with no body for a key without the scope. */
+    const fusionAuthRoutes: [string, ApiKeyScope, (apiKey: string) => Promise<request.Response>][] = [
+      ['GET /api/key', 'keys:read', (k) => http().get('/api/key').set('authorization', k)],
+      ['POST /api/key/search', 'keys:read', (k) => http().post('/api/key/search').set('authorization', k).send({ search: {} })],
+      ['GET /api/key/:id', 'keys:read', (k) => http().get(`/api/key/${signing.id}`).set('authorization', k)],
+      [
+        'POST /api/key/generate',
+        'keys:write',
+        (k) =>
+          http()
+            .post('/api/key/generate')
+            .set('authorization', k)
+            .send({ key: { algorithm: 'ES256', name: 'g' } }),
+      ],
+      [
+        'POST /api/key/generate/:id',
+        'keys:write',
+        (k) =>
+          http()
+            .post(`/api/key/generate/${randomUUID()}`)
+            .set('authorization', k)
+            .send({ key: { algorithm: 'ES256', name: 'g' } }),
+      ],
+      [
+        'POST /api/key/import',
+        'keys:write',
+        (k) =>
+          http()
+            .post('/api/key/import')
+            .set('authorization', k)
+            .send({ key: { name: 'i', publicKey: publicPem() } }),
+      ],
+      [
+        'POST /api/key/import/:id',
+        'keys:write',
+        (k) =>
+          http()
+            .post(`/api/key/import/${randomUUID()}`)
+            .set('authorization', k)
+            .send({ key: { name: 'i', publicKey: publicPem() } }),
+      ],
+      [
+        'PUT /api/key/:id',
+        'keys:write',
+        (k) =>
+          http()
+            .put(`/api/key/${signing.id}`)
+            .set('authorization', k)
+            .send({ key: { name: 'renamed' } }),
+      ],
+      [
+        'DELETE /api/key/:id',
+        'keys:write',
+        async (k) =>
+          http()
+            .delete(`/api/key/${(await generate()).id}`)
+            .set('authorization', k),
+      ],
+      ['POST /api/jwt/vend', 'keys:sign', (k) => http().post('/api/jwt/vend').set('authorization', k).send({ keyId: signing.id, claims: {} })],
+    ];
+
+    it.each(API_KEY_SCOPES)(
+      'on the FusionAuth mount, a key with only %s: allowed where that scope is named, 401 with no body elsewhere',
+      async (scope) => {
+        const issued = await tenants.createApiKey(cliActor(), tenant.tenantId, { scopes: [scope] });
+        testApp.trackSecret(issued.apiKey);
+        for (const [route, needed, call] of fusionAuthRoutes) {
+          const res = await call(issued.apiKey);
+          if (needed === scope) expect({ route, allowed: res.status < 300 }).toEqual({ route, allowed: true });
+          else expect({ route, status: res.status, body: res.text }).toEqual({ route, status: 401, body: '' });
+        }
+      },
+    );
+
+    it('the OpenAPI document names each route’s scope, and every /key, /api-keys and /api route has one', async () => {
       const document = (await http().get('/docs-json')).body as { paths: Record<string, Record<string, { 'x-required-scope'?: string }>> };
       const documented = Object.entries(document.paths)
-        .filter(([path]) => path === '/key' || path.startsWith('/key/') || path.startsWith('/api-keys'))
+        .filter(
+          ([path]) =>
+            path === '/key' ||
+            path.startsWith('/key/') ||
+            path.startsWith('/api-keys') ||
+            (path.startsWith('/api/') && path !== '/api/jwt/public-key'),
+        )
         .flatMap(([path, operations]) =>
           Object.entries(operations).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation['x-required-scope']]),
         );
-      const expected = routes.map(([route, scope]) => [route.replace(/:(\w+)/g, '{$1}'), scope]);
+      const expected = [...routes, ...fusionAuthRoutes].map(([route, scope]) => [route.replace(/:(\w+)/g, '{$1}'), scope]);
       expect(documented.sort()).toEqual(expected.sort());
     });
 
