@@ -25,6 +25,7 @@ describe('/key authentication and tenant isolation', () => {
     'GET /metrics',
     'GET /tenants/:tenantId/.well-known/jwks.json',
     'GET /.well-known/jwks.json',
+    'GET /api/jwt/public-key',
   ];
   /**
    * Every route the app registered but its public ones, Swagger UI's and the console's static files (no tenant data
@@ -50,15 +51,29 @@ describe('/key authentication and tenant isolation', () => {
       ['a bare key without scheme', () => ({ authorization: tenantA.apiKey, 'x-stencil-tenantid': tenantA.tenantId })],
       ['an API key as a bearer token without the tenant', () => ({ authorization: `Bearer ${tenantA.apiKey}` })],
     ];
+    /** FusionAuth's way in (the `/api` mount): the API key alone, and X-FusionAuth-TenantId if any must be its tenant. */
+    const fusionAuthCredentials: [string, () => Record<string, string>][] = [
+      ['no headers at all', () => ({})],
+      ['only the tenant header', () => ({ 'x-fusionauth-tenantid': tenantA.tenantId })],
+      ['a wrong API key', () => ({ authorization: `${tenantA.apiKey.slice(0, -4)}AAAA` })],
+      ['an API key of the right prefix but another length', () => ({ authorization: `${tenantA.apiKey}x` })],
+      ['the API key with the tenant header of another tenant', () => ({ authorization: tenantA.apiKey, 'x-fusionauth-tenantid': tenantB.tenantId })],
+      ['the API key with an unknown tenant', () => ({ authorization: tenantA.apiKey, 'x-fusionauth-tenantid': randomUUID() })],
+      ['the API key with a tenant id that is not a UUID', () => ({ authorization: tenantA.apiKey, 'x-fusionauth-tenantid': 'acme' })],
+      ['an unknown scheme', () => ({ authorization: `Token ${tenantA.apiKey}` })],
+    ];
 
     /** Each distinct answer a route gave to the bad credentials, as `status code message`. */
     const answersOf = async (route: string): Promise<string[]> => {
       const [method, pattern] = route.split(' ');
       // Any value for the path's parameters: credentials are checked before the id or the body.
       const path = pattern.replace(/:\w+/g, keyOfA.id);
+      // The FusionAuth mount answers as FusionAuth: a status, no body, no content type.
+      const fusionAuth = path.startsWith('/api/');
       const answers = await Promise.all(
-        credentials.map(async ([, headers]) => {
+        (fusionAuth ? fusionAuthCredentials : credentials).map(async ([, headers]) => {
           const res = await request(testApp.http)[method.toLowerCase() as 'get'](path).set(headers());
+          if (fusionAuth) return `${res.status} ${res.headers['content-type']} "${res.text}"`;
           expectEnvelope(res, res.status);
           return `${res.status} ${res.body.code} ${res.body.message}`;
         }),
@@ -66,16 +81,26 @@ describe('/key authentication and tenant isolation', () => {
       return [...new Set(answers)];
     };
 
-    it('one answer per way in: the tenant API routes one 401, the user routes (/keys, access tokens) another', async () => {
+    it('one answer per way in: the tenant API routes one 401, the user routes (/keys, access tokens) another, the FusionAuth mount a bare 401', async () => {
       const routes = guardedRoutes();
       // The table is the app's own: routes of every controller are in it.
-      expect(routes).toEqual(expect.arrayContaining(['POST /key/generate', 'DELETE /key/:id', 'POST /key/webhooks', 'POST /api-keys', 'GET /keys']));
+      expect(routes).toEqual(
+        expect.arrayContaining([
+          'POST /key/generate',
+          'DELETE /key/:id',
+          'POST /key/webhooks',
+          'POST /api-keys',
+          'GET /keys',
+          'GET /api/key',
+          'POST /api/jwt/vend',
+        ]),
+      );
       const byRoute = Object.fromEntries(await Promise.all(routes.map(async (route) => [route, await answersOf(route)] as const)));
       const tenantRefusal = '401 UNAUTHORIZED Invalid or missing credentials';
       const userRefusal = '401 UNAUTHORIZED Invalid or missing access token';
-      expect(byRoute).toEqual(
-        Object.fromEntries(routes.map((route) => [route, [route.split(' ')[1].startsWith('/keys') ? userRefusal : tenantRefusal]])),
-      );
+      const fusionAuthRefusal = '401 undefined ""';
+      const refusalOf = (path: string) => (path.startsWith('/keys') ? userRefusal : path.startsWith('/api/') ? fusionAuthRefusal : tenantRefusal);
+      expect(byRoute).toEqual(Object.fromEntries(routes.map((route) => [route, [refusalOf(route.split(' ')[1])]])));
     });
 
     it('and the public routes, each in the route table, answer without a credential', async () => {
@@ -84,7 +109,9 @@ describe('/key authentication and tenant isolation', () => {
         PUBLIC_ROUTES.map(async (route) => {
           const path = route.split(' ')[1].replace(':tenantId', tenantA.tenantId);
           // The JWKS without a tenant in its path takes it from the tenant header, which is no credential.
-          return `${route} ${(await request(testApp.http).get(path).set('x-stencil-tenantid', tenantA.tenantId)).status}`;
+          // So does FusionAuth's public-key route, from FusionAuth's tenant header.
+          const headers = { 'x-stencil-tenantid': tenantA.tenantId, 'x-fusionauth-tenantid': tenantA.tenantId };
+          return `${route} ${(await request(testApp.http).get(path).set(headers)).status}`;
         }),
       );
       expect(statuses).toEqual(PUBLIC_ROUTES.map((route) => `${route} 200`));
@@ -115,6 +142,25 @@ describe('/key authentication and tenant isolation', () => {
       await tenants.revokeApiKey(cliActor(), second.apiKeyId);
       expectEnvelope(await request(testApp.http).get('/key').set(tenantHeaders(tenantA.tenantId, second.apiKey)), 401);
       expectEnvelope(await request(testApp.http).get('/key').set(tenantA.headers), 200);
+    });
+
+    it('on the FusionAuth mount, the API key alone, its tenant found from it; a revoked one stops at once', async () => {
+      const tenants = testApp.app.get((await import('../src/tenants/tenants.service')).TenantsService);
+      const second = await tenants.createApiKey(cliActor(), tenantA.tenantId);
+      for (const headers of [
+        { authorization: second.apiKey },
+        { authorization: second.apiKey, 'x-fusionauth-tenantid': tenantA.tenantId.toUpperCase() },
+      ]) {
+        const res = await request(testApp.http).get('/api/key').set(headers);
+        expect(res.status).toBe(200);
+        expect(res.body.keys.map((k: { id: string }) => k.id)).toContain(keyOfA.id);
+      }
+      // Tenant B's key sees tenant B's keys: the tenant is the key's.
+      const ofB = await request(testApp.http).get('/api/key').set({ authorization: tenantB.apiKey });
+      expect(ofB.body.keys.map((k: { id: string }) => k.id)).not.toContain(keyOfA.id);
+      await tenants.revokeApiKey(cliActor(), second.apiKeyId);
+      expect((await request(testApp.http).get('/api/key').set({ authorization: second.apiKey })).status).toBe(401);
+      expect((await request(testApp.http).get('/api/key').set({ authorization: tenantA.apiKey })).status).toBe(200);
     });
   });
 
