@@ -31,6 +31,18 @@ const ROUTES: [Method, string][] = [
   ['get', '/health'],
   ['get', '/health/live'],
   ['get', '/health/ready'],
+  // The FusionAuth mount.
+  ['get', '/api/key'],
+  ['post', '/api/key/search'],
+  ['post', '/api/key/generate'],
+  ['post', '/api/key/generate/:id'],
+  ['post', '/api/key/import'],
+  ['post', '/api/key/import/:id'],
+  ['get', '/api/key/:id'],
+  ['put', '/api/key/:id'],
+  ['delete', '/api/key/:id'],
+  ['get', '/api/jwt/public-key'],
+  ['post', '/api/jwt/vend'],
 ];
 
 const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'algorithm', 'name', 'payload', 'header'];
@@ -79,6 +91,12 @@ const hostileBody = fc.oneof(
         expiresIn: hostileValue,
         keyType: hostileValue,
         format: hostileValue,
+        // FusionAuth's request members.
+        key: hostileValue,
+        search: hostileValue,
+        claims: hostileValue,
+        keyId: hostileValue,
+        timeToLiveInSeconds: hostileValue,
       },
       { requiredKeys: [] },
     )
@@ -127,10 +145,20 @@ describe('hostile input on every route', () => {
     await testApp.close();
   });
 
-  /** What every answer must be: no 5xx, the envelope (JWKS aside, which is a plain JWK set on success). */
+  /**
+   * What every answer must be: no 5xx, the envelope (JWKS aside, which is a plain JWK set on success; the FusionAuth mount
+   * aside, which answers as FusionAuth: no body, or its `Errors`).
+   */
   function expectSafe(res: request.Response, path: string): void {
     tried++;
     expect(res.status).toBeLessThan(500);
+    // The router's refusals (a path parameter too long) come before any route: in the envelope everywhere.
+    if (path.startsWith('/api/') && res.status !== 414) {
+      if (res.text === '') expect(res.headers['content-type']).toBeUndefined();
+      else if (res.status >= 400) expect(res.body).toEqual({ fieldErrors: expect.any(Object), generalErrors: expect.any(Array) });
+      else expect(typeof res.body).toBe('object');
+      return;
+    }
     if (path.includes('jwks.json') && res.status === 200) {
       expect(Array.isArray(res.body.keys)).toBe(true);
       return;
@@ -156,7 +184,11 @@ describe('hostile input on every route', () => {
         fc.dictionary(fc.constantFrom('limit', 'cursor', 'after', 'x'), hostileString, { maxKeys: 3 }),
         async ([method, route], id, body, query) => {
           const path = route.replace(':id', id);
-          const headers = route.startsWith('/keys') ? { authorization: `Bearer ${userToken}` } : tenant.headers;
+          const headers = route.startsWith('/keys')
+            ? { authorization: `Bearer ${userToken}` }
+            : route.startsWith('/api/')
+              ? { authorization: tenant.apiKey, 'x-fusionauth-tenantid': tenant.tenantId }
+              : tenant.headers;
           const res = await send(method, path, headers, method === 'post' || method === 'put' ? body : undefined).query(query);
           expectSafe(res, path);
         },
@@ -179,11 +211,13 @@ describe('hostile input on every route', () => {
         { authorization: `Basic ${'A'.repeat(4000)}` },
         { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
         { authorization: 'Basic', 'x-stencil-tenantid': '' },
+        { authorization: tenant?.apiKey ?? '', 'x-fusionauth-tenantid': randomUUID() },
+        { 'x-fusionauth-tenantid': tenant?.tenantId ?? randomUUID() },
       ),
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...ROUTES.filter(([, route]) => route.startsWith('/key'))),
+        fc.constantFrom(...ROUTES.filter(([, route]) => route.startsWith('/key') || (route.startsWith('/api/') && route !== '/api/jwt/public-key'))),
         credentialHeaders,
         hostileBody,
         async ([method, route], headers, body) => {
@@ -195,7 +229,7 @@ describe('hostile input on every route', () => {
           // A bad body may be refused first (413, 415, 400 malformed JSON): that says nothing about credentials.
           if (res.status === 401 || res.status === 403) {
             const family = route.split('/')[1];
-            const seen = { status: res.status, body: { ...res.body, requestId: undefined } };
+            const seen = { status: res.status, body: route.startsWith('/api/') ? res.text : { ...res.body, requestId: undefined } };
             if (!unauthorized.has(family)) unauthorized.set(family, seen);
             expect(seen).toEqual(unauthorized.get(family));
           }
@@ -203,7 +237,9 @@ describe('hostile input on every route', () => {
       ),
       { numRuns: RUNS * 2 },
     );
-    expect([...unauthorized.values()].map((seen) => seen.status)).toEqual([401, 401]);
+    expect([...unauthorized.values()].map((seen) => seen.status)).toEqual([401, 401, 401]);
+    // The FusionAuth mount's: no body.
+    expect(unauthorized.get('api')).toEqual({ status: 401, body: '' });
   });
 
   it('answers oversized headers, URLs and bodies in the envelope', async () => {
