@@ -16,7 +16,9 @@ import { searchKeys, toFusionAuthKey, type FusionAuthKey, type KeySearch } from 
 import { generateRequest, importRequest, validated } from './fusionauth-requests';
 import {
   ApiFusionAuthAnswers,
-  FusionAuthKeyRequestDto,
+  FusionAuthGenerateKeyRequestDto,
+  FusionAuthImportKeyRequestDto,
+  FusionAuthUpdateKeyRequestDto,
   FusionAuthKeyResponseDoc,
   FusionAuthKeySearchDto,
   FusionAuthKeySearchRequestDto,
@@ -72,7 +74,7 @@ export class FusionAuthKeysController {
   generate(
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
-    @Body() body: FusionAuthKeyRequestDto,
+    @Body() body: FusionAuthGenerateKeyRequestDto,
   ): Promise<{ key: FusionAuthKey }> {
     return this.generateKey(actor, tenant, body, undefined);
   }
@@ -88,7 +90,7 @@ export class FusionAuthKeysController {
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
     @Param('id') id: string,
-    @Body() body: FusionAuthKeyRequestDto,
+    @Body() body: FusionAuthGenerateKeyRequestDto,
   ): Promise<{ key: FusionAuthKey }> {
     return this.generateKey(actor, tenant, body, newKeyId(id));
   }
@@ -102,7 +104,7 @@ export class FusionAuthKeysController {
   import(
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
-    @Body() body: FusionAuthKeyRequestDto,
+    @Body() body: FusionAuthImportKeyRequestDto,
   ): Promise<{ key: FusionAuthKey }> {
     return this.importKey(actor, tenant, body, undefined);
   }
@@ -118,7 +120,7 @@ export class FusionAuthKeysController {
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
     @Param('id') id: string,
-    @Body() body: FusionAuthKeyRequestDto,
+    @Body() body: FusionAuthImportKeyRequestDto,
   ): Promise<{ key: FusionAuthKey }> {
     return this.importKey(actor, tenant, body, newKeyId(id));
   }
@@ -146,7 +148,7 @@ export class FusionAuthKeysController {
     @Actor() actor: TenantActor,
     @CurrentTenant() tenant: TenantPrincipal,
     @Param('id') id: string,
-    @Body() body: FusionAuthKeyRequestDto,
+    @Body() body: FusionAuthUpdateKeyRequestDto,
   ): Promise<{ key: FusionAuthKey }> {
     const keyId = existingKeyId(id);
     if (body.key.name === undefined || body.key.name === null) throw new ValidationFailedError([{ field: 'name', message: 'name is required' }]);
@@ -164,12 +166,12 @@ export class FusionAuthKeysController {
     await this.keys.deleteKey(actor, existingKeyId(id));
   }
 
-  private async generateKey(actor: TenantActor, tenant: TenantPrincipal, body: FusionAuthKeyRequestDto, pathId: string | undefined) {
+  private async generateKey(actor: TenantActor, tenant: TenantPrincipal, body: FusionAuthGenerateKeyRequestDto, pathId: string | undefined) {
     const request = await validated(GenerateKeyDto, generateRequest(body.key));
     return { key: toFusionAuthKey(await this.keys.generateKey(actor, request, { pathId, grant: tenant.signKeys })) };
   }
 
-  private async importKey(actor: TenantActor, tenant: TenantPrincipal, body: FusionAuthKeyRequestDto, pathId: string | undefined) {
+  private async importKey(actor: TenantActor, tenant: TenantPrincipal, body: FusionAuthImportKeyRequestDto, pathId: string | undefined) {
     const request = await validated(ImportKeyDto, importRequest(body.key));
     return { key: toFusionAuthKey(await this.keys.importKey(actor, request, { pathId, grant: tenant.signKeys })) };
   }

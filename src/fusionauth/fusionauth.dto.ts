@@ -1,9 +1,12 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { Allow, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Allow, IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Optional, OptionalOrNull, OptionalQuery } from '../common/dto-decorators';
 import { FreeFormJson } from '../common/validation';
 import { ORDER_BY } from './fusionauth-key';
+
+/** FusionAuth's `KeyType`s, ours too. */
+const KEY_TYPES = ['EC', 'HMAC', 'OKP', 'RSA'];
 
 /** FusionAuth's `CertificateInformation`, for the OpenAPI document. */
 class FusionAuthCertificateInformationDoc {
@@ -37,26 +40,61 @@ export class FusionAuthKeyDoc {
   @ApiProperty({ description: 'Epoch milliseconds' }) lastUpdateInstant: number;
 }
 
-/** What the mount reads of a `Key` sent to it; any other member (a retrieved Key echoed back) is ignored. */
-class FusionAuthKeyInputDoc {
-  @ApiPropertyOptional({ example: 'signing', description: 'Required on generate, import and update' }) name?: string;
-  @ApiPropertyOptional({ example: 'RS256', description: 'Required on generate; `Ed25519` or `EdDSA`' }) algorithm?: string;
-  @ApiPropertyOptional({ description: 'RSA bits or HMAC bits (generate)' }) length?: number;
-  @ApiPropertyOptional() issuer?: string;
-  @ApiPropertyOptional({ description: "Generate: the self-signed certificate's expiry, epoch milliseconds" }) expirationInstant?: number;
-  @ApiPropertyOptional({ description: 'Import: SPKI or PKCS#1 PEM' }) publicKey?: string;
-  @ApiPropertyOptional({ description: 'Import: unencrypted PEM; sealed at rest, never answered' }) privateKey?: string;
-  @ApiPropertyOptional({ description: 'Import: an X.509 certificate, PEM, whose public key is imported' }) certificate?: string;
-  @ApiPropertyOptional({ description: 'Import: an HMAC secret, standard base64 as FusionAuth writes it (base64url too)' }) secret?: string;
-  @ApiPropertyOptional({ description: 'Import: the kid to keep (the RFC 7638 thumbprint otherwise)' }) kid?: string;
+/**
+ * What the mount reads of a `Key` sent to it, per operation; any other member (a retrieved Key echoed back) is ignored.
+ * An optional member sent as null is the same as one left out.
+ */
+class FusionAuthGenerateKeyDoc {
+  @ApiProperty({ example: 'signing' }) name: string;
+  @ApiProperty({ example: 'RS256', description: '`Ed25519` or `EdDSA` for EdDSA' }) algorithm: string;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'RSA modulus bits (2048, 3072, 4096) or HMAC key bits' }) length?: number;
+  @ApiPropertyOptional({ type: String, nullable: true }) issuer?: string;
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    description: "The self-signed certificate's expiry, epoch milliseconds (a year by default)",
+  })
+  expirationInstant?: number;
 }
 
-/** FusionAuth's `KeyRequest`: `{ key }`. */
-export class FusionAuthKeyRequestDto {
-  @ApiProperty({ type: FusionAuthKeyInputDoc })
+class FusionAuthImportKeyDoc {
+  @ApiProperty({ example: 'signing' }) name: string;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'RS256', description: 'Inferred from the key when left out; `Ed25519` for EdDSA' })
+  algorithm?: string;
+  @ApiPropertyOptional({ type: String, nullable: true }) issuer?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'SPKI or PKCS#1 PEM' }) publicKey?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Unencrypted PEM; sealed at rest, never answered' }) privateKey?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'An X.509 certificate, PEM: its public key is imported' }) certificate?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'An HMAC secret: standard base64 as FusionAuth writes it, or base64url' })
+  secret?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'The kid to keep (else the RFC 7638 thumbprint)' }) kid?: string;
+}
+
+class FusionAuthUpdateKeyDoc {
+  @ApiProperty({ example: 'signing', description: 'The new name: the only member read' }) name: string;
+}
+
+/** FusionAuth's `KeyRequest`, `{ key }`: what generate, import and update share; `key` is read per operation (fusionauth-requests.ts). */
+abstract class FusionAuthKeyRequestDto {
+  @ApiProperty({ type: 'object', additionalProperties: true })
   @FreeFormJson()
   @IsObject({ message: 'key must be a JSON object' })
   key: Record<string, unknown>;
+}
+
+export class FusionAuthGenerateKeyRequestDto extends FusionAuthKeyRequestDto {
+  @ApiProperty({ type: FusionAuthGenerateKeyDoc })
+  override key: Record<string, unknown>;
+}
+
+export class FusionAuthImportKeyRequestDto extends FusionAuthKeyRequestDto {
+  @ApiProperty({ type: FusionAuthImportKeyDoc })
+  override key: Record<string, unknown>;
+}
+
+export class FusionAuthUpdateKeyRequestDto extends FusionAuthKeyRequestDto {
+  @ApiProperty({ type: FusionAuthUpdateKeyDoc })
+  override key: Record<string, unknown>;
 }
 
 /** FusionAuth's `KeySearchCriteria`. */
@@ -73,10 +111,9 @@ export class FusionAuthKeySearchDto {
   @MaxLength(255, { message: 'name must be at most 255 characters' })
   name?: string;
 
-  @ApiPropertyOptional({ enum: ['EC', 'HMAC', 'OKP', 'RSA'] })
+  @ApiPropertyOptional({ enum: KEY_TYPES })
   @Optional()
-  @IsString({ message: 'type must be a string' })
-  @MaxLength(8, { message: 'type must be at most 8 characters' })
+  @IsIn(KEY_TYPES, { message: `type must be one of ${KEY_TYPES.join(', ')}` })
   type?: string;
 
   @ApiPropertyOptional({ default: 25, minimum: 1, maximum: 500 })

@@ -147,14 +147,14 @@ export function documentJwks(document: OpenAPIObject): void {
         {
           name: 'x-stencil-tenantid',
           in: 'header',
-          description: 'The tenant id (or in X-FusionAuth-TenantId)',
-          required: false,
+          description: 'The tenant id (or in x-fusionauth-tenantid)',
+          required: true,
           schema: { type: 'string' },
         },
         {
           name: 'x-fusionauth-tenantid',
           in: 'header',
-          description: "The tenant id, as FusionAuth's clients send it",
+          description: "The tenant id, as FusionAuth's clients send it (retrieveJsonWebKeySet), when x-stencil-tenantid is not sent",
           required: false,
           schema: { type: 'string' },
         },
