@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/database.module';
 import { APP_SEALED_COLUMNS } from '../src/sealed-columns';
 import { TenantKeyEntity } from '../src/tenant-keys/entities/tenant-key.entity';
+import { USABLE_BY_PREFIX_ANY_TENANT } from '../src/tenants/tenants.repository';
 import { resealStatements } from '../src/tenant-keys/material/kek-rotation';
 import { TenantKeysRepository, type DueStep } from '../src/tenant-keys/tenant-keys.repository';
 import { LEASE_DUE_DELIVERY } from '../src/webhooks/webhooks.repository';
@@ -13,6 +14,7 @@ const TENANTS = 2_000;
 const KEYS = 50_000;
 const SUBSCRIPTIONS = 20_000;
 const DELIVERIES = 60_000;
+const API_KEYS = 40_000;
 
 /** Every index a plan reads, by name. */
 function indexesIn(node: Record<string, unknown>): string[] {
@@ -70,6 +72,13 @@ describe('query plans on full tables', () => {
         now() + make_interval(mins => i % 120 - 60),
         CASE WHEN i % 500 = 0 THEN now() + interval '20 seconds' END
       FROM generate_series(1, ${DELIVERIES}) i JOIN subscription ON subscription.n = 1 + i % ${SUBSCRIPTIONS}`);
+    // API keys as generateApiKey makes them (`ks_` and base64url), a tenth revoked.
+    await dataSource.query(`
+      WITH tenant AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM tenants)
+      INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, scopes, revoked_at)
+      SELECT gen_random_uuid(), tenant.id, 'ks_' || substr(md5(i::text), 1, 9), sha256(i::text::bytea), '{keys:read}',
+        CASE WHEN i % 10 = 0 THEN now() END
+      FROM generate_series(1, ${API_KEYS}) i JOIN tenant ON tenant.n = 1 + i % ${TENANTS}`);
     await dataSource.query('ANALYZE');
   });
 
@@ -85,6 +94,11 @@ describe('query plans on full tables', () => {
     );
     return indexesIn(plan[0].Plan);
   }
+
+  it('the API key of a FusionAuth call, which names no tenant, is found by its prefix alone through api_keys_prefix_usable', async () => {
+    const statement = `SELECT id, tenant_id, secret_hash FROM api_keys WHERE ${USABLE_BY_PREFIX_ANY_TENANT}`;
+    expect(await indexesRead(statement, ['ks_' + 'a'.repeat(9), new Date()])).toEqual(['api_keys_prefix_usable']);
+  });
 
   it('the webhook delivery claim walks the pending deliveries by tenant, and finds each key’s first by its queue', async () => {
     const indexes = await indexesRead(LEASE_DUE_DELIVERY, [randomUUID(), []]);

@@ -36,6 +36,9 @@ const API_KEY_SUMMARY = {
   revokedAt: true,
 } as const;
 
+/** The usable API keys of any tenant with the prefix $1, expiry judged at $2: read through index api_keys_prefix_usable (query-plans spec). */
+export const USABLE_BY_PREFIX_ANY_TENANT = 'prefix = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)';
+
 /** An API key that can still be used: neither revoked nor expired (an expired key is refused as a revoked one is). */
 const usable = () => ({ revokedAt: IsNull(), expiresAt: Or(IsNull(), MoreThan(new Date())) });
 
@@ -63,7 +66,7 @@ export class TenantsRepository {
     this.usableKeysByPrefixAnyTenant = {
       name: 'api_keys_usable_by_prefix_any_tenant',
       text: `SELECT ${entityColumns(apiKeys.metadata)} FROM api_keys
-             WHERE prefix = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`,
+             WHERE ${USABLE_BY_PREFIX_ANY_TENANT}`,
     };
   }
 
