@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { JudgedError } from '../common/error-shape';
 import { fusionAuthErrors } from './fusionauth-errors';
 
 const requestWith = (body: unknown, headers: Record<string, string> = {}) => ({ body, headers }) as unknown as FastifyRequest;
@@ -17,7 +18,6 @@ describe("errors in FusionAuth's shape", () => {
           { field: 'name', message: 'name must be 1 to 255 characters' },
           { field: 'length', message: 'length must be an integer' },
           { field: 'certificateValidityDays', message: 'certificateValidityDays must be 1 to 3650' },
-          { field: 'uuid', message: 'uuid must be a UUID' },
         ],
       },
       requestWith({ key: { name: '  ', length: 'x', expirationInstant: 1 } }),
@@ -30,11 +30,22 @@ describe("errors in FusionAuth's shape", () => {
           'key.name': [{ code: '[blank]key.name', message: 'name must be 1 to 255 characters' }],
           'key.length': [{ code: '[invalid]key.length', message: 'length must be an integer' }],
           'key.expirationInstant': [{ code: '[invalid]key.expirationInstant', message: 'certificateValidityDays must be 1 to 3650' }],
-          keyId: [{ code: '[missing]keyId', message: 'uuid must be a UUID' }],
         },
         generalErrors: [],
       },
     });
+  });
+
+  it('reads a key id in the path where there is one', () => {
+    const error: JudgedError = {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'Validation failed',
+      errors: [{ field: 'keyId', message: 'keyId must be a UUID' }],
+    };
+    const inPath = { ...requestWith({ key: {} }), params: { id: 'nope' } } as unknown as FastifyRequest;
+    expect(keyRoute(error, inPath).body).toMatchObject({ fieldErrors: { keyId: [{ code: '[invalid]keyId' }] } });
+    expect(fusionAuthErrors()(error, requestWith({})).body).toMatchObject({ fieldErrors: { keyId: [{ code: '[missing]keyId' }] } });
   });
 
   it('answers credentials, scopes, missing keys and the rate limit with a status alone', () => {

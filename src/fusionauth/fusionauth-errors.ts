@@ -27,7 +27,6 @@ const BODILESS: Partial<Record<ErrorCode, number>> = {
 
 /** Our request fields under FusionAuth's names. */
 const FUSIONAUTH_FIELDS: Record<string, string> = {
-  uuid: 'keyId',
   certificateValidityDays: 'expirationInstant',
   payload: 'claims',
   expiresIn: 'timeToLiveInSeconds',
@@ -92,9 +91,12 @@ function problemWith(value: unknown): 'missing' | 'blank' | 'invalid' {
   return typeof value === 'string' && value.trim() === '' ? 'blank' : 'invalid';
 }
 
-/** The value the caller sent for a field (`key.algorithm` in the body, `X-FusionAuth-TenantId` in the headers). */
+/** The value the caller sent for a field (`key.algorithm` in the body, `X-FusionAuth-TenantId` in the headers, `keyId` in the path). */
 function valueAt(request: FastifyRequest, field: string): unknown {
   if (/^x-/i.test(field)) return request.headers[field.toLowerCase()];
+  // A key's id is in the path of generate and import (`/api/key/generate/{id}`), in the body of vend.
+  const pathId = (request.params as { id?: string } | undefined)?.id;
+  if (field === 'keyId' && pathId !== undefined) return pathId;
   let value: unknown = request.body;
   for (const member of field.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, member)) return undefined;
