@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { OneKeyOneKid1764400000000 } from '../migrations/1764400000000-one-key-one-kid';
+import { KeyThumbprints1765500000000 } from '../migrations/1765500000000-key-thumbprints';
 import request from 'supertest';
 import { KID_MESSAGE } from '../src/common/key-names';
 import { keyClient } from './support/key-client';
@@ -271,6 +272,59 @@ describe('POST /key/import and POST /key/import/:id', () => {
       const winners = answers.filter((res) => res.status === 200);
       expect(winners).toHaveLength(1);
       for (const loser of answers.filter((res) => res.status !== 200)) expectKidTakenBy(loser, 'raced', winners[0].body.data.id);
+    });
+
+    it('racing imports of one key under different kids: exactly one wins, the others are told which holds the material', async () => {
+      const { publicKey } = pems(ec());
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, n) => keys().send.import({ name: `racer ${n}`, publicKey, kid: `racer-${n}` })),
+      );
+      const winners = answers.filter((res) => res.status === 200);
+      expect(winners).toHaveLength(1);
+      for (const loser of answers.filter((res) => res.status !== 200)) {
+        expectEnvelope(loser, 409);
+        expect(loser.body).toMatchObject({
+          code: 'KEY_MATERIAL_EXISTS',
+          message: `The tenant already holds this key as key ${winners[0].body.data.id}`,
+        });
+      }
+    });
+
+    it('the migration gives stored keys their thumbprint (none to HMAC keys), unique among unretired keys, and the kid index covers HMAC keys', async () => {
+      const asymmetric = await keys().generate({ algorithm: 'ES256', name: 'before the migration' });
+      const hmac = await keys().generate({ algorithm: 'HS256', name: 'hmac before the migration' });
+      const runner = testApp.dataSource.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        const migration = new KeyThumbprints1765500000000();
+        await migration.down(runner);
+        await migration.up(runner);
+        const rows = await runner.query('SELECT id, kid, thumbprint FROM tenant_keys WHERE id = ANY($1) ORDER BY thumbprint NULLS LAST', [
+          [asymmetric.id, hmac.id],
+        ]);
+        expect(rows).toEqual([
+          { id: asymmetric.id, kid: asymmetric.kid, thumbprint: asymmetric.kid },
+          { id: hmac.id, kid: hmac.kid, thumbprint: null },
+        ]);
+        const indexes = await runner.query(
+          "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('tenant_keys_tenant_kid_unretired', 'tenant_keys_tenant_thumbprint_unretired') ORDER BY indexname",
+        );
+        expect(indexes).toEqual([
+          {
+            indexname: 'tenant_keys_tenant_kid_unretired',
+            indexdef: expect.stringMatching(/^CREATE UNIQUE INDEX .* \(tenant_id, kid\) WHERE \(\(status\)::text <> 'retired'::text\)$/),
+          },
+          {
+            indexname: 'tenant_keys_tenant_thumbprint_unretired',
+            indexdef: expect.stringMatching(
+              /^CREATE UNIQUE INDEX .* \(tenant_id, thumbprint\) WHERE \(\(thumbprint IS NOT NULL\) AND \(\(status\)::text <> 'retired'::text\)\)$/,
+            ),
+          },
+        ]);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
     });
 
     it('a retiring key keeps its kid; once retired, another key may take it', async () => {
