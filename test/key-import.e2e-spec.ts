@@ -1,7 +1,9 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { createLocalJWKSet, exportJWK, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { OneKeyOneKid1764400000000 } from '../migrations/1764400000000-one-key-one-kid';
+import { KeyThumbprints1765500000000 } from '../migrations/1765500000000-key-thumbprints';
 import request from 'supertest';
+import { KID_MESSAGE } from '../src/common/key-names';
 import { keyClient } from './support/key-client';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
@@ -186,6 +188,192 @@ describe('POST /key/import and POST /key/import/:id', () => {
     expect(res.body.message).toBe('Token rejected: unknown kid');
     // The JWK answered is the imported key: the outsider's token verifies with it.
     expect((await jwtVerify(outside, await importJWK(key.jwk, 'EdDSA'))).protectedHeader.kid).toBe(key.kid);
+  });
+
+  describe('keeping a kid', () => {
+    const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const expectKidTakenBy = (res: request.Response, kid: string, holderId: string) => {
+      expectEnvelope(res, 409);
+      expect(res.body).toMatchObject({ code: 'KID_TAKEN', message: `Key ${holderId} of the tenant already has the kid ${kid}` });
+    };
+
+    it("a JWK's own kid is kept: the view, the JWKS, the header of what it signs, and /key/verify's lookup", async () => {
+      const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const kid = 'Hq4R-keycloak_rs256.2024';
+      const key = await keys().import({ name: 'from keycloak', jwk: { ...(pair.privateKey.export({ format: 'jwk' }) as JWK), kid, use: 'sig' } });
+      expect(key).toMatchObject({ kid, jwk: { kid, alg: 'RS256' }, hasPrivateKey: true });
+      expect(key.jwk!.kid).not.toBe(await calculateJwkThumbprint(pair.publicKey.export({ format: 'jwk' }) as JWK));
+      expect((await keys().jwks()).keys.filter((jwk) => jwk.kid === kid)).toEqual([key.jwk]);
+      // Signed through the API, verified by jose against the JWKS alone.
+      const { protectedHeader, payload } = await keys().signAndVerify(key, { sub: 'kept' });
+      expect({ kid: protectedHeader.kid, sub: payload.sub }).toEqual({ kid, sub: 'kept' });
+      // A token the old issuer signed before the move verifies here.
+      const before = await new SignJWT({ sub: 'old' }).setProtectedHeader({ alg: 'RS256', kid }).sign(pair.privateKey);
+      expect(await keys().verify(before)).toMatchObject({ keyId: key.id, payload: { sub: 'old' } });
+    });
+
+    it('an explicit kid on a PEM import, and over a JWK kid of its own', async () => {
+      const pair = ec();
+      const publicOnly = await keys().import({ name: 'partner', publicKey: pems(pair).publicKey, kid: 'partner:2024/01' });
+      expect(publicOnly).toMatchObject({ kid: 'partner:2024/01', jwk: { kid: 'partner:2024/01' } });
+      const outside = await new SignJWT({ sub: 'p' }).setProtectedHeader({ alg: 'ES256', kid: 'partner:2024/01' }).sign(pair.privateKey);
+      expect(await keys().verify(outside)).toMatchObject({ keyId: publicOnly.id });
+
+      const signer = await keys().import({ name: 'signer', privateKey: pems(ec()).privateKey, kid: 'pem-signer' });
+      expect((await keys().signAndVerify(signer)).protectedHeader.kid).toBe('pem-signer');
+      const jwk = { ...(ec().publicKey.export({ format: 'jwk' }) as JWK), kid: 'ignored' };
+      expect((await keys().import({ name: 'both', jwk, kid: 'chosen' })).kid).toBe('chosen');
+    });
+
+    it('an HMAC secret with a kid: what it signs carries it, and /key/verify finds it by it', async () => {
+      const key = await keys().import({ name: 'shared', secret: randomBytes(32).toString('base64url'), kid: 'auth0-hs256' });
+      expect(key).toMatchObject({ type: 'HMAC', kid: 'auth0-hs256', jwk: null });
+      const { protectedHeader } = await keys().signAndVerify(key);
+      expect(protectedHeader.kid).toBe('auth0-hs256');
+    });
+
+    it('the same key material under another kid is KEY_MATERIAL_EXISTS naming its holder', async () => {
+      const pair = ec();
+      const held = await keys().import({ name: 'held', publicKey: pems(pair).publicKey, kid: 'first-kid' });
+      for (const second of [
+        { publicKey: pems(pair).publicKey, kid: 'second-kid' },
+        { publicKey: pems(pair).publicKey },
+        { jwk: { ...(pair.privateKey.export({ format: 'jwk' }) as JWK), kid: 'third-kid' } },
+      ]) {
+        const res = await keys().send.import({ name: 'again', ...second });
+        expectEnvelope(res, 409);
+        expect(res.body).toMatchObject({ code: 'KEY_MATERIAL_EXISTS', message: `The tenant already holds this key as key ${held.id}` });
+      }
+    });
+
+    it("a kid another key has is KID_TAKEN naming it, an HMAC key too, and a generated key's thumbprint", async () => {
+      const holder = await keys().import({ name: 'holder', publicKey: pems(ec()).publicKey, kid: 'taken' });
+      expectKidTakenBy(await keys().send.import({ name: 'other', publicKey: pems(ec()).publicKey, kid: 'taken' }), 'taken', holder.id);
+      expectKidTakenBy(await keys().send.import({ name: 'hmac', secret: randomBytes(32).toString('base64url'), kid: 'taken' }), 'taken', holder.id);
+      const hmac = await keys().import({ name: 'hmac holder', secret: randomBytes(32).toString('base64url'), kid: 'hmac-taken' });
+      expectKidTakenBy(await keys().send.import({ name: 'pem', publicKey: pems(ec()).publicKey, kid: 'hmac-taken' }), 'hmac-taken', hmac.id);
+      const generated = await keys().generate({ algorithm: 'ES256', name: 'generated' });
+      expectKidTakenBy(
+        await keys().send.import({ name: 'copycat', publicKey: pems(ec()).publicKey, kid: generated.kid }),
+        generated.kid,
+        generated.id,
+      );
+      // Another tenant may have the same kid.
+      expectEnvelope(
+        await keys(await testApp.createTenant('same-kid')).send.import({ name: 'theirs', publicKey: pems(ec()).publicKey, kid: 'taken' }),
+        200,
+      );
+    });
+
+    it('racing imports of one kid with different keys: exactly one wins, the others are told which', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, n) => keys().send.import({ name: `racer ${n}`, publicKey: pems(ec()).publicKey, kid: 'raced' })),
+      );
+      const winners = answers.filter((res) => res.status === 200);
+      expect(winners).toHaveLength(1);
+      for (const loser of answers.filter((res) => res.status !== 200)) expectKidTakenBy(loser, 'raced', winners[0].body.data.id);
+    });
+
+    it('racing imports of one key under different kids: exactly one wins, the others are told which holds the material', async () => {
+      const { publicKey } = pems(ec());
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, n) => keys().send.import({ name: `racer ${n}`, publicKey, kid: `racer-${n}` })),
+      );
+      const winners = answers.filter((res) => res.status === 200);
+      expect(winners).toHaveLength(1);
+      for (const loser of answers.filter((res) => res.status !== 200)) {
+        expectEnvelope(loser, 409);
+        expect(loser.body).toMatchObject({
+          code: 'KEY_MATERIAL_EXISTS',
+          message: `The tenant already holds this key as key ${winners[0].body.data.id}`,
+        });
+      }
+    });
+
+    it('the migration gives stored keys their thumbprint (none to HMAC keys), unique among unretired keys, and the kid index covers HMAC keys', async () => {
+      const asymmetric = await keys().generate({ algorithm: 'ES256', name: 'before the migration' });
+      const hmac = await keys().generate({ algorithm: 'HS256', name: 'hmac before the migration' });
+      const runner = testApp.dataSource.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        const migration = new KeyThumbprints1765500000000();
+        await migration.down(runner);
+        await migration.up(runner);
+        const rows = await runner.query('SELECT id, kid, thumbprint FROM tenant_keys WHERE id = ANY($1) ORDER BY thumbprint NULLS LAST', [
+          [asymmetric.id, hmac.id],
+        ]);
+        expect(rows).toEqual([
+          { id: asymmetric.id, kid: asymmetric.kid, thumbprint: asymmetric.kid },
+          { id: hmac.id, kid: hmac.kid, thumbprint: null },
+        ]);
+        const indexes = await runner.query(
+          "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('tenant_keys_tenant_kid_unretired', 'tenant_keys_tenant_thumbprint_unretired') ORDER BY indexname",
+        );
+        expect(indexes).toEqual([
+          {
+            indexname: 'tenant_keys_tenant_kid_unretired',
+            indexdef: expect.stringMatching(/^CREATE UNIQUE INDEX .* \(tenant_id, kid\) WHERE \(\(status\)::text <> 'retired'::text\)$/),
+          },
+          {
+            indexname: 'tenant_keys_tenant_thumbprint_unretired',
+            indexdef: expect.stringMatching(
+              /^CREATE UNIQUE INDEX .* \(tenant_id, thumbprint\) WHERE \(\(thumbprint IS NOT NULL\) AND \(\(status\)::text <> 'retired'::text\)\)$/,
+            ),
+          },
+        ]);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+    });
+
+    it('a retiring key keeps its kid; once retired, another key may take it', async () => {
+      const retiring = await keys().import({ name: 'retiring', privateKey: pems(ec()).privateKey, kid: 'rotated-out' });
+      const successor = await keys().rotate(retiring, { gracePeriodSeconds: 3600 });
+      expectKidTakenBy(
+        await keys().send.import({ name: 'too soon', publicKey: pems(ec()).publicKey, kid: 'rotated-out' }),
+        'rotated-out',
+        retiring.id,
+      );
+      // The successor is generated: its kid is its thumbprint.
+      expect(successor.kid).toBe(await calculateJwkThumbprint(await exportJWK(createPublicKey(successor.publicKey!))));
+
+      const retired = await keys().import({ name: 'retired', privateKey: pems(ec()).privateKey, kid: 'retired-kid' });
+      await keys().rotate(retired, { gracePeriodSeconds: 0 });
+      const again = await keys().import({ name: 'new holder', publicKey: pems(ec()).publicKey, kid: 'retired-kid' });
+      expect(again.kid).toBe('retired-kid');
+      expect((await keys().get(retired)).status).toBe('retired');
+    });
+
+    it('generated keys have their thumbprint as kid', async () => {
+      for (const algorithm of ['ES384', 'EdDSA']) {
+        const key = await keys().generate({ algorithm, name: `generated ${algorithm}` });
+        const { kid: _kid, alg: _alg, use: _use, ...bare } = key.jwk!;
+        expect(key.kid).toBe(await calculateJwkThumbprint(bare));
+      }
+    });
+
+    const publicPem = () => pems(ec()).publicKey;
+    const publicJwk = (kid: unknown) => ({ ...(ec().publicKey.export({ format: 'jwk' }) as JWK), kid });
+    it.each<[string, () => object, string, string]>([
+      ['an empty kid', () => ({ publicKey: publicPem(), kid: '' }), 'kid', KID_MESSAGE],
+      ['a kid with a space', () => ({ publicKey: publicPem(), kid: 'two words' }), 'kid', KID_MESSAGE],
+      ['a kid with a tab', () => ({ publicKey: publicPem(), kid: 'tab\there' }), 'kid', KID_MESSAGE],
+      ['a kid of 65 characters', () => ({ publicKey: publicPem(), kid: 'k'.repeat(65) }), 'kid', KID_MESSAGE],
+      ['a kid beyond ASCII', () => ({ publicKey: publicPem(), kid: 'clé' }), 'kid', KID_MESSAGE],
+      ['a kid that is a number', () => ({ publicKey: publicPem(), kid: 42 }), 'kid', KID_MESSAGE],
+      ["a JWK's own kid with a space", () => ({ jwk: publicJwk('two words') }), 'jwk.kid', `jwk.${KID_MESSAGE}`],
+      ["a JWK's own kid that is a number", () => ({ jwk: publicJwk(7) }), 'jwk.kid', `jwk.${KID_MESSAGE}`],
+    ])('answers 400 VALIDATION_FAILED for %s', async (_case, body, field, message) => {
+      const res = await keys().send.import({ name: 'bad kid', ...body() });
+      expectEnvelope(res, 400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field, message }] });
+    });
+
+    it('a kid of 64 printable characters is taken as it is', async () => {
+      const kid = '!~' + 'k'.repeat(60) + '"}';
+      expect((await keys().import({ name: 'long kid', publicKey: pems(ec()).publicKey, kid })).kid).toBe(kid);
+    });
   });
 
   describe('one key, one kid', () => {

@@ -134,7 +134,7 @@ describe('/keys users are bound to the tenant that minted the token', () => {
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
     expectEnvelope(await keys(tenantA).send.import({ name: 'squatter', issuer, privateKey: pem, kid: bKey.kid }), 200);
     // Two tenants can sign under this kid and issuer, but only B's key verifies B's token, and only A's verifies A's.
-    const erinOfB = await mint(tenantB, bKey.id, { sub: 'erin' });
+    const erinOfB = await mint(tenantB, bKey.id, { sub: 'erin', scope: 'add_key' });
     expectEnvelope(await userCall(erinOfB).register('erin-phone'), 200);
     const erinOfA = await new SignJWT({ sub: 'erin', aud: idp.audience })
       .setProtectedHeader({ alg: 'ES256', kid: bKey.kid })

@@ -44,7 +44,7 @@ export class TenantKeyView {
   @ApiProperty({ type: String, nullable: true, example: 'https://auth.example.com' })
   issuer: string | null;
 
-  @ApiProperty({ description: 'The JWK `kid`: its RFC 7638 SHA-256 thumbprint' })
+  @ApiProperty({ description: 'The JWK `kid`: its RFC 7638 SHA-256 thumbprint, unless imported with a kid (random for an HMAC key without one)' })
   kid: string;
 
   @ApiProperty({ type: String, nullable: true, description: 'SPKI PEM; null for HMAC keys' })
