@@ -136,6 +136,7 @@ const OPERATIONS: Record<string, BodyOf | null> = {
   'POST /key/webhooks/{id}/deliveries/{deliveryId}/redeliver': null,
   // The FusionAuth mount.
   'GET /api/key': null,
+  'GET /api/key/search': null,
   'POST /api/key/search': () => ({ search: { name: 'fuzz*' } }),
   'POST /api/key/generate': () => ({ key: { name: 'fuzzed', algorithm: 'ES256' } }),
   'POST /api/key/generate/{id}': () => ({ key: { name: 'fuzzed', algorithm: 'ES256' } }),

@@ -152,7 +152,7 @@ describe("FusionAuth's own client (@fusionauth/typescript-client) against /api",
     });
   });
 
-  it('searchKeys: by name with a wildcard, by type, in pages, with the total', async () => {
+  it('searchKeys and searchKeysByParameters: by name with a wildcard, by type, in pages, with the total', async () => {
     for (const name of ['search alpha', 'search beta', 'search gamma']) {
       await client.generateKey(randomUUID(), { key: { algorithm: KeyAlgorithm.ES256, name } });
     }
@@ -161,6 +161,11 @@ describe("FusionAuth's own client (@fusionauth/typescript-client) against /api",
     expect(first.keys!.map((key) => key.name)).toEqual(['search alpha', 'search beta']);
     const second = (await client.searchKeys({ search: { name: 'search*', numberOfResults: 2, startRow: 2 } })).response;
     expect(second.keys!.map((key) => key.name)).toEqual(['search gamma']);
+    // The same by parameters; those not given go as the text "undefined", as FusionAuth's client sends them.
+    const byParameters = (
+      await client.searchKeysByParameters(undefined as unknown as string, 'search*', 2, 'name DESC', 0, undefined as unknown as string)
+    ).response;
+    expect([byParameters.total, byParameters.keys!.map((key) => key.name)]).toEqual([3, ['search gamma', 'search beta']]);
     const hmac = (await client.searchKeys({ search: { type: KeyType.HMAC } })).response;
     expect(hmac.keys!.length).toBeGreaterThan(0);
     expect(hmac.keys!.every((key) => key.type === KeyType.HMAC)).toBe(true);

@@ -33,6 +33,7 @@ const ROUTES: [Method, string][] = [
   ['get', '/health/ready'],
   // The FusionAuth mount.
   ['get', '/api/key'],
+  ['get', '/api/key/search'],
   ['post', '/api/key/search'],
   ['post', '/api/key/generate'],
   ['post', '/api/key/generate/:id'],
@@ -181,7 +182,9 @@ describe('hostile input on every route', () => {
         fc.constantFrom(...ROUTES),
         hostileId,
         hostileBody,
-        fc.dictionary(fc.constantFrom('limit', 'cursor', 'after', 'x'), hostileString, { maxKeys: 3 }),
+        fc.dictionary(fc.constantFrom('limit', 'cursor', 'after', 'x', 'name', 'numberOfResults', 'startRow', 'orderBy'), hostileString, {
+          maxKeys: 3,
+        }),
         async ([method, route], id, body, query) => {
           const path = route.replace(':id', id);
           const headers = route.startsWith('/keys')

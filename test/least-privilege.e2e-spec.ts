@@ -155,6 +155,7 @@ describe('least privilege: scoped, expiring API keys and signing policies', () =
     /** The FusionAuth mount (`/api`): the same scopes, the API key alone in Authorization, and 401 with no body for a key without the scope. */
     const fusionAuthRoutes: [string, ApiKeyScope, (apiKey: string) => Promise<request.Response>][] = [
       ['GET /api/key', 'keys:read', (k) => http().get('/api/key').set('authorization', k)],
+      ['GET /api/key/search', 'keys:read', (k) => http().get('/api/key/search?name=x*').set('authorization', k)],
       ['POST /api/key/search', 'keys:read', (k) => http().post('/api/key/search').set('authorization', k).send({ search: {} })],
       ['GET /api/key/:id', 'keys:read', (k) => http().get(`/api/key/${signing.id}`).set('authorization', k)],
       [

@@ -91,13 +91,14 @@ function problemWith(value: unknown): 'missing' | 'blank' | 'invalid' {
   return typeof value === 'string' && value.trim() === '' ? 'blank' : 'invalid';
 }
 
-/** The value the caller sent for a field (`key.algorithm` in the body, `X-FusionAuth-TenantId` in the headers, `keyId` in the path). */
+/** The value the caller sent for a field (`key.algorithm` in the body or query, `X-FusionAuth-TenantId` in the headers, `keyId` in the path). */
 function valueAt(request: FastifyRequest, field: string): unknown {
   if (/^x-/i.test(field)) return request.headers[field.toLowerCase()];
   // A key's id is in the path of generate and import (`/api/key/generate/{id}`), in the body of vend.
   const pathId = (request.params as { id?: string } | undefined)?.id;
   if (field === 'keyId' && pathId !== undefined) return pathId;
-  let value: unknown = request.body;
+  // A GET's criteria are in its query.
+  let value: unknown = request.body ?? request.query;
   for (const member of field.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, member)) return undefined;
     value = (value as Record<string, unknown>)[member];

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 import { Actor } from '../audit/actor.decorator';
@@ -21,6 +21,7 @@ import {
   FusionAuthUpdateKeyRequestDto,
   FusionAuthKeyResponseDoc,
   FusionAuthKeySearchDto,
+  FusionAuthKeySearchQueryDto,
   FusionAuthKeySearchRequestDto,
   FusionAuthKeySearchResponseDoc,
   FusionAuthKeysResponseDoc,
@@ -50,6 +51,18 @@ export class FusionAuthKeysController {
   }
 
   @FusionAuthApiKeyScope('keys:read')
+  @Get('search')
+  @FusionAuthRoute()
+  @ApiOperation({ summary: "FusionAuth's searchKeysByParameters", description: 'As `POST /api/key/search`, the criteria in the query.' })
+  @ApiFusionAuthAnswers(FusionAuthKeySearchResponseDoc, 400, 401, 429)
+  searchKeysByParameters(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @Query() query: FusionAuthKeySearchQueryDto,
+  ): Promise<{ keys: FusionAuthKey[]; total: number }> {
+    return this.search(tenant, searchFromQuery(query));
+  }
+
+  @FusionAuthApiKeyScope('keys:read')
   @Post('search')
   @HttpCode(200)
   @CountsAsRead()
@@ -60,9 +73,7 @@ export class FusionAuthKeysController {
     @CurrentTenant() tenant: TenantPrincipal,
     @Body() body: FusionAuthKeySearchRequestDto,
   ): Promise<{ keys: FusionAuthKey[]; total: number }> {
-    const search = await validated(FusionAuthKeySearchDto, body.search);
-    const criteria: KeySearch = { numberOfResults: 25, startRow: 0, orderBy: 'name ASC', ...search };
-    return searchKeys((await this.keys.listKeys(tenant.tenantId)).map(toFusionAuthKey), criteria);
+    return this.search(tenant, body.search);
   }
 
   @FusionAuthApiKeyScope('keys:write')
@@ -166,6 +177,11 @@ export class FusionAuthKeysController {
     await this.keys.deleteKey(actor, existingKeyId(id));
   }
 
+  private async search(tenant: TenantPrincipal, search: Record<string, unknown>): Promise<{ keys: FusionAuthKey[]; total: number }> {
+    const criteria: KeySearch = { numberOfResults: 25, startRow: 0, orderBy: 'name ASC', ...(await validated(FusionAuthKeySearchDto, search)) };
+    return searchKeys((await this.keys.listKeys(tenant.tenantId)).map(toFusionAuthKey), criteria);
+  }
+
   private async generateKey(actor: TenantActor, tenant: TenantPrincipal, body: FusionAuthGenerateKeyRequestDto, pathId: string | undefined) {
     const request = await validated(GenerateKeyDto, generateRequest(body.key));
     return { key: toFusionAuthKey(await this.keys.generateKey(actor, request, { pathId, grant: tenant.signKeys })) };
@@ -175,6 +191,17 @@ export class FusionAuthKeysController {
     const request = await validated(ImportKeyDto, importRequest(body.key));
     return { key: toFusionAuthKey(await this.keys.importKey(actor, request, { pathId, grant: tenant.signKeys })) };
   }
+}
+
+/** The query's criteria as the body's: numbers read as numbers, FusionAuth's `undefined` left out. */
+function searchFromQuery(query: FusionAuthKeySearchQueryDto): Record<string, unknown> {
+  const given = Object.entries(query).filter(([, value]) => value !== 'undefined');
+  return Object.fromEntries(
+    given.map(([name, value]) => [
+      name,
+      (name === 'numberOfResults' || name === 'startRow') && /^\d{1,9}$/.test(value as string) ? Number(value) : value,
+    ]),
+  );
 }
 
 /** The id a new key is to have: a UUID, or FusionAuth's `[invalid]keyId`. */

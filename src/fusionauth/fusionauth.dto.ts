@@ -140,6 +140,22 @@ export class FusionAuthKeySearchDto {
   orderBy?: string;
 }
 
+/**
+ * `GET /api/key/search`'s query (FusionAuth's searchKeysByParameters): the criteria as text, checked as the body's
+ * once read. FusionAuth's client sends a parameter it was not given as the text `undefined`: that is left out.
+ */
+export class FusionAuthKeySearchQueryDto {
+  @ApiPropertyOptional({ example: 'RS256' }) @OptionalQuery() @IsString({ message: 'algorithm must be given once' }) algorithm?: string;
+  @ApiPropertyOptional({ example: 'sign*' }) @OptionalQuery() @IsString({ message: 'name must be given once' }) name?: string;
+  @ApiPropertyOptional({ enum: KEY_TYPES }) @OptionalQuery() @IsString({ message: 'type must be given once' }) type?: string;
+  @ApiPropertyOptional({ type: 'integer', default: 25 })
+  @OptionalQuery()
+  @IsString({ message: 'numberOfResults must be given once' })
+  numberOfResults?: string;
+  @ApiPropertyOptional({ type: 'integer', default: 0 }) @OptionalQuery() @IsString({ message: 'startRow must be given once' }) startRow?: string;
+  @ApiPropertyOptional({ example: 'insertInstant DESC' }) @OptionalQuery() @IsString({ message: 'orderBy must be given once' }) orderBy?: string;
+}
+
 /** FusionAuth's `KeySearchRequest`: `{ search }`. */
 export class FusionAuthKeySearchRequestDto {
   @ApiProperty({ type: FusionAuthKeySearchDto })
