@@ -36,3 +36,20 @@ export const AUDIT_ACTIONS = [
   'audit.prune',
 ];
 export const AUDIT_OUTCOMES = ['success', 'failure'];
+/** The event types a webhook subscribes to, and "*" for every one (CreateWebhookDto). */
+export const WEBHOOK_EVENTS = [
+  'key.created',
+  'key.imported',
+  'key.renamed',
+  'key.rotated',
+  'key.next_published',
+  'key.activated',
+  'key.retiring',
+  'key.retired',
+  'key.deletion_scheduled',
+  'key.deletion_cancelled',
+  'key.deleted',
+  'key.certificate_expiring',
+  'api_key.created',
+  'api_key.revoked',
+];
