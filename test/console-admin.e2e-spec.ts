@@ -5,7 +5,7 @@ import request from 'supertest';
 import { WEBHOOK_EVENTS } from '../console/src/vocabulary';
 import { WEBHOOK_EVENT_TYPES } from '../src/changes/events';
 import { launchChromium } from './support/chromium';
-import { openConsole, openScreen } from './support/console';
+import { openConsole, openScreen, screenshot } from './support/console';
 import { eventually } from './support/eventually';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 import { startReceiver } from './support/webhook-receiver';
@@ -127,7 +127,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
 
       // Revoke asks once more, then the API refuses the key.
       await row.getByRole('button', { name: 'Revoke ci-signer' }).click();
-      await row.getByRole('button', { name: 'Confirm revoking ci-signer' }).click();
+      await row.getByRole('button', { name: 'Confirm: revoke ci-signer' }).click();
       await page.getByRole('status').filter({ hasText: 'API key revoked' }).waitFor();
       const revoked = (await request(testApp.http).get(`/api-keys/${made.id}`).set(tenant.headers)).body.data as ApiKeyView;
       expect(revoked.revokedAt).not.toBeNull();
@@ -232,7 +232,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         await page.getByRole('button', { name: `Enable ${receiver.url}` }).waitFor();
         expect((await request(testApp.http).get(`/key/webhooks/${made.id}`).set(tenant.headers)).body.data.enabled).toBe(false);
         await page.getByRole('button', { name: `Delete ${receiver.url}` }).click();
-        await page.getByRole('button', { name: `Confirm deleting ${receiver.url}` }).click();
+        await page.getByRole('button', { name: `Confirm: delete ${receiver.url}` }).click();
         await page.getByRole('status').filter({ hasText: 'Webhook deleted' }).waitFor();
         await request(testApp.http).get(`/key/webhooks/${made.id}`).set(tenant.headers).expect(404);
         expect(problems).toEqual([]);
@@ -392,12 +392,20 @@ describe('/console: API keys, webhooks and the audit trail', () => {
     await context.close();
   });
 
-  it('stays usable 390 px wide', async () => {
+  it('names every control, and stays usable 390 px wide', async () => {
     const { context, page, problems } = await openConsole(browser, testApp, tenant, { width: 390, height: 844 });
-    for (const screen of ['API keys', 'Webhooks', 'Audit trail']) {
+    for (const [screen, name] of [
+      ['API keys', 'console-api-keys'],
+      ['Webhooks', 'console-webhooks'],
+      ['Audit trail', 'console-audit'],
+    ]) {
       await openScreen(page, screen);
       await page.getByRole('table').first().waitFor();
       await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
+      // An unnamed control shows in the snapshot as its bare role.
+      const snapshot = await page.locator('body').ariaSnapshot();
+      expect(snapshot).not.toMatch(/^\s*- (button|textbox|combobox|checkbox|spinbutton|link)(?= \[|:|$)/m);
+      await screenshot(page, name);
     }
     expect(problems).toEqual([]);
     await context.close();

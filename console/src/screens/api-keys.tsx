@@ -4,7 +4,7 @@ import { useMissingRight, useSession } from '../session';
 import { Curl, Outcome, Reason, Screen, useCall, useLoad, When } from '../ui';
 import type { ApiKey, IssuedApiKey } from '../views';
 import { API_KEY_SCOPES } from '../vocabulary';
-import { listOf, OnceSecret } from './admin-parts';
+import { Confirm, listOf, OnceSecret } from './admin-parts';
 
 /** The tenant's API keys: create one (its secret shown once), see when each was last used, revoke. */
 export function ApiKeys() {
@@ -85,10 +85,8 @@ function CreateApiKey({ why, onCreated }: { why?: string; onCreated: () => void 
 
 function ApiKeyTable({ keys, why, onRevoked }: { keys: ApiKey[]; why?: string; onRevoked: () => void }) {
   const { principal } = useSession();
-  const [confirming, setConfirming] = useState<string>();
   const revoke = useCall<unknown>(OPERATIONS.revokeApiKey);
-  const confirm = async (id: string) => {
-    setConfirming(undefined);
+  const revokeKey = async (id: string) => {
     if ((await revoke.run({ params: { id } })).ok) onRevoked();
   };
   return (
@@ -132,22 +130,13 @@ function ApiKeyTable({ keys, why, onRevoked }: { keys: ApiKey[]; why?: string; o
                     <When at={key.revokedAt} />
                   </td>
                   <td class="nowrap">
-                    {key.revokedAt ? null : confirming === key.id ? (
-                      <div class="actions">
-                        <button type="button" onClick={() => confirm(key.id)} aria-label={`Confirm revoking ${label}`}>
-                          Confirm revoke
-                        </button>
-                        <button type="button" onClick={() => setConfirming(undefined)} aria-label={`Keep ${label}`}>
-                          Keep
-                        </button>
-                      </div>
-                    ) : (
-                      <>
-                        <button type="button" disabled={Boolean(why) || self} onClick={() => setConfirming(key.id)} aria-label={`Revoke ${label}`}>
-                          Revoke
-                        </button>
-                        <Reason why={why ?? (self ? 'You are signed in with this key' : undefined)} />
-                      </>
+                    {key.revokedAt ? null : (
+                      <Confirm
+                        action="Revoke"
+                        what={label}
+                        why={why ?? (self ? 'You are signed in with this key' : undefined)}
+                        onConfirm={() => revokeKey(key.id)}
+                      />
                     )}
                   </td>
                 </tr>

@@ -5,7 +5,7 @@ import { useMissingRight } from '../session';
 import { Curl, Outcome, Reason, Screen, useLoad, When } from '../ui';
 import type { Webhook, WebhookDelivery } from '../views';
 import { WEBHOOK_EVENTS } from '../vocabulary';
-import { OnceSecret, Pager } from './admin-parts';
+import { Confirm, OnceSecret, Pager } from './admin-parts';
 
 interface Done {
   operation: Operation;
@@ -41,18 +41,24 @@ export function Webhooks() {
   const why = useMissingRight(OPERATIONS.listWebhooks);
   const list = useLoad<Webhook[]>(OPERATIONS.listWebhooks);
   // A secret the service answers once (creation, rotation): in this screen's state only.
-  const [secret, setSecret] = useState<string>();
+  const [secret, setSecret] = useState<{ url: string; secret: string }>();
   const [selected, setSelected] = useState<string>();
   const webhooks = list.answer?.ok ? (list.answer.data ?? []) : [];
   const shownDeliveries = webhooks.find((webhook) => webhook.id === selected);
-  const issued = (value: string) => {
-    setSecret(value);
+  const issued = (url: string, value: string) => {
+    setSecret({ url, secret: value });
     list.reload();
   };
   return (
     <Screen title="Webhooks">
       <CreateWebhook why={why} onCreated={issued} />
-      {secret ? <OnceSecret name="Webhook signing secret" secret={secret} /> : null}
+      {secret ? (
+        <OnceSecret name="Webhook signing secret" secret={secret.secret}>
+          <p>
+            The signing secret of <code>{secret.url}</code>.
+          </p>
+        </OnceSecret>
+      ) : null}
       <h2>Subscriptions</h2>
       <Reason why={why} />
       {list.answer?.ok ? (
@@ -66,7 +72,7 @@ export function Webhooks() {
   );
 }
 
-function CreateWebhook({ why, onCreated }: { why?: string; onCreated: (secret: string) => void }) {
+function CreateWebhook({ why, onCreated }: { why?: string; onCreated: (url: string, secret: string) => void }) {
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>([]);
@@ -75,8 +81,8 @@ function CreateWebhook({ why, onCreated }: { why?: string; onCreated: (secret: s
   const toggle = (event: string, on: boolean) => setEvents(on ? [...events, event] : events.filter((chosen) => chosen !== event));
   const submit = async (event: Event) => {
     event.preventDefault();
-    const answer = await act<{ secret: string }>(OPERATIONS.createWebhook, { body });
-    if (answer.ok && answer.data) onCreated(answer.data.secret);
+    const answer = await act<{ url: string; secret: string }>(OPERATIONS.createWebhook, { body });
+    if (answer.ok && answer.data) onCreated(answer.data.url, answer.data.secret);
   };
   return (
     <form onSubmit={submit} aria-label="Create a webhook">
@@ -113,23 +119,21 @@ interface TableProps {
   webhooks: Webhook[];
   why?: string;
   onChanged: () => void;
-  onSecret: (secret: string) => void;
+  onSecret: (url: string, secret: string) => void;
   onDeliveries: (id: string) => void;
 }
 
 function WebhookTable({ webhooks, why, onChanged, onSecret, onDeliveries }: TableProps) {
-  const [confirming, setConfirming] = useState<string>();
   const { act, busy, shown } = useAction();
   const disabled = Boolean(why) || busy;
   const setEnabled = async (id: string, enabled: boolean) => {
     if ((await act(OPERATIONS.updateWebhook, { params: { id }, body: { enabled } })).ok) onChanged();
   };
   const rotate = async (id: string) => {
-    const answer = await act<{ secret: string }>(OPERATIONS.rotateWebhookSecret, { params: { id } });
-    if (answer.ok && answer.data) onSecret(answer.data.secret);
+    const answer = await act<{ url: string; secret: string }>(OPERATIONS.rotateWebhookSecret, { params: { id } });
+    if (answer.ok && answer.data) onSecret(answer.data.url, answer.data.secret);
   };
   const remove = async (id: string) => {
-    setConfirming(undefined);
     if ((await act(OPERATIONS.deleteWebhook, { params: { id } })).ok) onChanged();
   };
   return (
@@ -191,21 +195,7 @@ function WebhookTable({ webhooks, why, onChanged, onSecret, onDeliveries }: Tabl
                     >
                       Deliveries
                     </button>
-                    {confirming === webhook.id ? (
-                      <>
-                        <button type="button" onClick={() => remove(webhook.id)} aria-label={`Confirm deleting ${webhook.url}`}>
-                          Confirm delete
-                        </button>
-                        <button type="button" onClick={() => setConfirming(undefined)} aria-label={`Keep ${webhook.url}`}>
-                          Keep
-                        </button>
-                      </>
-                    ) : (
-                      <button type="button" disabled={disabled} onClick={() => setConfirming(webhook.id)} aria-label={`Delete ${webhook.url}`}>
-                        Delete
-                      </button>
-                    )}
-                    <Reason why={why} />
+                    <Confirm action="Delete" what={webhook.url} why={why} onConfirm={() => remove(webhook.id)} />
                   </div>
                 </td>
               </tr>
