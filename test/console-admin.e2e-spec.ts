@@ -17,8 +17,8 @@ describe('/console: API keys, webhooks and the audit trail', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    // A local receiver is a private address: allowed here. Retries come after a second.
-    testApp = await startTestApp({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_SECONDS: '1,1,1' });
+    // A local receiver is a private address: allowed here. Retries come after a second; two seconds of failures disable.
+    testApp = await startTestApp({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_SECONDS: '1,1,1,1,1,1', WEBHOOK_DISABLE_AFTER_SECONDS: '2' });
     tenant = await testApp.createTenant('console-admin');
     await testApp.app.listen(0, '127.0.0.1');
     browser = await launchChromium();
@@ -126,8 +126,13 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       await expect(row.getByRole('cell').nth(6).textContent()).resolves.toBe(when(lastUsedAt));
 
       // Revoke asks once more, then the API refuses the key.
-      await row.getByRole('button', { name: 'Revoke ci-signer' }).click();
-      await row.getByRole('button', { name: 'Confirm: revoke ci-signer' }).click();
+      // By keyboard: the confirmation takes the focus.
+      await row.getByRole('button', { name: 'Revoke ci-signer' }).focus();
+      await page.keyboard.press('Enter');
+      await expect(
+        row.getByRole('button', { name: 'Confirm: revoke ci-signer' }).evaluate((button) => button === button.ownerDocument.activeElement),
+      ).resolves.toBe(true);
+      await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: 'API key revoked' }).waitFor();
       const revoked = (await request(testApp.http).get(`/api-keys/${made.id}`).set(tenant.headers)).body.data as ApiKeyView;
       expect(revoked.revokedAt).not.toBeNull();
@@ -235,6 +240,66 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         await page.getByRole('button', { name: `Confirm: delete ${receiver.url}` }).click();
         await page.getByRole('status').filter({ hasText: 'Webhook deleted' }).waitFor();
         await request(testApp.http).get(`/key/webhooks/${made.id}`).set(tenant.headers).expect(404);
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+        await receiver.close();
+      }
+    });
+
+    it('shows a failing receiver’s failed tries, since when it fails, why the service disabled it, and enables it again', async () => {
+      const own = await testApp.createTenant('console-failing');
+      const receiver = await startReceiver(Number.MAX_SAFE_INTEGER);
+      const { context, page, problems } = await openConsole(browser, testApp, own);
+      try {
+        const created = await request(testApp.http)
+          .post('/key/webhooks')
+          .set(own.headers)
+          .send({ url: receiver.url, events: ['*'] });
+        testApp.trackSecret(created.body.data.secret);
+        const { id } = created.body.data as { id: string };
+        await request(testApp.http).post('/key/generate').set(own.headers).send({ algorithm: 'ES256', name: 'unheard' });
+        const view = async () => (await request(testApp.http).get(`/key/webhooks/${id}`).set(own.headers)).body.data;
+        const { value: disabled } = await eventually('disabled by the service', async () => ((await view()).enabled === false ? view() : undefined), {
+          withinMs: 15_000,
+        });
+        // Its pending delivery then fails at once.
+        const { value: delivery } = await eventually('the delivery failed', async () => {
+          const [latest] = (await request(testApp.http).get(`/key/webhooks/${id}/deliveries`).set(own.headers)).body.data;
+          return latest?.status === 'failed' ? latest : undefined;
+        });
+        expect(delivery).toMatchObject({ lastStatusCode: 500, nextAttemptAt: null });
+        await openScreen(page, 'Webhooks');
+        const row = page.getByRole('table', { name: 'Webhooks' }).getByRole('row').filter({ hasText: receiver.url });
+        await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([
+          receiver.url,
+          '*',
+          'no',
+          when(disabled.failingSince),
+          `${disabled.disabledReason}${when(disabled.disabledAt)}`,
+          when(disabled.createdAt),
+          'EnableRotate secretDeliveriesDelete',
+        ]);
+        await page.getByRole('button', { name: `Deliveries of ${receiver.url}` }).click();
+        await page.getByRole('table', { name: 'Deliveries' }).waitFor();
+        await expect(rowsOf(page, 'Deliveries')).resolves.toEqual([
+          [
+            'key.created',
+            'failed',
+            String(delivery.attempts),
+            '500',
+            delivery.lastError ?? '–',
+            when(delivery.nextAttemptAt),
+            '–',
+            when(delivery.createdAt),
+            'Redeliver',
+          ],
+        ]);
+
+        await page.getByRole('button', { name: `Enable ${receiver.url}` }).click();
+        await page.getByRole('button', { name: `Disable ${receiver.url}` }).waitFor();
+        expect(await view()).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
+        await expect(row.getByRole('cell').nth(4).textContent()).resolves.toBe('–');
         expect(problems).toEqual([]);
       } finally {
         await context.close();

@@ -60,7 +60,12 @@ export function Webhooks() {
         </OnceSecret>
       ) : null}
       <h2>Subscriptions</h2>
-      <Reason why={why} />
+      <div class="actions">
+        <button type="button" onClick={list.reload}>
+          Refresh subscriptions
+        </button>
+        <Reason why={why} />
+      </div>
       {list.answer?.ok ? (
         <WebhookTable webhooks={webhooks} why={why} onChanged={list.reload} onSecret={issued} onDeliveries={setSelected} />
       ) : (
