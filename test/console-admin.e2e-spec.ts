@@ -87,6 +87,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       await expect(page.evaluate('navigator.clipboard.readText()')).resolves.toBe(secret);
 
       const row = page.getByRole('table', { name: 'API keys' }).getByRole('row').filter({ hasText: 'ci-signer' });
+      await row.waitFor();
       await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([
         'ci-signer',
         `${made.prefix}…`,
@@ -136,7 +137,8 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       await page.getByRole('status').filter({ hasText: 'API key revoked' }).waitFor();
       const revoked = (await request(testApp.http).get(`/api-keys/${made.id}`).set(tenant.headers)).body.data as ApiKeyView;
       expect(revoked.revokedAt).not.toBeNull();
-      await expect(row.getByRole('cell').nth(7).textContent()).resolves.toBe(when(revoked.revokedAt));
+      // The list reloads after the answer.
+      await eventually('the revocation shown', async () => (await row.getByRole('cell').nth(7).textContent()) === when(revoked.revokedAt));
       await request(testApp.http)
         .get('/api-keys/current')
         .set({ authorization: `Basic ${secret}`, 'x-stencil-tenantid': tenant.tenantId })
@@ -160,6 +162,24 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       expect(shown).toContain(refused.body.code);
       expect(shown).toContain(refused.body.message);
       for (const error of refused.body.errors as { message: string }[]) expect(shown).toContain(error.message);
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it('offers only the scopes the signed-in key holds, and says so of the others', async () => {
+      const made = await request(testApp.http)
+        .post('/api-keys')
+        .set(tenant.headers)
+        .send({ name: 'delegate', scopes: ['api-keys:manage', 'keys:read'], signKeys: ['login'] });
+      expectEnvelope(made, 200);
+      testApp.trackSecret(made.body.data.apiKey);
+      const { context, page, problems } = await openConsole(browser, testApp, { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey });
+      await openScreen(page, 'API keys');
+      const scopes = page.getByRole('group', { name: 'Scopes' });
+      await expect(scopes.getByRole('checkbox', { name: 'keys:read', exact: true }).isEnabled()).resolves.toBe(true);
+      await expect(scopes.getByRole('checkbox', { name: 'keys:write not held by this key' }).isDisabled()).resolves.toBe(true);
+      await expect(scopes.getByText('not held by this key').count()).resolves.toBe(5);
+      await expect(page.getByText('Within what this key may sign with: login').count()).resolves.toBe(1);
       expect(problems).toEqual([]);
       await context.close();
     });
@@ -271,6 +291,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         expect(delivery).toMatchObject({ lastStatusCode: 500, nextAttemptAt: null });
         await openScreen(page, 'Webhooks');
         const row = page.getByRole('table', { name: 'Webhooks' }).getByRole('row').filter({ hasText: receiver.url });
+        await row.waitFor();
         await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([
           receiver.url,
           '*',

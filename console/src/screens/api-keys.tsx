@@ -22,6 +22,7 @@ export function ApiKeys() {
 }
 
 function CreateApiKey({ why, onCreated }: { why?: string; onCreated: () => void }) {
+  const { principal } = useSession();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);
   const [signKeys, setSignKeys] = useState('');
@@ -55,17 +56,23 @@ function CreateApiKey({ why, onCreated }: { why?: string; onCreated: () => void 
       </label>
       <fieldset class="choices">
         <legend>Scopes</legend>
-        {API_KEY_SCOPES.map((scope) => (
-          <label class="inline" key={scope}>
-            <input type="checkbox" checked={scopes.includes(scope)} onChange={(e) => toggle(scope, e.currentTarget.checked)} />
-            {scope}
-          </label>
-        ))}
+        {API_KEY_SCOPES.map((scope) => {
+          // A key gives at most what the calling key holds.
+          const held = principal.scopes.includes(scope);
+          return (
+            <label class="inline" key={scope}>
+              <input type="checkbox" checked={scopes.includes(scope)} disabled={!held} onChange={(e) => toggle(scope, e.currentTarget.checked)} />
+              {scope}
+              {held ? null : <Reason why="not held by this key" />}
+            </label>
+          );
+        })}
       </fieldset>
       <label>
         Signing keys (key ids or aliases, comma-separated; empty: any)
         <input value={signKeys} onInput={(e) => setSignKeys(e.currentTarget.value)} autoComplete="off" spellcheck={false} />
       </label>
+      {principal.signKeys ? <p class="hint">Within what this key may sign with: {principal.signKeys.join(', ')}</p> : null}
       <label>
         Expires (your local time; empty: never)
         <input type="datetime-local" value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
