@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestApp, TestTenant } from './test-app';
 
 export const CONSOLE_ARTIFACTS = join(__dirname, '..', 'artifacts');
@@ -30,7 +30,7 @@ export async function openConsole(
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl(testApp) });
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('console', (message) => message.type() === 'error' && !isApiErrorStatus(message) && problems.push(message.text()));
+  page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto(`${baseUrl(testApp)}/console/`);
   await signIn(page, credentials);
@@ -58,15 +58,4 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.CONSOLE_SCREENSHOTS === '1') {
     await page.screenshot({ path: join(__dirname, '..', '..', 'docs', 'images', `${name}.png`), fullPage: false });
   }
-}
-
-/**
- * Chromium reports every 4xx/5xx answer as a console error. The API's refusals (a 400, a 403) are answers the console
- * shows on purpose; a failed console asset or a CSP violation still counts.
- */
-function isApiErrorStatus(message: ConsoleMessage): boolean {
-  return (
-    message.text().startsWith('Failed to load resource: the server responded with a status of') &&
-    !new URL(message.location().url).pathname.startsWith('/console/')
-  );
 }
