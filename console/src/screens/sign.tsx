@@ -51,8 +51,9 @@ export function Sign() {
     <Screen title="Sign">
       <form onSubmit={submit} aria-label="Sign a token">
         <label>
-          Key
+          <span id="sign-key-label">Key</span>
           <select
+            aria-labelledby="sign-key-label"
             value={chosen && !byAlias ? chosen.id : keyId}
             onChange={(e) => {
               setKeyId(e.currentTarget.value);
