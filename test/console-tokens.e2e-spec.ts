@@ -83,6 +83,7 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
       await expect(timeOf(page, 0, 'Activates')).resolves.toBe(chain.next.activatesAt);
       const safeAt = new Date(Date.parse(chain.next.createdAt) + JWKS_MAX_AGE * 1000).toISOString();
       await expect(timeOf(page, 0, 'Safe to activate')).resolves.toBe(safeAt);
+      await expect(steps.first().textContent()).resolves.toContain('(before it activates)');
       await expect(timeOf(page, 1, 'Next rotation')).resolves.toBe(chain.active.nextRotationAt);
       await expect(steps.nth(1).textContent()).resolves.toContain('every 3600 s, successor published 3598 s before');
       await expect(timeOf(page, 2, 'Retires')).resolves.toBe(chain.retiring.retireAt);
@@ -104,6 +105,9 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
         await shown(page, 'Warning: activates before every verifier has refreshed its JWKS.');
         const safeAt = new Date(Date.parse(chain.next.createdAt) + 7200 * 1000).toISOString();
         await expect(timeOf(page, 0, 'Safe to activate')).resolves.toBe(safeAt);
+        await expect(page.getByRole('list', { name: 'Rotation timeline for login' }).getByRole('listitem').first().textContent()).resolves.toContain(
+          '(after it activates)',
+        );
         expect(problems).toEqual([]);
         await context.close();
       } finally {

@@ -56,8 +56,9 @@ export function Timeline() {
   return (
     <Screen title="Rotation timeline">
       <p class="hint">
-        A successor is in the JWKS from the moment it is published (its creation); verifiers that cached the JWKS before then have all fetched it
-        again one max-age later{maxAge === undefined ? '' : ` (${maxAge} s, the JWKS Cache-Control)`}: from then on it is safe to activate.
+        {`A successor is in the JWKS from its creation, so it is safe to activate one JWKS max-age later${
+          maxAge === undefined ? '' : ` (${maxAge} s, from the JWKS Cache-Control)`
+        }, when every verifier has fetched the JWKS again.`}
       </p>
       {keys.answer && !keys.answer.ok ? <Outcome answer={keys.answer} /> : null}
       {jwks.answer && !jwks.answer.ok ? <Outcome answer={jwks.answer} /> : null}
@@ -105,7 +106,15 @@ function TimelineStep({ tenantKey: key, maxAge }: { tenantKey: TenantKey; maxAge
               <When at={key.activatesAt} />
             </dd>
             <dt>Safe to activate</dt>
-            <dd>{safeAt ? <When at={safeAt} /> : 'unknown: the JWKS has no max-age'}</dd>
+            <dd>
+              {safeAt ? (
+                <>
+                  <When at={safeAt} /> ({early ? 'after' : 'before'} it activates)
+                </>
+              ) : (
+                'unknown: the JWKS has no max-age'
+              )}
+            </dd>
           </>
         ) : null}
         {key.status === 'active' ? (
