@@ -83,7 +83,7 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
       await expect(timeOf(page, 0, 'Activates')).resolves.toBe(chain.next.activatesAt);
       const safeAt = new Date(Date.parse(chain.next.createdAt) + JWKS_MAX_AGE * 1000).toISOString();
       await expect(timeOf(page, 0, 'Safe to activate')).resolves.toBe(safeAt);
-      await expect(steps.first().textContent()).resolves.toContain('(before it activates)');
+      await expect(steps.first().textContent()).resolves.toContain('(it activates later, fine)');
       await expect(timeOf(page, 1, 'Next rotation')).resolves.toBe(chain.active.nextRotationAt);
       await expect(steps.nth(1).textContent()).resolves.toContain('every 3600 s, successor published 3598 s before');
       await expect(timeOf(page, 2, 'Retires')).resolves.toBe(chain.retiring.retireAt);
@@ -106,7 +106,7 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
         const safeAt = new Date(Date.parse(chain.next.createdAt) + 7200 * 1000).toISOString();
         await expect(timeOf(page, 0, 'Safe to activate')).resolves.toBe(safeAt);
         await expect(page.getByRole('list', { name: 'Rotation timeline for login' }).getByRole('listitem').first().textContent()).resolves.toContain(
-          '(after it activates)',
+          '(it activates earlier)',
         );
         expect(problems).toEqual([]);
         await context.close();
@@ -249,14 +249,19 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
 
     it('stays usable 390 px wide', async () => {
       const { context, page, problems } = await openConsole(browser, testApp, tenant, { width: 390, height: 844 });
-      for (const screen of ['Rotation timeline', 'JWKS', 'Sign', 'Token check']) {
+      const token = await keyClient(testApp, tenant).sign(signer, { payload: { sub: 'dave' } });
+      const screens: [string, (page: Page) => Promise<void>][] = [
+        ['Rotation timeline', (page) => page.getByRole('list', { name: 'Rotation timeline for api' }).waitFor()],
+        ['JWKS', (page) => page.getByLabel('JWKS JSON').waitFor()],
+        ['Sign', (page) => page.getByRole('option', { name: 'signer (alias api) · ES256' }).waitFor({ state: 'attached' })],
+        ['Token check', (page) => page.getByLabel('Token', { exact: true }).fill(token)],
+      ];
+      for (const [screen, shownIn] of screens) {
         await openScreen(page, screen);
-        await page
-          .getByLabel(/^curl for/)
-          .first()
-          .waitFor();
+        await shownIn(page);
         await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
       }
+      await expect(text(page, 'Decoded claims')).resolves.toContain('"sub": "dave"');
       expect(problems).toEqual([]);
       await context.close();
     });

@@ -109,7 +109,7 @@ function TimelineStep({ tenantKey: key, maxAge }: { tenantKey: TenantKey; maxAge
             <dd>
               {safeAt ? (
                 <>
-                  <When at={safeAt} /> ({early ? 'after' : 'before'} it activates)
+                  <When at={safeAt} /> ({early ? 'it activates earlier' : 'it activates later, fine'})
                 </>
               ) : (
                 'unknown: the JWKS has no max-age'
