@@ -234,7 +234,7 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
       await context.close();
     });
 
-    it('greys out Check for a key without keys:verify, and still decodes the token in the page', async () => {
+    it('greys out Check for a keys:read-only key, and still decodes the token in the page; Sign too', async () => {
       const reader = await apiKeyWith(tenant, ['keys:read']);
       const token = await keyClient(testApp, tenant).sign(signer, { payload: { sub: 'carol' } });
       const { context, page, problems } = await openConsole(browser, testApp, reader);
@@ -243,6 +243,10 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
       await expect(page.getByRole('button', { name: 'Check', exact: true }).isDisabled()).resolves.toBe(true);
       await shown(page, 'Needs the scope keys:verify');
       await expect(text(page, 'Decoded claims')).resolves.toContain('"sub": "carol"');
+      await openScreen(page, 'Sign');
+      await page.getByRole('option', { name: 'signer (alias api) · ES256' }).waitFor({ state: 'attached' });
+      await expect(page.getByRole('button', { name: 'Sign', exact: true }).isDisabled()).resolves.toBe(true);
+      await shown(page, 'Needs the scope keys:sign');
       expect(problems).toEqual([]);
       await context.close();
     });
