@@ -16,7 +16,7 @@ interface Chain {
  * The keys of each alias: the key holding it and every key its rotations link to (rotatedFrom / rotatedTo), since a
  * published successor and a retiring predecessor hold no alias themselves. Answers the chains and how many keys none holds.
  */
-export function rotationChains(keys: TenantKey[]): { chains: Chain[]; unaliased: number } {
+function rotationChains(keys: TenantKey[]): { chains: Chain[]; unaliased: number } {
   const byId = new Map(keys.map((key) => [key.id, key]));
   const placed = new Set<string>();
   const chains = keys
@@ -40,7 +40,7 @@ export function rotationChains(keys: TenantKey[]): { chains: Chain[]; unaliased:
 }
 
 /** The max-age of a Cache-Control header, in seconds, or undefined without one. */
-export function maxAgeOf(cacheControl: string | null): number | undefined {
+function maxAgeOf(cacheControl: string | null): number | undefined {
   const match = /(?:^|,)\s*max-age=(\d+)/i.exec(cacheControl ?? '');
   return match ? Number(match[1]) : undefined;
 }

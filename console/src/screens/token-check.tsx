@@ -20,7 +20,7 @@ type Decoded = { header: Record<string, unknown>; claims: Record<string, unknown
  * A compact JWS's header and claims, read in the page (base64url → UTF-8 → JSON) and checked by nothing: what a
  * token says, not whether it is true. Answers what is wrong with it when it is not one.
  */
-export function decodeToken(token: string): Decoded {
+function decodeToken(token: string): Decoded {
   const parts = token.split('.');
   if (parts.length !== 3) return { problem: `A JWT has 3 parts separated by dots; this has ${parts.length}.` };
   const [header, claims] = [parts[0], parts[1]].map(jsonObjectOf);
