@@ -13,6 +13,11 @@ import './key-page.css';
  * After an action everything on the page is read again, so it shows the service's state, not a guess.
  */
 export function KeyPage({ id }: { id: string }) {
+  // Another key is another page: nothing of the last one (its answer, typed fields) stays while this one loads.
+  return <KeyView key={id} id={id} />;
+}
+
+function KeyView({ id }: { id: string }) {
   const [version, setVersion] = useState(0);
   const { answer } = useLoad<TenantKey>(OPERATIONS.getKey, { params: { id } }, [id, version]);
   const key = answer?.ok ? answer.data : null;
@@ -25,7 +30,7 @@ export function KeyPage({ id }: { id: string }) {
       {answer && !answer.ok ? <Outcome answer={answer} /> : null}
       {!answer ? <p role="status">Loading…</p> : null}
       {key ? (
-        <div class="key-page" key={key.id}>
+        <div class="key-page">
           <KeyFacts tenantKey={key} />
           <Curl operation={OPERATIONS.getKey} request={{ params: { id: key.id } }} />
           <PublicMaterial tenantKey={key} />
