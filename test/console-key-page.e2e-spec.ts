@@ -94,6 +94,37 @@ describe('/console key page', () => {
     await context.close();
   });
 
+  it('shows the signing and rotation policies in words', async () => {
+    const key = await generate({
+      name: 'with-policies',
+      algorithm: 'ES256',
+      signingPolicy: {
+        allowedAudiences: ['api', 'web'],
+        requiredClaims: ['sub'],
+        maxExpiresInSeconds: 3600,
+        fixedIssuer: 'https://auth.example.com',
+      },
+      rotationPolicy: { rotateEverySeconds: 30 * 86_400, prePublishSeconds: 86_400, retireAfterSeconds: 2 * 86_400 + 3_600 },
+    });
+    const { context, page, problems } = await openConsole(browser, testApp, tenant);
+    await openKey(page, key);
+    const signing = page.getByLabel('Signing policy');
+    await expect(signing.getByRole('definition').allTextContents()).resolves.toEqual([
+      'api, web',
+      'sub',
+      'none',
+      '1 h (3600 s)',
+      'https://auth.example.com',
+    ]);
+    await expect(page.getByLabel('Rotation policy').getByRole('definition').allTextContents()).resolves.toEqual([
+      '30 d (2592000 s)',
+      '1 d (86400 s) before it takes over',
+      '2 d 1 h (176400 s) after it stops signing',
+    ]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('renames the key, sets and clears its alias, and the API shows each change', async () => {
     const key = await generate({ name: 'before', algorithm: 'ES256' });
     const { context, page, problems } = await openConsole(browser, testApp, tenant);
