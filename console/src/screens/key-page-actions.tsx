@@ -42,7 +42,8 @@ function Rename({ tenantKey: key, why, onChanged }: ActionProps) {
   const request = { params: { id: key.id }, body: { name } };
   const submit = submitter(run, onChanged);
   return (
-    <form aria-label="Rename the key" onSubmit={(event) => submit(event, request)}>
+    <form aria-labelledby="key-rename" onSubmit={(event) => submit(event, request)}>
+      <h3 id="key-rename">Rename the key</h3>
       <label>
         Name
         <input value={name} onInput={(e) => setName(e.currentTarget.value)} disabled={!!why} required />
@@ -69,7 +70,8 @@ function Alias({ tenantKey: key, why, onChanged }: ActionProps) {
   const cleared = request?.body !== undefined && (request.body as { alias: unknown }).alias === null && alias === '';
   const submit = submitter(run, onChanged);
   return (
-    <form aria-label="Set or clear the alias" onSubmit={(event) => submit(event, setRequest)}>
+    <form aria-labelledby="key-alias" onSubmit={(event) => submit(event, setRequest)}>
+      <h3 id="key-alias">Set or clear the alias</h3>
       <label>
         Alias
         <input value={alias} onInput={(e) => setAlias(e.currentTarget.value)} disabled={!!why} required spellcheck={false} />
@@ -95,7 +97,8 @@ function Rotate({ tenantKey: key, why, onChanged }: ActionProps) {
   const request = { params: { id: key.id }, body: grace === '' ? {} : { gracePeriodSeconds: Number(grace) } };
   const submit = submitter(run, onChanged);
   return (
-    <form aria-label="Rotate the key" onSubmit={(event) => submit(event, request)}>
+    <form aria-labelledby="key-rotate" onSubmit={(event) => submit(event, request)}>
+      <h3 id="key-rotate">Rotate the key</h3>
       <p class="hint">A successor like this key signs from now on; this key keeps verifying for the grace period (default one day).</p>
       <label>
         Grace period in seconds (optional)
@@ -134,7 +137,8 @@ function Deletion({ tenantKey: key, why, onChanged }: ActionProps) {
     }
   };
   return (
-    <form aria-label="Delete the key" onSubmit={submit}>
+    <form aria-labelledby="key-deletion" onSubmit={submit}>
+      <h3 id="key-deletion">Delete the key</h3>
       {scheduled ? (
         <p class="hint">The deletion is scheduled; cancelling it gives the key back its status, and its alias if still free.</p>
       ) : (
