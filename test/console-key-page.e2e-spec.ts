@@ -277,6 +277,31 @@ describe('/console key page', () => {
     await context.close();
   });
 
+  it("shows an action's refusal as the API words it: a key limited by signKeys may not set an alias", async () => {
+    const key = await generate({ name: 'guarded', algorithm: 'ES256' });
+    const made = await request(testApp.http)
+      .post('/api-keys')
+      .set(tenant.headers)
+      .send({ name: 'limited-writer', scopes: ['keys:read', 'keys:write'], signKeys: [key.id] })
+      .expect(200);
+    testApp.trackSecret(made.body.data.apiKey);
+    const limited = { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey as string };
+    const expected = await request(testApp.http)
+      .put(`/key/${key.id}`)
+      .set({ ...tenant.headers, authorization: `Basic ${limited.apiKey}` })
+      .send({ alias: 'taken-over' })
+      .expect(403);
+    const { context, page, problems } = await openConsole(browser, testApp, limited);
+    await openKey(page, key);
+    const alias = page.getByRole('form', { name: 'Set or clear the alias' });
+    await alias.getByLabel('Alias', { exact: true }).fill('taken-over');
+    await alias.getByRole('button', { name: 'Set alias' }).click();
+    await expect(alias.getByRole('alert').textContent()).resolves.toBe(`${expected.body.code} ${expected.body.message}`);
+    expect((await getKey(key.id)).alias).toBeNull();
+    expect(problems).toEqual(['Failed to load resource: the server responded with a status of 403 (Forbidden)']);
+    await context.close();
+  });
+
   it("shows the API's 404 message for a key that does not exist", async () => {
     const id = randomUUID();
     const expected = await request(testApp.http).get(`/key/${id}`).set(tenant.headers).expect(404);
