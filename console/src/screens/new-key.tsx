@@ -1,9 +1,242 @@
-import { Screen } from '../ui';
+import { useState } from 'preact/hooks';
+import type { Answer } from '../api';
+import { OPERATIONS } from '../operations';
+import { linkTo } from '../router';
+import { useMissingRight } from '../session';
+import { Curl, Outcome, Reason, Screen, useCall } from '../ui';
+import type { TenantKey } from '../views';
+import { ALGORITHMS } from '../vocabulary';
+import './keys.css';
 
+const RSA_LENGTHS = ['2048', '3072', '4096'];
+const isRsa = (algorithm: string) => /^(RS|PS)/.test(algorithm);
+
+/** Generate a key in the service, or import one made elsewhere (PEM, JWK or HMAC secret). */
 export function NewKey() {
   return (
     <Screen title="New key">
-      <p>Not built yet.</p>
+      <div class="new-key">
+        <GenerateKey />
+        <ImportKey />
+      </div>
     </Screen>
+  );
+}
+
+/** Name, alias and issuer, as generate and import both take them; empty ones are left out of the body. */
+interface Naming {
+  name: string;
+  alias: string;
+  issuer: string;
+}
+
+const namingBody = ({ name, alias, issuer }: Naming) => ({ name, ...(alias ? { alias } : {}), ...(issuer ? { issuer } : {}) });
+
+function NamingFields({ naming, onChange }: { naming: Naming; onChange: (naming: Naming) => void }) {
+  const field = (member: keyof Naming) => (e: { currentTarget: HTMLInputElement }) => onChange({ ...naming, [member]: e.currentTarget.value });
+  return (
+    <>
+      <label>
+        Name
+        <input value={naming.name} onInput={field('name')} required maxLength={255} autoComplete="off" />
+      </label>
+      <label>
+        Alias (optional)
+        <input value={naming.alias} onInput={field('alias')} autoComplete="off" spellcheck={false} />
+        <span class="hint">Follows rotations: sign with the alias and the current key signs.</span>
+      </label>
+      <label>
+        Issuer (optional)
+        <input value={naming.issuer} onInput={field('issuer')} autoComplete="off" spellcheck={false} />
+        <span class="hint">The iss of the tokens it signs, unless their claims have one.</span>
+      </label>
+    </>
+  );
+}
+
+function GenerateKey() {
+  const [naming, setNaming] = useState<Naming>({ name: '', alias: '', issuer: '' });
+  const [algorithm, setAlgorithm] = useState('ES256');
+  const [length, setLength] = useState(RSA_LENGTHS[0]);
+  const [certificate, setCertificate] = useState(false);
+  const generate = useCall<TenantKey>(OPERATIONS.generateKey);
+  const missing = useMissingRight(OPERATIONS.generateKey);
+  const hmac = algorithm.startsWith('HS');
+  const body = {
+    ...namingBody(naming),
+    algorithm,
+    ...(isRsa(algorithm) ? { length: Number(length) } : {}),
+    ...(certificate && !hmac ? { certificate: true } : {}),
+  };
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void generate.run({ body });
+  };
+  return (
+    <section aria-labelledby="generate-title">
+      <h2 id="generate-title">Generate a key</h2>
+      <form aria-label="Generate" onSubmit={submit}>
+        <NamingFields naming={naming} onChange={setNaming} />
+        <label>
+          Algorithm
+          <select value={algorithm} onChange={(e) => setAlgorithm(e.currentTarget.value)}>
+            {ALGORITHMS.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {isRsa(algorithm) ? (
+          <label>
+            RSA length (bits)
+            <select value={length} onChange={(e) => setLength(e.currentTarget.value)}>
+              {RSA_LENGTHS.map((bits) => (
+                <option key={bits} value={bits}>
+                  {bits}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        {hmac ? null : (
+          <label class="inline">
+            <input type="checkbox" checked={certificate} onChange={(e) => setCertificate(e.currentTarget.checked)} />
+            Self-signed certificate
+          </label>
+        )}
+        <div class="actions">
+          <button type="submit" disabled={generate.busy || !!missing}>
+            Generate
+          </button>
+          <Reason why={missing} />
+        </div>
+      </form>
+      <Made answer={generate.answer} />
+      <Curl operation={OPERATIONS.generateKey} request={{ body }} />
+    </section>
+  );
+}
+
+type KeyFormat = 'pem' | 'jwk' | 'secret';
+
+function ImportKey() {
+  const [naming, setNaming] = useState<Naming>({ name: '', alias: '', issuer: '' });
+  const [algorithm, setAlgorithm] = useState('');
+  const [format, setFormat] = useState<KeyFormat>('pem');
+  const [publicKey, setPublicKey] = useState('');
+  const [privateKey, setPrivateKey] = useState('');
+  const [jwkText, setJwkText] = useState('');
+  const [secret, setSecret] = useState('');
+  const [jsonProblem, setJsonProblem] = useState<string>();
+  const importing = useCall<TenantKey>(OPERATIONS.importKey);
+  const missing = useMissingRight(OPERATIONS.importKey);
+  const jwk = parseJson(jwkText);
+  const material =
+    format === 'pem'
+      ? { ...(publicKey ? { publicKey } : {}), ...(privateKey ? { privateKey } : {}) }
+      : format === 'jwk'
+        ? { jwk: 'value' in jwk ? jwk.value : '<not valid JSON>' }
+        : { secret };
+  const body = { ...namingBody(naming), ...(algorithm ? { algorithm } : {}), ...material };
+  const submit = (event: Event) => {
+    event.preventDefault();
+    // Not JSON cannot be a JWK: said here, and the service is not asked.
+    if (format === 'jwk' && 'problem' in jwk) {
+      importing.reset();
+      setJsonProblem(`The JWK is not valid JSON: ${jwk.problem}`);
+      return;
+    }
+    setJsonProblem(undefined);
+    void importing.run({ body });
+  };
+  return (
+    <section aria-labelledby="import-title">
+      <h2 id="import-title">Import a key</h2>
+      <form aria-label="Import" onSubmit={submit}>
+        <NamingFields naming={naming} onChange={setNaming} />
+        <label>
+          Algorithm
+          <select value={algorithm} onChange={(e) => setAlgorithm(e.currentTarget.value)}>
+            <option value="">inferred from the key</option>
+            {ALGORITHMS.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Key format
+          <select value={format} onChange={(e) => setFormat(e.currentTarget.value as KeyFormat)}>
+            <option value="pem">PEM (public, private or both)</option>
+            <option value="jwk">JWK</option>
+            <option value="secret">HMAC secret</option>
+          </select>
+        </label>
+        {format === 'pem' ? (
+          <>
+            <label>
+              Public key (PEM)
+              <textarea value={publicKey} onInput={(e) => setPublicKey(e.currentTarget.value)} spellcheck={false} />
+            </label>
+            <label>
+              Private key (PEM)
+              <textarea value={privateKey} onInput={(e) => setPrivateKey(e.currentTarget.value)} spellcheck={false} autoComplete="off" />
+              <span class="hint">Unencrypted PKCS#8, PKCS#1 or SEC1; sealed at rest and never shown again.</span>
+            </label>
+          </>
+        ) : format === 'jwk' ? (
+          <label>
+            JWK (JSON)
+            <textarea value={jwkText} onInput={(e) => setJwkText(e.currentTarget.value)} spellcheck={false} autoComplete="off" />
+            <span class="hint">A public or private RSA, EC or OKP JWK.</span>
+          </label>
+        ) : (
+          <label>
+            HMAC secret (base64url)
+            <input type="password" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} autoComplete="off" spellcheck={false} />
+            <span class="hint">At least the hash size: 32, 48 or 64 bytes.</span>
+          </label>
+        )}
+        <div class="actions">
+          <button type="submit" disabled={importing.busy || !!missing}>
+            Import
+          </button>
+          <Reason why={missing} />
+        </div>
+      </form>
+      {jsonProblem ? (
+        <p role="alert" class="outcome error">
+          {jsonProblem}
+        </p>
+      ) : (
+        <Made answer={importing.answer} />
+      )}
+      <Curl operation={OPERATIONS.importKey} request={{ body }} />
+    </section>
+  );
+}
+
+function parseJson(text: string): { value: unknown } | { problem: string } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The service's answer; after a success, the new key's kid and a link to its page. */
+function Made({ answer }: { answer?: Answer<TenantKey> }) {
+  const key = answer?.ok ? answer.data : null;
+  return (
+    <>
+      <Outcome answer={answer} />
+      {key ? (
+        <p class="created">
+          <a href={linkTo('keys', key.id)}>Open {key.name}</a> · kid <code aria-label="kid of the new key">{key.kid}</code>
+        </p>
+      ) : null}
+    </>
   );
 }
