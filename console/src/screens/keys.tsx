@@ -5,6 +5,7 @@ import { useMissingRight } from '../session';
 import { Curl, Outcome, Reason, Screen, When, useLoad } from '../ui';
 import type { TenantKey } from '../views';
 import { ALGORITHMS, KEY_STATUSES } from '../vocabulary';
+import { Select } from './keys-select';
 import './keys.css';
 
 /**
@@ -23,28 +24,8 @@ export function Keys() {
         <NewKeyLink />
       </div>
       <div class="filters">
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-            <option value="">any</option>
-            {KEY_STATUSES.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Algorithm
-          <select value={algorithm} onChange={(e) => setAlgorithm(e.currentTarget.value)}>
-            <option value="">any</option>
-            {ALGORITHMS.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select id="keys-status" label="Status" value={status} options={[['', 'any'], ...KEY_STATUSES]} onChange={setStatus} />
+        <Select id="keys-algorithm" label="Algorithm" value={algorithm} options={[['', 'any'], ...ALGORITHMS]} onChange={setAlgorithm} />
       </div>
       {!answer ? (
         <p role="status">Loading keys…</p>

@@ -6,6 +6,7 @@ import { useMissingRight } from '../session';
 import { Curl, Outcome, Reason, Screen, useCall } from '../ui';
 import type { TenantKey } from '../views';
 import { ALGORITHMS } from '../vocabulary';
+import { Select } from './keys-select';
 import './keys.css';
 
 const RSA_LENGTHS = ['2048', '3072', '4096'];
@@ -32,7 +33,7 @@ interface Naming {
 
 const namingBody = ({ name, alias, issuer }: Naming) => ({ name, ...(alias ? { alias } : {}), ...(issuer ? { issuer } : {}) });
 
-function NamingFields({ naming, onChange }: { naming: Naming; onChange: (naming: Naming) => void }) {
+function NamingFields({ form, naming, onChange }: { form: string; naming: Naming; onChange: (naming: Naming) => void }) {
   const field = (member: keyof Naming) => (e: { currentTarget: HTMLInputElement }) => onChange({ ...naming, [member]: e.currentTarget.value });
   return (
     <>
@@ -42,14 +43,18 @@ function NamingFields({ naming, onChange }: { naming: Naming; onChange: (naming:
       </label>
       <label>
         Alias (optional)
-        <input value={naming.alias} onInput={field('alias')} autoComplete="off" spellcheck={false} />
-        <span class="hint">Follows rotations: sign with the alias and the current key signs.</span>
+        <input value={naming.alias} onInput={field('alias')} autoComplete="off" spellcheck={false} aria-describedby={`${form}-alias-hint`} />
       </label>
+      <span class="hint" id={`${form}-alias-hint`}>
+        Follows rotations: sign with the alias and its current key signs.
+      </span>
       <label>
         Issuer (optional)
-        <input value={naming.issuer} onInput={field('issuer')} autoComplete="off" spellcheck={false} />
-        <span class="hint">The iss of the tokens it signs, unless their claims have one.</span>
+        <input value={naming.issuer} onInput={field('issuer')} autoComplete="off" spellcheck={false} aria-describedby={`${form}-issuer-hint`} />
       </label>
+      <span class="hint" id={`${form}-issuer-hint`}>
+        The iss of the tokens it signs, unless their claims have one.
+      </span>
     </>
   );
 }
@@ -76,28 +81,10 @@ function GenerateKey() {
     <section aria-labelledby="generate-title">
       <h2 id="generate-title">Generate a key</h2>
       <form aria-label="Generate" onSubmit={submit}>
-        <NamingFields naming={naming} onChange={setNaming} />
-        <label>
-          Algorithm
-          <select value={algorithm} onChange={(e) => setAlgorithm(e.currentTarget.value)}>
-            {ALGORITHMS.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <NamingFields form="generate" naming={naming} onChange={setNaming} />
+        <Select id="generate-algorithm" label="Algorithm" value={algorithm} options={ALGORITHMS} onChange={setAlgorithm} />
         {isRsa(algorithm) ? (
-          <label>
-            RSA length (bits)
-            <select value={length} onChange={(e) => setLength(e.currentTarget.value)}>
-              {RSA_LENGTHS.map((bits) => (
-                <option key={bits} value={bits}>
-                  {bits}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select id="generate-length" label="RSA length (bits)" value={length} options={RSA_LENGTHS} onChange={setLength} />
         ) : null}
         {hmac ? null : (
           <label class="inline">
@@ -154,26 +141,25 @@ function ImportKey() {
     <section aria-labelledby="import-title">
       <h2 id="import-title">Import a key</h2>
       <form aria-label="Import" onSubmit={submit}>
-        <NamingFields naming={naming} onChange={setNaming} />
-        <label>
-          Algorithm
-          <select value={algorithm} onChange={(e) => setAlgorithm(e.currentTarget.value)}>
-            <option value="">inferred from the key</option>
-            {ALGORITHMS.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Key format
-          <select value={format} onChange={(e) => setFormat(e.currentTarget.value as KeyFormat)}>
-            <option value="pem">PEM (public, private or both)</option>
-            <option value="jwk">JWK</option>
-            <option value="secret">HMAC secret</option>
-          </select>
-        </label>
+        <NamingFields form="import" naming={naming} onChange={setNaming} />
+        <Select
+          id="import-algorithm"
+          label="Algorithm"
+          value={algorithm}
+          options={[['', 'inferred from the key'], ...ALGORITHMS]}
+          onChange={setAlgorithm}
+        />
+        <Select
+          id="import-format"
+          label="Key format"
+          value={format}
+          options={[
+            ['pem', 'PEM (public, private or both)'],
+            ['jwk', 'JWK'],
+            ['secret', 'HMAC secret'],
+          ]}
+          onChange={(value) => setFormat(value as KeyFormat)}
+        />
         {format === 'pem' ? (
           <>
             <label>
@@ -182,22 +168,40 @@ function ImportKey() {
             </label>
             <label>
               Private key (PEM)
-              <textarea value={privateKey} onInput={(e) => setPrivateKey(e.currentTarget.value)} spellcheck={false} autoComplete="off" />
-              <span class="hint">Unencrypted PKCS#8, PKCS#1 or SEC1; sealed at rest and never shown again.</span>
+              <textarea
+                value={privateKey}
+                onInput={(e) => setPrivateKey(e.currentTarget.value)}
+                spellcheck={false}
+                autoComplete="off"
+                aria-describedby="import-private-hint"
+              />
             </label>
+            <span class="hint" id="import-private-hint">
+              Unencrypted PKCS#8, PKCS#1 or SEC1; sealed at rest and never shown again.
+            </span>
           </>
         ) : format === 'jwk' ? (
           <label>
             JWK (JSON)
             <textarea value={jwkText} onInput={(e) => setJwkText(e.currentTarget.value)} spellcheck={false} autoComplete="off" />
-            <span class="hint">A public or private RSA, EC or OKP JWK.</span>
           </label>
         ) : (
-          <label>
-            HMAC secret (base64url)
-            <input type="password" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} autoComplete="off" spellcheck={false} />
-            <span class="hint">At least the hash size: 32, 48 or 64 bytes.</span>
-          </label>
+          <>
+            <label>
+              HMAC secret (base64url)
+              <input
+                type="password"
+                value={secret}
+                onInput={(e) => setSecret(e.currentTarget.value)}
+                autoComplete="off"
+                spellcheck={false}
+                aria-describedby="import-secret-hint"
+              />
+            </label>
+            <span class="hint" id="import-secret-hint">
+              At least the hash size: 32, 48 or 64 bytes (HS256, HS384, HS512).
+            </span>
+          </>
         )}
         <div class="actions">
           <button type="submit" disabled={importing.busy || !!missing}>
