@@ -148,7 +148,7 @@ describe('/console Keys and New key', () => {
     await context.close();
   });
 
-  it('generates a key that the API holds, whose JWK in the JWKS verifies a token the API signs', async () => {
+  it('generates a key that the API holds, whose JWK in the JWKS verifies a token the API signs; a taken alias shows the API 409', async () => {
     const tenant = await testApp.createTenant('console-keys-generate');
     const { context, page, problems } = await openConsole(browser, testApp, tenant);
     await openScreen(page, 'Keys');
@@ -195,7 +195,25 @@ describe('/console Keys and New key', () => {
 
     await link.click();
     await expect(page.evaluate('location.hash')).resolves.toBe(`#/keys/${id}`);
-    expect(problems).toEqual([]);
+
+    // Back on a fresh form, a second key with the same alias: the API's 409, as it answers the same body.
+    await page.goBack();
+    await page.getByRole('heading', { name: 'New key', level: 1 }).waitFor();
+    await form.getByLabel('Name', { exact: true }).fill('second');
+    await form.getByLabel('Alias (optional)').fill('console-alias');
+    await form.getByRole('button', { name: 'Generate' }).click();
+    const taken = await request(testApp.http)
+      .post('/key/generate')
+      .set(tenant.headers)
+      .send({ name: 'second', alias: 'console-alias', algorithm: 'ES256' })
+      .expect(409);
+    await generated
+      .getByRole('alert')
+      .filter({ hasText: alertText(taken.body) })
+      .waitFor();
+    await expect(generated.getByRole('alert').textContent()).resolves.toBe(alertText(taken.body));
+    await expect(generated.getByRole('link', { name: /^Open / }).count()).resolves.toBe(0);
+    expect(problems).toEqual(['Failed to load resource: the server responded with a status of 409 (Conflict)']);
     await context.close();
   });
 

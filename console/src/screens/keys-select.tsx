@@ -8,6 +8,7 @@ export function Select({
   value,
   options,
   onChange,
+  hint,
 }: {
   id: string;
   label: string;
@@ -15,11 +16,13 @@ export function Select({
   /** [value, text] pairs, or values shown as they are. */
   options: (string | [string, string])[];
   onChange: (value: string) => void;
+  /** A line under it that says more, read out with it. */
+  hint?: string;
 }) {
   return (
     <div class="keys-select">
       <label for={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)} aria-describedby={hint ? `${id}-hint` : undefined}>
         {options.map((option) => {
           const [optionValue, text] = typeof option === 'string' ? [option, option] : option;
           return (
@@ -29,6 +32,11 @@ export function Select({
           );
         })}
       </select>
+      {hint ? (
+        <span class="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { Select } from './keys-select';
 import './keys.css';
 
 const RSA_LENGTHS = ['2048', '3072', '4096'];
+const KEY_CUSTODIES = ['software', 'hsm'];
 const isRsa = (algorithm: string) => /^(RS|PS)/.test(algorithm);
 
 /** Generate a key in the service, or import one made elsewhere (PEM, JWK or HMAC secret). */
@@ -63,6 +64,7 @@ function GenerateKey() {
   const [naming, setNaming] = useState<Naming>({ name: '', alias: '', issuer: '' });
   const [algorithm, setAlgorithm] = useState('ES256');
   const [length, setLength] = useState(RSA_LENGTHS[0]);
+  const [custody, setCustody] = useState('software');
   const [certificate, setCertificate] = useState(false);
   const generate = useCall<TenantKey>(OPERATIONS.generateKey);
   const missing = useMissingRight(OPERATIONS.generateKey);
@@ -71,6 +73,7 @@ function GenerateKey() {
     ...namingBody(naming),
     algorithm,
     ...(isRsa(algorithm) ? { length: Number(length) } : {}),
+    ...(custody === 'software' ? {} : { custody }),
     ...(certificate && !hmac ? { certificate: true } : {}),
   };
   const submit = (event: Event) => {
@@ -86,6 +89,14 @@ function GenerateKey() {
         {isRsa(algorithm) ? (
           <Select id="generate-length" label="RSA length (bits)" value={length} options={RSA_LENGTHS} onChange={setLength} />
         ) : null}
+        <Select
+          id="generate-custody"
+          label="Custody"
+          value={custody}
+          options={KEY_CUSTODIES}
+          onChange={setCustody}
+          hint="hsm: made and kept in the service's PKCS#11 token, never extractable (not HMAC)."
+        />
         {hmac ? null : (
           <label class="inline">
             <input type="checkbox" checked={certificate} onChange={(e) => setCertificate(e.currentTarget.checked)} />
