@@ -20,7 +20,7 @@ export function Keys() {
   const shown = keys.filter((key) => (!status || key.status === status) && (!algorithm || key.algorithm === algorithm));
   return (
     <Screen title="Keys">
-      <div class="actions">
+      <div class="actions keys-actions">
         <NewKeyLink />
       </div>
       <div class="filters">
@@ -36,7 +36,7 @@ export function Keys() {
       ) : (
         <>
           <p role="status" class="hint">
-            {shown.length === keys.length ? `${keys.length} keys` : `${shown.length} of ${keys.length} keys match the filters`}
+            {shown.length === keys.length ? count(keys.length) : `${shown.length} of ${count(keys.length)} match the filters`}
           </p>
           <KeyTable keys={shown} />
         </>
@@ -45,6 +45,8 @@ export function Keys() {
     </Screen>
   );
 }
+
+const count = (keys: number) => (keys === 1 ? '1 key' : `${keys} keys`);
 
 /** A link to the New key screen, or the same words greyed out with the reason when the API key may not make keys. */
 function NewKeyLink() {
