@@ -279,6 +279,8 @@ describe('/console Keys and New key', () => {
     const id = (await region.getByRole('link', { name: 'Open imported hmac' }).getAttribute('href'))!.replace('#/keys/', '');
     const key = (await request(testApp.http).get(`/key/${id}`).set(tenant.headers).expect(200)).body.data;
     expect(key).toMatchObject({ name: 'imported hmac', algorithm: 'HS256', kid: await region.getByLabel('kid of the new key').textContent() });
+    // The secret leaves the form once the service holds it.
+    await expect(form.getByLabel('HMAC secret (base64url)').inputValue()).resolves.toBe('');
     expect(await page.content()).not.toContain(secret);
     // Chromium logs each refused request: the three 400s above, and nothing else.
     expect(problems).toEqual(cases.map(() => 'Failed to load resource: the server responded with a status of 400 (Bad Request)'));

@@ -137,7 +137,7 @@ function ImportKey() {
         ? { jwk: 'value' in jwk ? jwk.value : '<not valid JSON>' }
         : { secret };
   const body = { ...namingBody(naming), ...(algorithm ? { algorithm } : {}), ...material };
-  const submit = (event: Event) => {
+  const submit = async (event: Event) => {
     event.preventDefault();
     // Not JSON cannot be a JWK: said here, and the service is not asked.
     if (format === 'jwk' && 'problem' in jwk) {
@@ -146,7 +146,13 @@ function ImportKey() {
       return;
     }
     setJsonProblem(undefined);
-    void importing.run({ body });
+    const answer = await importing.run({ body });
+    // The key is in the service now: its private part or secret need not stay on the page.
+    if (answer.ok) {
+      setPrivateKey('');
+      setSecret('');
+      setJwkText('');
+    }
   };
   return (
     <section aria-labelledby="import-title">
