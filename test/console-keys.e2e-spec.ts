@@ -161,9 +161,18 @@ describe('/console Keys and New key', () => {
     await form.getByLabel('RSA length (bits)').selectOption('3072');
     await form.getByLabel('Alias (optional)').fill('console-alias');
     await form.getByLabel('Issuer (optional)').fill('https://issuer.example');
+    await form.getByLabel('Rotate on a schedule').check();
+    await form.getByLabel('Rotate every (seconds)').fill('7776000');
     const generated = page.getByRole('region', { name: 'Generate a key' });
     await expect(generated.getByLabel(/^curl for POST/).textContent()).resolves.toContain(
-      JSON.stringify({ name: 'console made', alias: 'console-alias', issuer: 'https://issuer.example', algorithm: 'RS256', length: 3072 }),
+      JSON.stringify({
+        name: 'console made',
+        alias: 'console-alias',
+        issuer: 'https://issuer.example',
+        algorithm: 'RS256',
+        length: 3072,
+        rotationPolicy: { rotateEverySeconds: 7_776_000, prePublishSeconds: 86_400, retireAfterSeconds: 86_400 },
+      }),
     );
     await form.getByRole('button', { name: 'Generate' }).click();
     await generated.getByRole('status').filter({ hasText: 'Key generated' }).waitFor();
@@ -179,7 +188,9 @@ describe('/console Keys and New key', () => {
       alias: 'console-alias',
       issuer: 'https://issuer.example',
       kid,
+      rotationPolicy: { rotateEverySeconds: 7_776_000, prePublishSeconds: 86_400, retireAfterSeconds: 86_400 },
     });
+    expect(Math.abs(Date.parse(key.nextRotationAt) - Date.parse(key.createdAt) - 7_776_000_000)).toBeLessThan(60_000);
     const jwks = (await request(testApp.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`).expect(200)).body;
     expect(jwks.keys.map((jwk: { kid: string }) => jwk.kid)).toEqual([kid]);
     const { token } = (

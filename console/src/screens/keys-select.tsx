@@ -20,7 +20,7 @@ export function Select({
   hint?: string;
 }) {
   return (
-    <div class="keys-select">
+    <div class="keys-field">
       <label for={id}>{label}</label>
       <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)} aria-describedby={hint ? `${id}-hint` : undefined}>
         {options.map((option) => {

@@ -66,6 +66,7 @@ function GenerateKey() {
   const [length, setLength] = useState(RSA_LENGTHS[0]);
   const [custody, setCustody] = useState('software');
   const [certificate, setCertificate] = useState(false);
+  const [rotation, setRotation] = useState<Rotation>();
   const generate = useCall<TenantKey>(OPERATIONS.generateKey);
   const missing = useMissingRight(OPERATIONS.generateKey);
   const hmac = algorithm.startsWith('HS');
@@ -75,6 +76,7 @@ function GenerateKey() {
     ...(isRsa(algorithm) ? { length: Number(length) } : {}),
     ...(custody === 'software' ? {} : { custody }),
     ...(certificate && !hmac ? { certificate: true } : {}),
+    ...(rotation ? { rotationPolicy: rotationPolicy(rotation) } : {}),
   };
   const submit = (event: Event) => {
     event.preventDefault();
@@ -103,6 +105,7 @@ function GenerateKey() {
             Self-signed certificate
           </label>
         )}
+        <RotationFields rotation={rotation} onChange={setRotation} />
         <div class="actions">
           <button type="submit" disabled={generate.busy || !!missing}>
             Generate
@@ -113,6 +116,60 @@ function GenerateKey() {
       <Made answer={generate.answer} />
       <Curl operation={OPERATIONS.generateKey} request={{ body }} />
     </section>
+  );
+}
+
+/** A rotation policy as typed: whole seconds, as the API takes them. */
+interface Rotation {
+  rotateEverySeconds: string;
+  prePublishSeconds: string;
+  retireAfterSeconds: string;
+}
+
+const DAY = 86_400;
+const ROTATION_FIELDS: [keyof Rotation, string, string][] = [
+  ['rotateEverySeconds', 'Rotate every (seconds)', 'How long each key signs before its successor takes over.'],
+  ['prePublishSeconds', 'Publish the successor before (seconds)', 'At least JWKS_MAX_AGE, so verifiers hold it before it signs.'],
+  ['retireAfterSeconds', 'Old key verifies for (seconds)', 'After it stops signing; also the longest token lifetime it signs.'],
+];
+
+const rotationPolicy = (rotation: Rotation) =>
+  Object.fromEntries(Object.entries(rotation).map(([member, seconds]) => [member, Number(seconds)])) as Record<keyof Rotation, number>;
+
+/** An optional rotation policy: off, or three periods (30 days, 1 day, 1 day to start from). */
+function RotationFields({ rotation, onChange }: { rotation?: Rotation; onChange: (rotation?: Rotation) => void }) {
+  const toggle = (on: boolean) =>
+    onChange(on ? { rotateEverySeconds: String(30 * DAY), prePublishSeconds: String(DAY), retireAfterSeconds: String(DAY) } : undefined);
+  return (
+    <>
+      <label class="inline">
+        <input type="checkbox" checked={!!rotation} onChange={(e) => toggle(e.currentTarget.checked)} />
+        Rotate on a schedule
+      </label>
+      {rotation ? (
+        <fieldset>
+          <legend>Rotation policy</legend>
+          {ROTATION_FIELDS.map(([member, label, hint]) => (
+            <div key={member} class="keys-field">
+              <label for={`generate-${member}`}>{label}</label>
+              <input
+                id={`generate-${member}`}
+                type="number"
+                min={1}
+                step={1}
+                required
+                value={rotation[member]}
+                onInput={(e) => onChange({ ...rotation, [member]: e.currentTarget.value })}
+                aria-describedby={`generate-${member}-hint`}
+              />
+              <span class="hint" id={`generate-${member}-hint`}>
+                {hint}
+              </span>
+            </div>
+          ))}
+        </fieldset>
+      ) : null}
+    </>
   );
 }
 
