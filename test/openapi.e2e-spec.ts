@@ -32,13 +32,13 @@ describe('OpenAPI document (/docs-json) and Swagger UI (/docs)', () => {
   afterAll(() => testApp.close());
 
   /**
-   * Every route the app serves, as OpenAPI writes it: method and path with {params}. Not Swagger UI's own, the
-   * CORS preflight's catch-all, or the HEAD routes Fastify adds beside each GET.
+   * Every route the app serves, as OpenAPI writes it: method and path with {params}. Not Swagger UI's own, the console's files,
+   * the CORS preflight's catch-all, or the HEAD routes Fastify adds beside each GET.
    */
   function servedRoutes(): string[] {
     return testApp.routes
       .map((route) => route.split(' ') as [string, string])
-      .filter(([method, path]) => method !== 'HEAD' && !path.startsWith('/docs') && !path.includes('*'))
+      .filter(([method, path]) => method !== 'HEAD' && !/^\/(docs|console)/.test(path) && !path.includes('*'))
       .map(([method, path]) => `${method.toLowerCase()} ${path.replace(/:(\w+)/g, '{$1}')}`);
   }
 

@@ -26,11 +26,14 @@ describe('/key authentication and tenant isolation', () => {
     'GET /tenants/:tenantId/.well-known/jwks.json',
     'GET /.well-known/jwks.json',
   ];
-  /** Every route the app registered but its public ones, Swagger UI's and the HEAD and CORS catch-alls Fastify adds. */
+  /**
+   * Every route the app registered but its public ones, Swagger UI's and the console's static files (no tenant data
+   * in either: test/console-browser.e2e-spec.ts), and the HEAD and CORS catch-alls Fastify adds.
+   */
   const guardedRoutes = () =>
     [...new Set(testApp.routes)].filter((route) => {
       const [method, path] = route.split(' ');
-      return method !== 'HEAD' && !path.startsWith('/docs') && !path.includes('*') && !PUBLIC_ROUTES.includes(route);
+      return method !== 'HEAD' && !/^\/(docs|console)/.test(path) && !path.includes('*') && !PUBLIC_ROUTES.includes(route);
     });
 
   describe('answers the same 401 on every route of the route table', () => {
