@@ -212,8 +212,9 @@ describe('/console in a real browser', () => {
         const controls = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
         const count = await page.evaluate<number>(`document.querySelectorAll('${controls}').length`);
         await page.evaluate('document.activeElement?.blur()');
-        // Tab through the page once, marking what takes the focus.
-        for (let i = 0; i < count + 5; i++) {
+        // Tab through the page, marking what takes the focus. Some controls take several stops (a datetime-local input
+        // one per field, a scrolling table box one more): tabbing past the end wraps around, so go round generously.
+        for (let i = 0; i < count * 2 + 10; i++) {
           await page.keyboard.press('Tab');
           await page.evaluate(`document.activeElement?.setAttribute('data-reached', '')`);
         }
