@@ -164,6 +164,8 @@ describe('/console key page', () => {
     await chain.getByRole('link', { name: successor.kid }).click();
     await page.getByRole('heading', { level: 1, name: `Key ${successor.name}` }).waitFor();
     await fact(page, 'kid').filter({ hasText: successor.kid }).waitFor();
+    // The chain loads after the key: wait for the link back rather than count at once.
+    await chain.getByRole('link', { name: key.kid }).waitFor();
     await expect(chain.getByRole('link', { name: key.kid }).count()).resolves.toBe(1);
     expect(problems).toEqual([]);
     await context.close();
