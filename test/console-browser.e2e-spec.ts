@@ -141,6 +141,28 @@ describe('/console in a real browser', () => {
     await context.close();
   });
 
+  it('signs out, saying why, when the service refuses the key later (revoked)', async () => {
+    const made = await request(testApp.http)
+      .post('/api-keys')
+      .set(tenant.headers)
+      .send({ name: 'short-lived', scopes: ['keys:read'] })
+      .expect(200);
+    testApp.trackSecret(made.body.data.apiKey);
+    const { context, page, problems } = await openConsole(browser, testApp, { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey });
+    await openScreen(page, 'Who am I');
+    await request(testApp.http).delete(`/api-keys/${made.body.data.id}`).set(tenant.headers).expect(200);
+    const refused = await request(testApp.http)
+      .get('/key')
+      .set({ ...tenant.headers, authorization: `Basic ${made.body.data.apiKey}` })
+      .expect(401);
+    await openScreen(page, 'Keys');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(refused.body.message);
+    await expect(page.getByLabel('API key').inputValue()).resolves.toBe('');
+    expect(problems).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    await context.close();
+  });
+
   it('shows the curl of what it does with the API key as $KS_API_KEY, never the key itself', async () => {
     const { context, page, problems } = await openConsole(browser, testApp, tenant);
     await openScreen(page, 'Who am I');
@@ -244,6 +266,9 @@ describe('/console in a real browser', () => {
         const key = await request(testApp.http).get(`/key/${keyId}`).set(tenant.headers);
         return key.body.data.name === 'renamed by keyboard';
       });
+      // The renamed page keeps the focus where it was, in the form, for the next keystroke.
+      await page.getByRole('heading', { level: 1, name: 'Key renamed by keyboard' }).waitFor();
+      expect(await focusedLabel()).toBe('Name');
       expect(problems).toEqual([]);
       await context.close();
     });

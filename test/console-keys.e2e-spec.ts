@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
@@ -295,6 +296,43 @@ describe('/console Keys and New key', () => {
     expect(await page.content()).not.toContain(secret);
     // Chromium logs each refused request: the three 400s above, and nothing else.
     expect(problems).toEqual(cases.map(() => 'Failed to load resource: the server responded with a status of 400 (Bad Request)'));
+    await context.close();
+  });
+
+  it('shows private material typed for import only as placeholders in the curl line, and forgets it once imported', async () => {
+    const tenant = await testApp.createTenant('console-keys-private');
+    const { context, page, problems } = await openConsole(browser, testApp, tenant);
+    await page.goto(`${page.url().replace(/#.*$/, '')}#/keys/new`);
+    const form = page.getByRole('form', { name: 'Import' });
+    const region = page.getByRole('region', { name: 'Import a key' });
+    const curl = region.getByLabel('curl for POST /key/import');
+    const pemPair = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' });
+    const privatePem = pemPair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const jwk = (await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' })).privateKey.export({ format: 'jwk' });
+    testApp.trackSecret(jwk.d!);
+    const pemBody = privatePem.split('\n')[1];
+
+    await form.getByLabel('Name', { exact: true }).fill('private pem');
+    await form.getByLabel('Private key (PEM)').fill(privatePem);
+    await expect(curl.textContent()).resolves.toContain('"privateKey":"<privateKey>"');
+    await form.getByRole('button', { name: 'Import' }).click();
+    await region.getByRole('link', { name: 'Open private pem' }).waitFor();
+
+    await form.getByLabel('Name', { exact: true }).fill('private jwk');
+    await form.getByLabel('Key format').selectOption('jwk');
+    await form.getByLabel('JWK (JSON)').fill(JSON.stringify(jwk));
+    const shown = await curl.textContent();
+    expect(shown).toContain('"d":"<d>"');
+    expect(shown).toContain(`"x":"${jwk.x}"`);
+    await form.getByRole('button', { name: 'Import' }).click();
+    await region.getByRole('link', { name: 'Open private jwk' }).waitFor();
+
+    const keys = await api(tenant).list();
+    expect(keys.map((key) => key.name).sort()).toEqual(['private jwk', 'private pem']);
+    const content = await page.content();
+    expect(content).not.toContain(pemBody);
+    expect(content).not.toContain(jwk.d);
+    expect(problems).toEqual([]);
     await context.close();
   });
 

@@ -4,7 +4,8 @@
  */
 export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512'];
 export const KEY_STATUSES = ['next', 'active', 'retiring', 'retired', 'pending_deletion'];
-export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage', 'webhooks:manage'];
+export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage', 'webhooks:manage'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const AUDIT_ACTIONS = [
   'key.generate',
   'key.import',
