@@ -1,7 +1,8 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { launchChromium } from './support/chromium';
 import { baseUrl, openConsole, openScreen, signIn } from './support/console';
+import { eventually } from './support/eventually';
 import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /** The console at /console in Debian's Chromium: how it is served, signing in, and where the API key lives (memory only). */
@@ -140,6 +141,28 @@ describe('/console in a real browser', () => {
     await context.close();
   });
 
+  it('signs out, saying why, when the service refuses the key later (revoked)', async () => {
+    const made = await request(testApp.http)
+      .post('/api-keys')
+      .set(tenant.headers)
+      .send({ name: 'short-lived', scopes: ['keys:read'] })
+      .expect(200);
+    testApp.trackSecret(made.body.data.apiKey);
+    const { context, page, problems } = await openConsole(browser, testApp, { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey });
+    await openScreen(page, 'Who am I');
+    await request(testApp.http).delete(`/api-keys/${made.body.data.id}`).set(tenant.headers).expect(200);
+    const refused = await request(testApp.http)
+      .get('/key')
+      .set({ ...tenant.headers, authorization: `Basic ${made.body.data.apiKey}` })
+      .expect(401);
+    await openScreen(page, 'Keys');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(refused.body.message);
+    await expect(page.getByLabel('API key').inputValue()).resolves.toBe('');
+    expect(problems).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    await context.close();
+  });
+
   it('shows the curl of what it does with the API key as $KS_API_KEY, never the key itself', async () => {
     const { context, page, problems } = await openConsole(browser, testApp, tenant);
     await openScreen(page, 'Who am I');
@@ -159,5 +182,95 @@ describe('/console in a real browser', () => {
     }
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  describe('by keyboard and screen reader', () => {
+    /** Every screen of the navigation, the new-key form and a key's page. */
+    const SCREENS = ['Keys', 'Rotation timeline', 'JWKS', 'Sign', 'Token check', 'API keys', 'Webhooks', 'Audit trail', 'Who am I'];
+    let keyId: string;
+
+    beforeAll(async () => {
+      const made = await request(testApp.http)
+        .post('/key/generate')
+        .set(tenant.headers)
+        .send({ algorithm: 'ES256', name: 'by keyboard', alias: 'kbd' });
+      keyId = made.body.data.id;
+    });
+
+    /** Opens each screen in turn and hands it to `check` with its name. */
+    async function eachScreen(page: Page, check: (screen: string) => Promise<void>): Promise<void> {
+      for (const screen of SCREENS) {
+        await openScreen(page, screen);
+        await check(screen);
+      }
+      await page.goto(`${baseUrl(testApp)}/console/#/keys/new`);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await check('New key');
+      await page.goto(`${baseUrl(testApp)}/console/#/keys/${keyId}`);
+      await page.getByRole('button', { name: 'Rename' }).waitFor();
+      await check('Key page');
+    }
+
+    it('names every control on every screen', async () => {
+      const { context, page, problems } = await openConsole(browser, testApp, tenant);
+      const unnamed: string[] = [];
+      await eachScreen(page, async (screen) => {
+        const tree = await page.locator('body').ariaSnapshot();
+        // A control with a name reads `- button "Rename"`; without one `- button`, `- textbox: its value` or `- button [disabled]`.
+        for (const line of tree.split('\n')) {
+          if (/^\s*- (button|textbox|combobox|checkbox|radio|link|spinbutton|listbox|table)(?=$|[ :[])(?! ")/.test(line))
+            unnamed.push(`${screen}: ${line.trim()}`);
+        }
+      });
+      expect(unnamed).toEqual([]);
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it('reaches every control of every screen with the Tab key', async () => {
+      const { context, page, problems } = await openConsole(browser, testApp, tenant);
+      const unreached: string[] = [];
+      await eachScreen(page, async (screen) => {
+        const controls = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
+        const count = await page.evaluate<number>(`document.querySelectorAll('${controls}').length`);
+        await page.evaluate('document.activeElement?.blur()');
+        // Tab through the page, marking what takes the focus. Some controls take several stops (a datetime-local input
+        // one per field, a scrolling table box one more): tabbing past the end wraps around, so go round generously.
+        for (let i = 0; i < count * 2 + 10; i++) {
+          await page.keyboard.press('Tab');
+          await page.evaluate(`document.activeElement?.setAttribute('data-reached', '')`);
+        }
+        const missed = await page.evaluate<string[]>(
+          `[...document.querySelectorAll('${controls}')].filter((e) => !e.hasAttribute('data-reached')).map((e) => e.outerHTML.slice(0, 80))`,
+        );
+        unreached.push(...missed.map((html) => `${screen}: ${html}`));
+        await page.evaluate(`document.querySelectorAll('[data-reached]').forEach((e) => e.removeAttribute('data-reached'))`);
+      });
+      expect(unreached).toEqual([]);
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it('renames a key with the keyboard alone', async () => {
+      const { context, page, problems } = await openConsole(browser, testApp, tenant);
+      await page.goto(`${baseUrl(testApp)}/console/#/keys/${keyId}`);
+      const name = page.getByRole('textbox', { name: 'Name' });
+      await name.waitFor();
+      const focusedLabel = () => page.evaluate(`document.activeElement?.closest('label')?.firstChild?.textContent?.trim() ?? ''`);
+      for (let i = 0; i < 200 && (await focusedLabel()) !== 'Name'; i++) await page.keyboard.press('Tab');
+      expect(await focusedLabel()).toBe('Name');
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('renamed by keyboard');
+      await page.keyboard.press('Enter');
+      await eventually('the new name through the API', async () => {
+        const key = await request(testApp.http).get(`/key/${keyId}`).set(tenant.headers);
+        return key.body.data.name === 'renamed by keyboard';
+      });
+      // The renamed page keeps the focus where it was, in the form, for the next keystroke.
+      await page.getByRole('heading', { level: 1, name: 'Key renamed by keyboard' }).waitFor();
+      expect(await focusedLabel()).toBe('Name');
+      expect(problems).toEqual([]);
+      await context.close();
+    });
   });
 });

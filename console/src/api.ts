@@ -1,4 +1,5 @@
 import { OPERATIONS, urlOf, type Operation } from './operations';
+import type { ApiKey } from './views';
 
 /**
  * The one way the console talks to the service. The credentials live in this module's memory only: never in
@@ -9,6 +10,10 @@ interface Credentials {
   apiKey: string;
 }
 let credentials: Credentials | undefined;
+/** Whether the service took the credentials at sign-in (a refusal after that ends the session). */
+let signedIn = false;
+/** Told when the service refuses the signed-in key (401: revoked, expired): the console signs out. */
+let refused: ((message: string) => void) | undefined;
 
 export interface FieldError {
   field: string;
@@ -33,18 +38,8 @@ export interface Answer<T> {
   body: unknown;
 }
 
-/** The calling API key, from `GET /api-keys/current`. */
-export interface Principal {
-  tenantId: string;
-  id: string;
-  name: string | null;
-  prefix: string;
-  scopes: string[];
-  signKeys: string[] | null;
-  expiresAt: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
+/** The calling API key, from `GET /api-keys/current`: its view and its tenant. */
+export type Principal = Omit<ApiKey, 'revokedAt'> & { tenantId: string };
 
 export interface Call {
   params?: Record<string, string>;
@@ -56,12 +51,22 @@ export interface Call {
 export async function signIn(tenantId: string, apiKey: string): Promise<Answer<Principal>> {
   credentials = { tenantId: tenantId.trim(), apiKey: apiKey.trim() };
   const answer = await call<Principal>(OPERATIONS.whoAmI);
+  signedIn = answer.ok;
   if (!answer.ok) credentials = undefined;
   return answer;
 }
 
 export function signOut(): void {
   credentials = undefined;
+  signedIn = false;
+}
+
+/** `listener` hears the message of a 401 to the signed-in key, after which the key is forgotten; answers the unsubscribe. */
+export function whenRefused(listener: (message: string) => void): () => void {
+  refused = listener;
+  return () => {
+    if (refused === listener) refused = undefined;
+  };
 }
 
 export function currentTenantId(): string {
@@ -89,6 +94,10 @@ export async function call<T>(operation: Operation, { params = {}, query = {}, b
   }
   const parsed = parseBody(await response.text());
   const envelope = isEnvelope(parsed) ? parsed : undefined;
+  if (response.status === 401 && operation.scope !== 'public' && signedIn) {
+    signOut();
+    refused?.(envelope?.message ?? 'The service refused the API key');
+  }
   return {
     ok: response.ok,
     status: response.status,

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { signOut, type Principal } from './api';
+import { useEffect, useState } from 'preact/hooks';
+import { signOut, whenRefused, type Principal } from './api';
 import { linkTo, useRoute } from './router';
 import { SessionContext, type Session } from './session';
 import { SignIn } from './screens/sign-in';
@@ -30,12 +30,24 @@ const SECTIONS = [
 
 export function App() {
   const [principal, setPrincipal] = useState<Principal>();
-  if (!principal) return <SignIn onSignedIn={setPrincipal} />;
+  const [ended, setEnded] = useState<string>();
+  // The service refused the key (revoked, expired): back to the sign-in form, saying why.
+  useEffect(
+    () =>
+      whenRefused((message) => {
+        setPrincipal(undefined);
+        setEnded(message);
+        location.hash = '';
+      }),
+    [],
+  );
+  if (!principal) return <SignIn onSignedIn={setPrincipal} ended={ended} />;
   const session: Session = {
     principal,
     signOut: () => {
       signOut();
       setPrincipal(undefined);
+      setEnded(undefined);
       location.hash = '';
     },
   };
@@ -82,7 +94,7 @@ function Routes() {
   switch (section) {
     case 'keys':
       if (id === 'new') return <NewKey />;
-      return id ? <KeyPage id={id} /> : <Keys />;
+      return id ? <KeyPage key={id} id={id} /> : <Keys />;
     case 'timeline':
       return <Timeline />;
     case 'jwks':

@@ -4,11 +4,12 @@
  * table, prints the curl line from it, and test/console-operations.e2e-spec.ts checks it against the document.
  * No DOM code here: the root tsconfig compiles it for that test.
  */
+import type { ApiKeyScope } from './vocabulary';
+
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** An API key scope; `any` for a route every valid key may call, `public` for one without credentials. */
-export type OperationScope =
-  'keys:read' | 'keys:write' | 'keys:sign' | 'keys:verify' | 'audit:read' | 'api-keys:manage' | 'webhooks:manage' | 'any' | 'public';
+export type OperationScope = ApiKeyScope | 'any' | 'public';
 
 export interface Operation {
   method: Method;
@@ -23,16 +24,12 @@ export const OPERATIONS = {
 
   listKeys: op('GET', '/key', 'keys:read'),
   getKey: op('GET', '/key/{id}', 'keys:read'),
-  getKeyByAlias: op('GET', '/key/alias/{alias}', 'keys:read'),
   generateKey: op('POST', '/key/generate', 'keys:write'),
   importKey: op('POST', '/key/import', 'keys:write'),
   updateKey: op('PUT', '/key/{id}', 'keys:write'),
   rotateKey: op('POST', '/key/{id}/rotate', 'keys:write'),
-  requestCsr: op('POST', '/key/{id}/csr', 'keys:write'),
-  attachCertificate: op('PUT', '/key/{id}/certificate', 'keys:write'),
   scheduleDeletion: op('POST', '/key/{id}/schedule-deletion', 'keys:write'),
   cancelDeletion: op('POST', '/key/{id}/cancel-deletion', 'keys:write'),
-  deleteKey: op('DELETE', '/key/{id}', 'keys:write'),
   signWithKey: op('POST', '/key/{id}/sign', 'keys:sign'),
   signWithAlias: op('POST', '/key/alias/{alias}/sign', 'keys:sign'),
   verifyToken: op('POST', '/key/verify', 'keys:verify'),
@@ -51,8 +48,6 @@ export const OPERATIONS = {
   listDeliveries: op('GET', '/key/webhooks/{id}/deliveries', 'webhooks:manage'),
   redeliver: op('POST', '/key/webhooks/{id}/deliveries/{deliveryId}/redeliver', 'webhooks:manage'),
 } as const satisfies Record<string, Operation>;
-
-export type OperationName = keyof typeof OPERATIONS;
 
 /** The path with its `{params}` filled in (URI-encoded), and the query string of the defined values. */
 export function urlOf(operation: Operation, params: Record<string, string> = {}, query: Record<string, string | undefined> = {}): string {

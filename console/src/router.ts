@@ -9,6 +9,8 @@ export function useRoute(): string[] {
   useEffect(() => {
     const changed = () => setHash(location.hash);
     addEventListener('hashchange', changed);
+    // A change between the first render and this effect fired no event this listener heard.
+    changed();
     return () => removeEventListener('hashchange', changed);
   }, []);
   return hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);

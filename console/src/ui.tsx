@@ -1,13 +1,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, currentTenantId, type Answer, type Call } from './api';
-import { curlFor } from './curl';
+import { curlFor, withoutSecrets } from './curl';
 import type { Operation } from './operations';
 
 /** A screen: its heading takes the focus when it opens, so a screen reader announces where the user is. */
 export function Screen({ title, children }: { title: string; children: ComponentChildren }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [title]);
+  // On opening only: a screen whose title changes (a renamed key) keeps the focus where the user is.
+  useEffect(() => heading.current?.focus(), []);
   return (
     <section aria-labelledby="screen-title">
       <h1 id="screen-title" tabIndex={-1} ref={heading}>
@@ -90,8 +91,9 @@ export function Reason({ why }: { why?: string }) {
 }
 
 /**
- * One call at a time from a screen: runs it, keeps the last answer and the last request (for its curl line).
- * `run` answers the service's answer, so a screen can go on (navigate, reload) after a success.
+ * One call at a time from a screen: runs it, keeps the last answer and the last request without its secrets (for its
+ * curl line: a private key sent to import is not kept). `run` answers the service's answer, so a screen can go on
+ * (navigate, reload) after a success.
  */
 export function useCall<T>(operation: Operation) {
   const [answer, setAnswer] = useState<Answer<T>>();
@@ -99,7 +101,7 @@ export function useCall<T>(operation: Operation) {
   const [busy, setBusy] = useState(false);
   const run = async (next: Call = {}): Promise<Answer<T>> => {
     setBusy(true);
-    setRequest(next);
+    setRequest({ ...next, body: withoutSecrets(next.body) });
     try {
       const result = await call<T>(operation, next);
       setAnswer(result);

@@ -4,7 +4,8 @@
  */
 export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512'];
 export const KEY_STATUSES = ['next', 'active', 'retiring', 'retired', 'pending_deletion'];
-export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage', 'webhooks:manage'];
+export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage', 'webhooks:manage'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const AUDIT_ACTIONS = [
   'key.generate',
   'key.import',
@@ -36,3 +37,20 @@ export const AUDIT_ACTIONS = [
   'audit.prune',
 ];
 export const AUDIT_OUTCOMES = ['success', 'failure'];
+/** The event types a webhook subscribes to, and "*" for every one (CreateWebhookDto). */
+export const WEBHOOK_EVENTS = [
+  'key.created',
+  'key.imported',
+  'key.renamed',
+  'key.rotated',
+  'key.next_published',
+  'key.activated',
+  'key.retiring',
+  'key.retired',
+  'key.deletion_scheduled',
+  'key.deletion_cancelled',
+  'key.deleted',
+  'key.certificate_expiring',
+  'api_key.created',
+  'api_key.revoked',
+];

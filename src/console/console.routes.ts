@@ -22,14 +22,16 @@ export class ConsoleRoutes implements OnModuleInit {
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const root = join(packageRoot() ?? '.', 'dist', 'console');
     if (!existsSync(join(root, 'index.html'))) {
       this.logger.warn(`The console is not built (no ${root}/index.html): run npm run build`);
       return;
     }
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    await fastify.register(async (scope) => {
+    // Not awaited: awaiting a register here would load Fastify's plugin queue now, and the routes queued before it would
+    // be built before Nest sets its error handler (they would answer their errors as bare 500s).
+    void fastify.register(async (scope) => {
       scope.addHook('onRequest', (_request, reply, done) => {
         reply.raw.setHeader('Content-Security-Policy', CONSOLE_CSP);
         done();

@@ -7,7 +7,7 @@ import { Curl, Outcome } from '../ui';
  * Tenant id and API key, kept in memory only (api.ts): a reload asks again. The key is checked by asking the
  * service who it is; what it answers decides what the console offers.
  */
-export function SignIn({ onSignedIn }: { onSignedIn: (principal: Principal) => void }) {
+export function SignIn({ onSignedIn, ended }: { onSignedIn: (principal: Principal) => void; ended?: string }) {
   const [tenantId, setTenantId] = useState('');
   const [apiKey, setApiKey] = useState('');
   const [answer, setAnswer] = useState<Answer<Principal>>();
@@ -23,6 +23,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (principal: Principal) => v
   return (
     <main id="main" class="sign-in">
       <h1>Key service console</h1>
+      {ended && !answer ? (
+        <p role="alert" class="outcome error">
+          Signed out: the service refused the API key ({ended}). Sign in again with a valid key.
+        </p>
+      ) : null}
       <form onSubmit={submit} aria-label="Sign in">
         <label>
           Tenant id

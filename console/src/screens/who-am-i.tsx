@@ -1,8 +1,7 @@
 import { OPERATIONS } from '../operations';
 import { useSession } from '../session';
 import { Curl, Screen, When } from '../ui';
-
-const ALL_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage', 'webhooks:manage'];
+import { API_KEY_SCOPES } from '../vocabulary';
 
 /** The signed-in API key: its tenant, scopes, the keys it may sign with and when it expires. */
 export function WhoAmI() {
@@ -21,7 +20,7 @@ export function WhoAmI() {
         <dt>Scopes</dt>
         <dd>
           <ul class="scopes">
-            {ALL_SCOPES.map((scope) => (
+            {API_KEY_SCOPES.map((scope) => (
               <li key={scope} class={principal.scopes.includes(scope) ? 'held' : 'lacking'}>
                 {scope}: {principal.scopes.includes(scope) ? 'held' : 'not held'}
               </li>
