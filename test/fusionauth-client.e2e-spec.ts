@@ -99,6 +99,9 @@ describe("FusionAuth's own client (@fusionauth/typescript-client) against /api",
       const deleted = await client.deleteKey(key.id!);
       expect(deleted.statusCode).toBe(200);
       expect(deleted.response).toBeUndefined();
+      const other = keyOf(await client.generateKey(randomUUID(), { key: { algorithm: KeyAlgorithm.ES256, name: 'doomed too' } }));
+      const raw = await fetch(`${baseUrl}/api/key/${other.id}`, { method: 'DELETE', headers: { authorization: tenant.apiKey } });
+      expect([raw.status, raw.headers.get('content-type'), await raw.text()]).toEqual([200, null, '']);
       const gone = await refusal(client.retrieveKey(key.id!));
       expect(gone).toMatchObject({ statusCode: 404 });
       expect(gone.exception).toBeUndefined();
