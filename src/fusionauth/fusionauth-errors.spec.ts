@@ -48,13 +48,14 @@ describe("errors in FusionAuth's shape", () => {
     expect(fusionAuthErrors()(error, requestWith({})).body).toMatchObject({ fieldErrors: { keyId: [{ code: '[missing]keyId' }] } });
   });
 
-  it('answers credentials, scopes, missing keys and the rate limit with a status alone', () => {
+  it('answers credentials, scopes, missing keys, the rate limit and internal errors with a status alone', () => {
     for (const [code, status] of [
       ['UNAUTHORIZED', 401],
       ['SCOPE_REQUIRED', 401],
       ['KEY_NOT_FOUND', 404],
       ['TENANT_NOT_FOUND', 404],
       ['RATE_LIMITED', 429],
+      ['INTERNAL_ERROR', 500],
     ] as const) {
       expect(keyRoute({ status: 0, code, message: 'x' }, requestWith(undefined))).toEqual({ status });
     }

@@ -23,6 +23,8 @@ const BODILESS: Partial<Record<ErrorCode, number>> = {
   KEY_NOT_FOUND: 404,
   TENANT_NOT_FOUND: 404,
   RATE_LIMITED: 429,
+  // FusionAuth answers its internal errors without a body too; the error is logged with its request id.
+  INTERNAL_ERROR: 500,
 };
 
 /** Our request fields under FusionAuth's names. */

@@ -235,12 +235,12 @@ const FUSIONAUTH_ERROR_DESCRIPTIONS = {
   413: "Body over 100 KB, in FusionAuth's `Errors`",
   415: "Body is not application/json, in FusionAuth's `Errors`",
   429: 'No body: rate limit reached; see Retry-After',
-  500: "Internal error, in FusionAuth's `Errors` (nothing of it is shown)",
+  500: 'No body: an internal error (logged with the request id)',
   503: "Database unavailable, in FusionAuth's `Errors`: try again shortly",
 } as const;
 type FusionAuthErrorStatus = keyof typeof FUSIONAUTH_ERROR_DESCRIPTIONS;
 /** The statuses answered with no body at all. */
-const BODILESS_STATUSES: FusionAuthErrorStatus[] = [401, 404, 429];
+const BODILESS_STATUSES: FusionAuthErrorStatus[] = [401, 404, 429, 500];
 
 /** A route of the FusionAuth mount: its answer (not in the envelope), and its errors in FusionAuth's shape (500 and 503 on every route). */
 export function ApiFusionAuthAnswers(model: Type | null, ...statuses: FusionAuthErrorStatus[]) {
