@@ -327,7 +327,7 @@ describe('POST /key/import and POST /key/import/:id', () => {
       }
     });
 
-    it('a retiring key keeps its kid; once retired, another key may take it', async () => {
+    it('a retiring key keeps its kid; once retired, another key may take it, and its material may come back under another kid', async () => {
       const retiring = await keys().import({ name: 'retiring', privateKey: pems(ec()).privateKey, kid: 'rotated-out' });
       const successor = await keys().rotate(retiring, { gracePeriodSeconds: 3600 });
       expectKidTakenBy(
@@ -343,6 +343,12 @@ describe('POST /key/import and POST /key/import/:id', () => {
       const again = await keys().import({ name: 'new holder', publicKey: pems(ec()).publicKey, kid: 'retired-kid' });
       expect(again.kid).toBe('retired-kid');
       expect((await keys().get(retired)).status).toBe('retired');
+
+      // And its key material may come back under another kid.
+      const material = pems(ec()).privateKey;
+      const retiredMaterial = await keys().import({ name: 'retired material', privateKey: material, kid: 'material-before' });
+      await keys().rotate(retiredMaterial, { gracePeriodSeconds: 0 });
+      expect((await keys().import({ name: 'material again', privateKey: material, kid: 'material-after' })).kid).toBe('material-after');
     });
 
     it('generated keys have their thumbprint as kid', async () => {
