@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { FusionAuthClient, KeyAlgorithm, KeyType, type Key, type KeyResponse } from '@fusionauth/typescript-client';
 import type ClientResponse from '@fusionauth/typescript-client/build/src/ClientResponse';
@@ -129,12 +129,18 @@ describe("FusionAuth's own client (@fusionauth/typescript-client) against /api",
       expect(decodeProtectedHeader(token!)).toMatchObject({ alg: 'ES384', kid: 'fa-private' });
     });
 
-    it('a certificate: its public key', async () => {
+    it('a certificate: its public key, and the certificate kept and published', async () => {
       // A certificate from elsewhere: the one the service made for a key of another tenant.
       const issued = await keyClient(testApp, other).generate({ algorithm: 'RS256', name: 'certified', certificate: true });
       const key = keyOf(await client.importKey(randomUUID(), { key: { name: 'certificate', certificate: issued.certificate!, kid: 'fa-cert' } }));
-      expect(key).toMatchObject({ kid: 'fa-cert', algorithm: 'RS256', hasPrivateKey: false });
+      expect(key).toMatchObject({ kid: 'fa-cert', algorithm: 'RS256', hasPrivateKey: false, certificate: issued.certificate!.trim() });
+      expect(key.expirationInstant).toBe(Date.parse(issued.certificateExpiresAt!));
       expect(createPublicKey(key.publicKey!).equals(createPublicKey(issued.publicKey!))).toBe(true);
+      expect(keyOf(await client.retrieveKey(key.id!)).certificate).toBe(key.certificate);
+      // Verifiers see it in the JWKS entry, as x5c.
+      const jwks = (await client.retrieveJsonWebKeySet()).response;
+      const published = jwks.keys!.find((entry) => entry.kid === 'fa-cert')!;
+      expect(published.x5c).toEqual([new X509Certificate(issued.certificate!).raw.toString('base64')]);
     });
 
     it('an HMAC secret in standard base64, as FusionAuth writes it: it signs, and is never answered', async () => {

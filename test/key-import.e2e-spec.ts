@@ -190,6 +190,39 @@ describe('POST /key/import and POST /key/import/:id', () => {
     expect((await jwtVerify(outside, await importJWK(key.jwk, 'EdDSA'))).protectedHeader.kid).toBe(key.kid);
   });
 
+  describe('with its certificate', () => {
+    it('keeps a CA-issued chain checked against the key: the view and the JWKS entry carry it', async () => {
+      // The certificate of a key made (and certified) in another tenant, imported here as that key's public key.
+      const elsewhere = await testApp.createTenant('certifier');
+      const certified = await keys(elsewhere).generate({ algorithm: 'ES256', name: 'certified', certificate: true });
+      const res = await keys().send.import({ name: 'with certificate', publicKey: certified.publicKey!, certificateChain: [certified.certificate!] });
+      expectEnvelope(res, 200);
+      // Stored as attached chains are: each PEM trimmed, ending in a newline.
+      expect(res.body.data).toMatchObject({
+        certificate: `${certified.certificate!.trim()}\n`,
+        certificateExpiresAt: certified.certificateExpiresAt,
+      });
+      const jwks = await request(testApp.http).get(`/tenants/${tenant.tenantId}/.well-known/jwks.json`).expect(200);
+      const entry = jwks.body.keys.find((jwk: JWK) => jwk.kid === res.body.data.kid);
+      expect(entry.x5c).toEqual([certified.certificate!.replace(/-----[A-Z ]+-----|\s/g, '')]);
+    });
+
+    it('refuses a certificate of another key, and one for an HMAC secret, naming the field; nothing is stored', async () => {
+      const other = await keys().generate({ algorithm: 'ES256', name: 'other', certificate: true });
+      const before = (await keys().list()).length;
+      const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const wrong = await keys().send.import({ name: 'mismatch', publicKey: pems(pair).publicKey, certificateChain: [other.certificate!] });
+      expectEnvelope(wrong, 400);
+      expect(wrong.body.errors).toEqual([{ field: 'certificateChain[0]', message: "certificateChain[0] does not hold this key's public key" }]);
+      const secret = randomBytes(32).toString('base64url');
+      testApp.trackSecret(secret);
+      const hmac = await keys().send.import({ name: 'hmac', secret, certificateChain: [other.certificate!] });
+      expectEnvelope(hmac, 400);
+      expect(hmac.body.errors).toEqual([{ field: 'certificateChain', message: 'certificates are available for RSA, EC and EdDSA keys only' }]);
+      expect((await keys().list()).length).toBe(before);
+    });
+  });
+
   describe('keeping a kid', () => {
     const ec = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const expectKidTakenBy = (res: request.Response, kid: string, holderId: string) => {

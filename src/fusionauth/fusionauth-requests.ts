@@ -48,6 +48,8 @@ export function importRequest(key: Record<string, unknown>): Record<string, unkn
         ? Buffer.from(key.secret, 'base64').toString('base64url')
         : key.secret,
     kid: key.kid,
+    // Kept as the key's certificate (published in x5c), as FusionAuth keeps it.
+    certificateChain: key.certificate === undefined || key.certificate === null ? undefined : [key.certificate],
   };
 }
 

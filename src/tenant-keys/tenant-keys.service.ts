@@ -12,6 +12,7 @@ import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, signingKeySpec, type SigningAl
 import { parseImportedKey } from '../crypto/key-import';
 import { isUniqueViolation, violatedUniqueIndex } from '../database/database-errors';
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
+import { certifiedKey } from './certificates/key-certificates.service';
 import type { GenerateKeyDto } from './dto/generate-key.dto';
 import type { ImportKeyDto } from './dto/import-key.dto';
 import { KID, KID_MESSAGE, validAlias } from '../common/key-names';
@@ -194,6 +195,8 @@ export class TenantKeysService {
       }
       const id = await this.unusedKeyId(actor.tenantId, requested);
       const material = await sealKeyMaterial(this.sealer, actor.tenantId, id, imported.spec.algorithm, imported, importedKid(request));
+      if (request.certificateChain)
+        Object.assign(material, certifiedKey(request.certificateChain, { algorithm: imported.spec.algorithm, ...material }));
       await this.assertKeyMaterialAndKidFree(actor.tenantId, material);
       const key = newKeyRow(actor.tenantId, id, imported.spec, material, newKeyPlace(request, policy));
       const detail = { algorithm: imported.spec.algorithm, hasPrivateKey: imported.privateKey !== undefined };

@@ -55,15 +55,10 @@ export class KeyCertificatesService {
     const event: AuditEvent = { actor, action: 'key.certificate', keyId: id, detail: { certificates: request.certificateChain.length } };
     return this.audit.attempt(event, async () => {
       const key = await this.certifiableKey(actor.tenantId, id);
-      checkCertificateChain(request.certificateChain, createPublicKey(key.publicKeyPem!));
-      const certificatePem = request.certificateChain.map((pem) => `${pem.trim()}\n`).join('');
+      const certificate = certifiedKey(request.certificateChain, key);
       const updated = await this.work.run(async (change) => {
         // A new certificate is announced again when it nears its own expiry.
-        const stored = await this.keys.update(change.manager, actor.tenantId, id, {
-          certificatePem,
-          certificateExpiresAt: leafCertificateExpiry(certificatePem),
-          certificateWarnedDays: null,
-        });
+        const stored = await this.keys.update(change.manager, actor.tenantId, id, { ...certificate, certificateWarnedDays: null });
         if (!stored) throw new KeyNotFoundError();
         change.audit(event);
         change.announce(actor.tenantId);
@@ -83,4 +78,20 @@ export class KeyCertificatesService {
       throw new ValidationFailedError([{ field: 'id', message: 'certificates are not available for keys in custody "hsm"' }]);
     return key;
   }
+}
+
+/**
+ * A key's certificate from a CA-issued chain (leaf first), once checked against the key (attach, import): the PEMs
+ * as stored and the leaf's expiry. 400 for a key that cannot have one (HMAC) or a chain that does not hold.
+ */
+export function certifiedKey(
+  chain: readonly string[],
+  key: Pick<TenantKeyEntity, 'algorithm' | 'publicKeyPem'>,
+): Pick<TenantKeyEntity, 'certificatePem' | 'certificateExpiresAt'> {
+  if (!algorithmSpec(key.algorithm).webCrypto || !key.publicKeyPem) {
+    throw new ValidationFailedError([{ field: 'certificateChain', message: 'certificates are available for RSA, EC and EdDSA keys only' }]);
+  }
+  checkCertificateChain(chain, createPublicKey(key.publicKeyPem));
+  const certificatePem = chain.map((pem) => `${pem.trim()}\n`).join('');
+  return { certificatePem, certificateExpiresAt: leafCertificateExpiry(certificatePem) };
 }

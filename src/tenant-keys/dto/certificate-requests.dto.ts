@@ -1,7 +1,18 @@
+import { applyDecorators } from '@nestjs/common';
 import { WrappedBody } from '../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { NoNulCharacters, Optional, Trim } from '../../common/dto-decorators';
+
+/** A CA-issued chain as a request gives it (attach, import): PEM certificates, leaf first, at most 10 of 16 KiB each. */
+export const CertificateChain = () =>
+  applyDecorators(
+    IsArray({ message: 'certificateChain must be an array of PEM certificates' }),
+    ArrayMinSize(1, { message: 'certificateChain must hold at least the leaf certificate' }),
+    ArrayMaxSize(10, { message: 'certificateChain must hold at most 10 certificates' }),
+    IsString({ each: true, message: 'certificateChain must be an array of PEM certificates' }),
+    MaxLength(16 * 1024, { each: true, message: 'each certificate must be at most 16384 characters' }),
+  );
 
 /** The subject of a certificate signing request. */
 @WrappedBody('key')
@@ -56,10 +67,6 @@ export class CertificateSigningRequestView {
 @WrappedBody('key')
 export class AttachCertificateDto {
   @ApiProperty({ type: [String], description: 'PEM certificates, leaf first, each signed by the next' })
-  @IsArray({ message: 'certificateChain must be an array of PEM certificates' })
-  @ArrayMinSize(1, { message: 'certificateChain must hold at least the leaf certificate' })
-  @ArrayMaxSize(10, { message: 'certificateChain must hold at most 10 certificates' })
-  @IsString({ each: true, message: 'certificateChain must be an array of PEM certificates' })
-  @MaxLength(16 * 1024, { each: true, message: 'each certificate must be at most 16384 characters' })
+  @CertificateChain()
   certificateChain: string[];
 }

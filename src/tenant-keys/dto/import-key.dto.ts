@@ -5,6 +5,7 @@ import { Optional } from '../../common/dto-decorators';
 import { KID, KID_MESSAGE } from '../../common/key-names';
 import type { JWK } from 'jose';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
+import { CertificateChain } from './certificate-requests.dto';
 import { NewKeyDto } from './new-key.dto';
 
 const MAX_KEY_TEXT = 16 * 1024;
@@ -51,6 +52,15 @@ export class ImportKeyDto extends NewKeyDto {
   @IsString({ message: KID_MESSAGE })
   @Matches(KID, { message: KID_MESSAGE })
   kid?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      "The key's X.509 certificate, PEM, leaf first with its CA chain if any, as `PUT /key/{id}/certificate` takes it: checked and published as `x5c`",
+  })
+  @Optional()
+  @CertificateChain()
+  certificateChain?: string[];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The id to give the key (the same as the path id of `/key/import/{id}`)' })
   @Optional()
