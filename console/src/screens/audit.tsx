@@ -2,10 +2,10 @@ import { useState } from 'preact/hooks';
 import { OPERATIONS } from '../operations';
 import { linkTo } from '../router';
 import { useMissingRight } from '../session';
-import { Curl, Outcome, Reason, Screen, useLoad, When } from '../ui';
+import { Curl, Outcome, Pager, Reason, Screen, Select, useLoad, When } from '../ui';
 import type { AuditEvent } from '../views';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from '../vocabulary';
-import { Pager } from './admin-parts';
+import { AuditActor, AuditDetail } from './audit-parts';
 
 interface Filters {
   action: string;
@@ -24,7 +24,7 @@ export function Audit() {
   const [cursor, setCursor] = useState<string>();
   const request = { query: { action: applied.action, keyId: applied.keyId.trim(), outcome: applied.outcome, limit: applied.limit, cursor } };
   const page = useLoad<AuditEvent[]>(OPERATIONS.listAudit, request, [applied, cursor]);
-  const set = (name: keyof Filters) => (event: { currentTarget: { value: string } }) => setDraft({ ...draft, [name]: event.currentTarget.value });
+  const set = (name: keyof Filters) => (value: string) => setDraft({ ...draft, [name]: value });
   const submit = (event: Event) => {
     event.preventDefault();
     setCursor(undefined);
@@ -33,35 +33,15 @@ export function Audit() {
   return (
     <Screen title="Audit trail">
       <form class="filters" onSubmit={submit} aria-label="Audit filters">
-        <label>
-          Action
-          <select value={draft.action} onChange={set('action')}>
-            <option value="">any</option>
-            {AUDIT_ACTIONS.map((action) => (
-              <option key={action} value={action}>
-                {action}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select id="audit-action" label="Action" value={draft.action} options={[['', 'any'], ...AUDIT_ACTIONS]} onChange={set('action')} />
         <label>
           Key id
-          <input value={draft.keyId} onInput={set('keyId')} autoComplete="off" spellcheck={false} />
+          <input value={draft.keyId} onInput={(e) => set('keyId')(e.currentTarget.value)} autoComplete="off" spellcheck={false} />
         </label>
-        <label>
-          Outcome
-          <select value={draft.outcome} onChange={set('outcome')}>
-            <option value="">any</option>
-            {AUDIT_OUTCOMES.map((outcome) => (
-              <option key={outcome} value={outcome}>
-                {outcome}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select id="audit-outcome" label="Outcome" value={draft.outcome} options={[['', 'any'], ...AUDIT_OUTCOMES]} onChange={set('outcome')} />
         <label>
           Per page
-          <input type="number" min={1} max={1000} value={draft.limit} onInput={set('limit')} />
+          <input type="number" min={1} max={1000} value={draft.limit} onInput={(e) => set('limit')(e.currentTarget.value)} />
         </label>
         <button type="submit" disabled={Boolean(why)}>
           Show
@@ -107,17 +87,13 @@ function AuditTable({ events }: { events: AuditEvent[] }) {
                 )}
               </td>
               <td>
-                {event.actor.type}
-                {event.actor.id ? (
-                  <>
-                    {' '}
-                    <code>{event.actor.id}</code>
-                  </>
-                ) : null}
+                <AuditActor actor={event.actor} />
               </td>
               <td>{event.outcome}</td>
               <td>{event.requestId ? <code>{event.requestId}</code> : '–'}</td>
-              <td>{event.detail ? <code>{JSON.stringify(event.detail)}</code> : '–'}</td>
+              <td>
+                <AuditDetail detail={event.detail} />
+              </td>
             </tr>
           ))}
         </tbody>

@@ -1,13 +1,13 @@
-import { useEffect, useState } from 'preact/hooks';
-import { call, type Answer } from '../api';
+import { useState } from 'preact/hooks';
 import { OPERATIONS } from '../operations';
 import { useMissingRight } from '../session';
-import { Curl, Outcome, Reason, When } from '../ui';
+import { Curl, Outcome, Pager, Reason, useLoad, When } from '../ui';
 import type { AuditEvent } from '../views';
+import { AuditActor, AuditDetail } from './audit-parts';
 
 const PAGE_SIZE = '20';
 
-/** The key's audit events, newest first as the service answers them, a page at a time ("More" follows meta.nextCursor). */
+/** The key's audit events, newest first as the service answers them, a page at a time (meta.nextCursor). */
 export function KeyHistory({ keyId, version }: { keyId: string; version: number }) {
   const why = useMissingRight(OPERATIONS.listAudit);
   return (
@@ -19,28 +19,14 @@ export function KeyHistory({ keyId, version }: { keyId: string; version: number 
 }
 
 function HistoryPages({ keyId, version }: { keyId: string; version: number }) {
-  const [events, setEvents] = useState<AuditEvent[]>([]);
-  const [last, setLast] = useState<Answer<AuditEvent[]>>();
-  const [busy, setBusy] = useState(false);
-  const firstPage = { query: { keyId, limit: PAGE_SIZE } };
-  const nextCursor = last?.ok ? (last.meta?.nextCursor ?? null) : null;
-  const nextPage = { query: { keyId, limit: PAGE_SIZE, cursor: nextCursor ?? undefined } };
-
-  const load = async (request: typeof firstPage, append: boolean) => {
-    setBusy(true);
-    const answer = await call<AuditEvent[]>(OPERATIONS.listAudit, request);
-    setBusy(false);
-    setLast(answer);
-    if (answer.ok) setEvents((shown) => [...(append ? shown : []), ...(answer.data ?? [])]);
-  };
-  useEffect(() => {
-    void load(firstPage, false);
-  }, [keyId, version]);
-
+  const [cursor, setCursor] = useState<string>();
+  const request = { query: { keyId, limit: PAGE_SIZE, cursor } };
+  const page = useLoad<AuditEvent[]>(OPERATIONS.listAudit, request, [keyId, version, cursor]);
+  const events = page.answer?.ok ? (page.answer.data ?? []) : [];
   return (
     <>
-      {last && !last.ok ? <Outcome answer={last} /> : null}
-      {events.length === 0 && last?.ok ? <p>No events.</p> : null}
+      {page.answer && !page.answer.ok ? <Outcome answer={page.answer} /> : null}
+      {events.length === 0 && page.answer?.ok ? <p>No events.</p> : null}
       {events.length > 0 ? (
         <div class="table-box">
           <table aria-label="Audit history">
@@ -62,20 +48,10 @@ function HistoryPages({ keyId, version }: { keyId: string; version: number }) {
                   <td>{event.action}</td>
                   <td>{event.outcome}</td>
                   <td>
-                    {event.actor.type}
-                    {event.actor.id ? (
-                      <>
-                        {' '}
-                        <code>{event.actor.id}</code>
-                      </>
-                    ) : null}
+                    <AuditActor actor={event.actor} />
                   </td>
                   <td>
-                    {event.detail
-                      ? Object.entries(event.detail)
-                          .map(([name, value]) => `${name}: ${String(value)}`)
-                          .join('; ')
-                      : ''}
+                    <AuditDetail detail={event.detail} />
                   </td>
                 </tr>
               ))}
@@ -83,12 +59,8 @@ function HistoryPages({ keyId, version }: { keyId: string; version: number }) {
           </table>
         </div>
       ) : null}
-      {nextCursor ? (
-        <button type="button" disabled={busy} onClick={() => load(nextPage, true)}>
-          More
-        </button>
-      ) : null}
-      <Curl operation={OPERATIONS.listAudit} request={nextCursor ? nextPage : firstPage} />
+      <Pager meta={page.answer?.meta} cursor={cursor} onPage={setCursor} />
+      <Curl operation={OPERATIONS.listAudit} request={request} />
     </>
   );
 }
