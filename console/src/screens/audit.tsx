@@ -1,11 +1,10 @@
 import { useState } from 'preact/hooks';
 import { OPERATIONS } from '../operations';
-import { linkTo } from '../router';
 import { useMissingRight } from '../session';
-import { Curl, Outcome, Pager, Reason, Screen, Select, useLoad, When } from '../ui';
+import { Curl, Outcome, Pager, Reason, Screen, Select, useLoad } from '../ui';
 import type { AuditEvent } from '../views';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from '../vocabulary';
-import { AuditActor, AuditDetail } from './audit-parts';
+import { AuditTable } from './audit-parts';
 
 interface Filters {
   action: string;
@@ -48,56 +47,9 @@ export function Audit() {
         </button>
         <Reason why={why} />
       </form>
-      {page.answer?.ok ? <AuditTable events={page.answer.data ?? []} /> : <Outcome answer={page.answer} />}
+      {page.answer?.ok ? <AuditTable label="Audit trail" events={page.answer.data ?? []} withKey /> : <Outcome answer={page.answer} />}
       <Pager meta={page.answer?.meta} cursor={cursor} onPage={setCursor} />
       <Curl operation={OPERATIONS.listAudit} request={request} />
     </Screen>
-  );
-}
-
-function AuditTable({ events }: { events: AuditEvent[] }) {
-  return (
-    <div class="table-box">
-      <table aria-label="Audit trail">
-        <thead>
-          <tr>
-            <th>At</th>
-            <th>Action</th>
-            <th>Key</th>
-            <th>Actor</th>
-            <th>Outcome</th>
-            <th>Request id</th>
-            <th>Detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => (
-            <tr key={event.id}>
-              <td>
-                <When at={event.at} />
-              </td>
-              <td>{event.action}</td>
-              <td>
-                {event.keyId ? (
-                  <a href={linkTo('keys', event.keyId)}>
-                    <code>{event.keyId}</code>
-                  </a>
-                ) : (
-                  '–'
-                )}
-              </td>
-              <td>
-                <AuditActor actor={event.actor} />
-              </td>
-              <td>{event.outcome}</td>
-              <td>{event.requestId ? <code>{event.requestId}</code> : '–'}</td>
-              <td>
-                <AuditDetail detail={event.detail} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }

@@ -1,64 +1,36 @@
 import { useState } from 'preact/hooks';
 import { OPERATIONS } from '../operations';
 import { useMissingRight } from '../session';
-import { Curl, Outcome, Pager, Reason, useLoad, When } from '../ui';
+import { Curl, Outcome, Pager, Reason, useLoad } from '../ui';
 import type { AuditEvent } from '../views';
-import { AuditActor, AuditDetail } from './audit-parts';
+import { AuditTable } from './audit-parts';
 
 const PAGE_SIZE = '20';
 
-/** The key's audit events, newest first as the service answers them, a page at a time (meta.nextCursor). */
+/**
+ * The key's audit events, newest first as the service answers them, a page at a time (meta.nextCursor); from the
+ * first page again when the key changes (a new `version` after an action).
+ */
 export function KeyHistory({ keyId, version }: { keyId: string; version: number }) {
   const why = useMissingRight(OPERATIONS.listAudit);
   return (
     <>
       <h2>Audit history</h2>
-      {why ? <Reason why={why} /> : <HistoryPages keyId={keyId} version={version} />}
+      {why ? <Reason why={why} /> : <HistoryPages key={`${keyId} ${version}`} keyId={keyId} />}
     </>
   );
 }
 
-function HistoryPages({ keyId, version }: { keyId: string; version: number }) {
+function HistoryPages({ keyId }: { keyId: string }) {
   const [cursor, setCursor] = useState<string>();
   const request = { query: { keyId, limit: PAGE_SIZE, cursor } };
-  const page = useLoad<AuditEvent[]>(OPERATIONS.listAudit, request, [keyId, version, cursor]);
+  const page = useLoad<AuditEvent[]>(OPERATIONS.listAudit, request, [cursor]);
   const events = page.answer?.ok ? (page.answer.data ?? []) : [];
   return (
     <>
       {page.answer && !page.answer.ok ? <Outcome answer={page.answer} /> : null}
       {events.length === 0 && page.answer?.ok ? <p>No events.</p> : null}
-      {events.length > 0 ? (
-        <div class="table-box">
-          <table aria-label="Audit history">
-            <thead>
-              <tr>
-                <th scope="col">At</th>
-                <th scope="col">Action</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">By</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((event) => (
-                <tr key={event.id}>
-                  <td>
-                    <When at={event.at} />
-                  </td>
-                  <td>{event.action}</td>
-                  <td>{event.outcome}</td>
-                  <td>
-                    <AuditActor actor={event.actor} />
-                  </td>
-                  <td>
-                    <AuditDetail detail={event.detail} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      {events.length > 0 ? <AuditTable label="Audit history" events={events} /> : null}
       <Pager meta={page.answer?.meta} cursor={cursor} onPage={setCursor} />
       <Curl operation={OPERATIONS.listAudit} request={request} />
     </>
