@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { WEBHOOK_EVENTS } from '../console/src/vocabulary';
 import { WEBHOOK_EVENT_TYPES } from '../src/changes/events';
-import { makeApiKey, openConsole, openScreen, refusedNote, screenshot, shownAt as when, startConsoleApp } from './support/console';
+import { makeApiKey, openConsole, openScreen, refusedNote, screenshot, shownAt, startConsoleApp } from './support/console';
 import { eventually } from './support/eventually';
 import { expectEnvelope, type TestApp, type TestTenant } from './support/test-app';
 import { startReceiver } from './support/webhook-receiver';
@@ -90,8 +90,8 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         `${made.prefix}…`,
         'keys:read, keys:sign',
         'login, payments',
-        when(expiresAt),
-        when(made.createdAt),
+        shownAt(expiresAt),
+        shownAt(made.createdAt),
         'never',
         '–',
         'Revoke',
@@ -121,7 +121,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       await expect(page.getByLabel('API key secret', { exact: true }).count()).resolves.toBe(0);
 
       // Its last use shows.
-      await expect(row.getByRole('cell').nth(6).textContent()).resolves.toBe(when(lastUsedAt));
+      await expect(row.getByRole('cell').nth(6).textContent()).resolves.toBe(shownAt(lastUsedAt));
 
       // Revoke asks once more, then the API refuses the key.
       // By keyboard: the confirmation takes the focus.
@@ -138,7 +138,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       const revoked = (await request(testApp.http).get(`/api-keys/${made.id}`).set(tenant.headers)).body.data as ApiKeyView;
       expect(revoked.revokedAt).not.toBeNull();
       // The list reloads after the answer.
-      await eventually('the revocation shown', async () => (await row.getByRole('cell').nth(7).textContent()) === when(revoked.revokedAt));
+      await eventually('the revocation shown', async () => (await row.getByRole('cell').nth(7).textContent()) === shownAt(revoked.revokedAt));
       await request(testApp.http)
         .get('/api-keys/current')
         .set({ authorization: `Basic ${secret}`, 'x-stencil-tenantid': tenant.tenantId })
@@ -219,7 +219,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         const [delivery] = (await request(testApp.http).get(`/key/webhooks/${made.id}/deliveries`).set(tenant.headers)).body.data;
         expect(delivery).toMatchObject({ eventType: 'key.created', status: 'delivered', attempts: 1, lastStatusCode: 204 });
         await expect(rowsOf(page, 'Deliveries')).resolves.toEqual([
-          ['key.created', 'delivered', '1', '204', '–', '–', when(delivery.deliveredAt), when(delivery.createdAt), 'Redeliver'],
+          ['key.created', 'delivered', '1', '204', '–', '–', shownAt(delivery.deliveredAt), shownAt(delivery.createdAt), 'Redeliver'],
         ]);
 
         // Redeliver: the question shows the call's curl line before it runs; then the receiver gets it again, with the same webhook-id.
@@ -251,7 +251,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         const webhookRow = page.getByRole('table', { name: 'Webhooks' }).getByRole('row').filter({ hasText: receiver.url });
         await eventually(
           'the old secret’s end shown',
-          async () => (await webhookRow.getByRole('cell').nth(6).textContent()) === when(after.previousSecretExpiresAt),
+          async () => (await webhookRow.getByRole('cell').nth(6).textContent()) === shownAt(after.previousSecretExpiresAt),
         );
         await openScreen(page, 'Keys');
         await openScreen(page, 'Webhooks');
@@ -306,9 +306,9 @@ describe('/console: API keys, webhooks and the audit trail', () => {
           receiver.url,
           '*',
           'no',
-          when(disabled.failingSince),
-          `${disabled.disabledReason}${when(disabled.disabledAt)}`,
-          when(disabled.createdAt),
+          shownAt(disabled.failingSince),
+          `${disabled.disabledReason}${shownAt(disabled.disabledAt)}`,
+          shownAt(disabled.createdAt),
           '–',
           'EnableRotate secretDeliveriesDelete',
         ]);
@@ -321,9 +321,9 @@ describe('/console: API keys, webhooks and the audit trail', () => {
             String(delivery.attempts),
             '500',
             delivery.lastError ?? '–',
-            when(delivery.nextAttemptAt),
+            shownAt(delivery.nextAttemptAt),
             '–',
-            when(delivery.createdAt),
+            shownAt(delivery.createdAt),
             'Redeliver',
           ],
         ]);
@@ -377,7 +377,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       const answer = await request(testApp.http).get(`/key/audit?${query}`).set(who.headers);
       expectEnvelope(answer, 200);
       const rows = (answer.body.data as AuditEventView[]).map((event) => [
-        when(event.at),
+        shownAt(event.at),
         event.action,
         event.keyId ?? '–',
         event.actor.id ? `${event.actor.type} ${event.actor.id}` : event.actor.type,

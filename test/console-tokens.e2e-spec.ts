@@ -22,9 +22,6 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
   }, 60_000);
   afterAll(() => close?.());
 
-  /** An API key of the tenant with only these scopes (and signing keys). */
-  const apiKeyWith = (tenant: TestTenant, scopes: string[], signKeys?: string[]) =>
-    makeApiKey(testApp, tenant, { name: 'console', scopes, signKeys });
   const text = (page: Page, label: string) => page.getByLabel(label, { exact: true }).textContent();
   const shown = async (page: Page, content: string | RegExp) => page.getByText(content).first().waitFor();
 
@@ -213,7 +210,7 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
     });
 
     it('greys out Sign for a key the API key may not sign with, with the reason', async () => {
-      const limited = await apiKeyWith(tenant, ['keys:read', 'keys:sign'], [other.id]);
+      const limited = await makeApiKey(testApp, tenant, { name: 'limited', scopes: ['keys:read', 'keys:sign'], signKeys: [other.id] });
       const { context, page, problems } = await openConsole(browser, testApp, limited);
       await openScreen(page, 'Sign');
       const sign = page.getByRole('button', { name: 'Sign', exact: true });
@@ -227,7 +224,7 @@ describe('/console: rotation timeline, JWKS, sign and token check', () => {
     });
 
     it('greys out Check for a keys:read-only key, and still decodes the token in the page; Sign too', async () => {
-      const reader = await apiKeyWith(tenant, ['keys:read']);
+      const reader = await makeApiKey(testApp, tenant, { name: 'reader', scopes: ['keys:read'] });
       const token = await keyClient(testApp, tenant).sign(signer, { payload: { sub: 'carol' } });
       const { context, page, problems } = await openConsole(browser, testApp, reader);
       await openScreen(page, 'Token check');
