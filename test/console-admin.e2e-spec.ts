@@ -4,10 +4,9 @@ import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { WEBHOOK_EVENTS } from '../console/src/vocabulary';
 import { WEBHOOK_EVENT_TYPES } from '../src/changes/events';
-import { launchChromium } from './support/chromium';
-import { openConsole, openScreen, screenshot } from './support/console';
+import { makeApiKey, openConsole, openScreen, refusedNote, screenshot, shownAt, startConsoleApp } from './support/console';
 import { eventually } from './support/eventually';
-import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
+import { expectEnvelope, type TestApp, type TestTenant } from './support/test-app';
 import { startReceiver } from './support/webhook-receiver';
 
 /** The console's API keys, webhooks and audit trail screens in Debian's Chromium; the API (through supertest) is the truth. */
@@ -15,18 +14,18 @@ describe('/console: API keys, webhooks and the audit trail', () => {
   let testApp: TestApp;
   let tenant: TestTenant;
   let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     // A local receiver is a private address: allowed here. Retries come after a second; two seconds of failures disable.
-    testApp = await startTestApp({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_SECONDS: '1,1,1,1,1,1', WEBHOOK_DISABLE_AFTER_SECONDS: '2' });
+    ({ testApp, browser, close } = await startConsoleApp({
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_RETRY_SECONDS: '1,1,1,1,1,1',
+      WEBHOOK_DISABLE_AFTER_SECONDS: '2',
+    }));
     tenant = await testApp.createTenant('console-admin');
-    await testApp.app.listen(0, '127.0.0.1');
-    browser = await launchChromium();
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await testApp.close();
-  });
+  afterAll(() => close?.());
 
   /** The text of each cell of each body row of a table, found by its name. */
   const rowsOf = async (page: Page, table: string) => {
@@ -36,11 +35,6 @@ describe('/console: API keys, webhooks and the audit trail', () => {
     for (const row of (await rows.all()).slice(1)) texts.push(await row.getByRole('cell').allTextContents());
     return texts;
   };
-  /** What Chromium logs for an API refusal the test asks for (the page shows it on purpose): the only problem allowed then. */
-  const chromiumNote = (status: 400 | 403) =>
-    `Failed to load resource: the server responded with a status of ${status} (${status === 400 ? 'Bad Request' : 'Forbidden'})`;
-  /** A date-time as the console's <When> writes it. */
-  const when = (at: string | null) => (at ? at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : '–');
 
   describe('API keys', () => {
     interface ApiKeyView {
@@ -96,8 +90,8 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         `${made.prefix}…`,
         'keys:read, keys:sign',
         'login, payments',
-        when(expiresAt),
-        when(made.createdAt),
+        shownAt(expiresAt),
+        shownAt(made.createdAt),
         'never',
         '–',
         'Revoke',
@@ -127,7 +121,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       await expect(page.getByLabel('API key secret', { exact: true }).count()).resolves.toBe(0);
 
       // Its last use shows.
-      await expect(row.getByRole('cell').nth(6).textContent()).resolves.toBe(when(lastUsedAt));
+      await expect(row.getByRole('cell').nth(6).textContent()).resolves.toBe(shownAt(lastUsedAt));
 
       // Revoke asks once more, then the API refuses the key.
       // By keyboard: the confirmation takes the focus.
@@ -136,12 +130,15 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       await expect(
         row.getByRole('button', { name: 'Confirm: revoke ci-signer' }).evaluate((button) => button === button.ownerDocument.activeElement),
       ).resolves.toBe(true);
+      // Before it runs, the question shows the call's curl line, with this key's id.
+      await expect(row.getByLabel('curl for DELETE /api-keys/{id}').textContent()).resolves.toContain(`/api-keys/${made.id}`);
+      expect((await request(testApp.http).get(`/api-keys/${made.id}`).set(tenant.headers)).body.data.revokedAt).toBeNull();
       await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: 'API key revoked' }).waitFor();
       const revoked = (await request(testApp.http).get(`/api-keys/${made.id}`).set(tenant.headers)).body.data as ApiKeyView;
       expect(revoked.revokedAt).not.toBeNull();
       // The list reloads after the answer.
-      await eventually('the revocation shown', async () => (await row.getByRole('cell').nth(7).textContent()) === when(revoked.revokedAt));
+      await eventually('the revocation shown', async () => (await row.getByRole('cell').nth(7).textContent()) === shownAt(revoked.revokedAt));
       await request(testApp.http)
         .get('/api-keys/current')
         .set({ authorization: `Basic ${secret}`, 'x-stencil-tenantid': tenant.tenantId })
@@ -165,18 +162,13 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       expect(shown).toContain(refused.body.code);
       expect(shown).toContain(refused.body.message);
       for (const error of refused.body.errors as { message: string }[]) expect(shown).toContain(error.message);
-      expect(problems).toEqual([chromiumNote(400)]);
+      expect(problems).toEqual([refusedNote(400)]);
       await context.close();
     });
 
     it('offers only the scopes the signed-in key holds, and says so of the others', async () => {
-      const made = await request(testApp.http)
-        .post('/api-keys')
-        .set(tenant.headers)
-        .send({ name: 'delegate', scopes: ['api-keys:manage', 'keys:read'], signKeys: ['login'] });
-      expectEnvelope(made, 200);
-      testApp.trackSecret(made.body.data.apiKey);
-      const { context, page, problems } = await openConsole(browser, testApp, { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey });
+      const delegate = await makeApiKey(testApp, tenant, { name: 'delegate', scopes: ['api-keys:manage', 'keys:read'], signKeys: ['login'] });
+      const { context, page, problems } = await openConsole(browser, testApp, delegate);
       await openScreen(page, 'API keys');
       const scopes = page.getByRole('group', { name: 'Scopes' });
       await expect(scopes.getByRole('checkbox', { name: 'keys:read', exact: true }).isEnabled()).resolves.toBe(true);
@@ -227,20 +219,28 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         const [delivery] = (await request(testApp.http).get(`/key/webhooks/${made.id}/deliveries`).set(tenant.headers)).body.data;
         expect(delivery).toMatchObject({ eventType: 'key.created', status: 'delivered', attempts: 1, lastStatusCode: 204 });
         await expect(rowsOf(page, 'Deliveries')).resolves.toEqual([
-          ['key.created', 'delivered', '1', '204', '–', '–', when(delivery.deliveredAt), when(delivery.createdAt), 'Redeliver'],
+          ['key.created', 'delivered', '1', '204', '–', '–', shownAt(delivery.deliveredAt), shownAt(delivery.createdAt), 'Redeliver'],
         ]);
 
-        // Redeliver: the receiver gets it again, with the same webhook-id.
-        await deliveries.getByRole('button', { name: /^Redeliver key\.created/ }).click();
+        // Redeliver: the question shows the call's curl line before it runs; then the receiver gets it again, with the same webhook-id.
+        await deliveries.getByRole('button', { name: `Redeliver key.created ${delivery.id}` }).click();
+        const redeliverPath = `/key/webhooks/${made.id}/deliveries/${delivery.id}/redeliver`;
+        await expect(deliveries.getByLabel('curl for POST /key/webhooks/{id}/deliveries/{deliveryId}/redeliver').textContent()).resolves.toContain(
+          redeliverPath,
+        );
+        expect(receiver.received).toHaveLength(1);
+        await deliveries.getByRole('button', { name: `Confirm: redeliver key.created ${delivery.id}` }).click();
         await page.getByRole('status').filter({ hasText: 'Delivery queued' }).waitFor();
         await eventually('the event received again', () => receiver.received.length === 2);
         expect(receiver.received[1].headers['webhook-id']).toBe(delivery.id);
-        await expect(page.getByLabel(/^curl for POST \/key\/webhooks\/\{id\}\/deliveries/).textContent()).resolves.toContain(
-          `/key/webhooks/${made.id}/deliveries/${delivery.id}/redeliver`,
-        );
+        await expect(page.getByLabel(/^curl for POST \/key\/webhooks\/\{id\}\/deliveries/).textContent()).resolves.toContain(redeliverPath);
 
-        // Rotate: a new secret, shown once.
-        await page.getByRole('button', { name: `Rotate the secret of ${receiver.url}` }).click();
+        // Rotate: a new secret, shown once; the old one signs beside it until the time the API says, shown in the table.
+        await page.getByRole('button', { name: `Rotate secret ${receiver.url}` }).click();
+        await expect(page.getByLabel('curl for POST /key/webhooks/{id}/rotate-secret').textContent()).resolves.toContain(
+          `/key/webhooks/${made.id}/rotate-secret`,
+        );
+        await page.getByRole('button', { name: `Confirm: rotate secret ${receiver.url}` }).click();
         await page.getByRole('status').filter({ hasText: 'Webhook secret rotated' }).waitFor();
         const rotated = (await secretBox.textContent())!;
         testApp.trackSecret(rotated);
@@ -248,6 +248,11 @@ describe('/console: API keys, webhooks and the audit trail', () => {
         expect(rotated).not.toBe(secret);
         const after = (await request(testApp.http).get(`/key/webhooks/${made.id}`).set(tenant.headers)).body.data;
         expect(after.previousSecretExpiresAt).not.toBeNull();
+        const webhookRow = page.getByRole('table', { name: 'Webhooks' }).getByRole('row').filter({ hasText: receiver.url });
+        await eventually(
+          'the old secret’s end shown',
+          async () => (await webhookRow.getByRole('cell').nth(6).textContent()) === shownAt(after.previousSecretExpiresAt),
+        );
         await openScreen(page, 'Keys');
         await openScreen(page, 'Webhooks');
         await page.getByRole('table', { name: 'Webhooks' }).waitFor();
@@ -257,9 +262,11 @@ describe('/console: API keys, webhooks and the audit trail', () => {
 
         // Disable, then delete after a second click.
         await page.getByRole('button', { name: `Disable ${receiver.url}` }).click();
+        await page.getByRole('button', { name: `Confirm: disable ${receiver.url}` }).click();
         await page.getByRole('button', { name: `Enable ${receiver.url}` }).waitFor();
         expect((await request(testApp.http).get(`/key/webhooks/${made.id}`).set(tenant.headers)).body.data.enabled).toBe(false);
         await page.getByRole('button', { name: `Delete ${receiver.url}` }).click();
+        await expect(page.getByLabel('curl for DELETE /key/webhooks/{id}').textContent()).resolves.toContain(`/key/webhooks/${made.id}`);
         await page.getByRole('button', { name: `Confirm: delete ${receiver.url}` }).click();
         await page.getByRole('status').filter({ hasText: 'Webhook deleted' }).waitFor();
         await request(testApp.http).get(`/key/webhooks/${made.id}`).set(tenant.headers).expect(404);
@@ -299,9 +306,10 @@ describe('/console: API keys, webhooks and the audit trail', () => {
           receiver.url,
           '*',
           'no',
-          when(disabled.failingSince),
-          `${disabled.disabledReason}${when(disabled.disabledAt)}`,
-          when(disabled.createdAt),
+          shownAt(disabled.failingSince),
+          `${disabled.disabledReason}${shownAt(disabled.disabledAt)}`,
+          shownAt(disabled.createdAt),
+          '–',
           'EnableRotate secretDeliveriesDelete',
         ]);
         await page.getByRole('button', { name: `Deliveries of ${receiver.url}` }).click();
@@ -313,14 +321,15 @@ describe('/console: API keys, webhooks and the audit trail', () => {
             String(delivery.attempts),
             '500',
             delivery.lastError ?? '–',
-            when(delivery.nextAttemptAt),
+            shownAt(delivery.nextAttemptAt),
             '–',
-            when(delivery.createdAt),
+            shownAt(delivery.createdAt),
             'Redeliver',
           ],
         ]);
 
         await page.getByRole('button', { name: `Enable ${receiver.url}` }).click();
+        await page.getByRole('button', { name: `Confirm: enable ${receiver.url}` }).click();
         await page.getByRole('button', { name: `Disable ${receiver.url}` }).waitFor();
         expect(await view()).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
         await expect(row.getByRole('cell').nth(4).textContent()).resolves.toBe('–');
@@ -348,7 +357,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       const shown = await alert.textContent();
       expect(shown).toContain(refused.body.code);
       expect(shown).toContain(refused.body.message);
-      expect(problems).toEqual([chromiumNote(400)]);
+      expect(problems).toEqual([refusedNote(400)]);
       await context.close();
     });
   });
@@ -368,7 +377,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       const answer = await request(testApp.http).get(`/key/audit?${query}`).set(who.headers);
       expectEnvelope(answer, 200);
       const rows = (answer.body.data as AuditEventView[]).map((event) => [
-        when(event.at),
+        shownAt(event.at),
         event.action,
         event.keyId ?? '–',
         event.actor.id ? `${event.actor.type} ${event.actor.id}` : event.actor.type,
@@ -447,20 +456,14 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       expect(refused.status).toBe(400);
       await page.getByRole('alert').waitFor();
       await expect(page.getByRole('alert').textContent()).resolves.toContain(refused.body.message);
-      expect(problems).toEqual([chromiumNote(400)]);
+      expect(problems).toEqual([refusedNote(400)]);
       await context.close();
     });
   });
 
   it('greys out, with the reason, what a keys:read-only key may not do, and shows the API’s 403 as it comes', async () => {
-    const made = await request(testApp.http)
-      .post('/api-keys')
-      .set(tenant.headers)
-      .send({ name: 'reader', scopes: ['keys:read'] });
-    expectEnvelope(made, 200);
-    testApp.trackSecret(made.body.data.apiKey);
-    const reader = { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey as string };
-    const readerHeaders = { authorization: `Basic ${reader.apiKey}`, 'x-stencil-tenantid': tenant.tenantId };
+    const reader = await makeApiKey(testApp, tenant, { name: 'reader', scopes: ['keys:read'] });
+    const readerHeaders = reader.headers;
     const { context, page, problems } = await openConsole(browser, testApp, reader);
     const screens = [
       { screen: 'API keys', button: 'Create API key', scope: 'api-keys:manage', route: '/api-keys' },
@@ -477,7 +480,7 @@ describe('/console: API keys, webhooks and the audit trail', () => {
       await alert.waitFor();
       await expect(alert.textContent()).resolves.toContain(forbidden.body.message);
     }
-    expect(problems).toEqual([chromiumNote(403), chromiumNote(403), chromiumNote(403)]);
+    expect(problems).toEqual([refusedNote(403), refusedNote(403), refusedNote(403)]);
     await context.close();
   });
 

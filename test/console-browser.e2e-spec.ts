@@ -1,26 +1,21 @@
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium } from './support/chromium';
-import { baseUrl, openConsole, openScreen, signIn } from './support/console';
+import { baseUrl, makeApiKey, openConsole, openScreen, openSignIn, refusedNote, signIn, startConsoleApp } from './support/console';
 import { eventually } from './support/eventually';
-import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
+import type { TestApp, TestTenant } from './support/test-app';
 
 /** The console at /console in Debian's Chromium: how it is served, signing in, and where the API key lives (memory only). */
 describe('/console in a real browser', () => {
   let testApp: TestApp;
   let tenant: TestTenant;
   let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    testApp = await startTestApp();
+    ({ testApp, browser, close } = await startConsoleApp());
     tenant = await testApp.createTenant('console');
-    await testApp.app.listen(0, '127.0.0.1');
-    browser = await launchChromium();
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await testApp.close();
-  });
+  afterAll(() => close?.());
 
   describe('served by the service', () => {
     it('redirects /console to /console/ and answers the page with its own strict Content-Security-Policy', async () => {
@@ -60,12 +55,7 @@ describe('/console in a real browser', () => {
   });
 
   it('signs in by keyboard alone and shows who the API key is', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${baseUrl(testApp)}/console/`);
+    const { context, page, problems } = await openSignIn(browser, testApp);
     await page.keyboard.press('Tab');
     await page.keyboard.type(tenant.tenantId);
     await page.keyboard.press('Tab');
@@ -82,13 +72,8 @@ describe('/console in a real browser', () => {
 
   it('shows a least-privilege key its scopes, signing keys and expiry, and what it lacks', async () => {
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
-    const made = await request(testApp.http)
-      .post('/api-keys')
-      .set(tenant.headers)
-      .send({ name: 'console', scopes: ['keys:read', 'keys:sign'], signKeys: ['login'], expiresAt })
-      .expect(200);
-    testApp.trackSecret(made.body.data.apiKey);
-    const { context, page, problems } = await openConsole(browser, testApp, { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey });
+    const made = await makeApiKey(testApp, tenant, { name: 'console', scopes: ['keys:read', 'keys:sign'], signKeys: ['login'], expiresAt });
+    const { context, page, problems } = await openConsole(browser, testApp, made);
     await openScreen(page, 'Who am I');
     await expect(page.getByText('keys:sign: held').count()).resolves.toBe(1);
     await expect(page.getByText('keys:write: not held').count()).resolves.toBe(1);
@@ -104,9 +89,7 @@ describe('/console in a real browser', () => {
   });
 
   it('shows the API message for a wrong key and stays on the sign-in form', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${baseUrl(testApp)}/console/`);
+    const { context, page, problems } = await openSignIn(browser, testApp);
     await page.getByLabel('Tenant id').fill(tenant.tenantId);
     await page.getByLabel('API key').fill('ks_not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -115,6 +98,7 @@ describe('/console in a real browser', () => {
       .set({ ...tenant.headers, authorization: 'Basic ks_not-a-key' });
     await expect(page.getByRole('alert').textContent()).resolves.toContain(answer.body.message);
     await expect(page.getByRole('button', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    expect(problems).toEqual([refusedNote(401)]);
     await context.close();
   });
 
@@ -142,24 +126,16 @@ describe('/console in a real browser', () => {
   });
 
   it('signs out, saying why, when the service refuses the key later (revoked)', async () => {
-    const made = await request(testApp.http)
-      .post('/api-keys')
-      .set(tenant.headers)
-      .send({ name: 'short-lived', scopes: ['keys:read'] })
-      .expect(200);
-    testApp.trackSecret(made.body.data.apiKey);
-    const { context, page, problems } = await openConsole(browser, testApp, { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey });
+    const made = await makeApiKey(testApp, tenant, { name: 'short-lived', scopes: ['keys:read'] });
+    const { context, page, problems } = await openConsole(browser, testApp, made);
     await openScreen(page, 'Who am I');
-    await request(testApp.http).delete(`/api-keys/${made.body.data.id}`).set(tenant.headers).expect(200);
-    const refused = await request(testApp.http)
-      .get('/key')
-      .set({ ...tenant.headers, authorization: `Basic ${made.body.data.apiKey}` })
-      .expect(401);
+    await request(testApp.http).delete(`/api-keys/${made.id}`).set(tenant.headers).expect(200);
+    const refused = await request(testApp.http).get('/key').set(made.headers).expect(401);
     await openScreen(page, 'Keys');
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await expect(page.getByRole('alert').textContent()).resolves.toContain(refused.body.message);
     await expect(page.getByLabel('API key').inputValue()).resolves.toBe('');
-    expect(problems).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    expect(problems).toEqual([refusedNote(401)]);
     await context.close();
   });
 

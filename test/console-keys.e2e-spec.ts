@@ -3,9 +3,8 @@ import { promisify } from 'node:util';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium } from './support/chromium';
-import { openConsole, openScreen, screenshot } from './support/console';
-import { startTestApp, type TestApp, type TestTenant } from './support/test-app';
+import { makeApiKey, openConsole, openScreen, refusedNote, screenshot, shownAt, startConsoleApp } from './support/console';
+import type { TestApp, TestTenant } from './support/test-app';
 
 /** The shape of a key as GET /key answers it, as far as the Keys table shows it. */
 interface KeyView {
@@ -25,9 +24,6 @@ interface KeyView {
   deleteAt: string | null;
 }
 
-/** A date-time as the console writes it (ui.tsx When): readable, in UTC; a dash for none. */
-const shown = (at: string | null) => (at ? at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : '–');
-
 /** The text of an error alert, built from the API's own answer: code, message, then each field's error. */
 const alertText = (body: { code?: string; message: string; errors?: { field: string; message: string }[] }) =>
   `${body.code ?? ''} ${body.message}${(body.errors ?? []).map((error) => `${error.field}: ${error.message}`).join('')}`;
@@ -36,16 +32,12 @@ const alertText = (body: { code?: string; message: string; errors?: { field: str
 describe('/console Keys and New key', () => {
   let testApp: TestApp;
   let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    testApp = await startTestApp();
-    await testApp.app.listen(0, '127.0.0.1');
-    browser = await launchChromium();
+    ({ testApp, browser, close } = await startConsoleApp());
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await testApp.close();
-  });
+  afterAll(() => close?.());
 
   const api = (tenant: TestTenant) => ({
     generate: async (body: object): Promise<KeyView> =>
@@ -104,8 +96,13 @@ describe('/console Keys and New key', () => {
       const cells = await row.getByRole('cell').allTextContents();
       expect(cells.slice(0, 5)).toEqual([key.name, key.alias ?? '–', key.kid, `${key.algorithm} ${key.curve ?? `${key.length} bits`}`, key.custody]);
       const leaves =
-        key.status === 'retiring' ? `retires ${shown(key.retireAt)}` : key.status === 'pending_deletion' ? `deleted ${shown(key.deleteAt)}` : '';
-      expect(cells.slice(5)).toEqual([`${key.status}${leaves}`, shown(key.createdAt), shown(key.nextRotationAt), shown(key.certificateExpiresAt)]);
+        key.status === 'retiring' ? `retires ${shownAt(key.retireAt)}` : key.status === 'pending_deletion' ? `deleted ${shownAt(key.deleteAt)}` : '';
+      expect(cells.slice(5)).toEqual([
+        `${key.status}${leaves}`,
+        shownAt(key.createdAt),
+        shownAt(key.nextRotationAt),
+        shownAt(key.certificateExpiresAt),
+      ]);
       await expect(row.getByRole('link', { name: key.name, exact: true }).getAttribute('href')).resolves.toBe(`#/keys/${key.id}`);
     }
     // The rotated RSA key: its successor holds the alias, a rotation date and a certificate.
@@ -225,7 +222,7 @@ describe('/console Keys and New key', () => {
       .waitFor();
     await expect(generated.getByRole('alert').textContent()).resolves.toBe(alertText(taken.body));
     await expect(generated.getByRole('link', { name: /^Open / }).count()).resolves.toBe(0);
-    expect(problems).toEqual(['Failed to load resource: the server responded with a status of 409 (Conflict)']);
+    expect(problems).toEqual([refusedNote(409)]);
     await context.close();
   });
 
@@ -295,7 +292,7 @@ describe('/console Keys and New key', () => {
     await expect(form.getByLabel('HMAC secret (base64url)').inputValue()).resolves.toBe('');
     expect(await page.content()).not.toContain(secret);
     // Chromium logs each refused request: the three 400s above, and nothing else.
-    expect(problems).toEqual(cases.map(() => 'Failed to load resource: the server responded with a status of 400 (Bad Request)'));
+    expect(problems).toEqual(cases.map(() => refusedNote(400)));
     await context.close();
   });
 
@@ -338,13 +335,8 @@ describe('/console Keys and New key', () => {
 
   it('greys out New key, Generate and Import with the reason for a keys:read-only API key', async () => {
     const tenant = await testApp.createTenant('console-keys-read-only');
-    const made = await request(testApp.http)
-      .post('/api-keys')
-      .set(tenant.headers)
-      .send({ name: 'reader', scopes: ['keys:read'] })
-      .expect(200);
-    testApp.trackSecret(made.body.data.apiKey);
-    const { context, page, problems } = await openConsole(browser, testApp, { tenantId: tenant.tenantId, apiKey: made.body.data.apiKey });
+    const reader = await makeApiKey(testApp, tenant, { name: 'reader', scopes: ['keys:read'] });
+    const { context, page, problems } = await openConsole(browser, testApp, reader);
     await openScreen(page, 'Keys');
     await page.getByText('This tenant has no keys yet.').waitFor();
     await expect(page.getByRole('button', { name: 'New key' }).isDisabled()).resolves.toBe(true);

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, currentTenantId, type Answer, type Call } from './api';
+import { call, currentTenantId, type Answer, type Call, type PageMeta } from './api';
 import { curlFor, withoutSecrets } from './curl';
 import type { Operation } from './operations';
 
@@ -91,26 +91,28 @@ export function Reason({ why }: { why?: string }) {
 }
 
 /**
- * One call at a time from a screen: runs it, keeps the last answer and the last request without its secrets (for its
- * curl line: a private key sent to import is not kept). `run` answers the service's answer, so a screen can go on
+ * One call at a time from a screen: runs it, keeps the last answer, and the last operation and request without its
+ * secrets (for its curl line: a private key sent to import is not kept). The operation is the hook's, or the one given
+ * to `run` (a table whose rows offer several actions). `run` answers the service's answer, so a screen can go on
  * (navigate, reload) after a success.
  */
-export function useCall<T>(operation: Operation) {
+export function useCall<T>(operation?: Operation) {
   const [answer, setAnswer] = useState<Answer<T>>();
-  const [request, setRequest] = useState<Call>();
+  const [ran, setRan] = useState<{ operation: Operation; request: Call }>();
   const [busy, setBusy] = useState(false);
-  const run = async (next: Call = {}): Promise<Answer<T>> => {
+  const run = async <R = T,>(next: Call = {}, chosen: Operation | undefined = operation): Promise<Answer<R>> => {
+    if (!chosen) throw new Error('useCall: no operation to run');
     setBusy(true);
-    setRequest({ ...next, body: withoutSecrets(next.body) });
+    setRan({ operation: chosen, request: { ...next, body: withoutSecrets(next.body) } });
     try {
-      const result = await call<T>(operation, next);
-      setAnswer(result);
+      const result = await call<R>(chosen, next);
+      setAnswer(result as unknown as Answer<T>);
       return result;
     } finally {
       setBusy(false);
     }
   };
-  return { answer, request, busy, run, reset: () => setAnswer(undefined) };
+  return { answer, request: ran?.request, ran, busy, run, reset: () => setAnswer(undefined) };
 }
 
 /** Loads once (and again on `reload`): the answer of a read the screen shows. */
@@ -125,4 +127,88 @@ export function useLoad<T>(operation: Operation, request: Call = {}, deps: unkno
     };
   }, [version, ...deps]);
   return { answer, reload: () => setVersion((v) => v + 1) };
+}
+
+const UNITS: [number, string][] = [
+  [86_400, 'd'],
+  [3_600, 'h'],
+  [60, 'min'],
+  [1, 's'],
+];
+
+/** Seconds as days, hours, minutes and seconds (`1 d 2 h`), with the exact seconds beside them. */
+export function duration(seconds: number): string {
+  let rest = seconds;
+  const parts: string[] = [];
+  for (const [size, unit] of UNITS) {
+    const count = Math.floor(rest / size);
+    if (count > 0) parts.push(`${count} ${unit}`);
+    rest -= count * size;
+  }
+  return `${parts.join(' ') || '0 s'} (${seconds} s)`;
+}
+
+/**
+ * A labelled <select>. The label names it through `for`, not by wrapping it: a wrapping label's text would hold
+ * every option's text too.
+ */
+export function Select({
+  id,
+  label,
+  value,
+  options,
+  onChange,
+  hint,
+  disabled,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  /** [value, text] pairs, or values shown as they are. */
+  options: (string | [string, string])[];
+  onChange: (value: string) => void;
+  /** A line under it that says more, read out with it. */
+  hint?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select
+        id={id}
+        value={value}
+        disabled={disabled}
+        onChange={(e) => onChange(e.currentTarget.value)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+      >
+        {options.map((option) => {
+          const [optionValue, text] = typeof option === 'string' ? [option, option] : option;
+          return (
+            <option key={optionValue} value={optionValue}>
+              {text}
+            </option>
+          );
+        })}
+      </select>
+      {hint ? (
+        <span class="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/** "First page" and "Next page" of a list the API pages with `meta.nextCursor`. */
+export function Pager({ meta, cursor, onPage }: { meta?: PageMeta; cursor?: string; onPage: (cursor?: string) => void }) {
+  return (
+    <div class="actions">
+      <button type="button" disabled={!cursor} onClick={() => onPage(undefined)}>
+        First page
+      </button>
+      <button type="button" disabled={!meta?.nextCursor} onClick={() => onPage(meta?.nextCursor ?? undefined)}>
+        Next page
+      </button>
+    </div>
+  );
 }

@@ -1,12 +1,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { PageMeta } from '../api';
-import { CopyButton, Reason } from '../ui';
+import type { Call } from '../api';
+import type { Operation } from '../operations';
+import { CopyButton, Curl, Reason } from '../ui';
 import './admin.css';
 
 /**
  * A secret the service answers once (an API key, a webhook signing secret): shown with a copy button and a warning.
- * It lives only in the state of the screen that asked for it, so it is gone once the user navigates away.
+ * It lives only in the state of the screen that asked for it (its own and its call's answer), so it is gone once the
+ * user navigates away.
  */
 export function OnceSecret({ name, secret, children }: { name: string; secret: string; children?: ComponentChildren }) {
   return (
@@ -21,11 +23,21 @@ export function OnceSecret({ name, secret, children }: { name: string; secret: s
   );
 }
 
+interface ConfirmProps {
+  action: string;
+  what: string;
+  why?: string;
+  /** The call the action makes: its curl line is shown with the question, before it runs. */
+  operation: Operation;
+  request: Call;
+  onConfirm: (request: Call, operation: Operation) => void;
+}
+
 /**
- * A destructive action in two steps: the first button asks, the second (which takes the focus) does it, "Keep" goes
- * back. Disabled, with the reason beside it, when `why` says the key may not.
+ * An action in two steps: the first button asks and shows the call's curl line, the second (which takes the focus)
+ * does it, "Keep" goes back. Disabled, with the reason beside it, when `why` says the key may not.
  */
-export function Confirm({ action, what, why, onConfirm }: { action: string; what: string; why?: string; onConfirm: () => void }) {
+export function Confirm({ action, what, why, operation, request, onConfirm }: ConfirmProps) {
   const [asking, setAsking] = useState(false);
   const confirm = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -48,7 +60,7 @@ export function Confirm({ action, what, why, onConfirm }: { action: string; what
         ref={confirm}
         onClick={() => {
           setAsking(false);
-          onConfirm();
+          onConfirm(request, operation);
         }}
         aria-label={`Confirm: ${action.toLowerCase()} ${what}`}
       >
@@ -57,21 +69,8 @@ export function Confirm({ action, what, why, onConfirm }: { action: string; what
       <button type="button" onClick={() => setAsking(false)} aria-label={`Keep ${what}`}>
         Keep
       </button>
+      <Curl operation={operation} request={request} />
     </>
-  );
-}
-
-/** "First page" and "Next page" of a list the API pages with `meta.nextCursor`. */
-export function Pager({ meta, cursor, onPage }: { meta?: PageMeta; cursor?: string; onPage: (cursor?: string) => void }) {
-  return (
-    <div class="actions">
-      <button type="button" disabled={!cursor} onClick={() => onPage(undefined)}>
-        First page
-      </button>
-      <button type="button" disabled={!meta?.nextCursor} onClick={() => onPage(meta?.nextCursor ?? undefined)}>
-        Next page
-      </button>
-    </div>
   );
 }
 

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { Call } from '../api';
 import { OPERATIONS } from '../operations';
 import { useMissingRight, useSession } from '../session';
 import { Curl, Outcome, Reason, Screen, useCall, useLoad, When } from '../ui';
@@ -28,7 +29,7 @@ function CreateApiKey({ why, onCreated }: { why?: string; onCreated: () => void 
   const [signKeys, setSignKeys] = useState('');
   const [expires, setExpires] = useState('');
   const create = useCall<IssuedApiKey>(OPERATIONS.createApiKey);
-  // The secret lives here only: navigating away unmounts the screen and forgets it.
+  // The secret lives in this screen's state only (here and in the call's answer): navigating away unmounts it and forgets it.
   const [secret, setSecret] = useState<string>();
   const body = {
     name,
@@ -93,8 +94,8 @@ function CreateApiKey({ why, onCreated }: { why?: string; onCreated: () => void 
 function ApiKeyTable({ keys, why, onRevoked }: { keys: ApiKey[]; why?: string; onRevoked: () => void }) {
   const { principal } = useSession();
   const revoke = useCall<unknown>(OPERATIONS.revokeApiKey);
-  const revokeKey = async (id: string) => {
-    if ((await revoke.run({ params: { id } })).ok) onRevoked();
+  const revokeKey = async (request: Call) => {
+    if ((await revoke.run(request)).ok) onRevoked();
   };
   return (
     <>
@@ -142,7 +143,9 @@ function ApiKeyTable({ keys, why, onRevoked }: { keys: ApiKey[]; why?: string; o
                         action="Revoke"
                         what={label}
                         why={why ?? (self ? 'You are signed in with this key' : undefined)}
-                        onConfirm={() => revokeKey(key.id)}
+                        operation={OPERATIONS.revokeApiKey}
+                        request={{ params: { id: key.id } }}
+                        onConfirm={revokeKey}
                       />
                     )}
                   </td>

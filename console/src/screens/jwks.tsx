@@ -3,7 +3,7 @@ import { OPERATIONS, urlOf } from '../operations';
 import { CopyButton, Curl, Outcome, Screen, useLoad } from '../ui';
 import './tokens.css';
 
-/** The tenant's public JWKS exactly as a verifier fetches it: no credentials, its headers, its body as sent. */
+/** The tenant's public JWKS as a verifier fetches it: no credentials, its headers, its body's JSON (indented to read). */
 export function Jwks() {
   const { answer, reload } = useLoad<unknown>(OPERATIONS.jwks);
   const url = `${location.origin}${urlOf(OPERATIONS.jwks, { tenantId: currentTenantId() })}`;

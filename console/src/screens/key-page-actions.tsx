@@ -7,15 +7,12 @@ import type { TenantKey } from '../views';
 
 interface ActionProps {
   tenantKey: TenantKey;
-  /** Why the signed-in key may not change keys, or undefined. */
-  why: string | undefined;
   onChanged: () => void;
 }
 
 /** Rename, alias, rotate, schedule or cancel the deletion: each a form with its answer and its curl line. */
 export function KeyActions({ tenantKey, onChanged }: { tenantKey: TenantKey; onChanged: () => void }) {
-  const why = useMissingRight(OPERATIONS.updateKey);
-  const props = { tenantKey, why, onChanged };
+  const props = { tenantKey, onChanged };
   return (
     <>
       <h2>Actions</h2>
@@ -35,7 +32,8 @@ function submitter<T>(run: (request: Call) => Promise<Answer<T>>, onChanged: () 
   };
 }
 
-function Rename({ tenantKey: key, why, onChanged }: ActionProps) {
+function Rename({ tenantKey: key, onChanged }: ActionProps) {
+  const why = useMissingRight(OPERATIONS.updateKey);
   const [name, setName] = useState(key.name);
   useEffect(() => setName(key.name), [key.name]);
   const { answer, busy, run } = useCall<TenantKey>(OPERATIONS.updateKey);
@@ -60,7 +58,8 @@ function Rename({ tenantKey: key, why, onChanged }: ActionProps) {
   );
 }
 
-function Alias({ tenantKey: key, why, onChanged }: ActionProps) {
+function Alias({ tenantKey: key, onChanged }: ActionProps) {
+  const why = useMissingRight(OPERATIONS.updateKey);
   const [alias, setAlias] = useState(key.alias ?? '');
   useEffect(() => setAlias(key.alias ?? ''), [key.alias]);
   const { answer, request, busy, run } = useCall<TenantKey>(OPERATIONS.updateKey);
@@ -91,7 +90,8 @@ function Alias({ tenantKey: key, why, onChanged }: ActionProps) {
   );
 }
 
-function Rotate({ tenantKey: key, why, onChanged }: ActionProps) {
+function Rotate({ tenantKey: key, onChanged }: ActionProps) {
+  const why = useMissingRight(OPERATIONS.rotateKey);
   const [grace, setGrace] = useState('');
   const { answer, busy, run } = useCall<TenantKey>(OPERATIONS.rotateKey);
   const request = { params: { id: key.id }, body: grace === '' ? {} : { gracePeriodSeconds: Number(grace) } };
@@ -117,13 +117,14 @@ function Rotate({ tenantKey: key, why, onChanged }: ActionProps) {
 }
 
 /** Schedule (the kid typed to confirm) or, once scheduled, cancel: one form, so its answer stays when the status changes. */
-function Deletion({ tenantKey: key, why, onChanged }: ActionProps) {
+function Deletion({ tenantKey: key, onChanged }: ActionProps) {
   const [typed, setTyped] = useState('');
   const [days, setDays] = useState('');
   const schedule = useCall<TenantKey>(OPERATIONS.scheduleDeletion);
   const cancel = useCall<TenantKey>(OPERATIONS.cancelDeletion);
   const [last, setLast] = useState<Answer<TenantKey>>();
   const scheduled = key.status === 'pending_deletion';
+  const why = useMissingRight(scheduled ? OPERATIONS.cancelDeletion : OPERATIONS.scheduleDeletion);
   const request = scheduled
     ? { params: { id: key.id } }
     : { params: { id: key.id }, body: days === '' ? {} : { afterSeconds: Number(days) * 86_400 } };

@@ -1,3 +1,4 @@
+import { rotationChainOf } from '../keys';
 import { OPERATIONS } from '../operations';
 import { linkTo } from '../router';
 import { useMissingRight } from '../session';
@@ -40,15 +41,7 @@ function RotationChain({ tenantKey, version }: { tenantKey: TenantKey; version: 
   if (!answer) return null;
   if (!answer.ok) return <Outcome answer={answer} />;
   const byId = new Map((answer.data ?? []).map((key) => [key.id, key]));
-  const chain = [tenantKey];
-  for (let key = tenantKey; key.rotatedFrom && byId.has(key.rotatedFrom) && chain.length <= byId.size;) {
-    key = byId.get(key.rotatedFrom)!;
-    chain.unshift(key);
-  }
-  for (let key = tenantKey; key.rotatedTo && byId.has(key.rotatedTo) && chain.length <= byId.size;) {
-    key = byId.get(key.rotatedTo)!;
-    chain.push(key);
-  }
+  const chain = rotationChainOf(tenantKey, byId);
   return (
     <ol aria-label="Rotation chain" class="key-chain">
       {chain.map((key) => (

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { OPERATIONS } from '../operations';
 import { linkTo } from '../router';
-import { CopyButton, Curl, Outcome, Screen, useLoad, When } from '../ui';
+import { CopyButton, Curl, duration, Outcome, Screen, useLoad, When } from '../ui';
 import type { RotationPolicy, SigningPolicy, TenantKey } from '../views';
 import { KeyActions } from './key-page-actions';
 import { KeyHistory } from './key-page-history';
@@ -166,23 +166,4 @@ function RotationRules({ policy }: { policy: RotationPolicy }) {
       <dd>{duration(policy.retireAfterSeconds)} after it stops signing</dd>
     </dl>
   );
-}
-
-const UNITS: [number, string][] = [
-  [86_400, 'd'],
-  [3_600, 'h'],
-  [60, 'min'],
-  [1, 's'],
-];
-
-/** Seconds as days, hours, minutes and seconds (`1 d 2 h`), with the exact seconds beside them. */
-export function duration(seconds: number): string {
-  let rest = seconds;
-  const parts: string[] = [];
-  for (const [size, unit] of UNITS) {
-    const count = Math.floor(rest / size);
-    if (count > 0) parts.push(`${count} ${unit}`);
-    rest -= count * size;
-  }
-  return `${parts.join(' ') || '0 s'} (${seconds} s)`;
 }

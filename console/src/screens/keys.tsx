@@ -2,10 +2,9 @@ import { useState } from 'preact/hooks';
 import { OPERATIONS } from '../operations';
 import { linkTo } from '../router';
 import { useMissingRight } from '../session';
-import { Curl, Outcome, Reason, Screen, When, useLoad } from '../ui';
+import { Curl, Outcome, Reason, Screen, Select, When, useLoad } from '../ui';
 import type { TenantKey } from '../views';
 import { ALGORITHMS, KEY_STATUSES } from '../vocabulary';
-import { Select } from './keys-select';
 import './keys.css';
 
 /**

@@ -3,10 +3,9 @@ import type { Answer } from '../api';
 import { OPERATIONS } from '../operations';
 import { linkTo } from '../router';
 import { useMissingRight } from '../session';
-import { Curl, Outcome, Reason, Screen, useCall } from '../ui';
+import { Curl, Outcome, Reason, Screen, Select, useCall } from '../ui';
 import type { TenantKey } from '../views';
 import { ALGORITHMS } from '../vocabulary';
-import { Select } from './keys-select';
 import './keys.css';
 
 const RSA_LENGTHS = ['2048', '3072', '4096'];
@@ -150,7 +149,7 @@ function RotationFields({ rotation, onChange }: { rotation?: Rotation; onChange:
         <fieldset>
           <legend>Rotation policy</legend>
           {ROTATION_FIELDS.map(([member, label, hint]) => (
-            <div key={member} class="keys-field">
+            <div key={member} class="field">
               <label for={`generate-${member}`}>{label}</label>
               <input
                 id={`generate-${member}`}

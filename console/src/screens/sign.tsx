@@ -3,7 +3,7 @@ import type { Call } from '../api';
 import { OPERATIONS } from '../operations';
 import { navigate } from '../router';
 import { useMissingRight } from '../session';
-import { CopyButton, Curl, Outcome, Reason, Screen, useCall, useLoad } from '../ui';
+import { CopyButton, Curl, Outcome, Reason, Screen, Select, useCall, useLoad } from '../ui';
 import type { TenantKey } from '../views';
 import { handOverToken } from './tokens-handoff';
 import './tokens.css';
@@ -50,25 +50,17 @@ export function Sign() {
   return (
     <Screen title="Sign">
       <form onSubmit={submit} aria-label="Sign a token">
-        <label>
-          <span id="sign-key-label">Key</span>
-          <select
-            aria-labelledby="sign-key-label"
-            value={chosen && !byAlias ? chosen.id : keyId}
-            onChange={(e) => {
-              setKeyId(e.currentTarget.value);
-              sign.reset();
-            }}
-            disabled={byAlias}
-          >
-            {signers.map((key) => (
-              <option key={key.id} value={key.id}>
-                {key.name}
-                {key.alias ? ` (alias ${key.alias})` : ''} · {key.algorithm}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          id="sign-key"
+          label="Key"
+          value={chosen && !byAlias ? chosen.id : keyId}
+          options={signers.map((key) => [key.id, `${key.name}${key.alias ? ` (alias ${key.alias})` : ''} · ${key.algorithm}`])}
+          onChange={(value) => {
+            setKeyId(value);
+            sign.reset();
+          }}
+          disabled={byAlias}
+        />
         {keys.answer && !keys.answer.ok ? <Outcome answer={keys.answer} /> : null}
         {keys.answer?.ok && signers.length === 0 ? <p class="hint">No active key with a private part: type an alias, or generate a key.</p> : null}
         <label>

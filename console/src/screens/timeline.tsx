@@ -1,6 +1,7 @@
 import { OPERATIONS } from '../operations';
 import { linkTo } from '../router';
-import { Curl, Outcome, Screen, When, useLoad } from '../ui';
+import { rotationChainOf } from '../keys';
+import { Curl, Outcome, Screen, When, duration, useLoad } from '../ui';
 import type { TenantKey } from '../views';
 import './tokens.css';
 
@@ -22,15 +23,8 @@ function rotationChains(keys: TenantKey[]): { chains: Chain[]; unaliased: number
   const chains = keys
     .filter((key): key is TenantKey & { alias: string } => key.alias !== null)
     .map((holder) => {
-      const chain: TenantKey[] = [];
-      const follow = (id: string | null, step: (key: TenantKey) => string | null) => {
-        for (let key = id ? byId.get(id) : undefined; key && !placed.has(key.id); key = byId.get(step(key) ?? '')) {
-          placed.add(key.id);
-          chain.push(key);
-        }
-      };
-      follow(holder.id, (key) => key.rotatedTo);
-      follow(holder.rotatedFrom, (key) => key.rotatedFrom);
+      const chain = rotationChainOf(holder, byId).filter((key) => !placed.has(key.id));
+      for (const key of chain) placed.add(key.id);
       const order = (key: TenantKey) => CHAIN_ORDER.indexOf(key.status);
       chain.sort((a, b) => order(a) - order(b) || b.createdAt.localeCompare(a.createdAt));
       return { alias: holder.alias, keys: chain };
@@ -57,7 +51,7 @@ export function Timeline() {
     <Screen title="Rotation timeline">
       <p class="hint">
         {`A successor is in the JWKS from its creation, so it is safe to activate one JWKS max-age later${
-          maxAge === undefined ? '' : ` (${maxAge} s, from the JWKS Cache-Control)`
+          maxAge === undefined ? '' : ` (${duration(maxAge)}, from the JWKS Cache-Control)`
         }, when every verifier has fetched the JWKS again.`}
       </p>
       {keys.answer && !keys.answer.ok ? <Outcome answer={keys.answer} /> : null}
@@ -125,8 +119,8 @@ function TimelineStep({ tenantKey: key, maxAge }: { tenantKey: TenantKey; maxAge
               <>
                 <dt>Rotation policy</dt>
                 <dd>
-                  every {key.rotationPolicy.rotateEverySeconds} s, successor published {key.rotationPolicy.prePublishSeconds} s before, old key
-                  retired {key.rotationPolicy.retireAfterSeconds} s after
+                  every {duration(key.rotationPolicy.rotateEverySeconds)}, successor published {duration(key.rotationPolicy.prePublishSeconds)}{' '}
+                  before, old key retired {duration(key.rotationPolicy.retireAfterSeconds)} after
                 </dd>
               </>
             ) : null}

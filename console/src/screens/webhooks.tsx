@@ -1,46 +1,33 @@
 import { useState } from 'preact/hooks';
-import { call, type Answer, type Call } from '../api';
+import type { Call } from '../api';
 import { OPERATIONS, type Operation } from '../operations';
 import { useMissingRight } from '../session';
-import { Curl, Outcome, Reason, Screen, useLoad, When } from '../ui';
+import { Curl, Outcome, Pager, Reason, Screen, useCall, useLoad, When } from '../ui';
 import type { Webhook, WebhookDelivery } from '../views';
 import { WEBHOOK_EVENTS } from '../vocabulary';
-import { Confirm, OnceSecret, Pager } from './admin-parts';
+import { Confirm, OnceSecret } from './admin-parts';
 
-interface Done {
-  operation: Operation;
-  request: Call;
-  answer: Answer<unknown>;
+interface IssuedSecret {
+  url: string;
+  secret: string;
 }
 
-/** The last action of a part of the screen: its answer and its curl line. */
-function useAction() {
-  const [done, setDone] = useState<Done>();
-  const [busy, setBusy] = useState(false);
-  const act = async <T,>(operation: Operation, request: Call): Promise<Answer<T>> => {
-    setBusy(true);
-    try {
-      const answer = await call<T>(operation, request);
-      setDone({ operation, request, answer });
-      return answer;
-    } finally {
-      setBusy(false);
-    }
-  };
-  const shown = done ? (
+/** The answer and the curl line of the last action a part of the screen ran. */
+function LastAction({ action }: { action: ReturnType<typeof useCall> }) {
+  return action.ran ? (
     <>
-      <Outcome answer={done.answer} />
-      <Curl operation={done.operation} request={done.request} />
+      <Outcome answer={action.answer} />
+      <Curl operation={action.ran.operation} request={action.ran.request} />
     </>
   ) : null;
-  return { act, busy, shown };
 }
 
 /** The tenant's webhook subscriptions: create, enable or disable, rotate the secret, delete; deliveries and redelivery. */
 export function Webhooks() {
   const why = useMissingRight(OPERATIONS.listWebhooks);
   const list = useLoad<Webhook[]>(OPERATIONS.listWebhooks);
-  // A secret the service answers once (creation, rotation): in this screen's state only.
+  // A secret the service answers once (creation, rotation): kept by this screen (and the answer of the call that got
+  // it), so it is gone once the user navigates away.
   const [secret, setSecret] = useState<{ url: string; secret: string }>();
   const [selected, setSelected] = useState<string>();
   const webhooks = list.answer?.ok ? (list.answer.data ?? []) : [];
@@ -81,12 +68,12 @@ function CreateWebhook({ why, onCreated }: { why?: string; onCreated: (url: stri
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>([]);
-  const { act, busy, shown } = useAction();
+  const create = useCall<IssuedSecret>(OPERATIONS.createWebhook);
   const body = { url, events, ...(description ? { description } : {}) };
   const toggle = (event: string, on: boolean) => setEvents(on ? [...events, event] : events.filter((chosen) => chosen !== event));
   const submit = async (event: Event) => {
     event.preventDefault();
-    const answer = await act<{ url: string; secret: string }>(OPERATIONS.createWebhook, { body });
+    const answer = await create.run({ body });
     if (answer.ok && answer.data) onCreated(answer.data.url, answer.data.secret);
   };
   return (
@@ -110,12 +97,13 @@ function CreateWebhook({ why, onCreated }: { why?: string; onCreated: (url: stri
         ))}
       </fieldset>
       <div class="actions">
-        <button type="submit" disabled={Boolean(why) || busy}>
+        <button type="submit" disabled={Boolean(why) || create.busy}>
           Create webhook
         </button>
         <Reason why={why} />
       </div>
-      {shown ?? <Curl operation={OPERATIONS.createWebhook} request={{ body }} />}
+      <Outcome answer={create.answer} />
+      <Curl operation={OPERATIONS.createWebhook} request={{ body }} />
     </form>
   );
 }
@@ -129,17 +117,11 @@ interface TableProps {
 }
 
 function WebhookTable({ webhooks, why, onChanged, onSecret, onDeliveries }: TableProps) {
-  const { act, busy, shown } = useAction();
-  const disabled = Boolean(why) || busy;
-  const setEnabled = async (id: string, enabled: boolean) => {
-    if ((await act(OPERATIONS.updateWebhook, { params: { id }, body: { enabled } })).ok) onChanged();
-  };
-  const rotate = async (id: string) => {
-    const answer = await act<{ url: string; secret: string }>(OPERATIONS.rotateWebhookSecret, { params: { id } });
-    if (answer.ok && answer.data) onSecret(answer.data.url, answer.data.secret);
-  };
-  const remove = async (id: string) => {
-    if ((await act(OPERATIONS.deleteWebhook, { params: { id } })).ok) onChanged();
+  const action = useCall();
+  const run = async (request: Call, operation: Operation) => {
+    const answer = await action.run<Partial<IssuedSecret>>(request, operation);
+    if (answer.ok && answer.data?.secret) onSecret(answer.data.url ?? '', answer.data.secret);
+    else if (answer.ok) onChanged();
   };
   return (
     <>
@@ -153,6 +135,7 @@ function WebhookTable({ webhooks, why, onChanged, onSecret, onDeliveries }: Tabl
               <th>Failing since</th>
               <th>Disabled reason</th>
               <th>Created</th>
+              <th>Old secret signs until</th>
               <th>Actions</th>
             </tr>
           </thead>
@@ -180,18 +163,26 @@ function WebhookTable({ webhooks, why, onChanged, onSecret, onDeliveries }: Tabl
                   <When at={webhook.createdAt} />
                 </td>
                 <td>
+                  <When at={webhook.previousSecretExpiresAt} />
+                </td>
+                <td>
                   <div class="actions">
-                    <button
-                      type="button"
-                      disabled={disabled}
-                      onClick={() => setEnabled(webhook.id, !webhook.enabled)}
-                      aria-label={`${webhook.enabled ? 'Disable' : 'Enable'} ${webhook.url}`}
-                    >
-                      {webhook.enabled ? 'Disable' : 'Enable'}
-                    </button>
-                    <button type="button" disabled={disabled} onClick={() => rotate(webhook.id)} aria-label={`Rotate the secret of ${webhook.url}`}>
-                      Rotate secret
-                    </button>
+                    <Confirm
+                      action={webhook.enabled ? 'Disable' : 'Enable'}
+                      what={webhook.url}
+                      why={why}
+                      operation={OPERATIONS.updateWebhook}
+                      request={{ params: { id: webhook.id }, body: { enabled: !webhook.enabled } }}
+                      onConfirm={run}
+                    />
+                    <Confirm
+                      action="Rotate secret"
+                      what={webhook.url}
+                      why={why}
+                      operation={OPERATIONS.rotateWebhookSecret}
+                      request={{ params: { id: webhook.id } }}
+                      onConfirm={run}
+                    />
                     <button
                       type="button"
                       disabled={Boolean(why)}
@@ -200,7 +191,14 @@ function WebhookTable({ webhooks, why, onChanged, onSecret, onDeliveries }: Tabl
                     >
                       Deliveries
                     </button>
-                    <Confirm action="Delete" what={webhook.url} why={why} onConfirm={() => remove(webhook.id)} />
+                    <Confirm
+                      action="Delete"
+                      what={webhook.url}
+                      why={why}
+                      operation={OPERATIONS.deleteWebhook}
+                      request={{ params: { id: webhook.id } }}
+                      onConfirm={run}
+                    />
                   </div>
                 </td>
               </tr>
@@ -208,7 +206,7 @@ function WebhookTable({ webhooks, why, onChanged, onSecret, onDeliveries }: Tabl
           </tbody>
         </table>
       </div>
-      {shown}
+      <LastAction action={action} />
     </>
   );
 }
@@ -218,9 +216,9 @@ function Deliveries({ webhook, why }: { webhook: Webhook; why?: string }) {
   const [cursor, setCursor] = useState<string>();
   const request: Call = { params: { id: webhook.id }, query: { cursor } };
   const list = useLoad<WebhookDelivery[]>(OPERATIONS.listDeliveries, request, [cursor]);
-  const { act, busy, shown } = useAction();
-  const redeliver = async (deliveryId: string) => {
-    if ((await act(OPERATIONS.redeliver, { params: { id: webhook.id, deliveryId } })).ok) list.reload();
+  const action = useCall(OPERATIONS.redeliver);
+  const redeliver = async (request: Call) => {
+    if ((await action.run(request)).ok) list.reload();
   };
   return (
     <section aria-labelledby="deliveries-title">
@@ -266,15 +264,14 @@ function Deliveries({ webhook, why }: { webhook: Webhook; why?: string }) {
                     <When at={delivery.createdAt} />
                   </td>
                   <td>
-                    <button
-                      type="button"
-                      disabled={Boolean(why) || busy}
-                      onClick={() => redeliver(delivery.id)}
-                      aria-label={`Redeliver ${delivery.eventType} ${delivery.id}`}
-                    >
-                      Redeliver
-                    </button>
-                    <Reason why={why} />
+                    <Confirm
+                      action="Redeliver"
+                      what={`${delivery.eventType} ${delivery.id}`}
+                      why={why}
+                      operation={OPERATIONS.redeliver}
+                      request={{ params: { id: webhook.id, deliveryId: delivery.id } }}
+                      onConfirm={redeliver}
+                    />
                   </td>
                 </tr>
               ))}
@@ -286,7 +283,7 @@ function Deliveries({ webhook, why }: { webhook: Webhook; why?: string }) {
       )}
       <Pager meta={list.answer?.meta} cursor={cursor} onPage={setCursor} />
       <Curl operation={OPERATIONS.listDeliveries} request={request} />
-      {shown}
+      <LastAction action={action} />
     </section>
   );
 }
