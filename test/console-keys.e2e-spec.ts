@@ -296,7 +296,7 @@ describe('/console Keys and New key', () => {
     await context.close();
   });
 
-  it('shows private material typed for import only as placeholders in the curl line, and forgets it once imported', async () => {
+  it('shows private material typed for import only as placeholders in the curl line, forgets it once imported, and keeps a chosen kid', async () => {
     const tenant = await testApp.createTenant('console-keys-private');
     const { context, page, problems } = await openConsole(browser, testApp, tenant);
     await page.goto(`${page.url().replace(/#.*$/, '')}#/keys/new`);
@@ -318,7 +318,10 @@ describe('/console Keys and New key', () => {
     await form.getByLabel('Name', { exact: true }).fill('private jwk');
     await form.getByLabel('Key format').selectOption('jwk');
     await form.getByLabel('JWK (JSON)').fill(JSON.stringify(jwk));
+    // The kid it had elsewhere, kept (issue 27).
+    await form.getByLabel('Kid (optional)').fill('legacy-2024');
     const shown = await curl.textContent();
+    expect(shown).toContain('"kid":"legacy-2024"');
     expect(shown).toContain('"d":"<d>"');
     expect(shown).toContain(`"x":"${jwk.x}"`);
     await form.getByRole('button', { name: 'Import' }).click();
@@ -326,6 +329,7 @@ describe('/console Keys and New key', () => {
 
     const keys = await api(tenant).list();
     expect(keys.map((key) => key.name).sort()).toEqual(['private jwk', 'private pem']);
+    expect(keys.find((key) => key.name === 'private jwk')!.kid).toBe('legacy-2024');
     const content = await page.content();
     expect(content).not.toContain(pemBody);
     expect(content).not.toContain(jwk.d);

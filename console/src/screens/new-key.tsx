@@ -182,6 +182,7 @@ function ImportKey() {
   const [privateKey, setPrivateKey] = useState('');
   const [jwkText, setJwkText] = useState('');
   const [secret, setSecret] = useState('');
+  const [kid, setKid] = useState('');
   const [jsonProblem, setJsonProblem] = useState<string>();
   const importing = useCall<TenantKey>(OPERATIONS.importKey);
   const missing = useMissingRight(OPERATIONS.importKey);
@@ -192,7 +193,7 @@ function ImportKey() {
       : format === 'jwk'
         ? { jwk: 'value' in jwk ? jwk.value : '<not valid JSON>' }
         : { secret };
-  const body = { ...namingBody(naming), ...(algorithm ? { algorithm } : {}), ...material };
+  const body = { ...namingBody(naming), ...(algorithm ? { algorithm } : {}), ...(kid.trim() ? { kid: kid.trim() } : {}), ...material };
   const submit = async (event: Event) => {
     event.preventDefault();
     // Not JSON cannot be a JWK: said here, and the service is not asked.
@@ -233,6 +234,19 @@ function ImportKey() {
           ]}
           onChange={(value) => setFormat(value as KeyFormat)}
         />
+        <label>
+          Kid (optional)
+          <input
+            value={kid}
+            onInput={(e) => setKid(e.currentTarget.value)}
+            spellcheck={false}
+            autoComplete="off"
+            aria-describedby="import-kid-hint"
+          />
+        </label>
+        <span class="hint" id="import-kid-hint">
+          Keep the kid the key had elsewhere, so its tokens verify here. Default: a JWK's own kid, else its thumbprint.
+        </span>
         {format === 'pem' ? (
           <>
             <label>
