@@ -1,5 +1,5 @@
 import type { TenantKeyView } from '../tenant-keys/dto/tenant-key.view';
-import { fromFusionAuthAlgorithm, searchKeys, toFusionAuthAlgorithm, toFusionAuthKey, type FusionAuthKey } from './fusionauth-key';
+import { fromFusionAuthAlgorithm, nameMatcher, searchKeys, toFusionAuthAlgorithm, toFusionAuthKey, type FusionAuthKey } from './fusionauth-key';
 
 const view = (changes: Partial<TenantKeyView> = {}): TenantKeyView => ({
   id: '00000000-0000-4000-8000-000000000001',
@@ -88,6 +88,18 @@ describe("FusionAuth's key search", () => {
     // What a regular expression would read otherwise is only text.
     expect(names({ name: 'a.b (1)' })).toEqual(['a.b (1)']);
     expect(names({ name: 'a?b' })).toEqual([]);
+  });
+
+  it('matches wildcards in linear time: many stars against a long name answer at once', () => {
+    const matches = (pattern: string, name: string) => nameMatcher(pattern)(name);
+    expect(matches('l*n*s', 'Login tokens')).toBe(true);
+    expect(matches('*o*o*', 'login backup')).toBe(false);
+    expect(matches('**login**', 'LOGIN')).toBe(true);
+    expect(matches('*', '')).toBe(true);
+    // A regular expression built from these (`^a.*a.*…b$`) backtracked past jest's timeout on the same input.
+    expect(matches('a*'.repeat(6) + 'b', 'a'.repeat(255))).toBe(false);
+    expect(matches('*'.repeat(25) + 'x', 'production signing key'.repeat(11))).toBe(false);
+    expect(matches('*'.repeat(25) + 'y', 'production signing key'.repeat(11))).toBe(true);
   });
 
   it('filters by algorithm and type, orders by any of FusionAuth’s fields either way, and pages with the total', () => {
