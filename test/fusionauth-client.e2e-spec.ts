@@ -250,6 +250,45 @@ describe("FusionAuth's own client (@fusionauth/typescript-client) against /api",
       expect(await answer.json()).toEqual({ fieldErrors: {}, generalErrors: [{ code: '[invalid]', message: 'Malformed JSON body' }] });
     });
 
+    it("a body too large, another content type: 413 and 415 in FusionAuth's shape, from Fastify before any route runs", async () => {
+      const post = (body: string, contentType: string) =>
+        fetch(`${baseUrl}/api/key/generate`, { method: 'POST', headers: { authorization: tenant.apiKey, 'content-type': contentType }, body });
+      const large = await post(JSON.stringify({ key: { name: 'x'.repeat(200 * 1024), algorithm: 'ES256' } }), 'application/json');
+      expect(large.status).toBe(413);
+      expect(await large.json()).toEqual({ fieldErrors: {}, generalErrors: [{ code: '[PAYLOAD_TOO_LARGE]', message: 'Request body too large' }] });
+      const text = await post('key', 'text/plain');
+      expect(text.status).toBe(415);
+      expect(await text.json()).toEqual({
+        fieldErrors: {},
+        generalErrors: [{ code: '[UNSUPPORTED_MEDIA_TYPE]', message: 'Content-Type must be application/json' }],
+      });
+    });
+
+    it('a path under /api that is not served: 404 with no body, as for an unknown key', async () => {
+      for (const [method, path] of [
+        ['GET', '/api/user'],
+        ['POST', '/api/application/search'],
+        ['DELETE', '/api/key'],
+      ]) {
+        const raw = await fetch(`${baseUrl}${path}`, { method, headers: { authorization: tenant.apiKey } });
+        expect([method, path, raw.status, raw.headers.get('content-type'), await raw.text()]).toEqual([method, path, 404, null, '']);
+      }
+    });
+
+    it('a certificate that does not hold the key sent beside it, a key held already: named on the field that was sent', async () => {
+      const issued = await keyClient(testApp, other).generate({ algorithm: 'ES256', name: 'certified elsewhere', certificate: true });
+      const publicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+      const mismatch = await refusal(client.importKey(randomUUID(), { key: { name: 'mismatch', publicKey, certificate: issued.certificate! } }));
+      expect(mismatch.statusCode).toBe(400);
+      expect(mismatch.exception).toMatchObject({ fieldErrors: { 'key.certificate': [{ code: '[invalid]key.certificate' }] } });
+      const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const privateKey = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      await client.importKey(randomUUID(), { key: { name: 'held', privateKey } });
+      const again = await refusal(client.importKey(randomUUID(), { key: { name: 'held again', privateKey } }));
+      expect(again.statusCode).toBe(400);
+      expect(again.exception).toMatchObject({ fieldErrors: { 'key.privateKey': [{ code: '[duplicate]key.privateKey' }] } });
+    });
+
     it('an unknown key: 404 with no body and no content type', async () => {
       const { statusCode, exception } = await refusal(client.retrieveKey(randomUUID()));
       expect(statusCode).toBe(404);

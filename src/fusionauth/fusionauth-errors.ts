@@ -30,6 +30,8 @@ const BODILESS: Partial<Record<ErrorCode, number>> = {
 /** Our request fields under FusionAuth's names. */
 const FUSIONAUTH_FIELDS: Record<string, string> = {
   certificateValidityDays: 'expirationInstant',
+  // FusionAuth imports one certificate; ours is a chain of one (certificateChain[0]).
+  certificateChain: 'certificate',
   payload: 'claims',
   expiresIn: 'timeToLiveInSeconds',
 };
@@ -38,10 +40,12 @@ const FUSIONAUTH_FIELDS: Record<string, string> = {
 const TOP_LEVEL_FIELDS = new Set(['keyId', 'claims', 'timeToLiveInSeconds']);
 
 /** Errors of our codes that FusionAuth reports against a field: the field, and the code's kind. */
-const FIELD_CONFLICTS: Partial<Record<ErrorCode, string>> = {
-  KEY_ID_TAKEN: 'keyId',
-  KEY_MATERIAL_EXISTS: 'key.publicKey',
-  KID_TAKEN: 'key.kid',
+const FIELD_CONFLICTS: Partial<Record<ErrorCode, (request: FastifyRequest) => string>> = {
+  KEY_ID_TAKEN: () => 'keyId',
+  // The key material came as whichever of these the import sent.
+  KEY_MATERIAL_EXISTS: (request) =>
+    ['key.privateKey', 'key.certificate', 'key.secret'].find((field) => valueAt(request, field) !== undefined) ?? 'key.publicKey',
+  KID_TAKEN: () => 'key.kid',
 };
 
 /**
@@ -54,7 +58,7 @@ export function fusionAuthErrors(wrapper?: string): ErrorShape {
   return (error: JudgedError, request: FastifyRequest): ShapedError => {
     const bodiless = BODILESS[error.code];
     if (bodiless !== undefined) return { status: bodiless };
-    const conflict = FIELD_CONFLICTS[error.code];
+    const conflict = FIELD_CONFLICTS[error.code]?.(request);
     if (conflict)
       return { status: 400, body: { fieldErrors: { [conflict]: [{ code: `[duplicate]${conflict}`, message: error.message }] }, generalErrors: [] } };
     if (error.code === 'VALIDATION_FAILED' && error.errors) return { status: 400, body: fieldErrors(error, request, wrapper) };
@@ -81,7 +85,9 @@ function fieldErrors(error: JudgedError, request: FastifyRequest, wrapper: strin
 }
 
 function fusionAuthField(field: string, wrapper: string | undefined): string {
-  const [first, ...rest] = field.split('.');
+  const [indexed, ...rest] = field.split('.');
+  // An element of an array is reported on the array (certificateChain[0]: the certificate).
+  const first = indexed.replace(/\[\d+\]$/, '');
   const renamed = [FUSIONAUTH_FIELDS[first] ?? first, ...rest].join('.');
   const inWrapper = wrapper !== undefined && first !== wrapper && !TOP_LEVEL_FIELDS.has(renamed) && !/^x-/i.test(first);
   return inWrapper ? `${wrapper}.${renamed}` : renamed;
