@@ -51,8 +51,15 @@ export class HeaderAuthService {
     const hash = hashSecret(apiKey).toString('base64');
     const tenantId = this.tenantHints.get(hash) ?? (await this.tenants.tenantOfActiveApiKey(apiKey));
     if (!tenantId || (named !== undefined && named.toLowerCase() !== tenantId)) throw new UnauthorizedError();
-    this.tenantHints.set(hash, tenantId);
-    return this.verify(tenantId, apiKey);
+    try {
+      const principal = await this.verify(tenantId, apiKey);
+      this.tenantHints.set(hash, tenantId);
+      return principal;
+    } catch (error) {
+      // Revoked or expired since: its hint goes too, so that dead keys do not push live ones out.
+      this.tenantHints.delete(hash);
+      throw error;
+    }
   }
 
   private async verify(tenantId: string, apiKey: string): Promise<TenantPrincipal> {
