@@ -11,6 +11,7 @@ import { KeyNotFoundError } from '../tenant-keys/key-errors';
 import { KeySigningService } from '../tenant-keys/signing/key-signing.service';
 import { TenantKeysService } from '../tenant-keys/tenant-keys.service';
 import { TenantNotFoundError } from '../tenants/tenant-errors';
+import { TenantCacheService } from '../tenants/tenant-cache.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { FusionAuthRoute } from './fusionauth-errors';
 import { validated } from './fusionauth-requests';
@@ -25,6 +26,8 @@ import { FUSIONAUTH_TAG } from './fusionauth-keys.controller';
 
 const TENANT_HEADER = 'X-FusionAuth-TenantId';
 
+const PUBLIC_KEYS_CACHE_KEY = 'fusionauth-public-keys';
+
 /** FusionAuth's JWT API (`/api/jwt`): public keys for verifiers, and tokens vended with a key of the tenant. */
 @ApiTags(FUSIONAUTH_TAG)
 @Controller('api/jwt')
@@ -33,6 +36,7 @@ export class FusionAuthJwtController {
     private readonly keys: TenantKeysService,
     private readonly signing: KeySigningService,
     private readonly tenants: TenantsService,
+    private readonly cache: TenantCacheService,
   ) {}
 
   @Get('public-key')
@@ -52,12 +56,27 @@ export class FusionAuthJwtController {
       throw new ValidationFailedError([{ field: TENANT_HEADER, message: `${TENANT_HEADER} must be the tenant id (construct the client with it)` }]);
     }
     const tenantId = tenantHeader.toLowerCase();
-    if (!(await this.tenants.tenantExists(tenantId))) throw new TenantNotFoundError();
+    // Cached as the JWKS is (the tenant's change clears it; the first retireAt among them bounds it): no credentials, so no query per call.
+    const published = await this.cache.getOrLoad(
+      tenantId,
+      PUBLIC_KEYS_CACHE_KEY,
+      () => this.loadPublicKeys(tenantId),
+      (loaded) => loaded?.expiresAt ?? Infinity,
+    );
+    if (!published) throw new TenantNotFoundError();
+    if (kid === undefined) return { publicKeys: published.byKid };
+    if (!Object.hasOwn(published.byKid, kid)) throw new KeyNotFoundError();
+    return { publicKey: published.byKid[kid] };
+  }
+
+  /** The tenant's published public keys (the JWKS's) by kid, PEM, and when the first of them retires; undefined for an unknown tenant. */
+  private async loadPublicKeys(tenantId: string): Promise<{ byKid: Record<string, string>; expiresAt: number } | undefined> {
+    if (!(await this.tenants.tenantExists(tenantId))) return undefined;
     const published = await this.keys.listPublishedKeys(tenantId);
-    if (kid === undefined) return { publicKeys: Object.fromEntries(published.map((key) => [key.kid, key.publicKey!])) };
-    const key = published.find((candidate) => candidate.kid === kid);
-    if (!key) throw new KeyNotFoundError();
-    return { publicKey: key.publicKey! };
+    return {
+      byKid: Object.fromEntries(published.map((key) => [key.kid, key.publicKey!])),
+      expiresAt: Math.min(Infinity, ...published.map((key) => (key.retireAt ? Date.parse(key.retireAt) : Infinity))),
+    };
   }
 
   @FusionAuthApiKeyScope('keys:sign')
