@@ -15,11 +15,28 @@ export class KeyThumbprints1765500000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE UNIQUE INDEX tenant_keys_tenant_thumbprint_unretired ON tenant_keys (tenant_id, thumbprint)
       WHERE thumbprint IS NOT NULL AND status <> 'retired'`);
+    // HMAC kids were random (128 bits): two alike in a tenant cannot have happened, but if they did, say so plainly.
+    const [clash] = (await queryRunner.query(`
+      SELECT tenant_id, kid FROM tenant_keys WHERE status <> 'retired' GROUP BY tenant_id, kid HAVING count(*) > 1 LIMIT 1`)) as {
+      tenant_id: string;
+      kid: string;
+    }[];
+    if (clash) throw new Error(`Tenant ${clash.tenant_id} has two keys with the kid ${clash.kid}: retire or delete one, then migrate again`);
     await queryRunner.query(`DROP INDEX tenant_keys_tenant_kid_unretired`);
     await queryRunner.query(`CREATE UNIQUE INDEX tenant_keys_tenant_kid_unretired ON tenant_keys (tenant_id, kid) WHERE status <> 'retired'`);
   }
 
+  /**
+   * Refused while a key keeps a kid of its own: without the thumbprint column its material could not be told apart
+   * again (up() would take its kid for its thumbprint).
+   */
   async down(queryRunner: QueryRunner): Promise<void> {
+    const [{ own }] = (await queryRunner.query(
+      `SELECT count(*)::int AS own FROM tenant_keys WHERE thumbprint IS NOT NULL AND kid <> thumbprint`,
+    )) as {
+      own: number;
+    }[];
+    if (own > 0) throw new Error(`${own} keys keep a kid of their own (imported with one): delete them before undoing this migration`);
     await queryRunner.query(`DROP INDEX tenant_keys_tenant_kid_unretired`);
     await queryRunner.query(`
       CREATE UNIQUE INDEX tenant_keys_tenant_kid_unretired ON tenant_keys (tenant_id, kid)

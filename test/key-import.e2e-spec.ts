@@ -330,6 +330,8 @@ describe('POST /key/import and POST /key/import/:id', () => {
       await runner.startTransaction();
       try {
         const migration = new KeyThumbprints1765500000000();
+        // Keys imported with a kid of their own (by the tests above) hold the undo back: gone within this transaction.
+        await runner.query('DELETE FROM tenant_keys WHERE kid <> thumbprint');
         await migration.down(runner);
         await migration.up(runner);
         const rows = await runner.query('SELECT id, kid, thumbprint FROM tenant_keys WHERE id = ANY($1) ORDER BY thumbprint NULLS LAST', [
@@ -354,6 +356,33 @@ describe('POST /key/import and POST /key/import/:id', () => {
             ),
           },
         ]);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+    });
+
+    it('the migration is not undone while a key keeps a kid of its own, nor redone over two keys sharing a kid', async () => {
+      await keys().import({ name: 'own kid', publicKey: pems(ec()).publicKey, kid: 'kept-through-undo' });
+      const migration = new KeyThumbprints1765500000000();
+      const runner = testApp.dataSource.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        await expect(migration.down(runner)).rejects.toThrow(/keys keep a kid of their own \(imported with one\): delete them/);
+      } finally {
+        await runner.rollbackTransaction();
+      }
+      await runner.startTransaction();
+      try {
+        await runner.query('DELETE FROM tenant_keys WHERE kid <> thumbprint');
+        await migration.down(runner);
+        const [one, other] = await runner.query('SELECT id, kid FROM tenant_keys WHERE tenant_id = $1 AND status <> $2 LIMIT 2', [
+          tenant.tenantId,
+          'retired',
+        ]);
+        // As only an HMAC key could have before the migration: the old kid index leaves HMAC rows out.
+        await runner.query('UPDATE tenant_keys SET public_jwk = NULL, kid = $1 WHERE id = ANY($2)', ['twice', [one.id, other.id]]);
+        await expect(migration.up(runner)).rejects.toThrow(`Tenant ${tenant.tenantId} has two keys with the kid twice: retire or delete one`);
       } finally {
         await runner.rollbackTransaction();
         await runner.release();
