@@ -54,9 +54,13 @@ export class JwksRoutes implements OnModuleInit {
     );
     fastify.get(BY_HEADER, (request, reply) => {
       // FusionAuth's clients name the tenant with their own header (retrieveJsonWebKeySet).
-      const tenantId = request.headers['x-stencil-tenantid'] ?? request.headers['x-fusionauth-tenantid'];
+      const header =
+        request.headers['x-stencil-tenantid'] === undefined && request.headers['x-fusionauth-tenantid'] !== undefined
+          ? 'x-fusionauth-tenantid'
+          : 'x-stencil-tenantid';
+      const tenantId = request.headers[header];
       if (typeof tenantId !== 'string' || !isUUID(tenantId, 'all')) {
-        throw new ValidationFailedError([{ field: 'x-stencil-tenantid', message: 'x-stencil-tenantid must be a tenant UUID' }]);
+        throw new ValidationFailedError([{ field: header, message: `${header} must be a tenant UUID` }]);
       }
       return this.answer(tenantId.toLowerCase(), request, reply);
     });
