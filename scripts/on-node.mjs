@@ -27,7 +27,13 @@ const minimum = lowestVersionIn(JSON.parse(readFileSync(join(ROOT, 'package.json
 let env = process.env;
 if (!isAtLeast(process.version, minimum)) {
   const major = dockerfileNodeMajor(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
-  const node = nodeOfMajor(major, { atLeast: minimum, log });
+  let node;
+  try {
+    node = nodeOfMajor(major, { atLeast: minimum, log });
+  } catch (error) {
+    log(`this Node is ${process.version}, older than ${minimum}, and Node ${major} could not be fetched (install it yourself): ${error.message}`);
+    process.exit(1);
+  }
   log(`this Node is ${process.version}, older than ${minimum}: running "${command}" on Node ${node.version} (${node.binary})`);
   env = { ...process.env, PATH: `${dirname(node.binary)}${delimiter}${process.env.PATH}`, npm_config_nodedir: node.packageDir };
 }
