@@ -1,7 +1,7 @@
-/** e2e specs in test/, unit specs beside the code in src/. One embedded PostgreSQL per run, one database per file. */
+/** e2e specs in test/, unit specs beside the code in src/ (and scripts/). One embedded PostgreSQL per run, one database per file. */
 module.exports = {
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/src/**/*.spec.ts'],
+  testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/src/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.cjs'],
   // jose and NestJS 12 are ES modules: compiled to CommonJS for jest's module loader (Node itself loads them with require(esm)).
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }],

