@@ -4,6 +4,7 @@ import { ASYMMETRIC_ALGORITHMS } from '../src/crypto/algorithms';
 import type { TenantKeyView } from '../src/tenant-keys/dto/tenant-key.view';
 import { eventually } from './support/eventually';
 import { keyClient } from './support/key-client';
+import { createSoftHsmToken, type SoftHsmToken } from './support/softhsm';
 import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './support/test-app';
 
 /** Short periods, so that scheduled rotations happen within a test: the scheduler looks every second. */
@@ -200,4 +201,39 @@ describe('migrating an alias to another algorithm', () => {
     const allowed = from.startsWith('HS') ? 'HS256, HS384, HS512' : ASYMMETRIC_ALGORITHMS.join(', ');
     return `${prefix}algorithm must be one of ${allowed} for a successor of ${from}: an HMAC key has no JWKS entry, so verifiers of the one could not verify the other`;
   }
+});
+
+describe('migrating an HSM key to another algorithm', () => {
+  let token: SoftHsmToken;
+  let testApp: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    token = createSoftHsmToken('migration');
+    testApp = await startTestApp(token.env);
+    tenant = await testApp.createTenant('hsm-migration');
+  });
+  afterAll(async () => {
+    await testApp.close();
+    token.cleanup();
+  });
+
+  const keys = () => keyClient(testApp, tenant);
+
+  it('makes the successor in the token, and takes a policy whose algorithm the token has; a certificate stays refused', async () => {
+    const key = await keys().generate({ algorithm: 'RS256', name: 'hsm', custody: 'hsm', alias: 'hsm-migration' });
+    const refused = await keys().send.rotate(key.id, { algorithm: 'ES256', certificate: true });
+    expectEnvelope(refused, 400);
+    expect(refused.body.errors).toEqual([{ field: 'certificate', message: 'certificates are not available for keys in custody "hsm"' }]);
+
+    const successor = await keys().rotate(key.id, { algorithm: 'ES256' });
+    expect(successor).toMatchObject({ algorithm: 'ES256', custody: 'hsm', alias: 'hsm-migration' });
+    expect(token.pkcs11Tool('--list-objects', '--type', 'privkey')).toContain(successor.id);
+    const signed = await keys().signByAlias('hsm-migration');
+    const { protectedHeader } = await jwtVerify(signed, createLocalJWKSet(await keys().jwks()));
+    expect([protectedHeader.alg, protectedHeader.kid]).toEqual(['ES256', successor.kid]);
+
+    const rotationPolicy = { rotateEverySeconds: 86_400, prePublishSeconds: 3_600, retireAfterSeconds: 7_200, algorithm: 'EdDSA' };
+    expect((await keys().update(successor.id, { rotationPolicy })).rotationPolicy).toEqual(rotationPolicy);
+  });
 });
