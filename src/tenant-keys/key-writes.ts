@@ -8,9 +8,9 @@ import {
   type SigningAlgorithm,
   type SigningKeySpec,
 } from '../crypto/algorithms';
-import { lengthMessage } from './dto/algorithm-choice';
 import { generateSigningKey, type RsaGenerationFor } from '../crypto/signing-keys';
 import { MetricsService } from '../metrics/metrics.service';
+import { lengthMessage } from './dto/algorithm-choice';
 import type { KeyCustodyKind, KeyStatus, RotationPolicy, TenantKeyEntity } from './entities/tenant-key.entity';
 import { KeyCustody } from './material/key-custody';
 import { newKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
