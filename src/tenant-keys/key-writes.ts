@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, type SigningKeySpec } from '../crypto/algorithms';
+import { ValidationFailedError } from '../common/domain-error';
+import {
+  algorithmSpec,
+  DEFAULT_CERTIFICATE_DAYS,
+  SIGNING_ALGORITHMS,
+  signingKeySpec,
+  type SigningAlgorithm,
+  type SigningKeySpec,
+} from '../crypto/algorithms';
 import { generateSigningKey, type RsaGenerationFor } from '../crypto/signing-keys';
 import { MetricsService } from '../metrics/metrics.service';
+import { lengthMessage } from './dto/algorithm-choice';
 import type { KeyCustodyKind, KeyStatus, RotationPolicy, TenantKeyEntity } from './entities/tenant-key.entity';
 import { KeyCustody } from './material/key-custody';
 import { newKeyMaterial, type CertificateSubject, type KeyMaterial } from './material/key-material';
@@ -21,6 +30,12 @@ export interface NewKeyPlace {
   rotatedFrom?: string | null;
   activatesAt?: Date | null;
   nextRotationAt?: Date | null;
+}
+
+/** A scheduled successor's material, and the spec it was made of. */
+export interface SuccessorMaterial {
+  spec: SigningKeySpec;
+  material: KeyMaterial;
 }
 
 /**
@@ -56,15 +71,16 @@ export class KeyWrites {
   }
 
   /**
-   * A scheduled successor's material: like the old key's, with a fresh self-signed certificate if the old key had one;
-   * an RSA pair made in the scheduler's own turn, so that no tenant's flood of generations holds rotations back.
+   * A scheduled successor's material and spec (scheduledSuccessorSpec), with a fresh self-signed certificate if the old
+   * key had one; an RSA pair made in the scheduler's own turn, so that no tenant's flood of generations holds rotations back.
    */
-  successorMaterial(old: TenantKeyEntity, successorId: string): Promise<KeyMaterial> {
+  async successorMaterial(old: TenantKeyEntity, successorId: string): Promise<SuccessorMaterial> {
+    const spec = scheduledSuccessorSpec(old);
     const certificate =
-      old.certificatePem !== null && algorithmSpec(old.algorithm).webCrypto
+      old.certificatePem !== null && algorithmSpec(spec.algorithm).webCrypto
         ? { subject: old.name, issuer: old.issuer, validityDays: DEFAULT_CERTIFICATE_DAYS }
         : undefined;
-    return this.generate(old.tenantId, successorId, specOf(old), certificate, old.custody, 'scheduler');
+    return { spec, material: await this.generate(old.tenantId, successorId, spec, certificate, old.custody, 'scheduler') };
   }
 }
 
@@ -101,6 +117,43 @@ export function newKeyRow(tenantId: string, id: string, spec: SigningKeySpec, ma
 /** What a stored key is: its algorithm, type, curve and length. */
 export function specOf(key: TenantKeyEntity): SigningKeySpec {
   return { algorithm: key.algorithm, type: key.type, curve: key.curve, length: key.length };
+}
+
+/** What a successor may be instead of its key's algorithm and length: a rotation's choice, or a rotation policy's. */
+export interface SuccessorChoice {
+  algorithm?: SigningAlgorithm;
+  length?: number;
+}
+
+/**
+ * A successor's spec: the algorithm and length chosen, else the key's own. A length left out stays the key's when the
+ * algorithm is the same or allows it (RS256 4096 to PS256 keeps 4096), else is the algorithm's default. An
+ * asymmetric key and an HMAC key never succeed one another: the one's verifiers read the JWKS, the other's hold the
+ * secret, so those of the alias could not follow. 400s name `prefix` + `algorithm` or `length`.
+ */
+export function successorSpec(key: SigningKeySpec, { algorithm = key.algorithm, length }: SuccessorChoice, prefix = ''): SigningKeySpec {
+  const hmac = (of: SigningAlgorithm) => algorithmSpec(of).type === 'HMAC';
+  if (hmac(algorithm) !== hmac(key.algorithm)) {
+    const allowed = SIGNING_ALGORITHMS.filter((other) => hmac(other) === hmac(key.algorithm)).join(', ');
+    const message = `${prefix}algorithm must be one of ${allowed} for a successor of ${key.algorithm}: an HMAC key has no JWKS entry, so verifiers of the one could not verify the other`;
+    throw new ValidationFailedError([{ field: `${prefix}algorithm`, message }]);
+  }
+  const { lengths } = algorithmSpec(algorithm);
+  if (length !== undefined && !lengths.includes(length)) {
+    throw new ValidationFailedError([{ field: `${prefix}length`, message: lengthMessage(`${prefix}length`, algorithm) }]);
+  }
+  const keepsLength = algorithm === key.algorithm || lengths.includes(key.length);
+  return signingKeySpec(algorithm, length ?? (keepsLength ? key.length : undefined));
+}
+
+/** The spec of a key's scheduled successor: its rotation policy's choice (validated when the policy was set). */
+export function scheduledSuccessorSpec(key: TenantKeyEntity): SigningKeySpec {
+  return successorSpec(specOf(key), key.rotationPolicy ?? {});
+}
+
+/** Whether two specs make the same keys (algorithm and length decide the rest). */
+export function sameSpec(a: SigningKeySpec, b: SigningKeySpec): boolean {
+  return a.algorithm === b.algorithm && a.length === b.length;
 }
 
 /** `seconds` from `from`. */

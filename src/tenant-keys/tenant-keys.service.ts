@@ -8,7 +8,7 @@ import { ValidationFailedError } from '../common/domain-error';
 import { decodeCursor, encodeCursor, pageOf } from '../common/paging';
 import type { Page } from '../common/response-envelope';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
-import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, signingKeySpec, type SigningAlgorithm } from '../crypto/algorithms';
+import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/algorithms';
 import { parseImportedKey } from '../crypto/key-import';
 import { isUniqueViolation, violatedUniqueIndex } from '../database/database-errors';
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
@@ -21,7 +21,7 @@ import type { SigningPolicy } from './signing/signing-policy';
 import { DEFAULT_GRACE_PERIOD_SECONDS, type RotateKeyDto } from './dto/key-usage.dto';
 import { toTenantKeyView, type TenantKeyView } from './dto/tenant-key.view';
 import type { UpdateKeyDto } from './dto/update-key.dto';
-import { canSign, effectiveStatus, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
+import { canSign, effectiveStatus, type KeyCustodyKind, type RotationPolicy, type TenantKeyEntity } from './entities/tenant-key.entity';
 import {
   AliasTakenError,
   KeyIdTakenError,
@@ -32,7 +32,7 @@ import {
   KidTakenError,
 } from './key-errors';
 import { KeyCustody } from './material/key-custody';
-import { KeyWrites, newKeyRow, secondsAfter, specOf, type NewKeyPlace } from './key-writes';
+import { KeyWrites, newKeyRow, sameSpec, secondsAfter, specOf, successorSpec, type NewKeyPlace } from './key-writes';
 import type { NewKeyDto } from './dto/new-key.dto';
 import { KeyLifecycle } from './lifecycle/key-lifecycle';
 import { validRotationPolicy } from './lifecycle/rotation-policy';
@@ -120,6 +120,7 @@ export class TenantKeysService {
             throw new KeyNotActiveError(`Key is ${effectiveStatus(key)}: an alias goes on an active key`);
           if (request.signingPolicy !== undefined && key.status === 'next')
             throw new KeyNotActiveError("A next key signs under its predecessor's signing policy: change the predecessor's");
+          if (policy) this.assertPolicyFits(policy, { spec: specOf(key), custody: key.custody });
           // A new policy (or none) replaces the schedule: a successor published under the old one goes.
           if (policy !== undefined && (await this.dropPublishedSuccessor(change, key))) key.rotatedTo = null;
           const changes: KeyChanges = definedOnly({
@@ -166,9 +167,9 @@ export class TenantKeysService {
       assertNewKeyNamesFree(grant, request, requested);
       assertIdsAgree(request.uuid, pathId);
       const spec = signingKeySpec(request.algorithm, request.length);
-      const policy = this.validPolicy(request.rotationPolicy ?? null);
-      const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
       const custody = request.custody ?? 'software';
+      const policy = this.validPolicy(request.rotationPolicy ?? null, { spec, custody });
+      const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);
       if (custody === 'hsm') this.custody.assertHsmCanHold(spec, certificate !== undefined);
       const id = await this.unusedKeyId(actor.tenantId, requested);
       await this.assertRoomForKey(actor.tenantId, { rotation: false });
@@ -189,7 +190,7 @@ export class TenantKeysService {
       assertNewKeyNamesFree(grant, request, requested);
       assertIdsAgree(request.uuid, pathId);
       const imported = parseImportedKey(request);
-      const policy = this.validPolicy(request.rotationPolicy ?? null);
+      const policy = this.validPolicy(request.rotationPolicy ?? null, { spec: imported.spec, custody: 'software' });
       if (policy && !imported.privateKey) {
         throw new ValidationFailedError([{ field: 'rotationPolicy', message: 'rotationPolicy needs a key with its private part' }]);
       }
@@ -205,32 +206,36 @@ export class TenantKeysService {
   }
 
   /**
-   * A new key like the old one (algorithm, length, issuer, name, alias, policy) signs from now on; the old one keeps
-   * verifying, and stays in the JWKS, until `retireAt`. A successor already published (`next`) is activated now.
+   * A new key like the old one (issuer, name, alias, policies; its algorithm and length unless the request names
+   * others) signs from now on; the old one keeps verifying, and stays in the JWKS, until `retireAt`. A successor
+   * already published (`next`) is activated now.
    */
   async rotateKey(actor: TenantActor, id: string, request: RotateKeyDto, grant: SignGrant = null): Promise<TenantKeyView> {
     const successorId = randomUUID();
-    const event: AuditEvent = { actor, action: 'key.rotate', keyId: id, detail: { successorId } };
+    const event: AuditEvent = { actor, action: 'key.rotate', keyId: id, detail: { successorId, ...definedOnly({ algorithm: request.algorithm }) } };
     return this.audit.attempt(event, async () => {
       assertKeepsNamesAndPolicies(grant, { rotationPolicy: request.rotationPolicy !== undefined });
       const old = await this.keys.getById(actor.tenantId, id);
       if (!old) throw new KeyNotFoundError();
       if (effectiveStatus(old) !== 'active') throw new KeyNotActiveError('Only an active key can be rotated');
+      const spec = successorSpec(specOf(old), request);
       const published = old.rotatedTo ? await this.keys.getById(actor.tenantId, old.rotatedTo) : undefined;
-      if (published?.status === 'next') return this.activateNow(event, published, request);
-      const policy = request.rotationPolicy === undefined ? old.rotationPolicy : this.validPolicy(request.rotationPolicy);
+      if (published?.status === 'next') return this.activateNow(event, published, request, spec);
+      const policy =
+        request.rotationPolicy === undefined ? old.rotationPolicy : this.validPolicy(request.rotationPolicy, { spec, custody: old.custody });
       // The successor keeps a certificate if the old key had one, unless the request says otherwise.
       const certificate = certificateSubject(
-        old.algorithm,
+        spec.algorithm,
         { ...request, certificate: request.certificate ?? old.certificatePem !== null },
         old.name,
         old.issuer,
       );
-      if (old.custody === 'hsm' && certificate) this.custody.assertHsmCanHold(specOf(old), true);
+      // The HSM holds the old key's kind already; a certificate or another algorithm it may not.
+      if (old.custody === 'hsm' && (certificate || spec.algorithm !== old.algorithm)) this.custody.assertHsmCanHold(spec, certificate !== undefined);
       await this.assertRoomForKey(actor.tenantId, { rotation: true });
-      const material = await this.writes.generate(actor.tenantId, successorId, specOf(old), certificate, old.custody);
+      const material = await this.writes.generate(actor.tenantId, successorId, spec, certificate, old.custody);
       const now = new Date();
-      const successor = newKeyRow(actor.tenantId, successorId, specOf(old), material, {
+      const successor = newKeyRow(actor.tenantId, successorId, spec, material, {
         name: old.name,
         issuer: old.issuer,
         alias: old.alias,
@@ -246,7 +251,7 @@ export class TenantKeysService {
           const inserted = await this.keys.rotate(change.manager, actor.tenantId, id, secondsAfter(now, grace), successor);
           // Someone rotated or deleted it between our read and our write.
           if (!inserted) throw new KeyNotActiveError('Only an active key can be rotated');
-          change.audit(event);
+          change.audit({ ...event, detail: { successorId, algorithm: spec.algorithm } });
           // The old key as the rotation left it: retiring, its alias handed to the successor.
           emitRotation(change, { ...old, status: 'retiring', alias: null }, successorId);
           change.announce(actor.tenantId);
@@ -326,16 +331,27 @@ export class TenantKeysService {
     });
   }
 
-  /** A hand rotation of a key whose successor is already published: that successor takes over now. */
-  private async activateNow(event: AuditEvent, next: TenantKeyEntity, request: RotateKeyDto): Promise<TenantKeyView> {
-    const rotationPolicy = request.rotationPolicy === undefined ? next.rotationPolicy : this.validPolicy(request.rotationPolicy);
+  /**
+   * A hand rotation of a key whose successor is already published: that successor takes over now. A request that
+   * names another algorithm or length than it has (`spec`) is refused: only a published key is in every verifier's JWKS.
+   */
+  private async activateNow(event: AuditEvent, next: TenantKeyEntity, request: RotateKeyDto, spec: SigningKeySpec): Promise<TenantKeyView> {
+    if ((request.algorithm !== undefined || request.length !== undefined) && !sameSpec(spec, specOf(next))) {
+      const field = request.algorithm !== undefined ? 'algorithm' : 'length';
+      const message = `${field} must be left out or match the successor already published (${next.algorithm}, length ${next.length}); to publish another, change or remove the rotation policy first`;
+      throw new ValidationFailedError([{ field, message }]);
+    }
+    const rotationPolicy =
+      request.rotationPolicy === undefined
+        ? next.rotationPolicy
+        : this.validPolicy(request.rotationPolicy, { spec: specOf(next), custody: next.custody });
     const retireAfterSeconds = request.gracePeriodSeconds;
     const activated = await this.work.run(async (change) => {
       const locked = await this.keys.lock(change.manager, next.tenantId, next.id);
       // Someone deleted or activated it between our read and our write.
       if (locked?.status !== 'next') throw new KeyNotActiveError('The key changed meanwhile: try the rotation again');
       const { activated, predecessor } = await this.lifecycle.activate(change.manager, locked, { retireAfterSeconds, rotationPolicy });
-      change.audit({ ...event, detail: { successorId: next.id } });
+      change.audit({ ...event, detail: { successorId: next.id, algorithm: next.algorithm } });
       // A next key always has its predecessor (deleting or scheduling the deletion of a key drops its next one).
       if (predecessor) emitRotation(change, predecessor, next.id);
       change.announce(next.tenantId);
@@ -374,8 +390,21 @@ export class TenantKeysService {
     return successor.id;
   }
 
-  private validPolicy(policy: RotationPolicyDto | null): RotationPolicy | null {
-    return validRotationPolicy(policy, this.config.jwksMaxAgeSeconds);
+  /**
+   * The policy as stored, its bounds checked; with `key` (its spec and custody), also the successors it asks for
+   * (assertPolicyFits).
+   */
+  private validPolicy(policy: RotationPolicyDto | null, key?: PolicyHolder): RotationPolicy | null {
+    const valid = validRotationPolicy(policy, this.config.jwksMaxAgeSeconds);
+    if (key) this.assertPolicyFits(valid, key);
+    return valid;
+  }
+
+  /** 400 unless the key can have the successors the policy asks for (successorSpec), and its HSM can hold them. */
+  private assertPolicyFits(policy: RotationPolicy | null, { spec, custody }: PolicyHolder): void {
+    if (policy?.algorithm === undefined && policy?.length === undefined) return;
+    const successor = successorSpec(spec, policy, 'rotationPolicy.');
+    if (custody === 'hsm' && successor.algorithm !== spec.algorithm) this.custody.assertHsmCanHold(successor, false);
   }
 
   /** Setting a policy starts its first period now (for a key that signs); removing it stops the schedule (the caller drops a published successor). */
@@ -503,7 +532,14 @@ function policyDetail(policy: RotationPolicyDto | null | undefined): AuditDetail
     rotateEverySeconds: policy.rotateEverySeconds,
     prePublishSeconds: policy.prePublishSeconds,
     retireAfterSeconds: policy.retireAfterSeconds,
+    ...definedOnly({ algorithm: policy.algorithm, length: policy.length }),
   };
+}
+
+/** The key a rotation policy is set on (or the successor a rotation makes): what its successors are checked against. */
+interface PolicyHolder {
+  spec: SigningKeySpec;
+  custody: KeyCustodyKind;
 }
 
 /** How a generate or import was called: the id in the path, if any, and what the caller may sign with. */

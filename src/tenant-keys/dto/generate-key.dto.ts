@@ -1,19 +1,12 @@
 import { WrappedBody } from '../../common/validation';
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsUUID, ValidatorConstraint, Validate, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
 import { Optional } from '../../common/dto-decorators';
 import { algorithmSpec, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../crypto/algorithms';
 import { KEY_CUSTODIES, type KeyCustodyKind } from '../entities/tenant-key.entity';
+import { IsSigningAlgorithm, isSigningAlgorithm, lengthMessage } from './algorithm-choice';
 import { CertificateOptionsDto } from './certificate-options.dto';
 import { NewKeyDto } from './new-key.dto';
-
-/** The source document's short forms. */
-const SHORT_FORMS: Record<string, SigningAlgorithm> = { RS: 'RS256', ES: 'ES256' };
-
-function isSigningAlgorithm(value: unknown): value is SigningAlgorithm {
-  return SIGNING_ALGORITHMS.includes(value as SigningAlgorithm);
-}
 
 @ValidatorConstraint({ name: 'lengthFitsAlgorithm' })
 class LengthFitsAlgorithm implements ValidatorConstraintInterface {
@@ -25,15 +18,14 @@ class LengthFitsAlgorithm implements ValidatorConstraintInterface {
 
   defaultMessage(args: ValidationArguments): string {
     const { algorithm } = args.object as GenerateKeyDto;
-    return `length must be ${algorithmSpec(algorithm).lengths.join(', ')} for ${algorithm}`;
+    return lengthMessage('length', algorithm);
   }
 }
 
 @WrappedBody('key')
 export class GenerateKeyDto extends IntersectionType(NewKeyDto, CertificateOptionsDto) {
   @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256', description: 'Also the short forms `RS` (RS256) and `ES` (ES256)' })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && SHORT_FORMS[value]) || value)
-  @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
+  @IsSigningAlgorithm('algorithm')
   algorithm: SigningAlgorithm;
 
   @ApiPropertyOptional({

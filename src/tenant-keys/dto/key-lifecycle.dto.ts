@@ -6,6 +6,8 @@ import { ArrayMaxSize, IsArray, IsInt, IsObject, IsString, Length, Matches, Max,
 import { Optional, OptionalOrNull } from '../../common/dto-decorators';
 import { ALIAS, ALIAS_MESSAGE } from '../../common/key-names';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
+import type { SigningAlgorithm } from '../../crypto/algorithms';
+import { IsSuccessorAlgorithm, IsSuccessorLength } from './algorithm-choice';
 
 /** A claim name: any characters but spaces and controls, as JWT allows (`sub`, `https://example.com/roles`). */
 const CLAIM_NAME = /^[^\s\p{Cc}]{1,256}$/u;
@@ -19,7 +21,7 @@ const IsPeriod = (field: string, description: string) =>
     Max(MAX_TOKEN_LIFETIME_SECONDS, { message: `${field} must be at most ten years` }),
   );
 
-/** Rotation on its own; the bounds that depend on the service's JWKS_MAX_AGE are checked by the service. */
+/** Rotation on its own, and what the successors are (`algorithm`, `length`); the bounds that depend on the service's JWKS_MAX_AGE are checked by the service. */
 export class RotationPolicyDto {
   @IsPeriod('rotationPolicy.rotateEverySeconds', 'How long each key signs before its successor takes over')
   rotateEverySeconds: number;
@@ -35,6 +37,12 @@ export class RotationPolicyDto {
     'How long the old key keeps verifying after it stops signing; also the longest token lifetime it signs',
   )
   retireAfterSeconds: number;
+
+  @IsSuccessorAlgorithm('rotationPolicy.algorithm')
+  algorithm?: SigningAlgorithm;
+
+  @IsSuccessorLength('rotationPolicy.length')
+  length?: number;
 }
 
 /** `alias` and `rotationPolicy` as generate, import, rotate and PUT take them; `null` removes (PUT) or means none. */

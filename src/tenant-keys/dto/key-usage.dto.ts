@@ -3,6 +3,8 @@ import { IsInt, IsObject, IsString, Max, MaxLength, Min } from 'class-validator'
 import { Optional, OptionalOrNull } from '../../common/dto-decorators';
 import { FreeFormJson, WrappedBody } from '../../common/validation';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../config/config';
+import type { SigningAlgorithm } from '../../crypto/algorithms';
+import { IsSuccessorAlgorithm, IsSuccessorLength } from './algorithm-choice';
 import { CertificateOptionsDto } from './certificate-options.dto';
 import { IsRotationPolicy, RotationPolicyDto } from './key-lifecycle.dto';
 
@@ -70,4 +72,10 @@ export class RotateKeyDto extends CertificateOptionsDto {
 
   @IsRotationPolicy()
   rotationPolicy?: RotationPolicyDto | null;
+
+  @IsSuccessorAlgorithm('algorithm')
+  algorithm?: SigningAlgorithm;
+
+  @IsSuccessorLength('length')
+  length?: number;
 }

@@ -134,11 +134,16 @@ export type KeyCustodyKind = (typeof KEY_CUSTODIES)[number];
 export const KEY_STATUSES = ['next', 'active', 'retiring', 'retired', 'pending_deletion'] as const;
 export type KeyStatus = (typeof KEY_STATUSES)[number];
 
-/** Rotation on its own: every `rotateEverySeconds`, the successor published `prePublishSeconds` before, the old key kept `retireAfterSeconds`. */
+/**
+ * Rotation on its own: every `rotateEverySeconds`, the successor published `prePublishSeconds` before, the old key kept
+ * `retireAfterSeconds`. The successor has `algorithm` and `length` if set, else the key's own (successorSpec).
+ */
 export interface RotationPolicy {
   rotateEverySeconds: number;
   prePublishSeconds: number;
   retireAfterSeconds: number;
+  algorithm?: SigningAlgorithm;
+  length?: number;
 }
 
 /** Whether the service can sign with the key: its private part sealed in the row, or held in the HSM. */

@@ -4,9 +4,8 @@ import type { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from '../../audit/audit-trail';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { TenantKeyEntity, type RotationPolicy } from '../entities/tenant-key.entity';
-import { KeyWrites, newKeyRow, secondsAfter, specOf } from '../key-writes';
+import { KeyWrites, newKeyRow, sameSpec, scheduledSuccessorSpec, secondsAfter, type SuccessorMaterial } from '../key-writes';
 import { KeyCustody } from '../material/key-custody';
-import type { KeyMaterial } from '../material/key-material';
 import { TenantKeysRepository } from '../tenant-keys.repository';
 import { UnitOfWork, type Change } from '../../changes/unit-of-work';
 import { deletedEvent, keyEvent, statusEvent, successionEvent } from '../../changes/events';
@@ -118,16 +117,17 @@ export class KeyLifecycle {
     const successorId = randomUUID();
     // A tenant holding all the keys a rotation may reach gets no material made: storeSuccessor postpones the rotation.
     const full = (await this.keys.countInUse(old.tenantId)) >= 2 * this.config.limits.keysPerTenant;
-    const material = full
+    const made = full
       ? undefined
       : await this.writes.successorMaterial(old, successorId).catch(async (error: unknown) => {
           // The next run tries again; should the database be away too, the claim runs out instead.
           await this.work.run(({ manager }) => this.keys.claimPublication(manager, old.tenantId, old.id, null)).catch(() => undefined);
           throw error;
         });
+    const material = made?.material;
     // An HSM successor's pair is destroyed again if its row is not stored.
     const stored = await this.work
-      .run((change) => this.storeSuccessor(change, old, successorId, material))
+      .run((change) => this.storeSuccessor(change, old, successorId, made))
       .catch(async (error: unknown) => {
         if (material) await this.custody.discard(material);
         throw error;
@@ -141,15 +141,16 @@ export class KeyLifecycle {
    * tenant holds twice MAX_KEYS_PER_TENANT keys in use, the rotation postponed by a period (the key signs on).
    * Answers whether the successor was stored.
    */
-  private async storeSuccessor(change: Change, claimed: TenantKeyEntity, successorId: string, material: KeyMaterial | undefined): Promise<boolean> {
+  private async storeSuccessor(change: Change, claimed: TenantKeyEntity, successorId: string, made: SuccessorMaterial | undefined): Promise<boolean> {
     const { manager } = change;
     // The tenant's key lock before the row's, as a rotation by hand takes them (lockCount): never a deadlock with it.
     const inUse = await this.keys.countInUseLocked(manager, claimed.tenantId);
     const old = await this.keys.lockIfPublicationDue(manager, claimed.tenantId, claimed.id);
     await this.keys.claimPublication(manager, claimed.tenantId, claimed.id, null);
-    if (!old) return false;
+    // A policy that changed the successor's algorithm while the material was made: the next run makes another.
+    if (!old || (made && !sameSpec(made.spec, scheduledSuccessorSpec(old)))) return false;
     const limit = this.config.limits.keysPerTenant;
-    if (!material || inUse >= 2 * limit) {
+    if (!made || inUse >= 2 * limit) {
       const nextRotationAt = secondsAfter(new Date(), old.rotationPolicy!.rotateEverySeconds);
       await this.keys.update(manager, old.tenantId, old.id, { nextRotationAt });
       const detail = { reason: `MAX_KEYS_PER_TENANT (${limit}): twice as many keys in use`, nextRotationAt: nextRotationAt.toISOString() };
@@ -157,7 +158,7 @@ export class KeyLifecycle {
       change.announce(old.tenantId);
       return false;
     }
-    const successor = newKeyRow(old.tenantId, successorId, specOf(old), material, {
+    const successor = newKeyRow(old.tenantId, successorId, made.spec, made.material, {
       name: old.name,
       issuer: old.issuer,
       status: 'next',
@@ -169,7 +170,8 @@ export class KeyLifecycle {
     });
     await this.keys.insert(manager, successor);
     const published = (await this.keys.update(manager, old.tenantId, old.id, { rotatedTo: successorId }))!;
-    change.audit({ actor: SYSTEM_ACTOR, action: 'key.publish_next', keyId: old.id, tenantId: old.tenantId, detail: { successorId } });
+    const detail = { successorId, algorithm: successor.algorithm };
+    change.audit({ actor: SYSTEM_ACTOR, action: 'key.publish_next', keyId: old.id, tenantId: old.tenantId, detail });
     change.emit('key.next_published', successionEvent(published, successorId));
     change.announce(old.tenantId);
     return true;

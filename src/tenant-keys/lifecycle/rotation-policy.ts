@@ -17,6 +17,12 @@ export function validRotationPolicy(policy: RotationPolicyDto | null, jwksMaxAge
     const message = `rotationPolicy.prePublishSeconds must be less than rotateEverySeconds (${policy.rotateEverySeconds})`;
     throw new ValidationFailedError([{ field: 'rotationPolicy.prePublishSeconds', message }]);
   }
-  const { rotateEverySeconds, prePublishSeconds, retireAfterSeconds } = policy;
-  return { rotateEverySeconds, prePublishSeconds, retireAfterSeconds };
+  const { rotateEverySeconds, prePublishSeconds, retireAfterSeconds, algorithm, length } = policy;
+  return {
+    rotateEverySeconds,
+    prePublishSeconds,
+    retireAfterSeconds,
+    ...(algorithm === undefined ? {} : { algorithm }),
+    ...(length === undefined ? {} : { length }),
+  };
 }
