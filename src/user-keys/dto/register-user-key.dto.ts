@@ -35,7 +35,7 @@ export class RegisterUserKeyDto {
   curve?: UserKeyCurve;
 
   /** ml-dsa only; 65 (ML-DSA-65) by default. */
-  @ApiPropertyOptional({ enum: USER_KEY_PARAMETER_SETS, default: 65, description: 'ml-dsa only: ML-DSA-44, -65 or -87' })
+  @ApiPropertyOptional({ type: Number, enum: USER_KEY_PARAMETER_SETS, default: 65, description: 'ml-dsa only: ML-DSA-44, -65 or -87' })
   @Optional()
   @IsIn(USER_KEY_PARAMETER_SETS, { message: PARAMETER_SET_MESSAGE })
   parameterSet?: UserKeyParameterSet;
@@ -61,7 +61,7 @@ export class ImportUserKeyDto {
   @IsIn(USER_KEY_CURVES, { message: CURVE_MESSAGE })
   curve?: UserKeyCurve;
 
-  @ApiPropertyOptional({ enum: USER_KEY_PARAMETER_SETS, description: 'For an ml-dsa key, which parameter set it must be' })
+  @ApiPropertyOptional({ type: Number, enum: USER_KEY_PARAMETER_SETS, description: 'For an ml-dsa key, which parameter set it must be' })
   @Optional()
   @IsIn(USER_KEY_PARAMETER_SETS, { message: PARAMETER_SET_MESSAGE })
   parameterSet?: UserKeyParameterSet;

@@ -23,7 +23,7 @@ export class UserKeyView {
   @ApiProperty({ type: String, nullable: true, example: 'P-256' })
   curve: string | null;
 
-  @ApiPropertyOptional({ enum: USER_KEY_PARAMETER_SETS, description: 'ml-dsa keys only: ML-DSA-44, -65 or -87' })
+  @ApiPropertyOptional({ type: Number, enum: USER_KEY_PARAMETER_SETS, description: 'ml-dsa keys only: ML-DSA-44, -65 or -87' })
   parameterSet?: number;
 
   @ApiProperty({ description: 'The `sub` of the access token that registered it' })
