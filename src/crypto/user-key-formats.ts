@@ -44,7 +44,7 @@ export interface UserKeyKind {
 }
 
 /** A new user key pair; an RSA pair is made on the low-priority generator, in the turn of whom it is for. */
-export function generateUserKeyPair(
+export async function generateUserKeyPair(
   generationFor: RsaGenerationFor,
   keyType: UserKeyType,
   curve: UserKeyCurve = 'P-256',
