@@ -54,6 +54,18 @@ describe('the secret scan of logs and responses', () => {
     await expect(scan(await lines())).rejects.toThrow();
   });
 
+  it("fails on a user key's private JWK member (d, or priv for ML-DSA) shown at registration, then in a log line", async () => {
+    for (const privateKey of [
+      { kty: 'OKP', crv: 'Ed25519', d: 'D'.repeat(43) },
+      { kty: 'AKP', alg: 'ML-DSA-65', priv: 'P'.repeat(43) },
+    ]) {
+      const captured = newCapture();
+      captured.responses.push({ method: 'POST', url: '/keys/register', status: 200, body: JSON.stringify({ data: { privateKey } }) });
+      captured.logs.push(`body ${JSON.stringify(privateKey)}`);
+      await expect(expectNoSecretsLeaked(captured, testApp.dataSource, testApp.config.openingKeys)).rejects.toThrow();
+    }
+  });
+
   it('fails on an HMAC secret in a response', async () => {
     const secret = (await hmacSecret()).toString('base64url');
     await expect(scan([], JSON.stringify({ data: { k: secret } }))).rejects.toThrow();

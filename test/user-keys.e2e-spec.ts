@@ -127,7 +127,7 @@ describe('/keys (user API)', () => {
       [{ name: 'a\u0000' }, 'name', 'name must not contain NUL characters'],
       [{ name: 'k', curve: 'P-521' }, 'curve', 'curve must be one of P-256, P-384, secp256k1'],
       [{ name: 'k', format: 'der' }, 'format', 'format must be one of hex, pem, jwk'],
-      [{ name: 'k', keyType: 'dsa' }, 'keyType', 'keyType must be one of ecdsa, ed25519, rsa'],
+      [{ name: 'k', keyType: 'dsa' }, 'keyType', 'keyType must be one of ecdsa, ed25519, rsa, ml-dsa'],
       [{ name: 'k', keyType: 'ed25519', curve: 'P-256' }, 'curve', 'curve applies to ecdsa keys only, not ed25519'],
       [{ name: 'k', privateKey: 'mine' }, 'privateKey', 'property privateKey should not exist'],
     ])('answers 400 for %j', async (body, field, message) => {

@@ -1,6 +1,15 @@
 import { KeyInputError } from './key-input-error';
-import { createECDH, createPublicKey } from 'node:crypto';
-import { formatUserPrivateKey, formatUserPublicKey, generateUserKeyPair, parseUserPublicKey, USER_KEY_CURVES } from './user-key-formats';
+import { createECDH, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { mlDsaSupported } from './ml-dsa-runtime';
+import {
+  formatUserPrivateKey,
+  formatUserPublicKey,
+  generateUserKeyPair,
+  parseUserPublicKey,
+  USER_KEY_CURVES,
+  USER_KEY_PARAMETER_SETS,
+  userKeyKind,
+} from './user-key-formats';
 
 const OPENSSL = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', secp256k1: 'secp256k1' } as const;
 
@@ -55,5 +64,29 @@ describe('user key formats', () => {
       if (hex.startsWith('00')) return;
     }
     throw new Error('no key with a leading zero byte in 2000 tries');
+  });
+
+  (mlDsaSupported() ? describe : describe.skip)('ml-dsa', () => {
+    it.each(USER_KEY_PARAMETER_SETS)('ML-DSA-%s: hex is pub and seed; hex, PEM and JWK parse back to the same key', async (parameterSet) => {
+      const { publicKey, privateKey } = await generateUserKeyPair('pool', 'ml-dsa', undefined, parameterSet);
+      expect(userKeyKind(publicKey)).toEqual({ keyType: 'ml-dsa', curve: null, parameterSet });
+      const jwk = formatUserPrivateKey(privateKey, 'jwk') as { pub: string; priv: string };
+      expect(formatUserPublicKey(publicKey, 'hex')).toBe(Buffer.from(jwk.pub, 'base64url').toString('hex'));
+      expect(formatUserPrivateKey(privateKey, 'hex')).toBe(Buffer.from(jwk.priv, 'base64url').toString('hex'));
+      expect(createPrivateKey(formatUserPrivateKey(privateKey, 'pem') as string).equals(privateKey)).toBe(true);
+      for (const format of ['hex', 'pem'] as const) {
+        const parsed = parseUserPublicKey({ keyType: 'ml-dsa', parameterSet, publicKey: formatUserPublicKey(publicKey, format) as string });
+        expect(parsed.equals(publicKey)).toBe(true);
+      }
+      const fromJwk = parseUserPublicKey({ jwk: formatUserPublicKey(publicKey, 'jwk') as never });
+      expect(verify(null, Buffer.from('m'), fromJwk, sign(null, Buffer.from('m'), privateKey))).toBe(true);
+    });
+  });
+
+  (mlDsaSupported() ? describe.skip : describe)('ml-dsa on a Node without it', () => {
+    it('refuses to generate, naming the Node version it needs', async () => {
+      await expect(generateUserKeyPair('pool', 'ml-dsa')).rejects.toThrow(/^ML-DSA needs Node.js 24.7 or later/);
+      expect(() => parseUserPublicKey({ keyType: 'ml-dsa', publicKey: '00'.repeat(1312) })).toThrow(/^ML-DSA needs Node.js 24.7 or later/);
+    });
   });
 });

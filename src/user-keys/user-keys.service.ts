@@ -32,9 +32,12 @@ export class UserKeysService {
       if (request.curve && request.keyType !== 'ecdsa') {
         throw new ValidationFailedError([{ field: 'curve', message: `curve applies to ecdsa keys only, not ${request.keyType}` }]);
       }
+      if (request.parameterSet && request.keyType !== 'ml-dsa') {
+        throw new ValidationFailedError([{ field: 'parameterSet', message: `parameterSet applies to ml-dsa keys only, not ${request.keyType}` }]);
+      }
       // A tenant's users generate in the tenant's turn (so that minting users escapes no bound), the provider's each in their own.
       const generationFor = user.tenantId ? { tenantId: user.tenantId } : { oauthUser: { issuer: user.issuer, userId: user.userId } };
-      const { publicKey, privateKey } = await generateUserKeyPair(generationFor, request.keyType, request.curve);
+      const { publicKey, privateKey } = await generateUserKeyPair(generationFor, request.keyType, request.curve, request.parameterSet);
       const view = await this.store(user, event, request.name, publicKey, request.format);
       return { ...view, privateKey: formatUserPrivateKey(privateKey, request.format) };
     });

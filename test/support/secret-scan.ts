@@ -90,9 +90,9 @@ export async function expectNoSecretsLeaked(captured: Captured, dataSource: Data
     }
   }
   for (const response of captured.responses.filter(isRegister)) {
-    // A private key as hex or PEM (a string), or as a JWK (whose secret member is d).
-    const privateKey = (JSON.parse(response.body || '{}') as { data?: { privateKey?: string | { d?: string } } }).data?.privateKey;
-    const secret = typeof privateKey === 'string' ? privateKey.replace(/-----[A-Z ]+-----|\s/g, '') : privateKey?.d;
+    // A private key as hex or PEM (a string), or as a JWK (whose secret member is d, or priv for ML-DSA's AKP).
+    const privateKey = (JSON.parse(response.body || '{}') as { data?: { privateKey?: string | { d?: string; priv?: string } } }).data?.privateKey;
+    const secret = typeof privateKey === 'string' ? privateKey.replace(/-----[A-Z ]+-----|\s/g, '') : (privateKey?.d ?? privateKey?.priv);
     if (secret) secrets.add(secret.slice(0, 64));
   }
   for (const response of captured.responses.filter(isApiKeyIssue)) {

@@ -6,14 +6,17 @@ import { IsKeyName, Optional, OptionalQuery } from '../../common/dto-decorators'
 import {
   USER_KEY_CURVES,
   USER_KEY_FORMATS,
+  USER_KEY_PARAMETER_SETS,
   USER_KEY_TYPES,
   type UserKeyCurve,
   type UserKeyFormat,
+  type UserKeyParameterSet,
   type UserKeyType,
 } from '../../crypto/user-key-formats';
 
 const KEY_TYPE_MESSAGE = `keyType must be one of ${USER_KEY_TYPES.join(', ')}`;
 const CURVE_MESSAGE = `curve must be one of ${USER_KEY_CURVES.join(', ')}`;
+const PARAMETER_SET_MESSAGE = `parameterSet must be one of ${USER_KEY_PARAMETER_SETS.join(', ')}`;
 const FORMAT_MESSAGE = `format must be one of ${USER_KEY_FORMATS.join(', ')}`;
 
 export class RegisterUserKeyDto {
@@ -30,6 +33,12 @@ export class RegisterUserKeyDto {
   @Optional()
   @IsIn(USER_KEY_CURVES, { message: CURVE_MESSAGE })
   curve?: UserKeyCurve;
+
+  /** ml-dsa only; 65 (ML-DSA-65) by default. */
+  @ApiPropertyOptional({ type: Number, enum: USER_KEY_PARAMETER_SETS, default: 65, description: 'ml-dsa only: ML-DSA-44, -65 or -87' })
+  @Optional()
+  @IsIn(USER_KEY_PARAMETER_SETS, { message: PARAMETER_SET_MESSAGE })
+  parameterSet?: UserKeyParameterSet;
 
   @ApiPropertyOptional({ enum: USER_KEY_FORMATS, default: 'hex', description: 'How both keys are written in the answer' })
   @Optional()
@@ -52,13 +61,18 @@ export class ImportUserKeyDto {
   @IsIn(USER_KEY_CURVES, { message: CURVE_MESSAGE })
   curve?: UserKeyCurve;
 
-  @ApiPropertyOptional({ description: 'Hex (uncompressed point) or SPKI PEM' })
+  @ApiPropertyOptional({ type: Number, enum: USER_KEY_PARAMETER_SETS, description: 'For an ml-dsa key, which parameter set it must be' })
+  @Optional()
+  @IsIn(USER_KEY_PARAMETER_SETS, { message: PARAMETER_SET_MESSAGE })
+  parameterSet?: UserKeyParameterSet;
+
+  @ApiPropertyOptional({ description: 'Hex (uncompressed point; ml-dsa: the encoded key) or SPKI PEM' })
   @Optional()
   @IsString({ message: 'publicKey must be a hex or PEM string' })
   @MaxLength(16 * 1024, { message: 'publicKey must be at most 16384 characters' })
   publicKey?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A public JWK' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A public JWK (ml-dsa: AKP with alg and pub)' })
   @Optional()
   @FreeFormJson()
   @IsObject({ message: 'jwk must be a JSON object' })

@@ -1,7 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { JWK } from 'jose';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
-import { formatUserPublicKey, USER_KEY_TYPES, type UserKeyFormat } from '../../crypto/user-key-formats';
+import { formatUserPublicKey, USER_KEY_PARAMETER_SETS, USER_KEY_TYPES, userKeyKind, type UserKeyFormat } from '../../crypto/user-key-formats';
 import type { UserKeyEntity } from '../entities/user-key.entity';
 
 export class UserKeyView {
@@ -23,6 +23,9 @@ export class UserKeyView {
   @ApiProperty({ type: String, nullable: true, example: 'P-256' })
   curve: string | null;
 
+  @ApiPropertyOptional({ type: Number, enum: USER_KEY_PARAMETER_SETS, description: 'ml-dsa keys only: ML-DSA-44, -65 or -87' })
+  parameterSet?: number;
+
   @ApiProperty({ description: 'The `sub` of the access token that registered it' })
   ownerId: string;
 
@@ -34,18 +37,22 @@ export class UserKeyView {
 export class RegisteredUserKeyView extends UserKeyView {
   @ApiProperty({
     oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }],
-    description: 'Shown this once, never stored: hex scalar, PKCS#8 PEM or JWK',
+    description: 'Shown this once, never stored: hex scalar (ml-dsa: the 32-byte seed), PKCS#8 PEM or JWK',
   })
   privateKey: string | JWK;
 }
 
 export function toUserKeyView(key: UserKeyEntity, format: UserKeyFormat): UserKeyView {
+  const publicKey = storedPublicKey(key.publicKeyPem);
+  // The parameter set is the key's own; other key types keep their answer as it was, without the field.
+  const parameterSet = key.keyType === 'ml-dsa' ? { parameterSet: userKeyKind(publicKey).parameterSet } : {};
   return {
     id: key.id,
     name: key.name,
-    publicKey: formatUserPublicKey(storedPublicKey(key.publicKeyPem), format),
+    publicKey: formatUserPublicKey(publicKey, format),
     keyType: key.keyType,
     curve: key.curve,
+    ...parameterSet,
     ownerId: key.ownerId,
     createdAt: key.createdAt.toISOString(),
   };
