@@ -509,6 +509,45 @@ async function measureSigning(service: Service, tenant: Tenant, keyId: string, b
   }
 }
 
+/**
+ * Post-quantum signing (issue 28): sign with ML-DSA-44 and ML-DSA-65 through the API beside ES256, each beside
+ * crypto.sign on a key of its own kind (one core, no HTTP); and the JWKS of a tenant with 10 ML-DSA-65 keys beside
+ * one with 10 EC keys, with the size of each set.
+ */
+async function measurePostQuantum(service: Service, databaseUrl: string): Promise<void> {
+  const signers = ['ES256', 'ML-DSA-44', 'ML-DSA-65'].filter((algorithm) => selected(`POST /key/:id/sign ${algorithm}, one key`));
+  const sets = (['EC', 'ML-DSA-65'] as const).filter((kind) => selected(`JWKS (10 ${kind} keys)`));
+  if (signers.length === 0 && sets.length === 0) return;
+  const tenants = { EC: newTenant(), 'ML-DSA-65': newTenant(), signers: newTenant() };
+  await withAdmin(databaseUrl, (admin) => insertTenants(admin, 'post-quantum', Object.values(tenants)));
+  const signingInput = Buffer.from('eyJhbGciOiJNTC1EU0EtNjUifQ.eyJzdWIiOiJiZW5jaCJ9');
+  for (const algorithm of signers) {
+    const headers = tenantHeaders(tenants.signers);
+    const key = await post(service, '/key/generate', { algorithm, name: algorithm }, headers);
+    // The same work without HTTP: crypto.sign on a key of the same kind, made here.
+    const local = algorithm === 'ES256' ? await generateP256KeyPair() : await generateKeyPairAsync(algorithm.toLowerCase() as never);
+    const perSecond = syncOpsPerSecond(() =>
+      algorithm === 'ES256'
+        ? sign('sha256', signingInput, { key: local.privateKey, dsaEncoding: 'ieee-p1363' })
+        : sign(null, signingInput, local.privateKey),
+    );
+    const signRequest: LoadOptions = { path: `/key/${key.id}/sign`, method: 'POST', headers, body: { payload: { sub: 'bench' } } };
+    record({
+      scenario: `POST /key/:id/sign ${algorithm}, one key`,
+      ...(await loadService(service, signRequest)),
+      limit: { name: `crypto.sign ${algorithm}, one core, no HTTP`, perSecond },
+    });
+  }
+  for (const kind of sets) {
+    const tenant = tenants[kind];
+    for (let i = 0; i < 10; i++)
+      await post(service, '/key/generate', { algorithm: kind === 'EC' ? 'ES256' : kind, name: `${kind}-${i}` }, tenantHeaders(tenant));
+    const path = `/tenants/${tenant.tenantId}/.well-known/jwks.json`;
+    const bytes = (await (await fetch(`${service.url}${path}`)).arrayBuffer()).byteLength;
+    record({ scenario: `JWKS (10 ${kind} keys)`, ...(await loadService(service, { path })), note: `${bytes.toLocaleString('en')} bytes` });
+  }
+}
+
 /** Key generation through the API beside crypto.generateKeyPair alone; RSA without the pool. */
 async function measureGeneration(service: Service, tenant: Tenant, rawRsa2048: () => Promise<Limit>): Promise<void> {
   const generate = (algorithm: string, amount: number): LoadOptions => ({
@@ -842,6 +881,7 @@ async function runScenarios(dataDir: string, databaseUrl: string): Promise<void>
   const rawRsa2048 = rawLimit('crypto.generateKeyPair RSA-2048', () => generateKeyPairAsync('rsa', { modulusLength: 2048 }), RSA_GENERATIONS);
   await measureReads(service, databaseUrl, dataDir, tenant, signingKeyId);
   await measureSigning(service, tenant, signingKeyId, bigTenant);
+  await measurePostQuantum(service, databaseUrl);
   await scenario('GET /keys (10 user keys)', service, { path: '/keys', headers: { authorization: `Bearer ${userToken}` } });
   await measureGeneration(service, tenant, rawRsa2048);
   await measurePages(service, tenant, bigTenant);
