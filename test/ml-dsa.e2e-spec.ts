@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
+import * as x509 from '@peculiar/x509';
 import request from 'supertest';
 import { cliActor } from '../src/audit/audit-trail';
 import { runtimeSupportsMlDsa } from '../src/crypto/ml-dsa-runtime';
@@ -147,13 +148,18 @@ describe('ML-DSA tenant keys (RFC 9964)', () => {
       expect(await keys().list()).toHaveLength(before);
     });
 
-    it('makes a self-signed ML-DSA certificate, published as x5c, that Node verifies', async () => {
+    it('makes a self-signed ML-DSA certificate, published as x5c, that Node verifies, and a CSR', async () => {
       const key = await keys().generate({ algorithm: 'ML-DSA-44', name: 'certified', certificate: true });
       const certificate = new X509Certificate(key.certificate!);
       expect(certificate.verify(certificate.publicKey)).toBe(true);
       expect(certificate.publicKey.export({ format: 'pem', type: 'spki' })).toBe(key.publicKey);
       const entry = (await keys().jwks()).keys.find((published) => published.kid === key.kid)!;
       expect(entry.x5c).toEqual([certificate.raw.toString('base64')]);
+      const csr = await http().post(`/key/${key.id}/csr`).set(tenant.headers).send({ commonName: 'pq.example' });
+      expectEnvelope(csr, 200);
+      const signingRequest = new x509.Pkcs10CertificateRequest(csr.body.data.csr);
+      expect(signingRequest.signatureAlgorithm).toMatchObject({ name: 'ML-DSA-44' });
+      expect(await signingRequest.verify()).toBe(true);
     });
 
     it('goes where every key goes: alias, signing policy, least privilege, audit, webhooks, scheduled deletion', async () => {
