@@ -1,11 +1,17 @@
 // @peculiar/x509 (to read the CSR) resolves its parts with tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
 import * as x509 from '@peculiar/x509';
 import request from 'supertest';
 import { cliActor } from '../src/audit/audit-trail';
+import { signingKeySpec } from '../src/crypto/algorithms';
 import { runtimeSupportsMlDsa } from '../src/crypto/ml-dsa-runtime';
+import { tenantKeyAssociatedData } from '../src/crypto/sealing';
+import { SecretSealer } from '../src/sealing/secret-sealer';
+import { newKeyRow } from '../src/tenant-keys/key-writes';
+import { TenantKeysRepository } from '../src/tenant-keys/tenant-keys.repository';
+import { TenantCacheService } from '../src/tenants/tenant-cache.service';
 import { TenantsService } from '../src/tenants/tenants.service';
 import { eventually } from './support/eventually';
 import { keyClient } from './support/key-client';
@@ -227,6 +233,36 @@ describe('ML-DSA tenant keys (RFC 9964)', () => {
       expect(await keys().list()).toEqual([]);
       // Other algorithms are untouched.
       await keys().signAndVerify(await keys().generate({ algorithm: 'EdDSA', name: 'classic' }));
+    });
+
+    it('serves an ML-DSA key stored by a newer Node: published in the JWKS; signing and verifying with it are a 400, not a 500', async () => {
+      const id = randomUUID();
+      const pkcs8 = Buffer.from(ML_DSA_44_PKCS8.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+      const publicJwk = { kty: 'AKP', alg: 'ML-DSA-44', pub: randomBytes(1312).toString('base64url'), kid: 'stored-pq', use: 'sig' };
+      const material = {
+        kid: 'stored-pq',
+        thumbprint: 'stored-pq',
+        publicKeyPem: null,
+        publicJwk,
+        privateKeySealed: await testApp.app.get(SecretSealer).seal(pkcs8, tenantKeyAssociatedData(tenant.tenantId, id)),
+        certificatePem: null,
+        certificateExpiresAt: null,
+        custody: 'software' as const,
+        hsmLabel: null,
+      };
+      const row = newKeyRow(tenant.tenantId, id, signingKeySpec('ML-DSA-44'), material, { name: 'stored', issuer: null });
+      await testApp.app.get(TenantKeysRepository).insert(testApp.dataSource.manager, row);
+      // Written behind the service's back: its cache of the tenant's keys forgets them, as a change would make it.
+      testApp.app.get(TenantCacheService).forget(tenant.tenantId);
+
+      expect((await keys().jwks()).keys).toContainEqual(publicJwk);
+      const signed = await keys().send.sign(id, { payload: {} });
+      expectEnvelope(signed, 400);
+      expect(signed.body.errors).toEqual([{ field: 'id', message: refusal('ML-DSA-44') }]);
+      const header = Buffer.from(JSON.stringify({ alg: 'ML-DSA-44', kid: 'stored-pq' })).toString('base64url');
+      const verified = await keys().send.verify(`${header}.${Buffer.from('{}').toString('base64url')}.AAAA`);
+      expectEnvelope(verified, 400);
+      expect(verified.body.errors).toEqual([{ field: 'token', message: refusal('ML-DSA-44') }]);
     });
   });
 });
