@@ -34,10 +34,7 @@ export function assertRuntimeSupports(algorithm: SigningAlgorithm, field: string
   }
 }
 
-/**
- * The algorithms of `algorithms` this runtime signs with: all, or all but ML-DSA on a Node without it (where
- * assertRuntimeSupports answers the 400 instead, which ml-dsa-runtime.spec.ts checks).
- */
+/** The algorithms of `algorithms` this runtime signs and verifies with: all, or all but ML-DSA on a Node without it. */
 export function onThisRuntime<T extends SigningAlgorithm>(algorithms: readonly T[]): T[] {
   return algorithms.filter((algorithm) => algorithmSpec(algorithm).type !== 'AKP' || runtimeSupportsMlDsa());
 }
