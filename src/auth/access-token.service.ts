@@ -4,6 +4,7 @@ import { UnauthorizedError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { ACCESS_TOKEN_ALGORITHMS } from '../crypto/algorithms';
 import { CLOCK_TOLERANCE_SECONDS } from '../crypto/jwt-checks';
+import { onThisRuntime } from '../crypto/ml-dsa-runtime';
 import { storedPublicKey } from '../crypto/stored-public-keys';
 import { TrustedKeys, type VerifyingKey } from '../tenant-keys/trusted-keys';
 import { TENANT_USER_ISSUER, type UserPrincipal } from '../common/request-context';
@@ -60,8 +61,10 @@ export class AccessTokenService {
 
   /** The keys the token verifies with, each with the payload it vouches for. */
   private async minters(token: string, issuer: string, keys: VerifyingKey[]): Promise<{ key: VerifyingKey; payload: JWTPayload }[]> {
+    // An ML-DSA key stored by a newer Node cannot be read on one without ML-DSA: it vouches for nothing here.
+    const usable = keys.filter((key) => onThisRuntime([key.algorithm]).length > 0);
     const checked = await Promise.all(
-      keys.map(async (key) => {
+      usable.map(async (key) => {
         const payload = await jwtVerify(token, storedPublicKey(key.publicKeyPem), this.options(issuer, [key.algorithm])).then(
           (result) => result.payload,
           () => undefined,

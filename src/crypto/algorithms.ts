@@ -19,9 +19,13 @@ export const SIGNING_ALGORITHMS = [
   'HS256',
   'HS384',
   'HS512',
+  'ML-DSA-44',
+  'ML-DSA-65',
+  'ML-DSA-87',
 ] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
-export type KeyType = 'RSA' | 'EC' | 'OKP' | 'HMAC';
+/** `AKP`: RFC 9964's algorithm key pair (ML-DSA), whose JWK names its algorithm. */
+export type KeyType = 'RSA' | 'EC' | 'OKP' | 'HMAC' | 'AKP';
 
 /**
  * The curves the service knows (signing keys and user keys), by JOSE's name: Node's name for it, and the size in
@@ -56,10 +60,10 @@ export interface AlgorithmSpec {
   curve: Curve | null;
   /** The SHA-2 the signature uses (and an HMAC secret's least size); none for EdDSA. */
   hashBits: HashBits | null;
-  /** What a caller may ask for as `length`; the first is the default. */
+  /** What a caller may ask for as `length`; the first is the default (ML-DSA: its parameter set). */
   lengths: readonly number[];
   /** The `kty` of its JWK. */
-  kty: 'RSA' | 'EC' | 'OKP' | 'oct';
+  kty: 'RSA' | 'EC' | 'OKP' | 'oct' | 'AKP';
   /** Node's key types (`KeyObject.asymmetricKeyType`) and, for EC, curve that an imported key must have. */
   recognisedAs: { keyTypes: readonly string[]; nodeCurve?: string };
   /** WebCrypto's import and signature parameters, to sign a self-signed certificate; null: no certificate (HMAC). */
@@ -105,6 +109,17 @@ const hmac = (hashBits: HashBits): AlgorithmSpec => ({
   webCrypto: null,
 });
 
+/** ML-DSA of a parameter set (FIPS 204): no hash to choose, the JWK is RFC 9964's `AKP`. */
+const mlDsa = (parameterSet: 44 | 65 | 87): AlgorithmSpec => ({
+  type: 'AKP',
+  curve: null,
+  hashBits: null,
+  lengths: [parameterSet],
+  kty: 'AKP',
+  recognisedAs: { keyTypes: [`ml-dsa-${parameterSet}`] },
+  webCrypto: { importParams: { name: `ML-DSA-${parameterSet}` }, signingAlgorithm: { name: `ML-DSA-${parameterSet}` } },
+});
+
 const ALGORITHMS: Record<SigningAlgorithm, AlgorithmSpec> = {
   RS256: rsa('RSASSA-PKCS1-v1_5', 256),
   RS384: rsa('RSASSA-PKCS1-v1_5', 384),
@@ -127,6 +142,9 @@ const ALGORITHMS: Record<SigningAlgorithm, AlgorithmSpec> = {
   HS256: hmac(256),
   HS384: hmac(384),
   HS512: hmac(512),
+  'ML-DSA-44': mlDsa(44),
+  'ML-DSA-65': mlDsa(65),
+  'ML-DSA-87': mlDsa(87),
 };
 
 export function algorithmSpec(algorithm: SigningAlgorithm): AlgorithmSpec {

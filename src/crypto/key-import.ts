@@ -7,11 +7,13 @@ import {
   algorithmsFor,
   MIN_RSA_BITS,
   signingKeySpec,
+  SIGNING_ALGORITHMS,
   SUPPORTED_EC_CURVES,
   type SigningAlgorithm,
   type SigningKeySpec,
 } from './algorithms';
 import { KeyInputError } from './key-input-error';
+import { assertRuntimeSupports, mlDsaAlgorithmOf } from './ml-dsa-runtime';
 
 export interface KeyImportInput {
   algorithm?: SigningAlgorithm;
@@ -42,15 +44,19 @@ export function parseImportedKey(input: KeyImportInput): ImportedKey {
 
   let privateKey: KeyObject | undefined;
   let publicKey: KeyObject | undefined;
+  if (input.algorithm) assertRuntimeSupports(input.algorithm, 'algorithm');
   if (input.jwk) {
-    if (input.jwk.kty === 'oct') throw new KeyInputError('jwk', 'jwk must be an RSA, EC or OKP key; give HMAC secrets as secret');
+    if (input.jwk.kty === 'oct') throw new KeyInputError('jwk', 'jwk must be an RSA, EC, OKP or AKP key; give HMAC secrets as secret');
     const jwk = { ...input.jwk };
-    for (const member of ['kid', 'alg', 'use', 'key_ops', 'x5c', 'x5t', 'x5t#S256', 'x5u'] as const) delete jwk[member];
+    // An AKP key (ML-DSA, RFC 9964) is of its alg: Node reads the JWK by it, and it must agree with the algorithm asked for.
+    if (jwk.kty === 'AKP') akpAlgorithm(jwk, input.algorithm);
+    for (const member of ['kid', 'use', 'key_ops', 'x5c', 'x5t', 'x5t#S256', 'x5u'] as const) delete jwk[member];
+    if (jwk.kty !== 'AKP') delete jwk.alg;
     try {
-      if (jwk.d) privateKey = createPrivateKey({ key: jwk as never, format: 'jwk' });
+      if (jwk.d || jwk.priv) privateKey = createPrivateKey({ key: jwk as never, format: 'jwk' });
       else publicKey = createPublicKey({ key: jwk as never, format: 'jwk' });
     } catch {
-      throw new KeyInputError('jwk', 'jwk is not a valid RSA, EC or OKP key');
+      throw new KeyInputError('jwk', 'jwk is not a valid RSA, EC, OKP or AKP key');
     }
   } else {
     if (input.privateKey !== undefined) privateKey = parsePem(input.privateKey, 'privateKey');
@@ -70,10 +76,26 @@ function parsePem(pem: string, field: 'publicKey' | 'privateKey'): KeyObject {
   try {
     return field === 'privateKey' ? createPrivateKey({ key: pem, format: 'pem' }) : createPublicKey({ key: pem, format: 'pem' });
   } catch {
+    // An older Node cannot read an ML-DSA key at all: say so rather than call the PEM malformed.
+    const mlDsa = mlDsaAlgorithmOf(pem);
+    if (mlDsa) assertRuntimeSupports(mlDsa, field);
     const kind = field === 'privateKey' ? 'PKCS#8, PKCS#1 or SEC1' : 'SPKI or PKCS#1';
     throw new KeyInputError(field, `${field} must be an unencrypted ${kind} PEM`);
   }
 }
+
+/** The ML-DSA algorithm an AKP JWK names, checked against the one asked for; 400 on a runtime without ML-DSA. */
+function akpAlgorithm(jwk: JWK, requested: SigningAlgorithm | undefined): SigningAlgorithm {
+  const alg = jwk.alg as SigningAlgorithm;
+  if (!SIGNING_ALGORITHMS.includes(alg) || algorithmSpec(alg).type !== 'AKP') {
+    throw new KeyInputError('jwk.alg', `jwk.alg of an AKP key must be one of ${ML_DSA_ALGORITHMS.join(', ')}`);
+  }
+  if (requested && requested !== alg) throw new KeyInputError('algorithm', `algorithm ${requested} does not fit a key whose jwk.alg is ${alg}`);
+  assertRuntimeSupports(alg, 'jwk.alg');
+  return alg;
+}
+
+const ML_DSA_ALGORITHMS = SIGNING_ALGORITHMS.filter((algorithm) => algorithmSpec(algorithm).type === 'AKP');
 
 function importSecret(secret: string, algorithm: SigningAlgorithm): ImportedKey {
   if (algorithmSpec(algorithm).type !== 'HMAC') throw new KeyInputError('algorithm', `algorithm ${algorithm} does not fit an HMAC secret`);

@@ -1,45 +1,57 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { algorithmSpec, type SigningAlgorithm } from './algorithms';
+import { KeyInputError } from './key-input-error';
 
-/** The first Node.js release whose crypto makes ML-DSA keys (and on which jose signs and verifies them). */
-export const ML_DSA_NODE_VERSION = '24.7';
+/** The first Node.js whose node:crypto and WebCrypto (certificates, jose) both have ML-DSA. */
+export const ML_DSA_MIN_NODE = '24.7';
 
 let supported: boolean | undefined;
 
 /**
- * Whether this runtime makes ML-DSA keys. Probed on first use and never at module load, so that the
- * service starts on an older Node and answers a 400 there instead.
+ * Whether this runtime makes, signs and verifies ML-DSA keys. Probed once, on first use and never at module load, so
+ * that the service still starts on an older Node and answers a 400 for ML-DSA alone.
  */
-export function mlDsaSupported(): boolean {
-  if (supported === undefined) {
-    try {
-      generateKeyPairSync('ml-dsa-44' as never);
-      supported = true;
-    } catch {
-      supported = false;
-    }
-  }
+export function runtimeSupportsMlDsa(): boolean {
+  supported ??= probe();
   return supported;
 }
 
-/** What a caller is told when asking for ML-DSA on a runtime without it. */
-export function mlDsaUnsupportedMessage(): string {
-  return `ML-DSA needs Node.js ${ML_DSA_NODE_VERSION} or later; this service runs on ${process.version}`;
+function probe(): boolean {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 24 || (major === 24 && minor < 7)) return false;
+  try {
+    generateKeyPairSync('ml-dsa-44' as never);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** The DER of ML-DSA's object identifiers, 2.16.840.1.101.3.4.3.17 to .19, without the last byte (0x11 to 0x13). */
-const ML_DSA_OID_PREFIX = Buffer.from('0609608648016503040311', 'hex').subarray(0, -1);
+/** 400 (KeyInputError on `field`) when `algorithm` is ML-DSA and this runtime has none; nothing else is refused. */
+export function assertRuntimeSupports(algorithm: SigningAlgorithm, field: string): void {
+  if (algorithmSpec(algorithm).type === 'AKP') assertMlDsaRuntime(field, algorithm);
+}
+
+/** 400 (KeyInputError on `field`) naming the Node ML-DSA needs, unless this runtime has it; `name` is what was asked for. */
+export function assertMlDsaRuntime(field: string, name = 'ML-DSA'): void {
+  if (!runtimeSupportsMlDsa())
+    throw new KeyInputError(field, `${name} needs Node.js ${ML_DSA_MIN_NODE} or later; this service runs on ${process.version}`);
+}
 
 /**
- * Whether a PEM holds an ML-DSA key, read from its algorithm identifier without parsing the key: an older
- * runtime's own error for one ("decode error") would not tell the caller what is missing.
+ * The ML-DSA algorithm of a PEM key by its object identifier (id-ml-dsa-44/65/87, 2.16.840.1.101.3.4.3.17 to 19, in
+ * DER), for a runtime that cannot parse it (its own error, "decode error", would not say what is missing); undefined
+ * for any other key.
  */
-export function mentionsMlDsa(pem: string): boolean {
-  const body = /-----BEGIN [A-Z ]+-----([\s\S]*?)-----END/.exec(pem)?.[1];
-  if (!body) return false;
-  const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
-  for (let at = der.indexOf(ML_DSA_OID_PREFIX); at >= 0; at = der.indexOf(ML_DSA_OID_PREFIX, at + 1)) {
-    const last = der[at + ML_DSA_OID_PREFIX.length];
-    if (last >= 0x11 && last <= 0x13) return true;
-  }
-  return false;
+export function mlDsaAlgorithmOf(pem: string): SigningAlgorithm | undefined {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  const at = der.indexOf(ML_DSA_OID_PREFIX);
+  return at < 0 ? undefined : ML_DSA_BY_OID_LAST_BYTE[der[at + ML_DSA_OID_PREFIX.length]];
+}
+const ML_DSA_OID_PREFIX = Buffer.from('06096086480165030403', 'hex');
+const ML_DSA_BY_OID_LAST_BYTE: Record<number, SigningAlgorithm> = { 0x11: 'ML-DSA-44', 0x12: 'ML-DSA-65', 0x13: 'ML-DSA-87' };
+
+/** The algorithms of `algorithms` this runtime signs and verifies with: all, or all but ML-DSA on a Node without it. */
+export function onThisRuntime<T extends SigningAlgorithm>(algorithms: readonly T[]): T[] {
+  return algorithms.filter((algorithm) => algorithmSpec(algorithm).type !== 'AKP' || runtimeSupportsMlDsa());
 }

@@ -61,7 +61,7 @@ export function rsaGenerationCounts(): { running: number; waiting: number } {
 }
 
 /**
- * Generates a key off the event loop: EC and Ed25519 keys on libuv's thread pool, RSA keys (up to a
+ * Generates a key off the event loop: EC, Ed25519 and ML-DSA keys on libuv's thread pool, RSA keys (up to a
  * second of CPU for 4096 bits) in a low-priority child process, in the turn of whom it is for.
  */
 export async function generateSigningKey(spec: SigningKeySpec, generationFor: RsaGenerationFor): Promise<GeneratedKey> {
@@ -72,6 +72,9 @@ export async function generateSigningKey(spec: SigningKeySpec, generationFor: Rs
       return generateKeyPairAsync('ec', { namedCurve: algorithmSpec(spec.algorithm).recognisedAs.nodeCurve! });
     case 'OKP':
       return generateKeyPairAsync('ed25519');
+    case 'AKP':
+      // 'ml-dsa-44' etc.: Node 24's names, which its types (of Node 22) do not know yet.
+      return generateKeyPairAsync(algorithmSpec(spec.algorithm).recognisedAs.keyTypes[0] as 'ed25519');
     case 'HMAC':
       return { privateKey: createSecretKey(randomBytes(spec.length / 8)) };
   }

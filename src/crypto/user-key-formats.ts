@@ -5,7 +5,7 @@ import type { JWK } from 'jose';
 import { isPrivateKeyPem } from './pem';
 import { CURVES, curveNamed } from './algorithms';
 import { KeyInputError } from './key-input-error';
-import { mentionsMlDsa, mlDsaSupported, mlDsaUnsupportedMessage } from './ml-dsa-runtime';
+import { assertMlDsaRuntime, mlDsaAlgorithmOf } from './ml-dsa-runtime';
 import { generateRsaKeyPairFor, type RsaGenerationFor } from './signing-keys';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -24,11 +24,6 @@ const USER_RSA_BITS = 2048;
 const ED25519_BYTES = CURVES.Ed25519.bytes;
 /** ML-DSA public key sizes (FIPS 204): a hex key of one of these lengths names its parameter set. */
 const ML_DSA_PUBLIC_BYTES: Record<UserKeyParameterSet, number> = { 44: 1312, 65: 1952, 87: 2592 };
-
-/** Refuses ML-DSA with a 400 on a runtime without it, before anything is made or stored. */
-function assertMlDsaRuntime(): void {
-  if (!mlDsaSupported()) throw new KeyInputError('keyType', mlDsaUnsupportedMessage());
-}
 
 /** The user-key curve Node calls `nodeCurve`, if it is one. */
 function userKeyCurve(nodeCurve: string | undefined): UserKeyCurve | undefined {
@@ -53,7 +48,7 @@ export async function generateUserKeyPair(
   if (keyType === 'ed25519') return generateKeyPairAsync('ed25519');
   if (keyType === 'rsa') return generateRsaKeyPairFor(generationFor, USER_RSA_BITS);
   if (keyType === 'ml-dsa') {
-    assertMlDsaRuntime();
+    assertMlDsaRuntime('keyType');
     return generateKeyPairAsync(`ml-dsa-${parameterSet}` as never);
   }
   return generateKeyPairAsync('ec', { namedCurve: CURVES[curve].nodeCurve });
@@ -128,8 +123,8 @@ export function parseUserPublicKey(input: UserPublicKeyInput): KeyObject {
   if (input.parameterSet && input.keyType !== undefined && input.keyType !== 'ml-dsa') {
     throw new KeyInputError('parameterSet', `parameterSet applies to ml-dsa keys only, not ${input.keyType}`);
   }
-  if (input.keyType === 'ml-dsa' || input.jwk?.kty === 'AKP' || (input.publicKey !== undefined && mentionsMlDsa(input.publicKey))) {
-    assertMlDsaRuntime();
+  if (input.keyType === 'ml-dsa' || input.jwk?.kty === 'AKP' || (input.publicKey !== undefined && mlDsaAlgorithmOf(input.publicKey) !== undefined)) {
+    assertMlDsaRuntime('keyType');
   }
   let key: KeyObject;
   if (input.jwk) {

@@ -27,7 +27,7 @@ export class FusionAuthKeyDoc {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ example: 'RS256', description: "FusionAuth's names: `Ed25519` for EdDSA; PS256, PS384 and PS512 as well" }) algorithm: string;
-  @ApiProperty({ enum: ['RSA', 'EC', 'OKP', 'HMAC'] }) type: string;
+  @ApiProperty({ enum: ['RSA', 'EC', 'OKP', 'HMAC', 'AKP'], description: 'AKP: ML-DSA, which FusionAuth lacks, shown as such' }) type: string;
   @ApiProperty() length: number;
   @ApiProperty() kid: string;
   @ApiProperty() hasPrivateKey: boolean;

@@ -29,9 +29,10 @@ describe('signingMechanism', () => {
     expect(signingMechanism(algorithm, data)).toEqual({ mechanism, input });
   });
 
-  it('covers every asymmetric algorithm of the table, each with a mechanism of its own', () => {
-    const chosen = ASYMMETRIC_ALGORITHMS.map((algorithm) => JSON.stringify(signingMechanism(algorithm, data)));
-    expect(new Set(chosen).size).toBe(ASYMMETRIC_ALGORITHMS.length);
+  it('covers every asymmetric algorithm of the table but ML-DSA (refused in custody "hsm"), each with a mechanism of its own', () => {
+    const held = ASYMMETRIC_ALGORITHMS.filter((algorithm) => !algorithm.startsWith('ML-DSA'));
+    const chosen = held.map((algorithm) => JSON.stringify(signingMechanism(algorithm, data)));
+    expect(new Set(chosen).size).toBe(held.length);
   });
 });
 

@@ -6,6 +6,9 @@ import { algorithmSpec, type SigningAlgorithm, type SigningKeySpec } from '../cr
 export const CKK_EC_EDWARDS = 0x40;
 export const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
 export const CKM_EDDSA = 0x1057;
+/** PKCS#11 3.2 values: ML-DSA key pair generation and signature. */
+export const CKM_ML_DSA_KEY_PAIR_GEN = 0x1c;
+export const CKM_ML_DSA = 0x1d;
 
 /** CKA_EC_PARAMS: the curve's DER object identifier. */
 export const EC_PARAMS: Record<string, Buffer> = {

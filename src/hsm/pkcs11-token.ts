@@ -5,7 +5,16 @@ import type { JWK } from 'jose';
 import { ConfigError, type Pkcs11Settings } from '../config/config';
 import type { SigningAlgorithm, SigningKeySpec } from '../crypto/algorithms';
 import { HsmUnavailableError } from './hsm-errors';
-import { CKK_EC_EDWARDS, CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, EC_PARAMS, keyPairGeneration, signingMechanism } from './pkcs11-mechanisms';
+import {
+  CKK_EC_EDWARDS,
+  CKM_EC_EDWARDS_KEY_PAIR_GEN,
+  CKM_EDDSA,
+  CKM_ML_DSA,
+  CKM_ML_DSA_KEY_PAIR_GEN,
+  EC_PARAMS,
+  keyPairGeneration,
+  signingMechanism,
+} from './pkcs11-mechanisms';
 
 /** Sessions kept open: as many operations run at once (each on libuv's thread pool), one per session. */
 const SESSIONS = 4;
@@ -73,6 +82,8 @@ export class Pkcs11Token {
   private recovery: NodeJS.Timeout | undefined;
   /** Whether the token makes Ed25519 keys (PKCS#11 3.0 EdDSA), found when it is opened. */
   supportsEdDSA = false;
+  /** Whether the token makes ML-DSA keys (PKCS#11 3.2), found when it is opened. */
+  supportsMlDsa = false;
 
   private constructor(private readonly settings: Pkcs11Settings) {}
 
@@ -410,6 +421,7 @@ export class Pkcs11Token {
     this.slot = slots[0];
     const mechanisms = this.module.C_GetMechanismList(this.slot);
     this.supportsEdDSA = mechanisms.includes(CKM_EC_EDWARDS_KEY_PAIR_GEN) && mechanisms.includes(CKM_EDDSA);
+    this.supportsMlDsa = mechanisms.includes(CKM_ML_DSA_KEY_PAIR_GEN) && mechanisms.includes(CKM_ML_DSA);
     const sessions: Session[] = [];
     for (let i = 0; i < SESSIONS; i++) sessions.push(this.module.C_OpenSession(this.slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION));
     // Login is per application and token: once for all sessions. Never retried on a wrong PIN (HSMs lock it).

@@ -8,6 +8,7 @@ import {
   type SigningAlgorithm,
   type SigningKeySpec,
 } from '../crypto/algorithms';
+import { assertRuntimeSupports } from '../crypto/ml-dsa-runtime';
 import { generateSigningKey, type RsaGenerationFor } from '../crypto/signing-keys';
 import { MetricsService } from '../metrics/metrics.service';
 import { lengthMessage } from './dto/algorithm-choice';
@@ -64,6 +65,8 @@ export class KeyWrites {
     generationFor: RsaGenerationFor = { tenantId },
   ): Promise<KeyMaterial> {
     return this.metrics.timeKeyGeneration(spec.algorithm, async () => {
+      // Every new key's material comes here (generate, rotations, the scheduler's successors): never ML-DSA on a Node without it.
+      assertRuntimeSupports(spec.algorithm, 'algorithm');
       if (custody === 'hsm') return this.custody.generate(tenantId, id, spec);
       const pair = this.rsaPool.take(spec) ?? (await generateSigningKey(spec, generationFor));
       return newKeyMaterial(this.sealer, tenantId, id, spec.algorithm, pair, certificate);

@@ -10,6 +10,7 @@ import type { Page } from '../common/response-envelope';
 import { APP_CONFIG, type RuntimeConfig } from '../config/config';
 import { algorithmSpec, DEFAULT_CERTIFICATE_DAYS, signingKeySpec, type SigningAlgorithm, type SigningKeySpec } from '../crypto/algorithms';
 import { parseImportedKey } from '../crypto/key-import';
+import { assertRuntimeSupports } from '../crypto/ml-dsa-runtime';
 import { isUniqueViolation, violatedUniqueIndex } from '../database/database-errors';
 import type { CertificateOptionsDto } from './dto/certificate-options.dto';
 import { certifiedKey } from './certificates/key-certificates.service';
@@ -167,6 +168,7 @@ export class TenantKeysService {
       assertNewKeyNamesFree(grant, request, requested);
       assertIdsAgree(request.uuid, pathId);
       const spec = signingKeySpec(request.algorithm, request.length);
+      assertRuntimeSupports(spec.algorithm, 'algorithm');
       const custody = request.custody ?? 'software';
       const policy = this.validPolicy(request.rotationPolicy ?? null, { spec, custody });
       const certificate = certificateSubject(spec.algorithm, request, request.name, request.issuer ?? null);

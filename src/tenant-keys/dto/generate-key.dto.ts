@@ -24,12 +24,17 @@ class LengthFitsAlgorithm implements ValidatorConstraintInterface {
 
 @WrappedBody('key')
 export class GenerateKeyDto extends IntersectionType(NewKeyDto, CertificateOptionsDto) {
-  @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256', description: 'Also the short forms `RS` (RS256) and `ES` (ES256)' })
+  @ApiProperty({
+    enum: SIGNING_ALGORITHMS,
+    example: 'ES256',
+    description: 'Also the short forms `RS` (RS256) and `ES` (ES256); ML-DSA needs Node.js 24.7 or later',
+  })
   @IsSigningAlgorithm('algorithm')
   algorithm: SigningAlgorithm;
 
   @ApiPropertyOptional({
-    description: 'RSA modulus bits (2048, 3072, 4096; default 2048) or HMAC key bits; fixed by the curve for EC',
+    description:
+      'RSA modulus bits (2048, 3072, 4096; default 2048) or HMAC key bits; fixed by the curve for EC, by the parameter set for ML-DSA (44, 65, 87)',
     example: 2048,
   })
   @Optional()

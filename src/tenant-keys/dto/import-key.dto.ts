@@ -13,7 +13,10 @@ const MAX_KEY_TEXT = 16 * 1024;
 /** A key made elsewhere: PEM (public, private or both), a JWK, or an HMAC secret. */
 @WrappedBody('key')
 export class ImportKeyDto extends NewKeyDto {
-  @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: 'Inferred when absent: RS256, ES by curve, EdDSA, HS256' })
+  @ApiPropertyOptional({
+    enum: SIGNING_ALGORITHMS,
+    description: 'Inferred when absent: RS256, ES by curve, EdDSA, ML-DSA by parameter set, HS256; ML-DSA needs Node.js 24.7 or later',
+  })
   @Optional()
   @IsIn(SIGNING_ALGORITHMS, { message: `algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   algorithm?: SigningAlgorithm;
@@ -30,7 +33,11 @@ export class ImportKeyDto extends NewKeyDto {
   @MaxLength(MAX_KEY_TEXT, { message: `privateKey must be at most ${MAX_KEY_TEXT} characters` })
   privateKey?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'A public or private JWK' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'A public or private JWK (an AKP key with its alg, with or without priv)',
+  })
   @Optional()
   @FreeFormJson()
   @IsObject({ message: 'jwk must be a JSON object' })

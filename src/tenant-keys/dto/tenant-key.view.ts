@@ -26,7 +26,7 @@ export class TenantKeyView {
   @ApiProperty({ enum: SIGNING_ALGORITHMS, example: 'ES256' })
   algorithm: string;
 
-  @ApiProperty({ enum: ['RSA', 'EC', 'OKP', 'HMAC'], example: 'EC' })
+  @ApiProperty({ enum: ['RSA', 'EC', 'OKP', 'HMAC', 'AKP'], example: 'EC' })
   type: string;
 
   @ApiProperty({ type: String, nullable: true, example: 'P-256' })

@@ -38,6 +38,15 @@ export class KeyCustody {
     if (spec.type === 'HMAC') refuse('custody', 'custody "hsm" is for RS*, PS*, ES* and EdDSA keys');
     if (spec.type === 'OKP' && !this.hsm!.supportsEdDSA)
       refuse('custody', 'this HSM does not make Ed25519 keys (no CKM_EC_EDWARDS_KEY_PAIR_GEN): use ES256 or RS256');
+    if (spec.type === 'AKP') {
+      // The service drives no token's ML-DSA yet (SoftHSM 2.6 has none to test it on): the answer says which case this is.
+      refuse(
+        'custody',
+        this.hsm!.supportsMlDsa
+          ? `custody "hsm" does not hold ${spec.algorithm} keys yet: use custody "software"`
+          : `this HSM does not make ${spec.algorithm} keys (no CKM_ML_DSA_KEY_PAIR_GEN, CKM_ML_DSA): use custody "software"`,
+      );
+    }
     if (certificate) refuse('certificate', 'certificates are not available for keys in custody "hsm"');
   }
 

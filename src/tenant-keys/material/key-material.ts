@@ -4,6 +4,7 @@ import { tenantKeyAssociatedData } from '../../crypto/sealing';
 import type { SecretSealer, SealedColumn } from '../../sealing/secret-sealer';
 import { describePublicKey, exportPrivateMaterial, importPrivateMaterial, randomKid, type GeneratedKey } from '../../crypto/signing-keys';
 import { type SigningAlgorithm } from '../../crypto/algorithms';
+import { assertRuntimeSupports } from '../../crypto/ml-dsa-runtime';
 import type { TenantKeyEntity } from '../entities/tenant-key.entity';
 
 export type KeyMaterial = Pick<
@@ -67,6 +68,8 @@ export async function sealKeyMaterial(
 /** The stored private key (or HMAC secret), opened for signing; undefined for a public-only key. */
 export async function openSigningKey(sealer: Sealer, key: TenantKeyEntity): Promise<KeyObject | undefined> {
   if (!key.privateKeySealed) return undefined;
+  // An ML-DSA key stored by a newer Node, opened on one without ML-DSA: a 400 that says so, not a 500.
+  assertRuntimeSupports(key.algorithm, 'id');
   const material = await sealer.open(key.privateKeySealed, tenantKeyAssociatedData(key.tenantId, key.id));
   return importPrivateMaterial(material, key.type);
 }

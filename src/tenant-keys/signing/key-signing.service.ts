@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { CLOCK_TOLERANCE_SECONDS } from '../../crypto/jwt-checks';
 import { protectedHeader, signJwt, type ProtectedHeader } from '../../crypto/jwt-signing';
+import { assertRuntimeSupports } from '../../crypto/ml-dsa-runtime';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
 import { ValidationFailedError } from '../../common/domain-error';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
@@ -137,6 +138,7 @@ export class KeySigningService {
   }
 
   private async verificationKey(key: TenantKeyEntity) {
+    assertRuntimeSupports(key.algorithm, 'token');
     return key.publicKeyPem ? storedPublicKey(key.publicKeyPem) : (await openSigningKey(this.sealer, key))!;
   }
 }
