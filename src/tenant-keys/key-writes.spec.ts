@@ -47,7 +47,7 @@ describe('successorSpec (what a rotation makes)', () => {
     expect(problemsOf(() => successorSpec(rs4096, { algorithm: 'HS256' }, 'rotationPolicy.'))).toEqual([
       {
         field: 'rotationPolicy.algorithm',
-        message: expect.stringMatching(/^rotationPolicy\.algorithm must be one of RS256, .*EdDSA for a successor of RS256: /),
+        message: expect.stringMatching(/^rotationPolicy\.algorithm must be one of RS256, .*ML-DSA-87 for a successor of RS256: /),
       },
     ]);
   });

@@ -141,6 +141,7 @@ export function successorSpec(key: SigningKeySpec, { algorithm = key.algorithm, 
     const message = `${prefix}algorithm must be one of ${allowed} for a successor of ${key.algorithm}: an HMAC key has no JWKS entry, so verifiers of the one could not verify the other`;
     throw new ValidationFailedError([{ field: `${prefix}algorithm`, message }]);
   }
+  assertRuntimeSupports(algorithm, `${prefix}algorithm`);
   const { lengths } = algorithmSpec(algorithm);
   if (length !== undefined && !lengths.includes(length)) {
     throw new ValidationFailedError([{ field: `${prefix}length`, message: lengthMessage(`${prefix}length`, algorithm) }]);
