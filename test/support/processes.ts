@@ -30,9 +30,12 @@ export interface RunningService {
   exited: Promise<number | null>;
 }
 
-/** `ownProcessGroup`: the service leads a process group, as a command in a terminal does (for a Ctrl-C to the group). */
-export function startService(env: Record<string, string>, cwd = ROOT, { ownProcessGroup = false } = {}): RunningService {
-  const child = spawn(process.execPath, [MAIN], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
+/**
+ * `ownProcessGroup`: the service leads a process group, as a command in a terminal does (for a Ctrl-C to the group).
+ * `node`: the Node binary to run it on (another major than the tests'); this one by default.
+ */
+export function startService(env: Record<string, string>, cwd = ROOT, { ownProcessGroup = false, node = process.execPath } = {}): RunningService {
+  const child = spawn(node, [MAIN], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup });
   let output = '';
   const changed = new EventTarget();
   const append = (chunk: Buffer) => {
