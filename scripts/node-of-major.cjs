@@ -47,7 +47,9 @@ function nodeOfMajor(major, { atLeast = '0.0.0', log = () => {} } = {}) {
   const packageDir = join(prefix, 'node_modules', packageName);
   const binary = join(packageDir, 'bin', 'node');
   const version = () => spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
-  if (!existsSync(binary) || !isAtLeast(version(), atLeast)) {
+  // A binary that does not answer its version (an install cut short) is fetched again, as a missing one is.
+  const current = existsSync(binary) ? version() : '';
+  if (!/^v\d+\.\d+\.\d+/.test(current) || !isAtLeast(current, atLeast)) {
     log(`fetching Node ${major} (npm package ${packageName}@${major})`);
     mkdirSync(prefix, { recursive: true });
     const argv = ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `${packageName}@${major}`];

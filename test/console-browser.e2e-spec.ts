@@ -177,6 +177,8 @@ describe('/console in a real browser', () => {
     async function eachScreen(page: Page, check: (screen: string) => Promise<void>): Promise<void> {
       for (const screen of SCREENS) {
         await openScreen(page, screen);
+        // Screens load their data after they open (the timeline: the keys, then the JWKS): check them once it came.
+        await page.waitForLoadState('networkidle');
         await check(screen);
       }
       await page.goto(`${baseUrl(testApp)}/console/#/keys/new`);

@@ -223,7 +223,9 @@ describe('POST /key/import and POST /key/import/:id', () => {
       testApp.trackSecret(secret);
       const hmac = await keys().send.import({ name: 'hmac', secret, certificateChain: [other.certificate!] });
       expectEnvelope(hmac, 400);
-      expect(hmac.body.errors).toEqual([{ field: 'certificateChain', message: 'certificates are available for RSA, EC and EdDSA keys only' }]);
+      expect(hmac.body.errors).toEqual([
+        { field: 'certificateChain', message: 'certificates are available for RSA, EC, EdDSA and ML-DSA keys only' },
+      ]);
       expect((await keys().list()).length).toBe(before);
     });
   });

@@ -413,7 +413,7 @@ describe('keys that do their job: JWKS, sign, verify, rotate', () => {
     });
 
     it.each([
-      [{ algorithm: 'HS256', name: 'n', certificate: true }, 'certificate', 'certificate is available for RSA, EC and EdDSA keys only'],
+      [{ algorithm: 'HS256', name: 'n', certificate: true }, 'certificate', 'certificate is available for RSA, EC, EdDSA and ML-DSA keys only'],
       [{ algorithm: 'ES256', name: 'n', certificate: 'yes' }, 'certificate', 'certificate must be true or false'],
       [
         { algorithm: 'ES256', name: 'n', certificate: true, certificateValidityDays: 0 },

@@ -1,8 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createPublicKey, randomBytes, randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { generateApiKey } from '../src/tenants/api-key-secret';
 import { freePort } from '../tools/free-port';
 import { startService, type RunningService } from './support/processes';
 import { createTestDatabase } from './support/test-database';
+import { startTestApp } from './support/test-app';
 import { eventually } from './support/eventually';
 
 // CommonJS, shared with scripts/on-node.mjs and the image smoke test.
@@ -22,6 +24,7 @@ describe('the service on Node 22, which has no ML-DSA', () => {
   let database: { url: string; drop(): Promise<void> };
   let service: RunningService;
   let base: string;
+  const kek = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
     node = nodeOfMajor('22');
@@ -31,7 +34,7 @@ describe('the service on Node 22, which has no ML-DSA', () => {
     service = startService(
       {
         DATABASE_URL: database.url,
-        KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        KEY_ENCRYPTION_KEY: kek,
         PORT: String(port),
         BOOTSTRAP_TENANT_ID: tenantId,
         BOOTSTRAP_API_KEY: apiKey,
@@ -74,6 +77,60 @@ describe('the service on Node 22, which has no ML-DSA', () => {
     expect(rotated).toMatchObject({ status: 400, body: { errors: [{ field: 'algorithm', message: refusal('ML-DSA-65') }] } });
     const keys = await call('GET', '/key');
     expect((keys.body.data as unknown as { algorithm: string }[]).map((key) => key.algorithm)).toEqual(['ES256']);
+  });
+
+  it('serves what a Node 24 instance stored on the same database: tenant and user ML-DSA keys listed and published, their use a 400', async () => {
+    // A second instance on Node 24 (this test's own runtime), sharing the database and the key-encryption key.
+    const newer = await startTestApp({ DATABASE_URL: database.url, KEY_ENCRYPTION_KEY: kek });
+    try {
+      const tenantKey = await request(newer.http)
+        .post('/key/generate')
+        .set(headers)
+        .send({ algorithm: 'ML-DSA-65', name: 'post-quantum' })
+        .expect(200);
+      const minting = await request(newer.http)
+        .post('/key/generate')
+        .set(headers)
+        .send({ algorithm: 'ES256', name: 'minting', issuer: 'https://stored.example' });
+      const token = (
+        await request(newer.http)
+          .post(`/key/${minting.body.data.id}/sign`)
+          .set(headers)
+          .send({ payload: { sub: 'user-2', scope: 'add_key' } })
+      ).body.data.token as string;
+      const userKey = await request(newer.http)
+        .post('/keys/register')
+        .set('authorization', `Bearer ${token}`)
+        .send({ name: 'pq', keyType: 'ml-dsa', format: 'jwk' });
+      expect(userKey.status).toBe(200);
+      newer.trackSecret(userKey.body.data.privateKey.priv);
+
+      const refusal = `ML-DSA-65 needs Node.js 24.7 or later; this service runs on ${node.version}`;
+      const jwks = (await (await fetch(`${base}/tenants/${tenantId}/.well-known/jwks.json`)).json()) as { keys: { kid: string; kty: string }[] };
+      expect(jwks.keys).toContainEqual(expect.objectContaining({ kid: tenantKey.body.data.kid, kty: 'AKP' }));
+      expect((await call('GET', `/key/${tenantKey.body.data.id}`)).status).toBe(200);
+      expect(await call('POST', `/key/${tenantKey.body.data.id}/sign`, { payload: {} })).toMatchObject({
+        status: 400,
+        body: { errors: [{ field: 'id', message: refusal }] },
+      });
+      expect(await call('POST', `/key/${tenantKey.body.data.id}/csr`, { commonName: 'pq.example' })).toMatchObject({
+        status: 400,
+        body: { errors: [{ field: 'id', message: refusal }] },
+      });
+      for (const format of ['jwk', 'hex', 'pem']) {
+        const listed = await call('GET', `/keys?format=${format}`, undefined, { authorization: `Bearer ${token}` });
+        const mine = (listed.body.data as unknown as { id: string; publicKey: unknown; parameterSet: number }[]).find(
+          (key) => key.id === userKey.body.data.id,
+        )!;
+        const pub = userKey.body.data.publicKey.pub as string;
+        expect([listed.status, mine.parameterSet]).toEqual([200, 65]);
+        if (format === 'jwk') expect(mine.publicKey).toEqual({ kty: 'AKP', alg: 'ML-DSA-65', pub });
+        if (format === 'hex') expect(mine.publicKey).toBe(Buffer.from(pub, 'base64url').toString('hex'));
+        if (format === 'pem') expect(createPublicKey(mine.publicKey as string).export({ format: 'jwk' })).toMatchObject({ pub });
+      }
+    } finally {
+      await newer.close();
+    }
   });
 
   it('answers ML-DSA user keys with a 400 naming the Node they need', async () => {

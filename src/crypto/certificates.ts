@@ -150,12 +150,21 @@ export function checkCertificateChain(chain: readonly string[], publicKey: KeyOb
       throw new KeyInputError(field(i), `${field(i)} is not a PEM certificate`);
     }
   });
-  if (!isSamePublicKey(certificates[0].publicKey, publicKey)) throw new KeyInputError(field(0), `${field(0)} does not hold this key's public key`);
+  // Node parses a certificate whose key it cannot read (ML-DSA on an older runtime, an unknown algorithm), and throws
+  // only when asked for that key: a 400 naming the certificate, never a 500.
+  const keyOf = (i: number) => {
+    try {
+      return certificates[i].publicKey;
+    } catch {
+      throw new KeyInputError(field(i), `${field(i)} holds a key this runtime cannot read`);
+    }
+  };
+  if (!isSamePublicKey(keyOf(0), publicKey)) throw new KeyInputError(field(0), `${field(0)} does not hold this key's public key`);
   certificates.forEach((certificate, i) => {
     if (new Date(certificate.validFrom) > now || new Date(certificate.validTo) < now) {
       throw new KeyInputError(field(i), `${field(i)} is not valid now (from ${certificate.validFrom} to ${certificate.validTo})`);
     }
     const issuer = certificates[i + 1];
-    if (issuer && !certificate.verify(issuer.publicKey)) throw new KeyInputError(field(i), `${field(i)} is not signed by ${field(i + 1)}`);
+    if (issuer && !certificate.verify(keyOf(i + 1))) throw new KeyInputError(field(i), `${field(i)} is not signed by ${field(i + 1)}`);
   });
 }

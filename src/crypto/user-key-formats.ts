@@ -93,6 +93,20 @@ export function formatUserPublicKey(publicKey: KeyObject, format: UserKeyFormat)
 }
 
 /**
+ * A stored ML-DSA public key (SPKI PEM) in the caller's format without parsing it, for a runtime without ML-DSA:
+ * the SPKI DER ends in the raw `pub`, whose size the parameter set (read from the object identifier) fixes.
+ */
+export function formatStoredMlDsaPublicKey(pem: string, format: UserKeyFormat): { publicKey: string | JWK; parameterSet: UserKeyParameterSet } {
+  const algorithm = mlDsaAlgorithmOf(pem)!;
+  const parameterSet = Number(algorithm.slice('ML-DSA-'.length)) as UserKeyParameterSet;
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  const pub = der.subarray(der.length - ML_DSA_PUBLIC_BYTES[parameterSet]);
+  const shown = effectiveFormat('ml-dsa', format);
+  const publicKey = shown === 'pem' ? pem : shown === 'jwk' ? { kty: 'AKP', alg: algorithm, pub: pub.toString('base64url') } : pub.toString('hex');
+  return { publicKey, parameterSet };
+}
+
+/**
  * The private key as the caller asked: hex (the scalar or Ed25519 seed, padded to size; ML-DSA: the 32-byte
  * seed, the JWK's `priv`), PKCS#8 PEM (seed-only for ML-DSA), or JWK.
  */

@@ -582,7 +582,7 @@ function certificateSubject(
 ): CertificateSubject | undefined {
   if (!options.certificate) return undefined;
   if (!algorithmSpec(algorithm).webCrypto) {
-    throw new ValidationFailedError([{ field: 'certificate', message: 'certificate is available for RSA, EC and EdDSA keys only' }]);
+    throw new ValidationFailedError([{ field: 'certificate', message: 'certificate is available for RSA, EC, EdDSA and ML-DSA keys only' }]);
   }
   return { subject, issuer, validityDays: options.certificateValidityDays ?? DEFAULT_CERTIFICATE_DAYS };
 }

@@ -5,6 +5,7 @@ import { ValidationFailedError } from '../../common/domain-error';
 import { UnitOfWork } from '../../changes/unit-of-work';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
 import { algorithmSpec } from '../../crypto/algorithms';
+import { assertRuntimeSupports } from '../../crypto/ml-dsa-runtime';
 import { checkCertificateChain, createCertificateSigningRequest, leafCertificateExpiry } from '../../crypto/certificates';
 import type { AttachCertificateDto, CertificateRequestDto, CertificateSigningRequestView } from '../dto/certificate-requests.dto';
 import { toTenantKeyView, type TenantKeyView } from '../dto/tenant-key.view';
@@ -72,8 +73,9 @@ export class KeyCertificatesService {
     const key = await this.keys.getById(tenantId, id);
     if (!key) throw new KeyNotFoundError();
     if (!algorithmSpec(key.algorithm).webCrypto || !key.publicKeyPem) {
-      throw new ValidationFailedError([{ field: 'id', message: 'certificates are available for RSA, EC and EdDSA keys only' }]);
+      throw new ValidationFailedError([{ field: 'id', message: 'certificates are available for RSA, EC, EdDSA and ML-DSA keys only' }]);
     }
+    assertRuntimeSupports(key.algorithm, 'id');
     if (key.custody === 'hsm')
       throw new ValidationFailedError([{ field: 'id', message: 'certificates are not available for keys in custody "hsm"' }]);
     return key;
@@ -89,8 +91,9 @@ export function certifiedKey(
   key: Pick<TenantKeyEntity, 'algorithm' | 'publicKeyPem'>,
 ): Pick<TenantKeyEntity, 'certificatePem' | 'certificateExpiresAt'> {
   if (!algorithmSpec(key.algorithm).webCrypto || !key.publicKeyPem) {
-    throw new ValidationFailedError([{ field: 'certificateChain', message: 'certificates are available for RSA, EC and EdDSA keys only' }]);
+    throw new ValidationFailedError([{ field: 'certificateChain', message: 'certificates are available for RSA, EC, EdDSA and ML-DSA keys only' }]);
   }
+  assertRuntimeSupports(key.algorithm, 'certificateChain');
   checkCertificateChain(chain, createPublicKey(key.publicKeyPem));
   const certificatePem = chain.map((pem) => `${pem.trim()}\n`).join('');
   return { certificatePem, certificateExpiresAt: leafCertificateExpiry(certificatePem) };

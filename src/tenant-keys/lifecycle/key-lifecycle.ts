@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { onThisRuntime } from '../../crypto/ml-dsa-runtime';
 import type { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from '../../audit/audit-trail';
 import { APP_CONFIG, type RuntimeConfig } from '../../config/config';
@@ -114,6 +115,13 @@ export class KeyLifecycle {
       return due;
     });
     if (!old) return false;
+    const algorithm = old.rotationPolicy?.algorithm ?? old.algorithm;
+    if (onThisRuntime([algorithm]).length === 0) {
+      // This Node cannot make it (ML-DSA before Node 24.7): the claim stays for PUBLICATION_CLAIM_SECONDS, so that a newer
+      // instance takes the key meanwhile and the other due keys get their turn here.
+      this.logger.warn(`Key ${old.id} is due a ${algorithm} successor, which this runtime (${process.version}) cannot make`);
+      return true;
+    }
     const successorId = randomUUID();
     // A tenant holding all the keys a rotation may reach gets no material made: storeSuccessor postpones the rotation.
     const full = (await this.keys.countInUse(old.tenantId)) >= 2 * this.config.limits.keysPerTenant;

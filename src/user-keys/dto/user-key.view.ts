@@ -1,7 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { JWK } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { runtimeSupportsMlDsa } from '../../crypto/ml-dsa-runtime';
 import { storedPublicKey } from '../../crypto/stored-public-keys';
-import { formatUserPublicKey, USER_KEY_PARAMETER_SETS, USER_KEY_TYPES, userKeyKind, type UserKeyFormat } from '../../crypto/user-key-formats';
+import {
+  formatStoredMlDsaPublicKey,
+  formatUserPublicKey,
+  USER_KEY_PARAMETER_SETS,
+  USER_KEY_TYPES,
+  userKeyKind,
+  type UserKeyFormat,
+} from '../../crypto/user-key-formats';
 import type { UserKeyEntity } from '../entities/user-key.entity';
 
 export class UserKeyView {
@@ -43,17 +52,25 @@ export class RegisteredUserKeyView extends UserKeyView {
 }
 
 export function toUserKeyView(key: UserKeyEntity, format: UserKeyFormat): UserKeyView {
-  const publicKey = storedPublicKey(key.publicKeyPem);
+  // An ML-DSA key stored by a newer Node is still listed on a runtime that cannot parse it, read from its bytes.
+  const shown =
+    key.keyType === 'ml-dsa' && !runtimeSupportsMlDsa()
+      ? formatStoredMlDsaPublicKey(key.publicKeyPem, format)
+      : parsedView(storedPublicKey(key.publicKeyPem), key.keyType, format);
   // The parameter set is the key's own; other key types keep their answer as it was, without the field.
-  const parameterSet = key.keyType === 'ml-dsa' ? { parameterSet: userKeyKind(publicKey).parameterSet } : {};
+  const parameterSet = key.keyType === 'ml-dsa' ? { parameterSet: shown.parameterSet } : {};
   return {
     id: key.id,
     name: key.name,
-    publicKey: formatUserPublicKey(publicKey, format),
+    publicKey: shown.publicKey,
     keyType: key.keyType,
     curve: key.curve,
     ...parameterSet,
     ownerId: key.ownerId,
     createdAt: key.createdAt.toISOString(),
   };
+}
+
+function parsedView(publicKey: KeyObject, keyType: string, format: UserKeyFormat) {
+  return { publicKey: formatUserPublicKey(publicKey, format), parameterSet: keyType === 'ml-dsa' ? userKeyKind(publicKey).parameterSet : undefined };
 }
