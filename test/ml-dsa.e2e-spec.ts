@@ -84,6 +84,25 @@ describe('ML-DSA tenant keys (RFC 9964)', () => {
       expect(await nobleVerifies(algorithm, `${header}.${claims}x.${signature}`, pub!)).toBe(false);
     });
 
+    it('moves an alias from RS256 to ML-DSA-65 by a rotation: both in the JWKS during the overlap, tokens of each verify (jose, noble)', async () => {
+      const rs256 = await keys().generate({ algorithm: 'RS256', name: 'login', alias: 'pq-login' });
+      const before = await keys().signByAlias('pq-login', { payload: { sub: 'before' } });
+      const successor = await keys().rotate(rs256, { algorithm: 'ML-DSA-65', gracePeriodSeconds: 3600 });
+      expect(successor).toMatchObject({ algorithm: 'ML-DSA-65', type: 'AKP', alias: 'pq-login', rotatedFrom: rs256.id, status: 'active' });
+      const after = await keys().signByAlias('pq-login', { payload: { sub: 'after' } });
+      const jwks = createLocalJWKSet(await keys().jwks());
+      // A verifier accepting both algorithms during the overlap verifies the tokens of either.
+      for (const [token, sub, alg] of [
+        [before, 'before', 'RS256'],
+        [after, 'after', 'ML-DSA-65'],
+      ]) {
+        const { payload, protectedHeader } = await jwtVerify(token, jwks, { algorithms: ['RS256', 'ML-DSA-65'] });
+        expect({ sub: payload.sub, alg: protectedHeader.alg }).toEqual({ sub, alg });
+      }
+      expect(await nobleVerifies('ML-DSA-65', after, (successor.jwk as JWK).pub!)).toBe(true);
+      expect((await keys().get(rs256.id)).status).toBe('retiring');
+    });
+
     it('imports a private AKP JWK (pub and priv), a public one, an SPKI and a PKCS#8 PEM; each keeps the thumbprint kid', async () => {
       const pair = generateKeyPairSync('ml-dsa-65' as 'ed25519');
       const privateJwk = pair.privateKey.export({ format: 'jwk' }) as JWK;
