@@ -1,16 +1,6 @@
-import { ValidationFailedError, type FieldError } from '../common/domain-error';
+import { problemsOf } from '../../test/support/field-errors';
 import { signingKeySpec, type SigningKeySpec } from '../crypto/algorithms';
 import { successorSpec } from './key-writes';
-
-function problemsOf(work: () => unknown): FieldError[] {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof ValidationFailedError) return error.errors;
-    throw error;
-  }
-  return [];
-}
 
 describe('successorSpec (what a rotation makes)', () => {
   const rs4096: SigningKeySpec = signingKeySpec('RS256', 4096);

@@ -1,3 +1,4 @@
+import { problemsOf } from '../../../test/support/field-errors';
 import { ValidationFailedError, type FieldError } from '../../common/domain-error';
 import { createValidationPipe } from '../../common/validation';
 import { NewKeyDto } from '../dto/new-key.dto';
@@ -6,16 +7,6 @@ import { validRotationPolicy } from './rotation-policy';
 
 const DAY = 24 * 60 * 60;
 const TEN_YEARS = 10 * 365 * DAY;
-
-function problemsOf(work: () => unknown): FieldError[] {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof ValidationFailedError) return error.errors;
-    throw error;
-  }
-  return [];
-}
 
 describe('validRotationPolicy (the bounds that depend on JWKS_MAX_AGE)', () => {
   const policy = { rotateEverySeconds: 30 * DAY, prePublishSeconds: DAY, retireAfterSeconds: 7 * DAY };
