@@ -85,11 +85,11 @@ describe('ML-DSA tenant keys (RFC 9964)', () => {
     });
 
     it('moves an alias from RS256 to ML-DSA-65 by a rotation: both in the JWKS during the overlap, tokens of each verify (jose, noble)', async () => {
-      const rs256 = await keys().generate({ algorithm: 'RS256', name: 'login', alias: 'pq-login' });
-      const before = await keys().signByAlias('pq-login', { payload: { sub: 'before' } });
+      const rs256 = await keys().generate({ algorithm: 'RS256', name: 'login', alias: 'rs-to-pq' });
+      const before = await keys().signByAlias('rs-to-pq', { payload: { sub: 'before' } });
       const successor = await keys().rotate(rs256, { algorithm: 'ML-DSA-65', gracePeriodSeconds: 3600 });
-      expect(successor).toMatchObject({ algorithm: 'ML-DSA-65', type: 'AKP', alias: 'pq-login', rotatedFrom: rs256.id, status: 'active' });
-      const after = await keys().signByAlias('pq-login', { payload: { sub: 'after' } });
+      expect(successor).toMatchObject({ algorithm: 'ML-DSA-65', type: 'AKP', alias: 'rs-to-pq', rotatedFrom: rs256.id, status: 'active' });
+      const after = await keys().signByAlias('rs-to-pq', { payload: { sub: 'after' } });
       const jwks = createLocalJWKSet(await keys().jwks());
       // A verifier accepting both algorithms during the overlap verifies the tokens of either.
       for (const [token, sub, alg] of [
