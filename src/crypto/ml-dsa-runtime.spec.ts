@@ -1,5 +1,6 @@
 import { KeyInputError } from './key-input-error';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
 import { assertMlDsaRuntime, assertRuntimeSupports, mlDsaAlgorithmOf, onThisRuntime, runtimeSupportsMlDsa } from './ml-dsa-runtime';
 import { SIGNING_ALGORITHMS } from './algorithms';
 
@@ -43,9 +44,10 @@ describe('an ML-DSA PEM read without parsing the key (for a runtime that cannot)
     expect(mlDsaAlgorithmOf(spkiPem(last))).toBe(algorithm);
   });
 
-  it('finds none in other PEMs, hex or junk', () => {
+  it('finds none in other PEMs, hex or junk', async () => {
     expect(mlDsaAlgorithmOf(spkiPem('314'))).toBeUndefined();
-    expect(mlDsaAlgorithmOf(generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }) as string)).toBeUndefined();
+    const ed25519 = await promisify(generateKeyPair)('ed25519');
+    expect(mlDsaAlgorithmOf(ed25519.publicKey.export({ format: 'pem', type: 'spki' }) as string)).toBeUndefined();
     expect(mlDsaAlgorithmOf('04'.repeat(65))).toBeUndefined();
     expect(mlDsaAlgorithmOf('-----BEGIN PUBLIC KEY-----\n!!\n-----END PUBLIC KEY-----')).toBeUndefined();
   });
